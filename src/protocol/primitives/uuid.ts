@@ -1,0 +1,30 @@
+// Kafka UUIDs (topic ids, KIP-516) as strings in Kafka's own text form: the 16 bytes in URL-safe
+// base64 without padding (22 characters), as org.apache.kafka.common.Uuid#toString prints them.
+// Strings make map keys and logs easy; the wire form is the raw 16 bytes.
+
+import { randomBytes } from 'node:crypto'
+import { ProtocolError } from '../errors-protocol.ts'
+
+export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA'
+
+export function uuidFromBytes(buf: Buffer, offset: number): string {
+  return buf.toString('base64url', offset, offset + 16)
+}
+
+export function uuidToBytes(uuid: string, out: Buffer, offset: number): void {
+  if (uuid.length !== 22) throw new ProtocolError(`bad uuid '${uuid}'`)
+  const written = out.write(uuid, offset, 16, 'base64url')
+  if (written !== 16) throw new ProtocolError(`bad uuid '${uuid}'`)
+}
+
+/** A random version-4 UUID that is neither the zero UUID nor Kafka's reserved METADATA_TOPIC_ID. */
+export function randomUuid(): string {
+  for (;;) {
+    const b = randomBytes(16)
+    b[6] = (b[6]! & 0x0f) | 0x40
+    b[8] = (b[8]! & 0x3f) | 0x80
+    const s = b.toString('base64url')
+    // Kafka also refuses ids whose text starts with '-' (command-line ambiguity).
+    if (s !== ZERO_UUID && !s.startsWith('-')) return s
+  }
+}

@@ -1,0 +1,24 @@
+// EndTxn (API key 26): versions 0-5, flexible 3+.
+// Response changes: v5: +producerId, +producerEpoch
+
+import { api, f } from '../dsl.ts'
+
+export const EndTxn = api({
+  key: 26,
+  name: 'EndTxn',
+  valid: '0-5',
+  flexible: '3+',
+  latestVersionUnstable: true,
+  request: {
+    transactionalId: f.string().entity('transactionalId'),
+    producerId: f.int64().entity('producerId'),
+    producerEpoch: f.int16(),
+    committed: f.bool(),
+  },
+  response: {
+    throttleTimeMs: f.int32(),
+    errorCode: f.errorCode(),
+    producerId: f.int64().versions('5+').default(-1n).ignorable().entity('producerId'),
+    producerEpoch: f.int16().versions('5+').default(-1).ignorable(),
+  },
+})

@@ -1,0 +1,53 @@
+// ConsumerGroupDescribe (API key 69): versions 0, flexible 0+.
+
+import { api, f, struct } from '../dsl.ts'
+
+const TopicPartitions = struct('TopicPartitions', {
+  topicId: f.uuid(),
+  topicName: f.string().entity('topicName'),
+  partitions: f.array(f.int32()),
+})
+
+const Assignment = struct('Assignment', {
+  topicPartitions: f.array(TopicPartitions),
+})
+
+export const ConsumerGroupDescribe = api({
+  key: 69,
+  name: 'ConsumerGroupDescribe',
+  valid: '0',
+  flexible: '0+',
+  request: {
+    groupIds: f.array(f.string()).entity('groupId'),
+    includeAuthorizedOperations: f.bool(),
+  },
+  response: {
+    throttleTimeMs: f.int32(),
+    groups: f.array(
+      struct('DescribedGroup', {
+        errorCode: f.errorCode(),
+        errorMessage: f.string().nullable('0+').default(null),
+        groupId: f.string().entity('groupId'),
+        groupState: f.string(),
+        groupEpoch: f.int32(),
+        assignmentEpoch: f.int32(),
+        assignorName: f.string(),
+        members: f.array(
+          struct('Member', {
+            memberId: f.string(),
+            instanceId: f.string().nullable('0+').default(null),
+            rackId: f.string().nullable('0+').default(null),
+            memberEpoch: f.int32(),
+            clientId: f.string(),
+            clientHost: f.string(),
+            subscribedTopicNames: f.array(f.string()).entity('topicName'),
+            subscribedTopicRegex: f.string().nullable('0+').default(null),
+            assignment: f.struct(Assignment),
+            targetAssignment: f.struct(Assignment),
+          }),
+        ),
+        authorizedOperations: f.int32().default(-2147483648),
+      }),
+    ),
+  },
+})

@@ -1,0 +1,160 @@
+// The storage contract the broker uses: one PartitionLog per topic-partition, held by a LogStore.
+// Two implementations: the segmented disk log (Kafka's on-disk format) and an in-memory log with
+// the same behaviour, for tests and the `--memory` mode.
+//
+// Offsets are bigint throughout the interface (Kafka offsets are int64). Record data is always
+// whole RecordBatch v2 batches as Buffers; the log never decodes individual records on the hot path.
+
+export interface TopicPartition {
+  readonly topic: string
+  readonly partition: number
+}
+
+/** Per-topic log settings, under Kafka's property names (see src/broker/config for parsing). */
+export interface LogConfig {
+  /** segment.bytes: roll the active segment past this size (default 1 GiB). */
+  segmentBytes: number
+  /** segment.ms: roll a segment this old (default 7 days). */
+  segmentMs: number
+  /** segment.index.bytes: maximum size of an offset/time index (default 10 MiB). */
+  segmentIndexBytes: number
+  /** index.interval.bytes: bytes of log between index entries (default 4096). */
+  indexIntervalBytes: number
+  /** retention.ms: delete segments older than this; -1 = keep forever (default 7 days). */
+  retentionMs: number
+  /** retention.bytes: delete old segments past this partition size; -1 = no limit. */
+  retentionBytes: number
+  /** cleanup.policy */
+  cleanupPolicy: { delete: boolean; compact: boolean }
+  /** flush.messages: fsync after this many messages (default: never, leave it to the OS). */
+  flushMessages: number
+  /** flush.ms: fsync when the oldest unflushed data is this old (default: never). */
+  flushMs: number
+  /** Opt-in durable mode: fsync before acknowledging an append (group commit across appends). */
+  durable: boolean
+  /** min.cleanable.dirty.ratio, delete.retention.ms, min.compaction.lag.ms: compaction knobs. */
+  minCleanableDirtyRatio: number
+  deleteRetentionMs: number
+  minCompactionLagMs: number
+  /** file.delete.delay.ms: how long deleted segments linger as .deleted files. */
+  fileDeleteDelayMs: number
+}
+
+export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
+  segmentBytes: 1024 * 1024 * 1024,
+  segmentMs: 7 * 24 * 60 * 60 * 1000,
+  segmentIndexBytes: 10 * 1024 * 1024,
+  indexIntervalBytes: 4096,
+  retentionMs: 7 * 24 * 60 * 60 * 1000,
+  retentionBytes: -1,
+  cleanupPolicy: { delete: true, compact: false },
+  flushMessages: Number.MAX_SAFE_INTEGER,
+  flushMs: Number.MAX_SAFE_INTEGER,
+  durable: false,
+  minCleanableDirtyRatio: 0.5,
+  deleteRetentionMs: 24 * 60 * 60 * 1000,
+  minCompactionLagMs: 0,
+  fileDeleteDelayMs: 60_000,
+})
+
+export interface AppendOptions {
+  /** Written into each batch's partitionLeaderEpoch field. */
+  leaderEpoch: number
+  /** When set, batches get timestamp type LogAppendTime with this max timestamp (CRC rewritten). */
+  logAppendTime?: bigint
+}
+
+export interface AppendResult {
+  baseOffset: bigint
+  lastOffset: bigint
+  /** The LogAppendTime used, or -1n for CreateTime. */
+  logAppendTime: bigint
+  logStartOffset: bigint
+  /** Number of batches and records appended. */
+  batches: number
+  records: number
+}
+
+export interface ReadOptions {
+  /** Do not return batches at or beyond this offset (the high watermark or LSO); default: HW. */
+  maxOffset?: bigint
+  /** Return at least one whole batch even if it is larger than maxBytes (KIP-74). Default true. */
+  minOneBatch?: boolean
+}
+
+export interface ReadResult {
+  /** Whole batches, in offset order, as views of the stored bytes. May be empty. */
+  records: Buffer[]
+  /** Sum of records[i].length. */
+  bytes: number
+  highWatermark: bigint
+  logStartOffset: bigint
+  lastStableOffset: bigint
+}
+
+export interface AbortedTxn {
+  producerId: bigint
+  firstOffset: bigint
+  lastOffset: bigint
+  lastStableOffset: bigint
+}
+
+export interface TimestampLookup {
+  offset: bigint
+  timestamp: bigint
+  leaderEpoch: number
+}
+
+export interface PartitionLog {
+  readonly topicPartition: TopicPartition
+  logStartOffset(): bigint
+  /** The next offset to be assigned. */
+  logEndOffset(): bigint
+  /** On a single node with acks semantics handled by the broker, HW follows the log end offset. */
+  highWatermark(): bigint
+  lastStableOffset(): bigint
+  /** Total bytes held by the partition's segments. */
+  sizeInBytes(): number
+
+  /**
+   * Appends one or more v2 batches (already validated by the broker). Assigns consecutive offsets
+   * by patching each batch header in place (the caller hands over ownership of `records`).
+   * Resolves once the data is in the log (and fsynced, in durable mode).
+   */
+  append(records: Buffer, options: AppendOptions): Promise<AppendResult>
+
+  /** Reads whole batches starting with the one containing `offset`. */
+  read(offset: bigint, maxBytes: number, options?: ReadOptions): Promise<ReadResult>
+
+  /** First offset whose timestamp is >= `timestamp` (ListOffsets), or undefined. */
+  offsetForTimestamp(timestamp: bigint): Promise<TimestampLookup | undefined>
+  /** The offset and timestamp of the record with the largest timestamp (ListOffsets -3). */
+  maxTimestamp(): Promise<TimestampLookup | undefined>
+
+  /** The largest epoch <= `epoch` and its end offset (OffsetForLeaderEpoch); -1s when unknown. */
+  endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: bigint }
+
+  /** Aborted transactions overlapping [from, to) for read_committed fetches. */
+  abortedTransactions(from: bigint, to: bigint): AbortedTxn[]
+
+  /** Moves the log start offset forward (DeleteRecords); returns the new log start offset. */
+  deleteRecordsBefore(offset: bigint): Promise<bigint>
+
+  updateConfig(config: LogConfig): void
+  flush(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface LogStore {
+  /** Opens (creating if needed) the log of a partition. */
+  open(tp: TopicPartition, config: LogConfig): Promise<PartitionLog>
+  get(tp: TopicPartition): PartitionLog | undefined
+  /** Removes a partition's log and its files. */
+  delete(tp: TopicPartition): Promise<void>
+  /** Partitions found on disk at startup or opened since. */
+  partitions(): TopicPartition[]
+  /** Runs retention and compaction once (the broker schedules this periodically). */
+  maintain(now: number): Promise<void>
+  flush(): Promise<void>
+  close(): Promise<void>
+}
