@@ -1,0 +1,34 @@
+// The broker's own metadata, persisted durably: cluster id, topics (with their UUIDs, partition
+// counts and per-topic config overrides), dynamic broker configs, and the producer-id high-water
+// mark (so producer ids are never reused after a restart).
+//
+// The disk implementation is a small journal of protobuf records, compacted into a snapshot and
+// replayed on start (src/storage/metadata/). Every mutating call resolves only once the change is
+// durable (fsynced), so an acknowledged CreateTopics survives kill -9.
+
+export interface TopicRecord {
+  readonly name: string
+  /** Kafka's 22-character base64url UUID text form. */
+  readonly topicId: string
+  readonly partitions: number
+  /** Topic-level config overrides under Kafka's property names (only those set explicitly). */
+  readonly configs: Readonly<Record<string, string>>
+}
+
+export interface MetadataStore {
+  readonly clusterId: string
+  topics(): readonly TopicRecord[]
+  topic(name: string): TopicRecord | undefined
+  topicById(topicId: string): TopicRecord | undefined
+  createTopic(topic: TopicRecord): Promise<void>
+  deleteTopic(name: string): Promise<void>
+  setPartitionCount(name: string, partitions: number): Promise<void>
+  /** Replaces the topic's config overrides with `configs`. */
+  setTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<void>
+  /** Dynamic broker-level config overrides (AlterConfigs on the BROKER resource). */
+  brokerConfigs(): Readonly<Record<string, string>>
+  setBrokerConfigs(configs: Readonly<Record<string, string>>): Promise<void>
+  /** Reserves `count` new producer ids; returns the first. Never returns an id twice, across restarts. */
+  allocateProducerIds(count: number): Promise<bigint>
+  close(): Promise<void>
+}
