@@ -1,0 +1,60 @@
+// Dispatch from a RecordBatch compression id (attributes bits 0-2) to its codec. Every
+// decompression takes a cap on the output size and fails with CompressionError, never by
+// allocating more.
+
+import { CompressionError } from './compression-error.ts'
+import { gzipCompress, gzipDecompress } from './gzip.ts'
+import { lz4Compress, lz4Decompress } from './lz4.ts'
+import { snappyCompressXerial, snappyDecompress } from './snappy.ts'
+import { zstdCompress, zstdDecompress } from './zstd.ts'
+
+/** Same numbering as `Compression` in records/batch-header.ts. */
+export const CODEC_NONE = 0
+export const CODEC_GZIP = 1
+export const CODEC_SNAPPY = 2
+export const CODEC_LZ4 = 3
+export const CODEC_ZSTD = 4
+
+export const CODEC_NAMES: Readonly<Record<number, string>> = {
+  0: 'none',
+  1: 'gzip',
+  2: 'snappy',
+  3: 'lz4',
+  4: 'zstd',
+}
+
+export function compress(codec: number, data: Buffer): Buffer {
+  switch (codec) {
+    case CODEC_NONE:
+      return data
+    case CODEC_GZIP:
+      return gzipCompress(data)
+    case CODEC_SNAPPY:
+      return snappyCompressXerial(data)
+    case CODEC_LZ4:
+      return lz4Compress(data)
+    case CODEC_ZSTD:
+      return zstdCompress(data)
+    default:
+      throw new CompressionError('unsupported', `unknown compression codec ${codec}`)
+  }
+}
+
+export function decompress(codec: number, data: Buffer, maxOutputLength: number): Buffer {
+  switch (codec) {
+    case CODEC_NONE:
+      if (data.length > maxOutputLength)
+        throw new CompressionError('too-large', `records exceed ${maxOutputLength} bytes`)
+      return data
+    case CODEC_GZIP:
+      return gzipDecompress(data, maxOutputLength)
+    case CODEC_SNAPPY:
+      return snappyDecompress(data, maxOutputLength)
+    case CODEC_LZ4:
+      return lz4Decompress(data, maxOutputLength)
+    case CODEC_ZSTD:
+      return zstdDecompress(data, maxOutputLength)
+    default:
+      throw new CompressionError('unsupported', `unknown compression codec ${codec}`)
+  }
+}
