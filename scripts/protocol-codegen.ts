@@ -450,7 +450,10 @@ function ${name}(r: Reader, v: number, keep: boolean, nullable: boolean, field: 
       else if (taggedC === 'true') regularCond = 'false'
       else regularCond = present === 'true' ? `!(${taggedC})` : `${present} && !(${taggedC})`
       const nullableC = this.nullableCond(f)
-      const val = `m.${f.name} ?? ${this.defaultExpr(f)}`
+      // `??` would turn an explicit null into the default, so nullable fields test for undefined.
+      const val = isNullableSomewhere(f)
+        ? `m.${f.name} === undefined ? ${this.defaultExpr(f)} : m.${f.name}`
+        : `m.${f.name} ?? ${this.defaultExpr(f)}`
       const local = `${f.name}_`
       if (regularCond === 'true') {
         lines.push(`  const ${local} = ${val}`)
@@ -463,7 +466,7 @@ function ${name}(r: Reader, v: number, keep: boolean, nullable: boolean, field: 
           lines.push(`  }`)
         }
         // Absent from this version: refuse non-default values unless ignorable (Kafka's rule).
-        if (!f.ignorable && present !== 'true' && f.type.kind !== 'struct') {
+        if (!f.ignorable && present !== 'true') {
           const absent = present === 'false' ? 'true' : `!(${present})`
           lines.push(`  if (${absent} && m.${f.name} !== undefined && ${this.nonDefault(f, `m.${f.name}`)})`)
           lines.push(
@@ -524,7 +527,8 @@ function ${name}(r: Reader, v: number, keep: boolean, nullable: boolean, field: 
     if (t.kind === 'struct') {
       const name = this.names.of(t.struct)
       if (f.default === null) return `${value} !== null`
-      return `!structEquals(encode${name}, v, ${value} as ${name}Init, default${name}())`
+      const notDefault = `!isDefaultStruct(${value}, default${name}())`
+      return isNullableSomewhere(f) ? `(${value} === null || ${notDefault})` : notDefault
     }
     if (t.primitive === 'bytes' || t.primitive === 'records') {
       const d = this.defaultExpr(f)
@@ -580,7 +584,7 @@ function importsFor(body: string): string {
   if (used('ZERO_UUID')) lines.push(`import { ZERO_UUID } from '../primitives/uuid.ts'`)
   const errs = pick(['EncodeError', 'ProtocolError'])
   if (errs.length) lines.push(`import { ${errs.join(', ')} } from '../errors-protocol.ts'`)
-  const support = pick(['EMPTY_BYTES', 'structEquals', 'writeTaggedFields'])
+  const support = pick(['EMPTY_BYTES', 'isDefaultStruct', 'writeTaggedFields'])
   if (support.length) lines.push(`import { ${support.join(', ')} } from '../codec-support.ts'`)
   return lines.join('\n') + '\n'
 }

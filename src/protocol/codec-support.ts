@@ -1,7 +1,7 @@
 // Small runtime helpers shared by the generated codec (src/protocol/generated/).
 
 import type { UnknownTag } from './primitives/reader.ts'
-import { Writer } from './primitives/writer.ts'
+import type { Writer } from './primitives/writer.ts'
 
 /** The implicit default of non-nullable bytes fields; zero-length, so sharing it is safe. */
 export const EMPTY_BYTES: Buffer = Buffer.alloc(0)
@@ -24,16 +24,34 @@ export function writeTaggedFields(
   }
 }
 
-/** Structural equality of two structs by their encoding (used only for tagged struct defaults). */
-export function structEquals<T>(
-  encode: (w: Writer, v: number, m: T) => void,
-  v: number,
-  a: T,
-  b: T,
-): boolean {
-  const wa = new Writer(64)
-  const wb = new Writer(64)
-  encode(wa, v, a)
-  encode(wb, v, b)
-  return wa.toBuffer().equals(wb.toBuffer())
+/**
+ * Whether a struct value equals its default, field by field (Kafka compares with equals()). The
+ * value may be a partial Init object: a missing field counts as its default. Retained unknown tags
+ * make a value non-default. Used for tagged struct fields (written only when not default) and for
+ * struct fields a version lacks (a non-default value there is an encode error unless ignorable).
+ */
+export function isDefaultStruct(value: object, def: object): boolean {
+  const v = value as Record<string, unknown>
+  const d = def as Record<string, unknown>
+  for (const key of Object.keys(v)) {
+    const x = v[key]
+    if (x === undefined) continue
+    if (key === '_unknownTags') {
+      if ((x as unknown[]).length > 0) return false
+      continue
+    }
+    if (!sameAsDefault(x, d[key])) return false
+  }
+  return true
+}
+
+function sameAsDefault(x: unknown, d: unknown): boolean {
+  if (x === d) return true
+  if (x === null || d === null || typeof x !== 'object' || typeof d !== 'object') return false
+  if (Buffer.isBuffer(x) || Buffer.isBuffer(d)) return Buffer.isBuffer(x) && Buffer.isBuffer(d) && x.equals(d)
+  if (Array.isArray(x) || Array.isArray(d)) {
+    if (!Array.isArray(x) || !Array.isArray(d) || x.length !== d.length) return false
+    return x.every((item, i) => sameAsDefault(item, d[i]))
+  }
+  return isDefaultStruct(x, d)
 }

@@ -205,7 +205,7 @@ export function encodeFindCoordinatorResponseCoordinator(
   if (!(v >= 4) && m.errorCode !== undefined && m.errorCode !== 0)
     throw new EncodeError(`FindCoordinatorResponse.errorCode is not supported at version ${v}`)
   if (v >= 4) {
-    const errorMessage_ = m.errorMessage ?? ''
+    const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
     if (v >= 3) w.compactNullableString(errorMessage_)
     else w.nullableString(errorMessage_)
   }
@@ -293,7 +293,7 @@ export function encodeFindCoordinatorResponse(w: Writer, v: number, m: FindCoord
   if (!(v <= 3) && m.errorCode !== undefined && m.errorCode !== 0)
     throw new EncodeError(`FindCoordinatorResponse.errorCode is not supported at version ${v}`)
   if (v >= 1 && v <= 3) {
-    const errorMessage_ = m.errorMessage ?? ''
+    const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
     if (v >= 3) w.compactNullableString(errorMessage_)
     else w.nullableString(errorMessage_)
   }

@@ -158,7 +158,7 @@ export function encodeJoinGroupRequest(w: Writer, v: number, m: JoinGroupRequest
   if (v >= 6) w.compactString(memberId_)
   else w.string(memberId_)
   if (v >= 5) {
-    const groupInstanceId_ = m.groupInstanceId ?? null
+    const groupInstanceId_ = m.groupInstanceId === undefined ? null : m.groupInstanceId
     if (v >= 6) w.compactNullableString(groupInstanceId_)
     else w.nullableString(groupInstanceId_)
   }
@@ -181,7 +181,7 @@ export function encodeJoinGroupRequest(w: Writer, v: number, m: JoinGroupRequest
     }
   }
   if (v >= 8) {
-    const reason_ = m.reason ?? null
+    const reason_ = m.reason === undefined ? null : m.reason
     if (v >= 6) w.compactNullableString(reason_)
     else w.nullableString(reason_)
   }
@@ -263,7 +263,7 @@ export function encodeJoinGroupResponseJoinGroupResponseMember(
   if (v >= 6) w.compactString(memberId_)
   else w.string(memberId_)
   if (v >= 5) {
-    const groupInstanceId_ = m.groupInstanceId ?? null
+    const groupInstanceId_ = m.groupInstanceId === undefined ? null : m.groupInstanceId
     if (v >= 6) w.compactNullableString(groupInstanceId_)
     else w.nullableString(groupInstanceId_)
   }
@@ -379,11 +379,11 @@ export function encodeJoinGroupResponse(w: Writer, v: number, m: JoinGroupRespon
   const generationId_ = m.generationId ?? -1
   w.int32(generationId_)
   if (v >= 7) {
-    const protocolType_ = m.protocolType ?? null
+    const protocolType_ = m.protocolType === undefined ? null : m.protocolType
     if (v >= 6) w.compactNullableString(protocolType_)
     else w.nullableString(protocolType_)
   }
-  const protocolName_ = m.protocolName ?? ''
+  const protocolName_ = m.protocolName === undefined ? '' : m.protocolName
   if (protocolName_ === null && !(v >= 7))
     throw new EncodeError(`null in non-nullable field ${'JoinGroupResponse.protocolName'} at v${v}`)
   if (v >= 6) w.compactNullableString(protocolName_)

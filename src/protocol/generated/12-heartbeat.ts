@@ -59,7 +59,7 @@ export function encodeHeartbeatRequest(w: Writer, v: number, m: HeartbeatRequest
   if (v >= 4) w.compactString(memberId_)
   else w.string(memberId_)
   if (v >= 3) {
-    const groupInstanceId_ = m.groupInstanceId ?? null
+    const groupInstanceId_ = m.groupInstanceId === undefined ? null : m.groupInstanceId
     if (v >= 4) w.compactNullableString(groupInstanceId_)
     else w.nullableString(groupInstanceId_)
   }

@@ -65,14 +65,14 @@ export function encodeLeaveGroupRequestMemberIdentity(
   if (!(v >= 3) && m.memberId !== undefined && m.memberId !== '')
     throw new EncodeError(`LeaveGroupRequest.memberId is not supported at version ${v}`)
   if (v >= 3) {
-    const groupInstanceId_ = m.groupInstanceId ?? null
+    const groupInstanceId_ = m.groupInstanceId === undefined ? null : m.groupInstanceId
     if (v >= 4) w.compactNullableString(groupInstanceId_)
     else w.nullableString(groupInstanceId_)
   }
   if (!(v >= 3) && m.groupInstanceId !== undefined && m.groupInstanceId !== null)
     throw new EncodeError(`LeaveGroupRequest.groupInstanceId is not supported at version ${v}`)
   if (v >= 5) {
-    const reason_ = m.reason ?? null
+    const reason_ = m.reason === undefined ? null : m.reason
     if (v >= 4) w.compactNullableString(reason_)
     else w.nullableString(reason_)
   }
@@ -235,7 +235,7 @@ export function encodeLeaveGroupResponseMemberResponse(
   if (!(v >= 3) && m.memberId !== undefined && m.memberId !== '')
     throw new EncodeError(`LeaveGroupResponse.memberId is not supported at version ${v}`)
   if (v >= 3) {
-    const groupInstanceId_ = m.groupInstanceId ?? ''
+    const groupInstanceId_ = m.groupInstanceId === undefined ? '' : m.groupInstanceId
     if (v >= 4) w.compactNullableString(groupInstanceId_)
     else w.nullableString(groupInstanceId_)
   }

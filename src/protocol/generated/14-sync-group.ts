@@ -149,19 +149,19 @@ export function encodeSyncGroupRequest(w: Writer, v: number, m: SyncGroupRequest
   if (v >= 4) w.compactString(memberId_)
   else w.string(memberId_)
   if (v >= 3) {
-    const groupInstanceId_ = m.groupInstanceId ?? null
+    const groupInstanceId_ = m.groupInstanceId === undefined ? null : m.groupInstanceId
     if (v >= 4) w.compactNullableString(groupInstanceId_)
     else w.nullableString(groupInstanceId_)
   }
   if (!(v >= 3) && m.groupInstanceId !== undefined && m.groupInstanceId !== null)
     throw new EncodeError(`SyncGroupRequest.groupInstanceId is not supported at version ${v}`)
   if (v >= 5) {
-    const protocolType_ = m.protocolType ?? null
+    const protocolType_ = m.protocolType === undefined ? null : m.protocolType
     if (v >= 4) w.compactNullableString(protocolType_)
     else w.nullableString(protocolType_)
   }
   if (v >= 5) {
-    const protocolName_ = m.protocolName ?? null
+    const protocolName_ = m.protocolName === undefined ? null : m.protocolName
     if (v >= 4) w.compactNullableString(protocolName_)
     else w.nullableString(protocolName_)
   }
@@ -259,12 +259,12 @@ export function encodeSyncGroupResponse(w: Writer, v: number, m: SyncGroupRespon
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
   if (v >= 5) {
-    const protocolType_ = m.protocolType ?? null
+    const protocolType_ = m.protocolType === undefined ? null : m.protocolType
     if (v >= 4) w.compactNullableString(protocolType_)
     else w.nullableString(protocolType_)
   }
   if (v >= 5) {
-    const protocolName_ = m.protocolName ?? null
+    const protocolName_ = m.protocolName === undefined ? null : m.protocolName
     if (v >= 4) w.compactNullableString(protocolName_)
     else w.nullableString(protocolName_)
   }

@@ -167,7 +167,7 @@ export function encodeDescribeGroupsResponseDescribedGroupMember(
   if (v >= 5) w.compactString(memberId_)
   else w.string(memberId_)
   if (v >= 4) {
-    const groupInstanceId_ = m.groupInstanceId ?? null
+    const groupInstanceId_ = m.groupInstanceId === undefined ? null : m.groupInstanceId
     if (v >= 5) w.compactNullableString(groupInstanceId_)
     else w.nullableString(groupInstanceId_)
   }

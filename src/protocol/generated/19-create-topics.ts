@@ -55,7 +55,7 @@ export function encodeCreateTopicsRequestCreatableTopicConfig(
   const name_ = m.name ?? ''
   if (v >= 5) w.compactString(name_)
   else w.string(name_)
-  const value_ = m.value ?? ''
+  const value_ = m.value === undefined ? '' : m.value
   if (v >= 5) w.compactNullableString(value_)
   else w.nullableString(value_)
   if (v >= 5) {
@@ -458,7 +458,7 @@ export function encodeCreateTopicsResponseCreatableTopicConfigs(
   if (!(v >= 5) && m.name !== undefined && m.name !== '')
     throw new EncodeError(`CreateTopicsResponse.name is not supported at version ${v}`)
   if (v >= 5) {
-    const value_ = m.value ?? ''
+    const value_ = m.value === undefined ? '' : m.value
     if (v >= 5) w.compactNullableString(value_)
     else w.nullableString(value_)
   }
@@ -593,7 +593,7 @@ export function encodeCreateTopicsResponseCreatableTopicResult(
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
   if (v >= 1) {
-    const errorMessage_ = m.errorMessage ?? ''
+    const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
     if (v >= 5) w.compactNullableString(errorMessage_)
     else w.nullableString(errorMessage_)
   }
@@ -610,7 +610,7 @@ export function encodeCreateTopicsResponseCreatableTopicResult(
     w.int16(replicationFactor_)
   }
   if (v >= 5) {
-    const configs_ = m.configs ?? []
+    const configs_ = m.configs === undefined ? [] : m.configs
     if (configs_ === null) {
       if (v >= 5) w.uvarint(0)
       else w.int32(-1)

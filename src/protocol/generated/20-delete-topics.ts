@@ -55,7 +55,7 @@ export function encodeDeleteTopicsRequestDeleteTopicState(
   m: DeleteTopicsRequestDeleteTopicStateInit,
 ): void {
   if (v >= 6) {
-    const name_ = m.name ?? null
+    const name_ = m.name === undefined ? null : m.name
     if (v >= 4) w.compactNullableString(name_)
     else w.nullableString(name_)
   }
@@ -254,7 +254,7 @@ export function encodeDeleteTopicsResponseDeletableTopicResult(
   v: number,
   m: DeleteTopicsResponseDeletableTopicResultInit,
 ): void {
-  const name_ = m.name ?? ''
+  const name_ = m.name === undefined ? '' : m.name
   if (name_ === null && !(v >= 6))
     throw new EncodeError(`null in non-nullable field ${'DeleteTopicsResponse.name'} at v${v}`)
   if (v >= 4) w.compactNullableString(name_)
@@ -266,7 +266,7 @@ export function encodeDeleteTopicsResponseDeletableTopicResult(
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
   if (v >= 5) {
-    const errorMessage_ = m.errorMessage ?? null
+    const errorMessage_ = m.errorMessage === undefined ? null : m.errorMessage
     if (v >= 4) w.compactNullableString(errorMessage_)
     else w.nullableString(errorMessage_)
   }

@@ -51,7 +51,7 @@ export function decodeInitProducerIdRequest(r: Reader, v: number, keep = false):
 }
 
 export function encodeInitProducerIdRequest(w: Writer, v: number, m: InitProducerIdRequestInit): void {
-  const transactionalId_ = m.transactionalId ?? ''
+  const transactionalId_ = m.transactionalId === undefined ? '' : m.transactionalId
   if (v >= 2) w.compactNullableString(transactionalId_)
   else w.nullableString(transactionalId_)
   const transactionTimeoutMs_ = m.transactionTimeoutMs ?? 0

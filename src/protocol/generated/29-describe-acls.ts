@@ -77,7 +77,7 @@ export function decodeDescribeAclsRequest(r: Reader, v: number, keep = false): D
 export function encodeDescribeAclsRequest(w: Writer, v: number, m: DescribeAclsRequestInit): void {
   const resourceTypeFilter_ = m.resourceTypeFilter ?? 0
   w.int8(resourceTypeFilter_)
-  const resourceNameFilter_ = m.resourceNameFilter ?? ''
+  const resourceNameFilter_ = m.resourceNameFilter === undefined ? '' : m.resourceNameFilter
   if (v >= 2) w.compactNullableString(resourceNameFilter_)
   else w.nullableString(resourceNameFilter_)
   if (v >= 1) {
@@ -86,10 +86,10 @@ export function encodeDescribeAclsRequest(w: Writer, v: number, m: DescribeAclsR
   }
   if (!(v >= 1) && m.patternTypeFilter !== undefined && m.patternTypeFilter !== 3)
     throw new EncodeError(`DescribeAclsRequest.patternTypeFilter is not supported at version ${v}`)
-  const principalFilter_ = m.principalFilter ?? ''
+  const principalFilter_ = m.principalFilter === undefined ? '' : m.principalFilter
   if (v >= 2) w.compactNullableString(principalFilter_)
   else w.nullableString(principalFilter_)
-  const hostFilter_ = m.hostFilter ?? ''
+  const hostFilter_ = m.hostFilter === undefined ? '' : m.hostFilter
   if (v >= 2) w.compactNullableString(hostFilter_)
   else w.nullableString(hostFilter_)
   const operation_ = m.operation ?? 0
@@ -310,7 +310,7 @@ export function encodeDescribeAclsResponse(w: Writer, v: number, m: DescribeAcls
   w.int32(throttleTimeMs_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   if (v >= 2) w.compactNullableString(errorMessage_)
   else w.nullableString(errorMessage_)
   const resources_ = m.resources ?? []

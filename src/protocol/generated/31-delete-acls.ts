@@ -85,7 +85,7 @@ export function encodeDeleteAclsRequestDeleteAclsFilter(
 ): void {
   const resourceTypeFilter_ = m.resourceTypeFilter ?? 0
   w.int8(resourceTypeFilter_)
-  const resourceNameFilter_ = m.resourceNameFilter ?? ''
+  const resourceNameFilter_ = m.resourceNameFilter === undefined ? '' : m.resourceNameFilter
   if (v >= 2) w.compactNullableString(resourceNameFilter_)
   else w.nullableString(resourceNameFilter_)
   if (v >= 1) {
@@ -94,10 +94,10 @@ export function encodeDeleteAclsRequestDeleteAclsFilter(
   }
   if (!(v >= 1) && m.patternTypeFilter !== undefined && m.patternTypeFilter !== 3)
     throw new EncodeError(`DeleteAclsRequest.patternTypeFilter is not supported at version ${v}`)
-  const principalFilter_ = m.principalFilter ?? ''
+  const principalFilter_ = m.principalFilter === undefined ? '' : m.principalFilter
   if (v >= 2) w.compactNullableString(principalFilter_)
   else w.nullableString(principalFilter_)
-  const hostFilter_ = m.hostFilter ?? ''
+  const hostFilter_ = m.hostFilter === undefined ? '' : m.hostFilter
   if (v >= 2) w.compactNullableString(hostFilter_)
   else w.nullableString(hostFilter_)
   const operation_ = m.operation ?? 0
@@ -277,7 +277,7 @@ export function encodeDeleteAclsResponseDeleteAclsMatchingAcl(
 ): void {
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   if (v >= 2) w.compactNullableString(errorMessage_)
   else w.nullableString(errorMessage_)
   const resourceType_ = m.resourceType ?? 0
@@ -363,7 +363,7 @@ export function encodeDeleteAclsResponseDeleteAclsFilterResult(
 ): void {
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   if (v >= 2) w.compactNullableString(errorMessage_)
   else w.nullableString(errorMessage_)
   const matchingAcls_ = m.matchingAcls ?? []

@@ -65,7 +65,7 @@ export function encodeDescribeConfigsRequestDescribeConfigsResource(
   const resourceName_ = m.resourceName ?? ''
   if (v >= 4) w.compactString(resourceName_)
   else w.string(resourceName_)
-  const configurationKeys_ = m.configurationKeys ?? []
+  const configurationKeys_ = m.configurationKeys === undefined ? [] : m.configurationKeys
   if (configurationKeys_ === null) {
     if (v >= 4) w.uvarint(0)
     else w.int32(-1)
@@ -259,7 +259,7 @@ export function encodeDescribeConfigsResponseDescribeConfigsSynonym(
   if (!(v >= 1) && m.name !== undefined && m.name !== '')
     throw new EncodeError(`DescribeConfigsResponse.name is not supported at version ${v}`)
   if (v >= 1) {
-    const value_ = m.value ?? ''
+    const value_ = m.value === undefined ? '' : m.value
     if (v >= 4) w.compactNullableString(value_)
     else w.nullableString(value_)
   }
@@ -371,7 +371,7 @@ export function encodeDescribeConfigsResponseDescribeConfigsResourceResult(
   const name_ = m.name ?? ''
   if (v >= 4) w.compactString(name_)
   else w.string(name_)
-  const value_ = m.value ?? ''
+  const value_ = m.value === undefined ? '' : m.value
   if (v >= 4) w.compactNullableString(value_)
   else w.nullableString(value_)
   const readOnly_ = m.readOnly ?? false
@@ -408,7 +408,7 @@ export function encodeDescribeConfigsResponseDescribeConfigsResourceResult(
     w.int8(configType_)
   }
   if (v >= 3) {
-    const documentation_ = m.documentation ?? ''
+    const documentation_ = m.documentation === undefined ? '' : m.documentation
     if (v >= 4) w.compactNullableString(documentation_)
     else w.nullableString(documentation_)
   }
@@ -486,7 +486,7 @@ export function encodeDescribeConfigsResponseDescribeConfigsResult(
 ): void {
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   if (v >= 4) w.compactNullableString(errorMessage_)
   else w.nullableString(errorMessage_)
   const resourceType_ = m.resourceType ?? 0

@@ -54,7 +54,7 @@ export function encodeAlterConfigsRequestAlterableConfig(
   const name_ = m.name ?? ''
   if (v >= 2) w.compactString(name_)
   else w.string(name_)
-  const value_ = m.value ?? ''
+  const value_ = m.value === undefined ? '' : m.value
   if (v >= 2) w.compactNullableString(value_)
   else w.nullableString(value_)
   if (v >= 2) {
@@ -301,7 +301,7 @@ export function encodeAlterConfigsResponseAlterConfigsResourceResponse(
 ): void {
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   if (v >= 2) w.compactNullableString(errorMessage_)
   else w.nullableString(errorMessage_)
   const resourceType_ = m.resourceType ?? 0

@@ -113,7 +113,7 @@ export function decodeDescribeLogDirsRequest(r: Reader, v: number, keep = false)
 }
 
 export function encodeDescribeLogDirsRequest(w: Writer, v: number, m: DescribeLogDirsRequestInit): void {
-  const topics_ = m.topics ?? []
+  const topics_ = m.topics === undefined ? [] : m.topics
   if (topics_ === null) {
     if (v >= 2) w.uvarint(0)
     else w.int32(-1)

@@ -94,7 +94,7 @@ export function decodeSaslAuthenticateResponse(r: Reader, v: number, keep = fals
 export function encodeSaslAuthenticateResponse(w: Writer, v: number, m: SaslAuthenticateResponseInit): void {
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   if (v >= 2) w.compactNullableString(errorMessage_)
   else w.nullableString(errorMessage_)
   const authBytes_ = m.authBytes ?? EMPTY_BYTES

@@ -121,7 +121,7 @@ export function encodeCreatePartitionsRequestCreatePartitionsTopic(
   else w.string(name_)
   const count_ = m.count ?? 0
   w.int32(count_)
-  const assignments_ = m.assignments ?? []
+  const assignments_ = m.assignments === undefined ? [] : m.assignments
   if (assignments_ === null) {
     if (v >= 2) w.uvarint(0)
     else w.int32(-1)
@@ -317,7 +317,7 @@ export function encodeCreatePartitionsResponseCreatePartitionsTopicResult(
   else w.string(name_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? null
+  const errorMessage_ = m.errorMessage === undefined ? null : m.errorMessage
   if (v >= 2) w.compactNullableString(errorMessage_)
   else w.nullableString(errorMessage_)
   if (v >= 2) {

@@ -128,14 +128,14 @@ export function encodeCreateDelegationTokenRequest(
   m: CreateDelegationTokenRequestInit,
 ): void {
   if (v >= 3) {
-    const ownerPrincipalType_ = m.ownerPrincipalType ?? ''
+    const ownerPrincipalType_ = m.ownerPrincipalType === undefined ? '' : m.ownerPrincipalType
     if (v >= 2) w.compactNullableString(ownerPrincipalType_)
     else w.nullableString(ownerPrincipalType_)
   }
   if (!(v >= 3) && m.ownerPrincipalType !== undefined && m.ownerPrincipalType !== '')
     throw new EncodeError(`CreateDelegationTokenRequest.ownerPrincipalType is not supported at version ${v}`)
   if (v >= 3) {
-    const ownerPrincipalName_ = m.ownerPrincipalName ?? ''
+    const ownerPrincipalName_ = m.ownerPrincipalName === undefined ? '' : m.ownerPrincipalName
     if (v >= 2) w.compactNullableString(ownerPrincipalName_)
     else w.nullableString(ownerPrincipalName_)
   }

@@ -106,7 +106,7 @@ export function encodeDescribeDelegationTokenRequest(
   v: number,
   m: DescribeDelegationTokenRequestInit,
 ): void {
-  const owners_ = m.owners ?? []
+  const owners_ = m.owners === undefined ? [] : m.owners
   if (owners_ === null) {
     if (v >= 2) w.uvarint(0)
     else w.int32(-1)

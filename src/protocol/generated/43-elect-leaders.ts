@@ -126,7 +126,7 @@ export function encodeElectLeadersRequest(w: Writer, v: number, m: ElectLeadersR
   }
   if (!(v >= 1) && m.electionType !== undefined && m.electionType !== 0)
     throw new EncodeError(`ElectLeadersRequest.electionType is not supported at version ${v}`)
-  const topicPartitions_ = m.topicPartitions ?? []
+  const topicPartitions_ = m.topicPartitions === undefined ? [] : m.topicPartitions
   if (topicPartitions_ === null) {
     if (v >= 2) w.uvarint(0)
     else w.int32(-1)
@@ -235,7 +235,7 @@ export function encodeElectLeadersResponsePartitionResult(
   w.int32(partitionId_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   if (v >= 2) w.compactNullableString(errorMessage_)
   else w.nullableString(errorMessage_)
   if (v >= 2) {

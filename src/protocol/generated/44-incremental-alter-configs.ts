@@ -59,7 +59,7 @@ export function encodeIncrementalAlterConfigsRequestAlterableConfig(
   else w.string(name_)
   const configOperation_ = m.configOperation ?? 0
   w.int8(configOperation_)
-  const value_ = m.value ?? ''
+  const value_ = m.value === undefined ? '' : m.value
   if (v >= 1) w.compactNullableString(value_)
   else w.nullableString(value_)
   if (v >= 1) {
@@ -309,7 +309,7 @@ export function encodeIncrementalAlterConfigsResponseAlterConfigsResourceRespons
 ): void {
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   if (v >= 1) w.compactNullableString(errorMessage_)
   else w.nullableString(errorMessage_)
   const resourceType_ = m.resourceType ?? 0

@@ -126,7 +126,7 @@ export function encodeListPartitionReassignmentsRequest(
 ): void {
   const timeoutMs_ = m.timeoutMs ?? 60000
   w.int32(timeoutMs_)
-  const topics_ = m.topics ?? null
+  const topics_ = m.topics === undefined ? null : m.topics
   if (topics_ === null) {
     w.uvarint(0)
   } else {
@@ -418,7 +418,7 @@ export function encodeListPartitionReassignmentsResponse(
   w.int32(throttleTimeMs_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   const topics_ = m.topics ?? []
   if (topics_ === null)

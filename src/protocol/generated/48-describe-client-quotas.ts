@@ -59,7 +59,7 @@ export function encodeDescribeClientQuotasRequestComponentData(
   else w.string(entityType_)
   const matchType_ = m.matchType ?? 0
   w.int8(matchType_)
-  const match_ = m.match ?? ''
+  const match_ = m.match === undefined ? '' : m.match
   if (v >= 1) w.compactNullableString(match_)
   else w.nullableString(match_)
   if (v >= 1) {
@@ -263,7 +263,7 @@ export function encodeDescribeClientQuotasResponseEntityData(
   const entityType_ = m.entityType ?? ''
   if (v >= 1) w.compactString(entityType_)
   else w.string(entityType_)
-  const entityName_ = m.entityName ?? ''
+  const entityName_ = m.entityName === undefined ? '' : m.entityName
   if (v >= 1) w.compactNullableString(entityName_)
   else w.nullableString(entityName_)
   if (v >= 1) {
@@ -422,10 +422,10 @@ export function encodeDescribeClientQuotasResponse(
   w.int32(throttleTimeMs_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   if (v >= 1) w.compactNullableString(errorMessage_)
   else w.nullableString(errorMessage_)
-  const entries_ = m.entries ?? []
+  const entries_ = m.entries === undefined ? [] : m.entries
   if (entries_ === null) {
     if (v >= 1) w.uvarint(0)
     else w.int32(-1)

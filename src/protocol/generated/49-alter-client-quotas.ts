@@ -115,7 +115,7 @@ export function encodeAlterClientQuotasRequestEntityData(
   const entityType_ = m.entityType ?? ''
   if (v >= 1) w.compactString(entityType_)
   else w.string(entityType_)
-  const entityName_ = m.entityName ?? ''
+  const entityName_ = m.entityName === undefined ? '' : m.entityName
   if (v >= 1) w.compactNullableString(entityName_)
   else w.nullableString(entityName_)
   if (v >= 1) {
@@ -376,7 +376,7 @@ export function encodeAlterClientQuotasResponseEntityData(
   const entityType_ = m.entityType ?? ''
   if (v >= 1) w.compactString(entityType_)
   else w.string(entityType_)
-  const entityName_ = m.entityName ?? ''
+  const entityName_ = m.entityName === undefined ? '' : m.entityName
   if (v >= 1) w.compactNullableString(entityName_)
   else w.nullableString(entityName_)
   if (v >= 1) {
@@ -441,7 +441,7 @@ export function encodeAlterClientQuotasResponseEntryData(
 ): void {
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   if (v >= 1) w.compactNullableString(errorMessage_)
   else w.nullableString(errorMessage_)
   const entity_ = m.entity ?? []

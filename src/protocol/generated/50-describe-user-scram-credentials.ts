@@ -101,7 +101,7 @@ export function encodeDescribeUserScramCredentialsRequest(
   v: number,
   m: DescribeUserScramCredentialsRequestInit,
 ): void {
-  const users_ = m.users ?? []
+  const users_ = m.users === undefined ? [] : m.users
   if (users_ === null) {
     w.uvarint(0)
   } else {
@@ -253,7 +253,7 @@ export function encodeDescribeUserScramCredentialsResponseDescribeUserScramCrede
   w.compactString(user_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   const credentialInfos_ = m.credentialInfos ?? []
   if (credentialInfos_ === null)
@@ -330,7 +330,7 @@ export function encodeDescribeUserScramCredentialsResponse(
   w.int32(throttleTimeMs_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   const results_ = m.results ?? []
   if (results_ === null)

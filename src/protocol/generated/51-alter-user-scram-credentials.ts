@@ -318,7 +318,7 @@ export function encodeAlterUserScramCredentialsResponseAlterUserScramCredentials
   w.compactString(user_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   {
     const tagged: Array<[number, Buffer]> = []

@@ -565,7 +565,7 @@ export function encodeDescribeQuorumResponsePartitionData(
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
   if (v >= 2) {
-    const errorMessage_ = m.errorMessage ?? ''
+    const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
     w.compactNullableString(errorMessage_)
   }
   const leaderId_ = m.leaderId ?? 0
@@ -726,7 +726,7 @@ export function encodeDescribeQuorumResponse(w: Writer, v: number, m: DescribeQu
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
   if (v >= 2) {
-    const errorMessage_ = m.errorMessage ?? ''
+    const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
     w.compactNullableString(errorMessage_)
   }
   const topics_ = m.topics ?? []

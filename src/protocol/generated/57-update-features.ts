@@ -226,7 +226,7 @@ export function encodeUpdateFeaturesResponseUpdatableFeatureResult(
   w.compactString(feature_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   {
     const tagged: Array<[number, Buffer]> = []
@@ -282,7 +282,7 @@ export function encodeUpdateFeaturesResponse(w: Writer, v: number, m: UpdateFeat
   w.int32(throttleTimeMs_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   if (v <= 1) {
     const results_ = m.results ?? []

@@ -330,7 +330,7 @@ export function encodeDescribeProducersResponsePartitionResponse(
   w.int32(partitionIndex_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? null
+  const errorMessage_ = m.errorMessage === undefined ? null : m.errorMessage
   w.compactNullableString(errorMessage_)
   const activeProducers_ = m.activeProducers ?? []
   if (activeProducers_ === null)

@@ -95,7 +95,7 @@ export function encodeUnregisterBrokerResponse(w: Writer, v: number, m: Unregist
   w.int32(throttleTimeMs_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   {
     const tagged: Array<[number, Buffer]> = []

@@ -176,13 +176,13 @@ export function encodeConsumerGroupHeartbeatRequest(
   w.compactString(memberId_)
   const memberEpoch_ = m.memberEpoch ?? 0
   w.int32(memberEpoch_)
-  const instanceId_ = m.instanceId ?? null
+  const instanceId_ = m.instanceId === undefined ? null : m.instanceId
   w.compactNullableString(instanceId_)
-  const rackId_ = m.rackId ?? null
+  const rackId_ = m.rackId === undefined ? null : m.rackId
   w.compactNullableString(rackId_)
   const rebalanceTimeoutMs_ = m.rebalanceTimeoutMs ?? -1
   w.int32(rebalanceTimeoutMs_)
-  const subscribedTopicNames_ = m.subscribedTopicNames ?? null
+  const subscribedTopicNames_ = m.subscribedTopicNames === undefined ? null : m.subscribedTopicNames
   if (subscribedTopicNames_ === null) {
     w.uvarint(0)
   } else {
@@ -192,16 +192,16 @@ export function encodeConsumerGroupHeartbeatRequest(
     }
   }
   if (v >= 1) {
-    const subscribedTopicRegex_ = m.subscribedTopicRegex ?? null
+    const subscribedTopicRegex_ = m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex
     w.compactNullableString(subscribedTopicRegex_)
   }
   if (!(v >= 1) && m.subscribedTopicRegex !== undefined && m.subscribedTopicRegex !== null)
     throw new EncodeError(
       `ConsumerGroupHeartbeatRequest.subscribedTopicRegex is not supported at version ${v}`,
     )
-  const serverAssignor_ = m.serverAssignor ?? null
+  const serverAssignor_ = m.serverAssignor === undefined ? null : m.serverAssignor
   w.compactNullableString(serverAssignor_)
-  const topicPartitions_ = m.topicPartitions ?? null
+  const topicPartitions_ = m.topicPartitions === undefined ? null : m.topicPartitions
   if (topicPartitions_ === null) {
     w.uvarint(0)
   } else {
@@ -482,15 +482,15 @@ export function encodeConsumerGroupHeartbeatResponse(
   w.int32(throttleTimeMs_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? null
+  const errorMessage_ = m.errorMessage === undefined ? null : m.errorMessage
   w.compactNullableString(errorMessage_)
-  const memberId_ = m.memberId ?? null
+  const memberId_ = m.memberId === undefined ? null : m.memberId
   w.compactNullableString(memberId_)
   const memberEpoch_ = m.memberEpoch ?? 0
   w.int32(memberEpoch_)
   const heartbeatIntervalMs_ = m.heartbeatIntervalMs ?? 0
   w.int32(heartbeatIntervalMs_)
-  const assignment_ = m.assignment ?? null
+  const assignment_ = m.assignment === undefined ? null : m.assignment
   if (true) {
     if (assignment_ === null) {
       w.int8(-1)

@@ -184,7 +184,7 @@ export function encodeDescribeTopicPartitionsRequest(
   }
   const responsePartitionLimit_ = m.responsePartitionLimit ?? 2000
   w.int32(responsePartitionLimit_)
-  const cursor_ = m.cursor ?? null
+  const cursor_ = m.cursor === undefined ? null : m.cursor
   if (true) {
     if (cursor_ === null) {
       w.int8(-1)
@@ -411,7 +411,7 @@ export function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
       w.int32(item)
     }
   }
-  const eligibleLeaderReplicas_ = m.eligibleLeaderReplicas ?? null
+  const eligibleLeaderReplicas_ = m.eligibleLeaderReplicas === undefined ? null : m.eligibleLeaderReplicas
   if (eligibleLeaderReplicas_ === null) {
     w.uvarint(0)
   } else {
@@ -420,7 +420,7 @@ export function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
       w.int32(item)
     }
   }
-  const lastKnownElr_ = m.lastKnownElr ?? null
+  const lastKnownElr_ = m.lastKnownElr === undefined ? null : m.lastKnownElr
   if (lastKnownElr_ === null) {
     w.uvarint(0)
   } else {
@@ -522,7 +522,7 @@ export function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
 ): void {
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const name_ = m.name ?? ''
+  const name_ = m.name === undefined ? '' : m.name
   w.compactNullableString(name_)
   const topicId_ = m.topicId ?? ZERO_UUID
   w.uuid(topicId_)
@@ -612,7 +612,7 @@ export function encodeDescribeTopicPartitionsResponse(
       encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w, v, item)
     }
   }
-  const nextCursor_ = m.nextCursor ?? null
+  const nextCursor_ = m.nextCursor === undefined ? null : m.nextCursor
   if (true) {
     if (nextCursor_ === null) {
       w.int8(-1)

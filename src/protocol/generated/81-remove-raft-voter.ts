@@ -48,7 +48,7 @@ export function decodeRemoveRaftVoterRequest(r: Reader, v: number, keep = false)
 
 export function encodeRemoveRaftVoterRequest(w: Writer, v: number, m: RemoveRaftVoterRequestInit): void {
   void v
-  const clusterId_ = m.clusterId ?? ''
+  const clusterId_ = m.clusterId === undefined ? '' : m.clusterId
   w.compactNullableString(clusterId_)
   const voterId_ = m.voterId ?? 0
   w.int32(voterId_)
@@ -106,7 +106,7 @@ export function encodeRemoveRaftVoterResponse(w: Writer, v: number, m: RemoveRaf
   w.int32(throttleTimeMs_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   {
     const tagged: Array<[number, Buffer]> = []

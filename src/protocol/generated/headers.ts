@@ -56,7 +56,7 @@ export function encodeRequestHeader(w: Writer, v: number, m: RequestHeaderInit):
   const correlationId_ = m.correlationId ?? 0
   w.int32(correlationId_)
   if (v >= 1) {
-    const clientId_ = m.clientId ?? null
+    const clientId_ = m.clientId === undefined ? null : m.clientId
     w.nullableString(clientId_)
   }
   if (!(v >= 1) && m.clientId !== undefined && m.clientId !== null)
