@@ -608,6 +608,19 @@ ${body}
 `
 }
 
+/** A file of "data" messages (no API key), e.g. internal-topic record schemas. */
+export function emitMessagesFile(
+  messages: readonly MessageSpec[],
+  schemaFile: string,
+  title: string,
+): string {
+  const body = messages.map(emitMessage).join('\n\n')
+  return `${BANNER(schemaFile)}// ${title}.
+${importsFor(body)}
+${body}
+`
+}
+
 export function fileNameOf(a: ApiSpec): string {
   const kebab = a.name
     .replace(/([a-z0-9])([A-Z])/g, '$1-$2')

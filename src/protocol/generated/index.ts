@@ -459,15 +459,12 @@ import {
 } from './72-push-telemetry.ts'
 import type { PushTelemetryRequest, PushTelemetryResponse } from './72-push-telemetry.ts'
 import {
-  decodeListClientMetricsResourcesRequest,
-  encodeListClientMetricsResourcesRequest,
-  decodeListClientMetricsResourcesResponse,
-  encodeListClientMetricsResourcesResponse,
-} from './74-list-client-metrics-resources.ts'
-import type {
-  ListClientMetricsResourcesRequest,
-  ListClientMetricsResourcesResponse,
-} from './74-list-client-metrics-resources.ts'
+  decodeListConfigResourcesRequest,
+  encodeListConfigResourcesRequest,
+  decodeListConfigResourcesResponse,
+  encodeListConfigResourcesResponse,
+} from './74-list-config-resources.ts'
+import type { ListConfigResourcesRequest, ListConfigResourcesResponse } from './74-list-config-resources.ts'
 import {
   decodeDescribeTopicPartitionsRequest,
   encodeDescribeTopicPartitionsRequest,
@@ -552,7 +549,7 @@ export * from './68-consumer-group-heartbeat.ts'
 export * from './69-consumer-group-describe.ts'
 export * from './71-get-telemetry-subscriptions.ts'
 export * from './72-push-telemetry.ts'
-export * from './74-list-client-metrics-resources.ts'
+export * from './74-list-config-resources.ts'
 export * from './75-describe-topic-partitions.ts'
 export * from './80-add-raft-voter.ts'
 export * from './81-remove-raft-voter.ts'
@@ -618,7 +615,7 @@ export const ApiKey = {
   ConsumerGroupDescribe: 69,
   GetTelemetrySubscriptions: 71,
   PushTelemetry: 72,
-  ListClientMetricsResources: 74,
+  ListConfigResources: 74,
   DescribeTopicPartitions: 75,
   AddRaftVoter: 80,
   RemoveRaftVoter: 81,
@@ -686,7 +683,7 @@ export interface ApiMessages {
   69: { request: ConsumerGroupDescribeRequest; response: ConsumerGroupDescribeResponse }
   71: { request: GetTelemetrySubscriptionsRequest; response: GetTelemetrySubscriptionsResponse }
   72: { request: PushTelemetryRequest; response: PushTelemetryResponse }
-  74: { request: ListClientMetricsResourcesRequest; response: ListClientMetricsResourcesResponse }
+  74: { request: ListConfigResourcesRequest; response: ListConfigResourcesResponse }
   75: { request: DescribeTopicPartitionsRequest; response: DescribeTopicPartitionsResponse }
   80: { request: AddRaftVoterRequest; response: AddRaftVoterResponse }
   81: { request: RemoveRaftVoterRequest; response: RemoveRaftVoterResponse }
@@ -711,7 +708,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     key: 0,
     name: 'Produce',
     minVersion: 0,
-    maxVersion: 11,
+    maxVersion: 13,
     flexibleFrom: 9,
     latestVersionUnstable: false,
     decodeRequest: decodeProduceRequest,
@@ -723,7 +720,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     key: 1,
     name: 'Fetch',
     minVersion: 0,
-    maxVersion: 17,
+    maxVersion: 18,
     flexibleFrom: 12,
     latestVersionUnstable: false,
     decodeRequest: decodeFetchRequest,
@@ -735,7 +732,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     key: 2,
     name: 'ListOffsets',
     minVersion: 0,
-    maxVersion: 10,
+    maxVersion: 11,
     flexibleFrom: 6,
     latestVersionUnstable: false,
     decodeRequest: decodeListOffsetsRequest,
@@ -747,7 +744,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     key: 3,
     name: 'Metadata',
     minVersion: 0,
-    maxVersion: 12,
+    maxVersion: 13,
     flexibleFrom: 9,
     latestVersionUnstable: false,
     decodeRequest: decodeMetadataRequest,
@@ -759,7 +756,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     key: 8,
     name: 'OffsetCommit',
     minVersion: 0,
-    maxVersion: 9,
+    maxVersion: 10,
     flexibleFrom: 8,
     latestVersionUnstable: false,
     decodeRequest: decodeOffsetCommitRequest,
@@ -771,7 +768,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     key: 9,
     name: 'OffsetFetch',
     minVersion: 0,
-    maxVersion: 9,
+    maxVersion: 10,
     flexibleFrom: 6,
     latestVersionUnstable: false,
     decodeRequest: decodeOffsetFetchRequest,
@@ -843,7 +840,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     key: 15,
     name: 'DescribeGroups',
     minVersion: 0,
-    maxVersion: 5,
+    maxVersion: 6,
     flexibleFrom: 5,
     latestVersionUnstable: false,
     decodeRequest: decodeDescribeGroupsRequest,
@@ -977,7 +974,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     minVersion: 0,
     maxVersion: 5,
     flexibleFrom: 3,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     decodeRequest: decodeEndTxnRequest,
     encodeRequest: encodeEndTxnRequest as (w: Writer, v: number, m: object) => void,
     decodeResponse: decodeEndTxnResponse,
@@ -987,7 +984,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     key: 27,
     name: 'WriteTxnMarkers',
     minVersion: 0,
-    maxVersion: 1,
+    maxVersion: 2,
     flexibleFrom: 1,
     latestVersionUnstable: false,
     decodeRequest: decodeWriteTxnMarkersRequest,
@@ -999,7 +996,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     key: 28,
     name: 'TxnOffsetCommit',
     minVersion: 0,
-    maxVersion: 4,
+    maxVersion: 5,
     flexibleFrom: 3,
     latestVersionUnstable: false,
     decodeRequest: decodeTxnOffsetCommitRequest,
@@ -1203,7 +1200,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     key: 45,
     name: 'AlterPartitionReassignments',
     minVersion: 0,
-    maxVersion: 0,
+    maxVersion: 1,
     flexibleFrom: 0,
     latestVersionUnstable: false,
     decodeRequest: decodeAlterPartitionReassignmentsRequest,
@@ -1311,7 +1308,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     key: 60,
     name: 'DescribeCluster',
     minVersion: 0,
-    maxVersion: 1,
+    maxVersion: 2,
     flexibleFrom: 0,
     latestVersionUnstable: false,
     decodeRequest: decodeDescribeClusterRequest,
@@ -1359,7 +1356,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     key: 66,
     name: 'ListTransactions',
     minVersion: 0,
-    maxVersion: 1,
+    maxVersion: 2,
     flexibleFrom: 0,
     latestVersionUnstable: false,
     decodeRequest: decodeListTransactionsRequest,
@@ -1373,7 +1370,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     minVersion: 0,
     maxVersion: 1,
     flexibleFrom: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     decodeRequest: decodeConsumerGroupHeartbeatRequest,
     encodeRequest: encodeConsumerGroupHeartbeatRequest as (w: Writer, v: number, m: object) => void,
     decodeResponse: decodeConsumerGroupHeartbeatResponse,
@@ -1383,7 +1380,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     key: 69,
     name: 'ConsumerGroupDescribe',
     minVersion: 0,
-    maxVersion: 0,
+    maxVersion: 1,
     flexibleFrom: 0,
     latestVersionUnstable: false,
     decodeRequest: decodeConsumerGroupDescribeRequest,
@@ -1417,15 +1414,15 @@ export const API_CODECS: readonly ApiCodec[] = [
   },
   {
     key: 74,
-    name: 'ListClientMetricsResources',
+    name: 'ListConfigResources',
     minVersion: 0,
-    maxVersion: 0,
+    maxVersion: 1,
     flexibleFrom: 0,
     latestVersionUnstable: false,
-    decodeRequest: decodeListClientMetricsResourcesRequest,
-    encodeRequest: encodeListClientMetricsResourcesRequest as (w: Writer, v: number, m: object) => void,
-    decodeResponse: decodeListClientMetricsResourcesResponse,
-    encodeResponse: encodeListClientMetricsResourcesResponse as (w: Writer, v: number, m: object) => void,
+    decodeRequest: decodeListConfigResourcesRequest,
+    encodeRequest: encodeListConfigResourcesRequest as (w: Writer, v: number, m: object) => void,
+    decodeResponse: decodeListConfigResourcesResponse,
+    encodeResponse: encodeListConfigResourcesResponse as (w: Writer, v: number, m: object) => void,
   },
   {
     key: 75,
@@ -1443,7 +1440,7 @@ export const API_CODECS: readonly ApiCodec[] = [
     key: 80,
     name: 'AddRaftVoter',
     minVersion: 0,
-    maxVersion: 0,
+    maxVersion: 1,
     flexibleFrom: 0,
     latestVersionUnstable: false,
     decodeRequest: decodeAddRaftVoterRequest,
@@ -1471,3 +1468,6 @@ export const CODEC_BY_KEY: ReadonlyArray<ApiCodec | undefined> = (() => {
   for (const c of API_CODECS) out[c.key] = c
   return out
 })()
+export * from './records-consumer-offsets.ts'
+export * from './records-transaction-log.ts'
+export * from './records-consumer-protocol.ts'

@@ -1,13 +1,15 @@
-// Produce (API key 0): versions 0-11, flexible 9+.
-// Request changes: v3: +transactionalId
-// Response changes: v1: +throttleTimeMs · v2: +responses.partitionResponses.logAppendTimeMs · v5: +responses.partitionResponses.logStartOffset · v8: +responses.partitionResponses.recordErrors, +responses.partitionResponses.errorMessage · v10: +responses.partitionResponses.currentLeader, +nodeEndpoints
+// Produce (API key 0): versions 0-13, flexible 9+.
+// Request changes: v3: +transactionalId · v13: +topicData.topicId; -topicData.name
+// Response changes: v1: +throttleTimeMs · v2: +responses.partitionResponses.logAppendTimeMs · v5: +responses.partitionResponses.logStartOffset · v8: +responses.partitionResponses.recordErrors, +responses.partitionResponses.errorMessage · v10: +responses.partitionResponses.currentLeader, +nodeEndpoints · v13: +responses.topicId; -responses.name
+// v12 (Kafka 4.0, KIP-890 part 2): no wire change; the broker adds partitions to the transaction itself.
+// v13 (Kafka 4.1, KIP-516): topics are named by topic ID instead of name, in request and response.
 
 import { api, f, struct } from '../dsl.ts'
 
 export const Produce = api({
   key: 0,
   name: 'Produce',
-  valid: '0-11',
+  valid: '0-13',
   flexible: '9+',
   request: {
     transactionalId: f.string().versions('3+').nullable('3+').default(null).entity('transactionalId'),
@@ -15,7 +17,8 @@ export const Produce = api({
     timeoutMs: f.int32(),
     topicData: f.array(
       struct('TopicProduceData', {
-        name: f.string().entity('topicName'),
+        name: f.string().versions('0-12').entity('topicName'),
+        topicId: f.uuid().versions('13+'),
         partitionData: f.array(
           struct('PartitionProduceData', {
             index: f.int32(),
@@ -28,7 +31,8 @@ export const Produce = api({
   response: {
     responses: f.array(
       struct('TopicProduceResponse', {
-        name: f.string().entity('topicName'),
+        name: f.string().versions('0-12').entity('topicName'),
+        topicId: f.uuid().versions('13+'),
         partitionResponses: f.array(
           struct('PartitionProduceResponse', {
             index: f.int32(),

@@ -1,13 +1,15 @@
-// Fetch (API key 1): versions 0-17, flexible 12+.
-// Request changes: v3: +maxBytes · v4: +isolationLevel · v5: +topics.partitions.logStartOffset · v7: +sessionId, +sessionEpoch, +forgottenTopicsData · v9: +topics.partitions.currentLeaderEpoch · v11: +rackId · v12: +clusterId, +topics.partitions.lastFetchedEpoch · v13: +topics.topicId, +forgottenTopicsData.topicId; -topics.topic, -forgottenTopicsData.topic · v15: +replicaState; -replicaId · v17: +topics.partitions.replicaDirectoryId
+// Fetch (API key 1): versions 0-18, flexible 12+.
+// Request changes: v3: +maxBytes · v4: +isolationLevel · v5: +topics.partitions.logStartOffset · v7: +sessionId, +sessionEpoch, +forgottenTopicsData · v9: +topics.partitions.currentLeaderEpoch · v11: +rackId · v12: +clusterId, +topics.partitions.lastFetchedEpoch · v13: +topics.topicId, +forgottenTopicsData.topicId; -topics.topic, -forgottenTopicsData.topic · v15: +replicaState; -replicaId · v17: +topics.partitions.replicaDirectoryId · v18: +topics.partitions.highWatermark (tagged)
 // Response changes: v1: +throttleTimeMs · v4: +responses.partitions.lastStableOffset, +responses.partitions.abortedTransactions · v5: +responses.partitions.logStartOffset · v7: +errorCode, +sessionId · v11: +responses.partitions.preferredReadReplica · v12: +responses.partitions.divergingEpoch, +responses.partitions.currentLeader, +responses.partitions.snapshotId · v13: +responses.topicId; -responses.topic · v16: +nodeEndpoints
+// v18 (Kafka 4.1, KIP-1166): followers report their high watermark in tagged field 1 of each partition;
+// nothing changes for consumers, whose topics are already named by ID since v13.
 
 import { api, f, struct } from '../dsl.ts'
 
 export const Fetch = api({
   key: 1,
   name: 'Fetch',
-  valid: '0-17',
+  valid: '0-18',
   flexible: '12+',
   request: {
     clusterId: f.string().versions('12+').nullable('12+').tag(0, '12+').default(null).ignorable(),
@@ -40,6 +42,8 @@ export const Fetch = api({
             logStartOffset: f.int64().versions('5+').default(-1n).ignorable(),
             partitionMaxBytes: f.int32(),
             replicaDirectoryId: f.uuid().versions('17+').tag(0, '17+').ignorable(),
+            // Int64 max means "not supported" (the default), -1 means "not known".
+            highWatermark: f.int64().versions('18+').tag(1, '18+').default(9223372036854775807n).ignorable(),
           }),
         ),
       }),

@@ -1,13 +1,14 @@
-// ListOffsets (API key 2): versions 0-10, flexible 6+.
+// ListOffsets (API key 2): versions 0-11, flexible 6+.
 // Request changes: v1: -topics.partitions.maxNumOffsets · v2: +isolationLevel · v4: +topics.partitions.currentLeaderEpoch · v10: +timeoutMs
 // Response changes: v1: +topics.partitions.timestamp, +topics.partitions.offset; -topics.partitions.oldStyleOffsets · v2: +throttleTimeMs · v4: +topics.partitions.leaderEpoch
+// v11 (Kafka 4.2, KIP-1023): no wire change; enables timestamp -6 (EARLIEST_PENDING_UPLOAD) for tiered storage.
 
 import { api, f, struct } from '../dsl.ts'
 
 export const ListOffsets = api({
   key: 2,
   name: 'ListOffsets',
-  valid: '0-10',
+  valid: '0-11',
   flexible: '6+',
   request: {
     replicaId: f.int32().entity('brokerId'),

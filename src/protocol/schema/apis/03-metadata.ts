@@ -1,13 +1,15 @@
-// Metadata (API key 3): versions 0-12, flexible 9+.
+// Metadata (API key 3): versions 0-13, flexible 9+.
 // Request changes: v4: +allowAutoTopicCreation · v8: +includeClusterAuthorizedOperations, +includeTopicAuthorizedOperations · v10: +topics.topicId · v11: -includeClusterAuthorizedOperations
-// Response changes: v1: +brokers.rack, +controllerId, +topics.isInternal · v2: +clusterId · v3: +throttleTimeMs · v5: +topics.partitions.offlineReplicas · v7: +topics.partitions.leaderEpoch · v8: +topics.topicAuthorizedOperations, +clusterAuthorizedOperations · v10: +topics.topicId · v11: -clusterAuthorizedOperations
+// Response changes: v1: +brokers.rack, +controllerId, +topics.isInternal · v2: +clusterId · v3: +throttleTimeMs · v5: +topics.partitions.offlineReplicas · v7: +topics.partitions.leaderEpoch · v8: +topics.topicAuthorizedOperations, +clusterAuthorizedOperations · v10: +topics.topicId · v11: -clusterAuthorizedOperations · v13: +errorCode
+// v13 (Kafka 4.0, KIP-1102): a top-level error code, so the broker can tell a client to rebootstrap
+// (REBOOTSTRAP_REQUIRED); the request is unchanged.
 
 import { api, f, struct } from '../dsl.ts'
 
 export const Metadata = api({
   key: 3,
   name: 'Metadata',
-  valid: '0-12',
+  valid: '0-13',
   flexible: '9+',
   request: {
     topics: f
@@ -55,5 +57,6 @@ export const Metadata = api({
       }),
     ),
     clusterAuthorizedOperations: f.int32().versions('8-10').default(-2147483648),
+    errorCode: f.errorCode().versions('13+').ignorable(),
   },
 })

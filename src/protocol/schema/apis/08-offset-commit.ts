@@ -1,13 +1,14 @@
-// OffsetCommit (API key 8): versions 0-9, flexible 8+.
-// Request changes: v1: +generationIdOrMemberEpoch, +memberId, +topics.partitions.commitTimestamp · v2: +retentionTimeMs; -topics.partitions.commitTimestamp · v5: -retentionTimeMs · v6: +topics.partitions.committedLeaderEpoch · v7: +groupInstanceId
-// Response changes: v3: +throttleTimeMs
+// OffsetCommit (API key 8): versions 0-10, flexible 8+.
+// Request changes: v1: +generationIdOrMemberEpoch, +memberId, +topics.partitions.commitTimestamp · v2: +retentionTimeMs; -topics.partitions.commitTimestamp · v5: -retentionTimeMs · v6: +topics.partitions.committedLeaderEpoch · v7: +groupInstanceId · v10: +topics.topicId; -topics.name
+// Response changes: v3: +throttleTimeMs · v10: +topics.topicId; -topics.name
+// v10 (Kafka 4.2, KIP-848): topics are named by topic ID instead of name, in request and response.
 
 import { api, f, struct } from '../dsl.ts'
 
 export const OffsetCommit = api({
   key: 8,
   name: 'OffsetCommit',
-  valid: '0-9',
+  valid: '0-10',
   flexible: '8+',
   request: {
     groupId: f.string().entity('groupId'),
@@ -17,7 +18,8 @@ export const OffsetCommit = api({
     retentionTimeMs: f.int64().versions('2-4').default(-1n).ignorable(),
     topics: f.array(
       struct('OffsetCommitRequestTopic', {
-        name: f.string().entity('topicName'),
+        name: f.string().versions('0-9').entity('topicName'),
+        topicId: f.uuid().versions('10+'),
         partitions: f.array(
           struct('OffsetCommitRequestPartition', {
             partitionIndex: f.int32(),
@@ -34,7 +36,8 @@ export const OffsetCommit = api({
     throttleTimeMs: f.int32().versions('3+').ignorable(),
     topics: f.array(
       struct('OffsetCommitResponseTopic', {
-        name: f.string().entity('topicName'),
+        name: f.string().versions('0-9').entity('topicName'),
+        topicId: f.uuid().versions('10+'),
         partitions: f.array(
           struct('OffsetCommitResponsePartition', {
             partitionIndex: f.int32(),

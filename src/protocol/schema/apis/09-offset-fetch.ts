@@ -1,13 +1,14 @@
-// OffsetFetch (API key 9): versions 0-9, flexible 6+.
-// Request changes: v7: +requireStable · v8: +groups; -groupId, -topics, -topics.name, -topics.partitionIndexes · v9: +groups.memberId, +groups.memberEpoch
-// Response changes: v2: +errorCode · v3: +throttleTimeMs · v5: +topics.partitions.committedLeaderEpoch · v8: +groups; -topics, -topics.name, -topics.partitions, -topics.partitions.partitionIndex, -topics.partitions.committedOffset, -topics.partitions.committedLeaderEpoch, -topics.partitions.metadata, -topics.partitions.errorCode, -errorCode
+// OffsetFetch (API key 9): versions 0-10, flexible 6+.
+// Request changes: v7: +requireStable · v8: +groups; -groupId, -topics, -topics.name, -topics.partitionIndexes · v9: +groups.memberId, +groups.memberEpoch · v10: +groups.topics.topicId; -groups.topics.name
+// Response changes: v2: +errorCode · v3: +throttleTimeMs · v5: +topics.partitions.committedLeaderEpoch · v8: +groups; -topics, -topics.name, -topics.partitions, -topics.partitions.partitionIndex, -topics.partitions.committedOffset, -topics.partitions.committedLeaderEpoch, -topics.partitions.metadata, -topics.partitions.errorCode, -errorCode · v10: +groups.topics.topicId; -groups.topics.name
+// v10 (Kafka 4.2, KIP-848): topics inside groups are named by topic ID instead of name, in request and response.
 
 import { api, f, struct } from '../dsl.ts'
 
 export const OffsetFetch = api({
   key: 9,
   name: 'OffsetFetch',
-  valid: '0-9',
+  valid: '0-10',
   flexible: '6+',
   request: {
     groupId: f.string().versions('0-7').entity('groupId'),
@@ -29,7 +30,8 @@ export const OffsetFetch = api({
           topics: f
             .array(
               struct('OffsetFetchRequestTopics', {
-                name: f.string().versions('8+').entity('topicName'),
+                name: f.string().versions('8-9').entity('topicName'),
+                topicId: f.uuid().versions('10+'),
                 partitionIndexes: f.array(f.int32()).versions('8+'),
               }),
             )
@@ -68,7 +70,8 @@ export const OffsetFetch = api({
           topics: f
             .array(
               struct('OffsetFetchResponseTopics', {
-                name: f.string().versions('8+').entity('topicName'),
+                name: f.string().versions('8-9').entity('topicName'),
+                topicId: f.uuid().versions('10+'),
                 partitions: f
                   .array(
                     struct('OffsetFetchResponsePartitions', {

@@ -1,5 +1,7 @@
 // EndTxn (API key 26): versions 0-5, flexible 3+.
 // Response changes: v5: +producerId, +producerEpoch
+// v5 (Kafka 4.0, KIP-890 part 2, stable since 4.0): the response returns the producer id and the epoch that
+// the coordinator bumped on completion, which the client uses for its next transaction.
 
 import { api, f } from '../dsl.ts'
 
@@ -8,7 +10,6 @@ export const EndTxn = api({
   name: 'EndTxn',
   valid: '0-5',
   flexible: '3+',
-  latestVersionUnstable: true,
   request: {
     transactionalId: f.string().entity('transactionalId'),
     producerId: f.int64().entity('producerId'),

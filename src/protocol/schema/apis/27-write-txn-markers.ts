@@ -1,11 +1,14 @@
-// WriteTxnMarkers (API key 27): versions 0-1, flexible 1+.
+// WriteTxnMarkers (API key 27): versions 0-2, flexible 1+.
+// Request changes: v2: +markers.transactionVersion
+// v2 (Kafka 4.2, KIP-1228): each marker carries the transaction version (0/1 = TV1, 2 = TV2) the
+// coordinator used, so the partition leader can validate the marker's epoch accordingly.
 
 import { api, f, struct } from '../dsl.ts'
 
 export const WriteTxnMarkers = api({
   key: 27,
   name: 'WriteTxnMarkers',
-  valid: '0-1',
+  valid: '0-2',
   flexible: '1+',
   request: {
     markers: f.array(
@@ -20,6 +23,7 @@ export const WriteTxnMarkers = api({
           }),
         ),
         coordinatorEpoch: f.int32(),
+        transactionVersion: f.int8().versions('2+'),
       }),
     ),
   },

@@ -1,12 +1,14 @@
-// TxnOffsetCommit (API key 28): versions 0-4, flexible 3+.
+// TxnOffsetCommit (API key 28): versions 0-5, flexible 3+.
 // Request changes: v2: +topics.partitions.committedLeaderEpoch · v3: +generationId, +memberId, +groupInstanceId
+// v5 (Kafka 4.0, KIP-890 part 2): no wire change; the coordinator adds the group to the transaction
+// itself, and TRANSACTION_ABORTABLE may be returned.
 
 import { api, f, struct } from '../dsl.ts'
 
 export const TxnOffsetCommit = api({
   key: 28,
   name: 'TxnOffsetCommit',
-  valid: '0-4',
+  valid: '0-5',
   flexible: '3+',
   request: {
     transactionalId: f.string().entity('transactionalId'),

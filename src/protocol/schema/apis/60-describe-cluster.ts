@@ -1,17 +1,19 @@
-// DescribeCluster (API key 60): versions 0-1, flexible 0+.
-// Request changes: v1: +endpointType
-// Response changes: v1: +endpointType
+// DescribeCluster (API key 60): versions 0-2, flexible 0+.
+// Request changes: v1: +endpointType · v2: +includeFencedBrokers
+// Response changes: v1: +endpointType · v2: +brokers.isFenced
+// v2 (Kafka 4.0, KIP-1073): the client may ask for fenced brokers too, and each broker says whether it is fenced.
 
 import { api, f, struct } from '../dsl.ts'
 
 export const DescribeCluster = api({
   key: 60,
   name: 'DescribeCluster',
-  valid: '0-1',
+  valid: '0-2',
   flexible: '0+',
   request: {
     includeClusterAuthorizedOperations: f.bool(),
     endpointType: f.int8().versions('1+').default(1),
+    includeFencedBrokers: f.bool().versions('2+').default(false),
   },
   response: {
     throttleTimeMs: f.int32(),
@@ -26,6 +28,7 @@ export const DescribeCluster = api({
         host: f.string(),
         port: f.int32(),
         rack: f.string().nullable('0+').default(null),
+        isFenced: f.bool().versions('2+').default(false),
       }),
     ),
     clusterAuthorizedOperations: f.int32().default(-2147483648),

@@ -1,5 +1,7 @@
 // ConsumerGroupHeartbeat (API key 68): versions 0-1, flexible 0+.
 // Request changes: v1: +subscribedTopicRegex
+// v1 (Kafka 4.0, KIP-848, stable since 4.0): server-side regular-expression subscriptions
+// (INVALID_REGULAR_EXPRESSION); v0 is the early-access version from 3.7.
 
 import { api, f, struct } from '../dsl.ts'
 
@@ -13,7 +15,6 @@ export const ConsumerGroupHeartbeat = api({
   name: 'ConsumerGroupHeartbeat',
   valid: '0-1',
   flexible: '0+',
-  latestVersionUnstable: true,
   request: {
     groupId: f.string().entity('groupId'),
     memberId: f.string(),

@@ -1,4 +1,7 @@
-// ConsumerGroupDescribe (API key 69): versions 0, flexible 0+.
+// ConsumerGroupDescribe (API key 69): versions 0-1, flexible 0+.
+// Response changes: v1: +groups.members.memberType
+// v1 (Kafka 4.0, KIP-1099): each member says whether it joined with the classic (0) or the consumer (1)
+// protocol; -1 = unknown.
 
 import { api, f, struct } from '../dsl.ts'
 
@@ -15,7 +18,7 @@ const Assignment = struct('Assignment', {
 export const ConsumerGroupDescribe = api({
   key: 69,
   name: 'ConsumerGroupDescribe',
-  valid: '0',
+  valid: '0-1',
   flexible: '0+',
   request: {
     groupIds: f.array(f.string()).entity('groupId'),
@@ -44,6 +47,7 @@ export const ConsumerGroupDescribe = api({
             subscribedTopicRegex: f.string().nullable('0+').default(null),
             assignment: f.struct(Assignment),
             targetAssignment: f.struct(Assignment),
+            memberType: f.int8().versions('1+').default(-1).ignorable(),
           }),
         ),
         authorizedOperations: f.int32().default(-2147483648),

@@ -59,7 +59,7 @@ import { ConsumerGroupHeartbeat } from './68-consumer-group-heartbeat.ts'
 import { ConsumerGroupDescribe } from './69-consumer-group-describe.ts'
 import { GetTelemetrySubscriptions } from './71-get-telemetry-subscriptions.ts'
 import { PushTelemetry } from './72-push-telemetry.ts'
-import { ListClientMetricsResources } from './74-list-client-metrics-resources.ts'
+import { ListConfigResources } from './74-list-config-resources.ts'
 import { DescribeTopicPartitions } from './75-describe-topic-partitions.ts'
 import { AddRaftVoter } from './80-add-raft-voter.ts'
 import { RemoveRaftVoter } from './81-remove-raft-voter.ts'
@@ -125,7 +125,7 @@ export const ALL_APIS: readonly ApiSpec[] = [
   ConsumerGroupDescribe,
   GetTelemetrySubscriptions,
   PushTelemetry,
-  ListClientMetricsResources,
+  ListConfigResources,
   DescribeTopicPartitions,
   AddRaftVoter,
   RemoveRaftVoter,
