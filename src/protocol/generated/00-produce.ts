@@ -5,7 +5,7 @@ import { type Reader, type UnknownTag } from '../primitives/reader.ts'
 import { Writer } from '../primitives/writer.ts'
 import { ZERO_UUID } from '../primitives/uuid.ts'
 import { EncodeError, ProtocolError } from '../errors-protocol.ts'
-import { structEquals, writeTaggedFields } from '../codec-support.ts'
+import { isDefaultStruct, writeTaggedFields } from '../codec-support.ts'
 
 export interface ProduceRequestPartitionProduceData {
   index: number
@@ -54,7 +54,7 @@ export function encodeProduceRequestPartitionProduceData(
 ): void {
   const index_ = m.index ?? 0
   w.int32(index_)
-  const records_ = m.records ?? null
+  const records_ = m.records === undefined ? null : m.records
   if (v >= 9) w.compactNullableBytes(records_)
   else w.nullableBytes(records_)
   if (v >= 9) {
@@ -202,7 +202,7 @@ export function decodeProduceRequest(r: Reader, v: number, keep = false): Produc
 
 export function encodeProduceRequest(w: Writer, v: number, m: ProduceRequestInit): void {
   if (v >= 3) {
-    const transactionalId_ = m.transactionalId ?? null
+    const transactionalId_ = m.transactionalId === undefined ? null : m.transactionalId
     if (v >= 9) w.compactNullableString(transactionalId_)
     else w.nullableString(transactionalId_)
   }
@@ -344,7 +344,7 @@ export function encodeProduceResponseNodeEndpoint(
   if (!(v >= 10) && m.port !== undefined && m.port !== 0)
     throw new EncodeError(`ProduceResponse.port is not supported at version ${v}`)
   if (v >= 10) {
-    const rack_ = m.rack ?? null
+    const rack_ = m.rack === undefined ? null : m.rack
     if (v >= 9) w.compactNullableString(rack_)
     else w.nullableString(rack_)
   }
@@ -475,7 +475,7 @@ export function encodeProduceResponseBatchIndexAndErrorMessage(
   if (!(v >= 8) && m.batchIndex !== undefined && m.batchIndex !== 0)
     throw new EncodeError(`ProduceResponse.batchIndex is not supported at version ${v}`)
   if (v >= 8) {
-    const batchIndexErrorMessage_ = m.batchIndexErrorMessage ?? null
+    const batchIndexErrorMessage_ = m.batchIndexErrorMessage === undefined ? null : m.batchIndexErrorMessage
     if (v >= 9) w.compactNullableString(batchIndexErrorMessage_)
     else w.nullableString(batchIndexErrorMessage_)
   }
@@ -613,7 +613,7 @@ export function encodeProduceResponsePartitionProduceResponse(
     }
   }
   if (v >= 8) {
-    const errorMessage_ = m.errorMessage ?? null
+    const errorMessage_ = m.errorMessage === undefined ? null : m.errorMessage
     if (v >= 9) w.compactNullableString(errorMessage_)
     else w.nullableString(errorMessage_)
   }
@@ -621,17 +621,18 @@ export function encodeProduceResponsePartitionProduceResponse(
     const currentLeader_ = m.currentLeader ?? defaultProduceResponseLeaderIdAndEpoch()
     encodeProduceResponseLeaderIdAndEpoch(w, v, currentLeader_)
   }
+  if (
+    !(v >= 10) &&
+    m.currentLeader !== undefined &&
+    !isDefaultStruct(m.currentLeader, defaultProduceResponseLeaderIdAndEpoch())
+  )
+    throw new EncodeError(`ProduceResponse.currentLeader is not supported at version ${v}`)
   if (v >= 9) {
     const tagged: Array<[number, Buffer]> = []
     if (
       v >= 10 &&
       m.currentLeader !== undefined &&
-      !structEquals(
-        encodeProduceResponseLeaderIdAndEpoch,
-        v,
-        m.currentLeader as ProduceResponseLeaderIdAndEpochInit,
-        defaultProduceResponseLeaderIdAndEpoch(),
-      )
+      !isDefaultStruct(m.currentLeader, defaultProduceResponseLeaderIdAndEpoch())
     ) {
       const tw = new Writer(64)
       const tv = m.currentLeader

@@ -5,7 +5,7 @@ import { type Reader, type UnknownTag } from '../primitives/reader.ts'
 import { Writer } from '../primitives/writer.ts'
 import { ZERO_UUID } from '../primitives/uuid.ts'
 import { EncodeError, ProtocolError } from '../errors-protocol.ts'
-import { structEquals, writeTaggedFields } from '../codec-support.ts'
+import { isDefaultStruct, writeTaggedFields } from '../codec-support.ts'
 
 export interface FetchRequestForgottenTopic {
   topic: string
@@ -492,7 +492,7 @@ export function decodeFetchRequest(r: Reader, v: number, keep = false): FetchReq
 
 export function encodeFetchRequest(w: Writer, v: number, m: FetchRequestInit): void {
   if (v >= 12 && !(v >= 12)) {
-    const clusterId_ = m.clusterId ?? null
+    const clusterId_ = m.clusterId === undefined ? null : m.clusterId
     if (v >= 12) w.compactNullableString(clusterId_)
     else w.nullableString(clusterId_)
   }
@@ -506,6 +506,12 @@ export function encodeFetchRequest(w: Writer, v: number, m: FetchRequestInit): v
     const replicaState_ = m.replicaState ?? defaultFetchRequestReplicaState()
     encodeFetchRequestReplicaState(w, v, replicaState_)
   }
+  if (
+    !(v >= 15) &&
+    m.replicaState !== undefined &&
+    !isDefaultStruct(m.replicaState, defaultFetchRequestReplicaState())
+  )
+    throw new EncodeError(`FetchRequest.replicaState is not supported at version ${v}`)
   const maxWaitMs_ = m.maxWaitMs ?? 0
   w.int32(maxWaitMs_)
   const minBytes_ = m.minBytes ?? 0
@@ -575,12 +581,7 @@ export function encodeFetchRequest(w: Writer, v: number, m: FetchRequestInit): v
     if (
       v >= 15 &&
       m.replicaState !== undefined &&
-      !structEquals(
-        encodeFetchRequestReplicaState,
-        v,
-        m.replicaState as FetchRequestReplicaStateInit,
-        defaultFetchRequestReplicaState(),
-      )
+      !isDefaultStruct(m.replicaState, defaultFetchRequestReplicaState())
     ) {
       const tw = new Writer(64)
       const tv = m.replicaState
@@ -742,7 +743,7 @@ export function encodeFetchResponseNodeEndpoint(
   if (!(v >= 16) && m.port !== undefined && m.port !== 0)
     throw new EncodeError(`FetchResponse.port is not supported at version ${v}`)
   if (v >= 16) {
-    const rack_ = m.rack ?? null
+    const rack_ = m.rack === undefined ? null : m.rack
     if (v >= 12) w.compactNullableString(rack_)
     else w.nullableString(rack_)
   }
@@ -1147,16 +1148,34 @@ export function encodeFetchResponsePartitionData(
     const divergingEpoch_ = m.divergingEpoch ?? defaultFetchResponseEpochEndOffset()
     encodeFetchResponseEpochEndOffset(w, v, divergingEpoch_)
   }
+  if (
+    !(v >= 12) &&
+    m.divergingEpoch !== undefined &&
+    !isDefaultStruct(m.divergingEpoch, defaultFetchResponseEpochEndOffset())
+  )
+    throw new EncodeError(`FetchResponse.divergingEpoch is not supported at version ${v}`)
   if (v >= 12 && !(v >= 12)) {
     const currentLeader_ = m.currentLeader ?? defaultFetchResponseLeaderIdAndEpoch()
     encodeFetchResponseLeaderIdAndEpoch(w, v, currentLeader_)
   }
+  if (
+    !(v >= 12) &&
+    m.currentLeader !== undefined &&
+    !isDefaultStruct(m.currentLeader, defaultFetchResponseLeaderIdAndEpoch())
+  )
+    throw new EncodeError(`FetchResponse.currentLeader is not supported at version ${v}`)
   if (v >= 12 && !(v >= 12)) {
     const snapshotId_ = m.snapshotId ?? defaultFetchResponseSnapshotId()
     encodeFetchResponseSnapshotId(w, v, snapshotId_)
   }
+  if (
+    !(v >= 12) &&
+    m.snapshotId !== undefined &&
+    !isDefaultStruct(m.snapshotId, defaultFetchResponseSnapshotId())
+  )
+    throw new EncodeError(`FetchResponse.snapshotId is not supported at version ${v}`)
   if (v >= 4) {
-    const abortedTransactions_ = m.abortedTransactions ?? []
+    const abortedTransactions_ = m.abortedTransactions === undefined ? [] : m.abortedTransactions
     if (abortedTransactions_ === null) {
       if (v >= 12) w.uvarint(0)
       else w.int32(-1)
@@ -1174,7 +1193,7 @@ export function encodeFetchResponsePartitionData(
   }
   if (!(v >= 11) && m.preferredReadReplica !== undefined && m.preferredReadReplica !== -1)
     throw new EncodeError(`FetchResponse.preferredReadReplica is not supported at version ${v}`)
-  const records_ = m.records ?? null
+  const records_ = m.records === undefined ? null : m.records
   if (v >= 12) w.compactNullableBytes(records_)
   else w.nullableBytes(records_)
   if (v >= 12) {
@@ -1182,12 +1201,7 @@ export function encodeFetchResponsePartitionData(
     if (
       v >= 12 &&
       m.divergingEpoch !== undefined &&
-      !structEquals(
-        encodeFetchResponseEpochEndOffset,
-        v,
-        m.divergingEpoch as FetchResponseEpochEndOffsetInit,
-        defaultFetchResponseEpochEndOffset(),
-      )
+      !isDefaultStruct(m.divergingEpoch, defaultFetchResponseEpochEndOffset())
     ) {
       const tw = new Writer(64)
       const tv = m.divergingEpoch
@@ -1197,12 +1211,7 @@ export function encodeFetchResponsePartitionData(
     if (
       v >= 12 &&
       m.currentLeader !== undefined &&
-      !structEquals(
-        encodeFetchResponseLeaderIdAndEpoch,
-        v,
-        m.currentLeader as FetchResponseLeaderIdAndEpochInit,
-        defaultFetchResponseLeaderIdAndEpoch(),
-      )
+      !isDefaultStruct(m.currentLeader, defaultFetchResponseLeaderIdAndEpoch())
     ) {
       const tw = new Writer(64)
       const tv = m.currentLeader
@@ -1212,12 +1221,7 @@ export function encodeFetchResponsePartitionData(
     if (
       v >= 12 &&
       m.snapshotId !== undefined &&
-      !structEquals(
-        encodeFetchResponseSnapshotId,
-        v,
-        m.snapshotId as FetchResponseSnapshotIdInit,
-        defaultFetchResponseSnapshotId(),
-      )
+      !isDefaultStruct(m.snapshotId, defaultFetchResponseSnapshotId())
     ) {
       const tw = new Writer(64)
       const tv = m.snapshotId

@@ -64,7 +64,7 @@ export function encodeMetadataRequestMetadataRequestTopic(
     const topicId_ = m.topicId ?? ZERO_UUID
     w.uuid(topicId_)
   }
-  const name_ = m.name ?? ''
+  const name_ = m.name === undefined ? '' : m.name
   if (name_ === null && !(v >= 10))
     throw new EncodeError(`null in non-nullable field ${'MetadataRequest.name'} at v${v}`)
   if (v >= 9) w.compactNullableString(name_)
@@ -137,7 +137,7 @@ export function decodeMetadataRequest(r: Reader, v: number, keep = false): Metad
 }
 
 export function encodeMetadataRequest(w: Writer, v: number, m: MetadataRequestInit): void {
-  const topics_ = m.topics ?? []
+  const topics_ = m.topics === undefined ? [] : m.topics
   if (topics_ === null && !(v >= 1))
     throw new EncodeError(`null in non-nullable field ${'MetadataRequest.topics'} at v${v}`)
   if (topics_ === null) {
@@ -427,7 +427,7 @@ export function encodeMetadataResponseMetadataResponseTopic(
 ): void {
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const name_ = m.name ?? ''
+  const name_ = m.name === undefined ? '' : m.name
   if (name_ === null && !(v >= 12))
     throw new EncodeError(`null in non-nullable field ${'MetadataResponse.name'} at v${v}`)
   if (v >= 9) w.compactNullableString(name_)
@@ -525,7 +525,7 @@ export function encodeMetadataResponseMetadataResponseBroker(
   const port_ = m.port ?? 0
   w.int32(port_)
   if (v >= 1) {
-    const rack_ = m.rack ?? null
+    const rack_ = m.rack === undefined ? null : m.rack
     if (v >= 9) w.compactNullableString(rack_)
     else w.nullableString(rack_)
   }
@@ -638,7 +638,7 @@ export function encodeMetadataResponse(w: Writer, v: number, m: MetadataResponse
     }
   }
   if (v >= 2) {
-    const clusterId_ = m.clusterId ?? null
+    const clusterId_ = m.clusterId === undefined ? null : m.clusterId
     if (v >= 9) w.compactNullableString(clusterId_)
     else w.nullableString(clusterId_)
   }

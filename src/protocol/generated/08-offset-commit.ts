@@ -89,7 +89,7 @@ export function encodeOffsetCommitRequestOffsetCommitRequestPartition(
   }
   if (!(v === 1) && m.commitTimestamp !== undefined && m.commitTimestamp !== -1n)
     throw new EncodeError(`OffsetCommitRequest.commitTimestamp is not supported at version ${v}`)
-  const committedMetadata_ = m.committedMetadata ?? ''
+  const committedMetadata_ = m.committedMetadata === undefined ? '' : m.committedMetadata
   if (v >= 8) w.compactNullableString(committedMetadata_)
   else w.nullableString(committedMetadata_)
   if (v >= 8) {
@@ -272,7 +272,7 @@ export function encodeOffsetCommitRequest(w: Writer, v: number, m: OffsetCommitR
     else w.string(memberId_)
   }
   if (v >= 7) {
-    const groupInstanceId_ = m.groupInstanceId ?? null
+    const groupInstanceId_ = m.groupInstanceId === undefined ? null : m.groupInstanceId
     if (v >= 8) w.compactNullableString(groupInstanceId_)
     else w.nullableString(groupInstanceId_)
   }

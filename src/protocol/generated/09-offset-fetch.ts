@@ -161,7 +161,7 @@ export function encodeOffsetFetchRequestOffsetFetchRequestGroup(
   if (!(v >= 8) && m.groupId !== undefined && m.groupId !== '')
     throw new EncodeError(`OffsetFetchRequest.groupId is not supported at version ${v}`)
   if (v >= 9) {
-    const memberId_ = m.memberId ?? null
+    const memberId_ = m.memberId === undefined ? null : m.memberId
     if (v >= 6) w.compactNullableString(memberId_)
     else w.nullableString(memberId_)
   }
@@ -170,7 +170,7 @@ export function encodeOffsetFetchRequestOffsetFetchRequestGroup(
     w.int32(memberEpoch_)
   }
   if (v >= 8) {
-    const topics_ = m.topics ?? []
+    const topics_ = m.topics === undefined ? [] : m.topics
     if (topics_ === null) {
       if (v >= 6) w.uvarint(0)
       else w.int32(-1)
@@ -326,7 +326,7 @@ export function encodeOffsetFetchRequest(w: Writer, v: number, m: OffsetFetchReq
   if (!(v <= 7) && m.groupId !== undefined && m.groupId !== '')
     throw new EncodeError(`OffsetFetchRequest.groupId is not supported at version ${v}`)
   if (v <= 7) {
-    const topics_ = m.topics ?? []
+    const topics_ = m.topics === undefined ? [] : m.topics
     if (topics_ === null && !(v >= 2))
       throw new EncodeError(`null in non-nullable field ${'OffsetFetchRequest.topics'} at v${v}`)
     if (topics_ === null) {
@@ -529,7 +529,7 @@ export function encodeOffsetFetchResponseOffsetFetchResponsePartitions(
     w.int32(committedLeaderEpoch_)
   }
   if (v >= 8) {
-    const metadata_ = m.metadata ?? ''
+    const metadata_ = m.metadata === undefined ? '' : m.metadata
     if (v >= 6) w.compactNullableString(metadata_)
     else w.nullableString(metadata_)
   }
@@ -803,7 +803,7 @@ export function encodeOffsetFetchResponseOffsetFetchResponsePartition(
     w.int32(committedLeaderEpoch_)
   }
   if (v <= 7) {
-    const metadata_ = m.metadata ?? ''
+    const metadata_ = m.metadata === undefined ? '' : m.metadata
     if (v >= 6) w.compactNullableString(metadata_)
     else w.nullableString(metadata_)
   }

@@ -167,7 +167,7 @@ export function encodeDescribeGroupsResponseDescribedGroupMember(
   if (v >= 5) w.compactString(memberId_)
   else w.string(memberId_)
   if (v >= 4) {
-    const groupInstanceId_ = m.groupInstanceId ?? null
+    const groupInstanceId_ = m.groupInstanceId === undefined ? null : m.groupInstanceId
     if (v >= 5) w.compactNullableString(groupInstanceId_)
     else w.nullableString(groupInstanceId_)
   }
@@ -281,7 +281,7 @@ export function encodeDescribeGroupsResponseDescribedGroup(
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
   if (v >= 6) {
-    const errorMessage_ = m.errorMessage ?? null
+    const errorMessage_ = m.errorMessage === undefined ? null : m.errorMessage
     if (v >= 5) w.compactNullableString(errorMessage_)
     else w.nullableString(errorMessage_)
   }

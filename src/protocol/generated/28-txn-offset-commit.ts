@@ -71,7 +71,7 @@ export function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(
     const committedLeaderEpoch_ = m.committedLeaderEpoch ?? -1
     w.int32(committedLeaderEpoch_)
   }
-  const committedMetadata_ = m.committedMetadata ?? ''
+  const committedMetadata_ = m.committedMetadata === undefined ? '' : m.committedMetadata
   if (v >= 3) w.compactNullableString(committedMetadata_)
   else w.nullableString(committedMetadata_)
   if (v >= 3) {
@@ -254,7 +254,7 @@ export function encodeTxnOffsetCommitRequest(w: Writer, v: number, m: TxnOffsetC
   if (!(v >= 3) && m.memberId !== undefined && m.memberId !== '')
     throw new EncodeError(`TxnOffsetCommitRequest.memberId is not supported at version ${v}`)
   if (v >= 3) {
-    const groupInstanceId_ = m.groupInstanceId ?? null
+    const groupInstanceId_ = m.groupInstanceId === undefined ? null : m.groupInstanceId
     if (v >= 3) w.compactNullableString(groupInstanceId_)
     else w.nullableString(groupInstanceId_)
   }

@@ -54,7 +54,7 @@ export function encodeAlterPartitionReassignmentsRequestReassignablePartition(
   void v
   const partitionIndex_ = m.partitionIndex ?? 0
   w.int32(partitionIndex_)
-  const replicas_ = m.replicas ?? null
+  const replicas_ = m.replicas === undefined ? null : m.replicas
   if (replicas_ === null) {
     w.uvarint(0)
   } else {
@@ -331,7 +331,7 @@ export function encodeAlterPartitionReassignmentsResponseReassignablePartitionRe
   w.int32(partitionIndex_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   {
     const tagged: Array<[number, Buffer]> = []
@@ -482,7 +482,7 @@ export function encodeAlterPartitionReassignmentsResponse(
   }
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   const responses_ = m.responses ?? []
   if (responses_ === null)

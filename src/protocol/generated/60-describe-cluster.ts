@@ -133,7 +133,7 @@ export function encodeDescribeClusterResponseDescribeClusterBroker(
   w.compactString(host_)
   const port_ = m.port ?? 0
   w.int32(port_)
-  const rack_ = m.rack ?? null
+  const rack_ = m.rack === undefined ? null : m.rack
   w.compactNullableString(rack_)
   if (v >= 2) {
     const isFenced_ = m.isFenced ?? false
@@ -231,7 +231,7 @@ export function encodeDescribeClusterResponse(w: Writer, v: number, m: DescribeC
   w.int32(throttleTimeMs_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? null
+  const errorMessage_ = m.errorMessage === undefined ? null : m.errorMessage
   w.compactNullableString(errorMessage_)
   if (v >= 1) {
     const endpointType_ = m.endpointType ?? 1

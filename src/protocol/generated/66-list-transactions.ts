@@ -93,7 +93,7 @@ export function encodeListTransactionsRequest(w: Writer, v: number, m: ListTrans
   if (!(v >= 1) && m.durationFilter !== undefined && m.durationFilter !== -1n)
     throw new EncodeError(`ListTransactionsRequest.durationFilter is not supported at version ${v}`)
   if (v >= 2) {
-    const transactionalIdPattern_ = m.transactionalIdPattern ?? null
+    const transactionalIdPattern_ = m.transactionalIdPattern === undefined ? null : m.transactionalIdPattern
     w.compactNullableString(transactionalIdPattern_)
   }
   if (!(v >= 2) && m.transactionalIdPattern !== undefined && m.transactionalIdPattern !== null)

@@ -331,9 +331,9 @@ export function encodeConsumerGroupDescribeResponseMember(
 ): void {
   const memberId_ = m.memberId ?? ''
   w.compactString(memberId_)
-  const instanceId_ = m.instanceId ?? null
+  const instanceId_ = m.instanceId === undefined ? null : m.instanceId
   w.compactNullableString(instanceId_)
-  const rackId_ = m.rackId ?? null
+  const rackId_ = m.rackId === undefined ? null : m.rackId
   w.compactNullableString(rackId_)
   const memberEpoch_ = m.memberEpoch ?? 0
   w.int32(memberEpoch_)
@@ -354,7 +354,7 @@ export function encodeConsumerGroupDescribeResponseMember(
       w.compactString(item)
     }
   }
-  const subscribedTopicRegex_ = m.subscribedTopicRegex ?? null
+  const subscribedTopicRegex_ = m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex
   w.compactNullableString(subscribedTopicRegex_)
   const assignment_ = m.assignment ?? defaultConsumerGroupDescribeResponseAssignment()
   encodeConsumerGroupDescribeResponseAssignment(w, v, assignment_)
@@ -464,7 +464,7 @@ export function encodeConsumerGroupDescribeResponseDescribedGroup(
 ): void {
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? null
+  const errorMessage_ = m.errorMessage === undefined ? null : m.errorMessage
   w.compactNullableString(errorMessage_)
   const groupId_ = m.groupId ?? ''
   w.compactString(groupId_)

@@ -139,7 +139,7 @@ export function decodeAddRaftVoterRequest(r: Reader, v: number, keep = false): A
 }
 
 export function encodeAddRaftVoterRequest(w: Writer, v: number, m: AddRaftVoterRequestInit): void {
-  const clusterId_ = m.clusterId ?? ''
+  const clusterId_ = m.clusterId === undefined ? '' : m.clusterId
   w.compactNullableString(clusterId_)
   const timeoutMs_ = m.timeoutMs ?? 0
   w.int32(timeoutMs_)
@@ -235,7 +235,7 @@ export function encodeAddRaftVoterResponse(w: Writer, v: number, m: AddRaftVoter
   w.int32(throttleTimeMs_)
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
-  const errorMessage_ = m.errorMessage ?? ''
+  const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   {
     const tagged: Array<[number, Buffer]> = []

@@ -254,7 +254,7 @@ export function encodeGroupMetadataValueMemberMetadata(
   if (v >= 4) w.compactString(memberId_)
   else w.string(memberId_)
   if (v >= 3) {
-    const groupInstanceId_ = m.groupInstanceId ?? null
+    const groupInstanceId_ = m.groupInstanceId === undefined ? null : m.groupInstanceId
     if (v >= 4) w.compactNullableString(groupInstanceId_)
     else w.nullableString(groupInstanceId_)
   }
@@ -357,10 +357,10 @@ export function encodeGroupMetadataValue(w: Writer, v: number, m: GroupMetadataV
   else w.string(protocolType_)
   const generation_ = m.generation ?? 0
   w.int32(generation_)
-  const protocol_ = m.protocol ?? ''
+  const protocol_ = m.protocol === undefined ? '' : m.protocol
   if (v >= 4) w.compactNullableString(protocol_)
   else w.nullableString(protocol_)
-  const leader_ = m.leader ?? ''
+  const leader_ = m.leader === undefined ? '' : m.leader
   if (v >= 4) w.compactNullableString(leader_)
   else w.nullableString(leader_)
   if (v >= 2) {
@@ -1049,9 +1049,9 @@ export function encodeConsumerGroupMemberMetadataValue(
   v: number,
   m: ConsumerGroupMemberMetadataValueInit,
 ): void {
-  const instanceId_ = m.instanceId ?? ''
+  const instanceId_ = m.instanceId === undefined ? '' : m.instanceId
   w.compactNullableString(instanceId_)
-  const rackId_ = m.rackId ?? ''
+  const rackId_ = m.rackId === undefined ? '' : m.rackId
   w.compactNullableString(rackId_)
   const clientId_ = m.clientId ?? ''
   w.compactString(clientId_)
@@ -1070,11 +1070,11 @@ export function encodeConsumerGroupMemberMetadataValue(
       w.compactString(item)
     }
   }
-  const subscribedTopicRegex_ = m.subscribedTopicRegex ?? ''
+  const subscribedTopicRegex_ = m.subscribedTopicRegex === undefined ? '' : m.subscribedTopicRegex
   w.compactNullableString(subscribedTopicRegex_)
   const rebalanceTimeoutMs_ = m.rebalanceTimeoutMs ?? -1
   w.int32(rebalanceTimeoutMs_)
-  const serverAssignor_ = m.serverAssignor ?? ''
+  const serverAssignor_ = m.serverAssignor === undefined ? '' : m.serverAssignor
   w.compactNullableString(serverAssignor_)
   {
     const tagged: Array<[number, Buffer]> = []

@@ -115,7 +115,7 @@ export function encodeConsumerProtocolSubscription(
       w.string(item)
     }
   }
-  const userData_ = m.userData ?? null
+  const userData_ = m.userData === undefined ? null : m.userData
   w.nullableBytes(userData_)
   if (v >= 1) {
     const ownedPartitions_ = m.ownedPartitions ?? []
@@ -137,7 +137,7 @@ export function encodeConsumerProtocolSubscription(
     w.int32(generationId_)
   }
   if (v >= 3) {
-    const rackId_ = m.rackId ?? null
+    const rackId_ = m.rackId === undefined ? null : m.rackId
     w.nullableString(rackId_)
   }
 }
@@ -293,7 +293,7 @@ export function encodeConsumerProtocolAssignment(
       encodeConsumerProtocolAssignmentTopicPartition(w, v, item)
     }
   }
-  const userData_ = m.userData ?? null
+  const userData_ = m.userData === undefined ? null : m.userData
   w.nullableBytes(userData_)
 }
 

@@ -256,7 +256,7 @@ export function encodeTransactionLogValue(w: Writer, v: number, m: TransactionLo
   w.int32(transactionTimeoutMs_)
   const transactionStatus_ = m.transactionStatus ?? 0
   w.int8(transactionStatus_)
-  const transactionPartitions_ = m.transactionPartitions ?? []
+  const transactionPartitions_ = m.transactionPartitions === undefined ? [] : m.transactionPartitions
   if (transactionPartitions_ === null) {
     if (v >= 1) w.uvarint(0)
     else w.int32(-1)
