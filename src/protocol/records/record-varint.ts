@@ -1,0 +1,77 @@
+// Zig-zag varints as used inside RecordBatch v2 records (protobuf sint32/sint64): read straight
+// from a Buffer at a position, bounds-checked against an end, with no Reader object and no bigint
+// on the hot path. Kept apart from primitives/reader.ts because record iteration runs per record
+// and must not allocate.
+//
+// A varlong is returned as a JS number: record timestamp deltas beyond ±2^53 ms (285,000 years) are
+// rejected as malformed rather than paying for a bigint per record.
+
+import { ProtocolError } from '../errors-protocol.ts'
+
+/** Where a read left off; `pos` is updated by the read functions. Reused to avoid allocation. */
+export interface VarintCursor {
+  pos: number
+}
+
+/** Zig-zag signed 32-bit varint (at most 5 bytes). */
+export function readVarint(buf: Buffer, c: VarintCursor, end: number): number {
+  let pos = c.pos
+  let u = 0
+  let shift = 0
+  for (let i = 0; i < 5; i++) {
+    if (pos >= end) throw new ProtocolError('truncated varint in record')
+    const b = buf[pos++]!
+    if (i === 4 && b > 0x0f) throw new ProtocolError('record varint overflows 32 bits')
+    u += (b & 0x7f) * 2 ** shift
+    if ((b & 0x80) === 0) {
+      c.pos = pos
+      return u % 2 === 0 ? u / 2 : -(u + 1) / 2
+    }
+    shift += 7
+  }
+  throw new ProtocolError('record varint longer than 5 bytes')
+}
+
+const TWO_POW_53 = 2 ** 53
+
+/** Zig-zag signed 64-bit varint (at most 10 bytes), as a number; |value| must be <= 2^53. */
+export function readVarlong(buf: Buffer, c: VarintCursor, end: number): number {
+  let pos = c.pos
+  let u = 0
+  let scale = 1
+  for (let i = 0; i < 10; i++) {
+    if (pos >= end) throw new ProtocolError('truncated varlong in record')
+    const b = buf[pos++]!
+    u += (b & 0x7f) * scale
+    if ((b & 0x80) === 0) {
+      // u > 2^54 cannot be represented exactly; zig-zag halves it, so 2^54 bounds |value| at 2^53.
+      if (u > 2 * TWO_POW_53) throw new ProtocolError('record varlong beyond ±2^53')
+      c.pos = pos
+      return u % 2 === 0 ? u / 2 : -(u + 1) / 2
+    }
+    scale *= 128
+  }
+  throw new ProtocolError('record varlong longer than 10 bytes')
+}
+
+/** Bytes taken by the zig-zag varint/varlong encoding of an integer-valued number. */
+export function sizeOfVarint(value: number): number {
+  let u = value >= 0 ? value * 2 : -value * 2 - 1
+  let n = 1
+  while (u >= 128) {
+    u = Math.floor(u / 128)
+    n++
+  }
+  return n
+}
+
+/** Writes a zig-zag varint/varlong of an integer-valued number (|value| <= 2^53); returns the new position. */
+export function writeVarint(buf: Buffer, pos: number, value: number): number {
+  let u = value >= 0 ? value * 2 : -value * 2 - 1
+  while (u >= 128) {
+    buf[pos++] = (u % 128) | 0x80
+    u = Math.floor(u / 128)
+  }
+  buf[pos++] = u
+  return pos
+}
