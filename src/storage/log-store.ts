@@ -83,7 +83,12 @@ export interface ReadOptions {
 }
 
 export interface ReadResult {
-  /** Whole batches, in offset order, as views of the stored bytes. May be empty. */
+  /**
+   * Whole batches, in offset order, as views of the stored bytes (memory) or freshly read from
+   * the segment file (disk). Each Buffer holds one or more whole batches; concatenated they are
+   * the Fetch response's records. May be empty (offset at the log end, or maxBytes too small
+   * with minOneBatch false). The first batch may start before the requested offset.
+   */
   records: Buffer[]
   /** Sum of records[i].length. */
   bytes: number
@@ -123,7 +128,11 @@ export interface PartitionLog {
    */
   append(records: Buffer, options: AppendOptions): Promise<AppendResult>
 
-  /** Reads whole batches starting with the one containing `offset`. */
+  /**
+   * Reads whole batches starting with the one containing `offset`, across segments, up to
+   * maxBytes. Throws KafkaError(OFFSET_OUT_OF_RANGE) when offset < logStartOffset or
+   * offset > logEndOffset.
+   */
   read(offset: bigint, maxBytes: number, options?: ReadOptions): Promise<ReadResult>
 
   /** First offset whose timestamp is >= `timestamp` (ListOffsets), or undefined. */
@@ -137,8 +146,30 @@ export interface PartitionLog {
   /** Aborted transactions overlapping [from, to) for read_committed fetches. */
   abortedTransactions(from: bigint, to: bigint): AbortedTxn[]
 
-  /** Moves the log start offset forward (DeleteRecords); returns the new log start offset. */
+  /**
+   * Moves the log start offset forward (DeleteRecords); returns the new log start offset. Whole
+   * segments below it are removed by the next maintain(). Throws KafkaError(OFFSET_OUT_OF_RANGE)
+   * when offset < 0 or offset > high watermark.
+   */
   deleteRecordsBefore(offset: bigint): Promise<bigint>
+
+  /**
+   * Removes every batch holding an offset >= `offset`; the log end offset becomes the base offset
+   * of the first removed batch. No-op when offset >= log end offset; throws
+   * KafkaError(OFFSET_OUT_OF_RANGE) below the log start offset.
+   */
+  truncateTo(offset: bigint): Promise<void>
+
+  /**
+   * Records an aborted transaction (for the transactions work: call when the ABORT marker for
+   * [firstOffset, lastOffset] has been appended). Kept in the segment's .txnindex on disk.
+   */
+  addAbortedTransaction(txn: AbortedTxn): void
+  /**
+   * The first offset of the oldest open transaction, or undefined when none is open: the last
+   * stable offset is min(this, high watermark). Set by the transactions work.
+   */
+  setFirstUnstableOffset(offset: bigint | undefined): void
 
   updateConfig(config: LogConfig): void
   flush(): Promise<void>
@@ -153,7 +184,10 @@ export interface LogStore {
   delete(tp: TopicPartition): Promise<void>
   /** Partitions found on disk at startup or opened since. */
   partitions(): TopicPartition[]
-  /** Runs retention and compaction once (the broker schedules this periodically). */
+  /**
+   * Runs retention and compaction once (the broker schedules this periodically; Kafka's
+   * log.retention.check.interval.ms). `now` is wall-clock ms, compared with record timestamps.
+   */
   maintain(now: number): Promise<void>
   flush(): Promise<void>
   close(): Promise<void>

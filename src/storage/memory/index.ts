@@ -1,0 +1,71 @@
+// The in-memory LogStore: for tests and the broker's in-memory mode. Same behaviour as the disk
+// log (see memory-log.ts); nothing survives the process.
+
+import type { LogConfig, LogStore, PartitionLog, TopicPartition } from '../log-store.ts'
+import type { Decompressor } from '../record-timestamps.ts'
+import { MemoryPartitionLog } from './memory-log.ts'
+
+export { MemoryPartitionLog } from './memory-log.ts'
+
+export interface MemoryLogStoreOptions {
+  /** Wall clock in ms (segment.ms and retention); default Date.now. */
+  now?: () => number
+  /** Decompresses record sections for exact timestamp lookups in compressed batches. */
+  decompress?: Decompressor
+}
+
+function key(tp: TopicPartition): string {
+  return `${tp.partition}:${tp.topic}`
+}
+
+class MemoryLogStore implements LogStore {
+  readonly #logs = new Map<string, MemoryPartitionLog>()
+  readonly #options: Required<Pick<MemoryLogStoreOptions, 'now'>> & MemoryLogStoreOptions
+
+  constructor(options: MemoryLogStoreOptions) {
+    this.#options = { ...options, now: options.now ?? Date.now }
+  }
+
+  open(tp: TopicPartition, config: LogConfig): Promise<PartitionLog> {
+    const existing = this.#logs.get(key(tp))
+    if (existing !== undefined) {
+      existing.updateConfig(config)
+      return Promise.resolve(existing)
+    }
+    const log = new MemoryPartitionLog({ topic: tp.topic, partition: tp.partition }, config, this.#options)
+    this.#logs.set(key(tp), log)
+    return Promise.resolve(log)
+  }
+
+  get(tp: TopicPartition): PartitionLog | undefined {
+    return this.#logs.get(key(tp))
+  }
+
+  async delete(tp: TopicPartition): Promise<void> {
+    const log = this.#logs.get(key(tp))
+    if (log === undefined) return
+    this.#logs.delete(key(tp))
+    await log.close()
+  }
+
+  partitions(): TopicPartition[] {
+    return [...this.#logs.values()].map((l) => l.topicPartition)
+  }
+
+  async maintain(now: number): Promise<void> {
+    for (const log of this.#logs.values()) await log.maintain(now)
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  async close(): Promise<void> {
+    for (const log of this.#logs.values()) await log.close()
+    this.#logs.clear()
+  }
+}
+
+export function createMemoryLogStore(options: MemoryLogStoreOptions = {}): LogStore {
+  return new MemoryLogStore(options)
+}

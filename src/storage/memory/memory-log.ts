@@ -1,0 +1,379 @@
+// The in-memory PartitionLog: the disk log's behaviour without files. Batches are kept as the
+// Buffers handed to append (patched in place), grouped into segments that roll, index and expire
+// by the same rules (segment-policy.ts), so retention and reads match the disk log exactly.
+
+import { KafkaError } from '../../protocol/errors.ts'
+import { assignOffsets } from '../append.ts'
+import { LeaderEpochCache } from '../leader-epoch-cache.ts'
+import type {
+  AbortedTxn,
+  AppendOptions,
+  AppendResult,
+  LogConfig,
+  PartitionLog,
+  ReadOptions,
+  ReadResult,
+  TimestampLookup,
+  TopicPartition,
+} from '../log-store.ts'
+import { findInBatchByTimestamp, offsetOfMaxTimestamp, type Decompressor } from '../record-timestamps.ts'
+import { IndexCadence, retentionDeleteCount, shouldRoll } from '../segment-policy.ts'
+
+interface MemBatch {
+  buf: Buffer
+  baseOffset: bigint
+  lastOffset: bigint
+  maxTimestamp: bigint
+  leaderEpoch: number
+}
+
+interface MemSegment {
+  baseOffset: bigint
+  batches: MemBatch[]
+  size: number
+  createdMs: number
+  lastModifiedMs: number
+  cadence: IndexCadence
+}
+
+export interface MemoryLogOptions {
+  now: () => number
+  decompress?: Decompressor
+}
+
+/** Runs synchronous work, turning a throw into a rejected promise (the contract is async). */
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work())
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+  }
+}
+
+function newSegment(baseOffset: bigint, now: number): MemSegment {
+  return {
+    baseOffset,
+    batches: [],
+    size: 0,
+    createdMs: now,
+    lastModifiedMs: now,
+    cadence: new IndexCadence(baseOffset),
+  }
+}
+
+/** Index of the first batch whose lastOffset >= offset (batches.length when none). */
+function batchIndexFor(batches: readonly MemBatch[], offset: bigint): number {
+  let lo = 0
+  let hi = batches.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (batches[mid]!.lastOffset < offset) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+export class MemoryPartitionLog implements PartitionLog {
+  readonly topicPartition: TopicPartition
+  #config: LogConfig
+  readonly #options: MemoryLogOptions
+  #segments: MemSegment[]
+  #logStartOffset = 0n
+  #logEndOffset = 0n
+  #firstUnstableOffset: bigint | undefined
+  #aborted: AbortedTxn[] = []
+  readonly #epochs = new LeaderEpochCache()
+  #closed = false
+
+  constructor(tp: TopicPartition, config: LogConfig, options: MemoryLogOptions) {
+    this.topicPartition = tp
+    this.#config = config
+    this.#options = options
+    this.#segments = [newSegment(0n, options.now())]
+  }
+
+  logStartOffset(): bigint {
+    return this.#logStartOffset
+  }
+
+  logEndOffset(): bigint {
+    return this.#logEndOffset
+  }
+
+  highWatermark(): bigint {
+    return this.#logEndOffset
+  }
+
+  lastStableOffset(): bigint {
+    const fuo = this.#firstUnstableOffset
+    return fuo !== undefined && fuo < this.#logEndOffset ? fuo : this.#logEndOffset
+  }
+
+  sizeInBytes(): number {
+    return this.#segments.reduce((n, s) => n + s.size, 0)
+  }
+
+  /** Number of segments (tests compare segment layout with the disk log). */
+  segmentBaseOffsets(): bigint[] {
+    return this.#segments.map((s) => s.baseOffset)
+  }
+
+  #active(): MemSegment {
+    return this.#segments[this.#segments.length - 1]!
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new KafkaError('KAFKA_STORAGE_ERROR', `log ${this.#name()} is closed`)
+  }
+
+  #name(): string {
+    return `${this.topicPartition.topic}-${this.topicPartition.partition}`
+  }
+
+  append(records: Buffer, options: AppendOptions): Promise<AppendResult> {
+    return settle(() => this.#appendSync(records, options))
+  }
+
+  #appendSync(records: Buffer, options: AppendOptions): AppendResult {
+    this.#checkOpen()
+    if (records.length > this.#config.segmentBytes)
+      throw new KafkaError(
+        'RECORD_LIST_TOO_LARGE',
+        `append of ${records.length} bytes exceeds segment.bytes ${this.#config.segmentBytes}`,
+      )
+    const assigned = assignOffsets(records, this.#logEndOffset, options)
+    const now = this.#options.now()
+    let active = this.#active()
+    if (shouldRoll(active, this.#config, now, records.length, assigned.maxTimestamp, assigned.lastOffset)) {
+      active = newSegment(assigned.firstOffset, now)
+      this.#segments.push(active)
+    }
+    active.cadence.onAppend(
+      active.size,
+      records.length,
+      assigned.lastOffset,
+      assigned.maxTimestamp,
+      assigned.offsetOfMaxTimestamp,
+      this.#config.indexIntervalBytes,
+    )
+    for (const b of assigned.batches) {
+      active.batches.push({
+        buf: records.subarray(b.position, b.position + b.size),
+        baseOffset: b.baseOffset,
+        lastOffset: b.lastOffset,
+        maxTimestamp: b.maxTimestamp,
+        leaderEpoch: options.leaderEpoch,
+      })
+    }
+    active.size += records.length
+    active.lastModifiedMs = now
+    this.#epochs.assign(options.leaderEpoch, assigned.firstOffset)
+    this.#logEndOffset = assigned.lastOffset + 1n
+    return {
+      baseOffset: assigned.firstOffset,
+      lastOffset: assigned.lastOffset,
+      logAppendTime: options.logAppendTime ?? -1n,
+      logStartOffset: this.#logStartOffset,
+      batches: assigned.batches.length,
+      records: assigned.records,
+    }
+  }
+
+  read(offset: bigint, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
+    return settle(() => this.#readSync(offset, maxBytes, options))
+  }
+
+  #readSync(offset: bigint, maxBytes: number, options?: ReadOptions): ReadResult {
+    this.#checkOpen()
+    if (offset < this.#logStartOffset || offset > this.#logEndOffset)
+      throw new KafkaError(
+        'OFFSET_OUT_OF_RANGE',
+        `offset ${offset} is outside [${this.#logStartOffset}, ${this.#logEndOffset}] of ${this.#name()}`,
+      )
+    const maxOffset = options?.maxOffset ?? this.highWatermark()
+    const minOneBatch = options?.minOneBatch ?? true
+    const out: Buffer[] = []
+    let bytes = 0
+    let segIndex = this.#segmentIndexFor(offset)
+    let batchIndex = batchIndexFor(this.#segments[segIndex]?.batches ?? [], offset)
+    scan: for (; segIndex < this.#segments.length; segIndex++, batchIndex = 0) {
+      const batches = this.#segments[segIndex]!.batches
+      for (; batchIndex < batches.length; batchIndex++) {
+        const b = batches[batchIndex]!
+        if (b.baseOffset >= maxOffset) break scan
+        if (bytes + b.buf.length > maxBytes && !(minOneBatch && out.length === 0)) break scan
+        out.push(b.buf)
+        bytes += b.buf.length
+      }
+    }
+    return {
+      records: out,
+      bytes,
+      highWatermark: this.highWatermark(),
+      logStartOffset: this.#logStartOffset,
+      lastStableOffset: this.lastStableOffset(),
+    }
+  }
+
+  /** Index of the last segment with baseOffset <= offset (0 when offset precedes them all). */
+  #segmentIndexFor(offset: bigint): number {
+    let lo = 0
+    let hi = this.#segments.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1
+      if (this.#segments[mid]!.baseOffset <= offset) lo = mid
+      else hi = mid - 1
+    }
+    return lo
+  }
+
+  async offsetForTimestamp(timestamp: bigint): Promise<TimestampLookup | undefined> {
+    this.#checkOpen()
+    for (const seg of this.#segments) {
+      if (seg.cadence.maxTimestampSoFar < timestamp) continue
+      for (const b of seg.batches) {
+        if (b.lastOffset < this.#logStartOffset || b.maxTimestamp < timestamp) continue
+        const hit = await findInBatchByTimestamp(
+          b.buf,
+          timestamp,
+          this.#logStartOffset,
+          this.#options.decompress,
+        )
+        if (hit !== undefined) return { ...hit, leaderEpoch: b.leaderEpoch }
+      }
+    }
+    return undefined
+  }
+
+  async maxTimestamp(): Promise<TimestampLookup | undefined> {
+    this.#checkOpen()
+    let best: MemSegment | undefined
+    for (const seg of this.#segments) {
+      if (
+        seg.batches.length > 0 &&
+        (best === undefined || seg.cadence.maxTimestampSoFar > best.cadence.maxTimestampSoFar)
+      )
+        best = seg
+    }
+    if (best === undefined) return undefined
+    const ts = best.cadence.maxTimestampSoFar
+    const batch = best.batches.find((b) => b.maxTimestamp === ts)
+    if (batch === undefined) return undefined
+    const hit = await offsetOfMaxTimestamp(batch.buf, this.#options.decompress)
+    return { ...hit, leaderEpoch: batch.leaderEpoch }
+  }
+
+  endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: bigint } {
+    return this.#epochs.endOffsetFor(epoch, this.#logEndOffset)
+  }
+
+  abortedTransactions(from: bigint, to: bigint): AbortedTxn[] {
+    return this.#aborted.filter((t) => t.lastOffset >= from && t.firstOffset < to)
+  }
+
+  addAbortedTransaction(txn: AbortedTxn): void {
+    this.#checkOpen()
+    this.#aborted.push(txn)
+  }
+
+  setFirstUnstableOffset(offset: bigint | undefined): void {
+    this.#firstUnstableOffset = offset
+  }
+
+  deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    return settle(() => {
+      this.#checkOpen()
+      if (offset < 0n || offset > this.highWatermark())
+        throw new KafkaError(
+          'OFFSET_OUT_OF_RANGE',
+          `cannot delete records before ${offset}: high watermark of ${this.#name()} is ${this.highWatermark()}`,
+        )
+      if (offset > this.#logStartOffset) {
+        this.#logStartOffset = offset
+        this.#epochs.truncateFromStart(offset)
+        this.#aborted = this.#aborted.filter((t) => t.lastOffset >= offset)
+      }
+      return this.#logStartOffset
+    })
+  }
+
+  truncateTo(offset: bigint): Promise<void> {
+    return settle(() => {
+      this.#checkOpen()
+      if (offset < this.#logStartOffset)
+        throw new KafkaError(
+          'OFFSET_OUT_OF_RANGE',
+          `cannot truncate ${this.#name()} below its log start offset`,
+        )
+      if (offset >= this.#logEndOffset) return
+      const segIndex = this.#segmentIndexFor(offset)
+      this.#segments.length = segIndex + 1
+      const seg = this.#segments[segIndex]!
+      seg.batches.length = batchIndexFor(seg.batches, offset)
+      const last = seg.batches[seg.batches.length - 1]
+      this.#logEndOffset = last !== undefined ? last.lastOffset + 1n : seg.baseOffset
+      this.#reindex(seg)
+      this.#epochs.truncateFromEnd(this.#logEndOffset)
+      this.#aborted = this.#aborted.filter((t) => t.firstOffset < this.#logEndOffset)
+    })
+  }
+
+  /** Rebuilds a segment's index bookkeeping batch by batch, as recovery does on disk. */
+  #reindex(seg: MemSegment): void {
+    seg.cadence = new IndexCadence(seg.baseOffset)
+    seg.size = 0
+    for (const b of seg.batches) {
+      seg.cadence.onAppend(
+        seg.size,
+        b.buf.length,
+        b.lastOffset,
+        b.maxTimestamp,
+        b.lastOffset,
+        this.#config.indexIntervalBytes,
+      )
+      seg.size += b.buf.length
+    }
+  }
+
+  /** Applies retention (whole segments) and moves the log start offset past deleted ones. */
+  maintain(now: number): Promise<void> {
+    if (this.#closed) return Promise.resolve()
+    const count = retentionDeleteCount(
+      this.#segments.map((s) => ({
+        baseOffset: s.baseOffset,
+        size: s.size,
+        largestTimestamp:
+          s.cadence.maxTimestampSoFar >= 0n ? Number(s.cadence.maxTimestampSoFar) : s.lastModifiedMs,
+      })),
+      this.#config,
+      now,
+      this.#logStartOffset,
+      this.highWatermark(),
+      this.#logEndOffset,
+    )
+    if (count === 0) return Promise.resolve()
+    if (count === this.#segments.length)
+      this.#segments.push(newSegment(this.#logEndOffset, this.#options.now()))
+    this.#segments.splice(0, count)
+    const first = this.#segments[0]!.baseOffset
+    if (first > this.#logStartOffset) {
+      this.#logStartOffset = first
+      this.#epochs.truncateFromStart(first)
+      this.#aborted = this.#aborted.filter((t) => t.lastOffset >= first)
+    }
+    return Promise.resolve()
+  }
+
+  updateConfig(config: LogConfig): void {
+    this.#config = config
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  close(): Promise<void> {
+    this.#closed = true
+    return Promise.resolve()
+  }
+}
