@@ -1,0 +1,124 @@
+// The metadata image: the state that the records describe, and how each record changes it.
+//
+// `apply` is replay: it trusts that records were validated when they were written (plan.ts) and
+// only refuses what would leave the image inconsistent (a record for a topic id it does not
+// hold), which on replay means the files are damaged. Topic records are frozen, so callers can
+// hold them without copying.
+
+import type { TopicRecord } from '../metadata-store.ts'
+import { MetadataCorruptError } from './metadata-errors.ts'
+import type { Configs, MetadataRecord, MetadataSnapshot } from './records.ts'
+
+const EMPTY: Configs = Object.freeze({})
+
+export class MetadataImage {
+  clusterId = ''
+  /** Creation order (Map keeps insertion order), so topics() lists them as they were created. */
+  private readonly byName = new Map<string, TopicRecord>()
+  private readonly byId = new Map<string, TopicRecord>()
+  brokerConfigs: Configs = EMPTY
+  /** The first producer id not yet reserved by a ProducerIdBlockAllocated record. */
+  nextProducerId = 0n
+
+  static fromSnapshot(s: MetadataSnapshot): MetadataImage {
+    const image = new MetadataImage()
+    image.clusterId = s.clusterId
+    for (const t of s.topics) image.apply({ type: 'topicCreated', topic: t })
+    image.brokerConfigs = freezeConfigs(s.brokerConfigs)
+    image.nextProducerId = s.nextProducerId
+    return image
+  }
+
+  toSnapshot(journalGeneration: bigint): MetadataSnapshot {
+    return {
+      journalGeneration,
+      clusterId: this.clusterId,
+      topics: [...this.byName.values()],
+      brokerConfigs: this.brokerConfigs,
+      nextProducerId: this.nextProducerId,
+    }
+  }
+
+  clone(): MetadataImage {
+    return MetadataImage.fromSnapshot(this.toSnapshot(0n))
+  }
+
+  topics(): readonly TopicRecord[] {
+    return [...this.byName.values()]
+  }
+
+  topic(name: string): TopicRecord | undefined {
+    return this.byName.get(name)
+  }
+
+  topicById(topicId: string): TopicRecord | undefined {
+    return this.byId.get(topicId)
+  }
+
+  apply(r: MetadataRecord): void {
+    switch (r.type) {
+      case 'clusterIdSet':
+        this.clusterId = r.clusterId
+        return
+      case 'topicCreated': {
+        const t = freezeTopic(r.topic)
+        if (this.byName.has(t.name) || this.byId.has(t.topicId))
+          throw new MetadataCorruptError(`metadata: topic ${t.name} (${t.topicId}) created twice`)
+        this.byName.set(t.name, t)
+        this.byId.set(t.topicId, t)
+        return
+      }
+      case 'topicDeleted': {
+        const t = this.existing(r.topicId)
+        this.byName.delete(t.name)
+        this.byId.delete(t.topicId)
+        return
+      }
+      case 'partitionsChanged': {
+        const t = this.existing(r.topicId)
+        this.replace({ ...t, partitions: r.partitions })
+        return
+      }
+      case 'topicConfigsSet': {
+        const t = this.existing(r.topicId)
+        this.replace({ ...t, configs: r.configs })
+        return
+      }
+      case 'brokerConfigsSet':
+        this.brokerConfigs = freezeConfigs(r.configs)
+        return
+      case 'producerIdBlockAllocated':
+        if (r.first < this.nextProducerId)
+          throw new MetadataCorruptError(`metadata: producer id block at ${r.first} reuses ids`)
+        this.nextProducerId = r.first + r.count
+        return
+    }
+  }
+
+  private existing(topicId: string): TopicRecord {
+    const t = this.byId.get(topicId)
+    if (t === undefined) throw new MetadataCorruptError(`metadata: record for unknown topic id ${topicId}`)
+    return t
+  }
+
+  /** Same name and id, so both maps point at the new frozen record (insertion order is kept). */
+  private replace(t: TopicRecord): void {
+    const frozen = freezeTopic(t)
+    this.byName.set(frozen.name, frozen)
+    this.byId.set(frozen.topicId, frozen)
+  }
+}
+
+function freezeConfigs(c: Configs): Configs {
+  return Object.isFrozen(c) ? c : Object.freeze({ ...c })
+}
+
+function freezeTopic(t: TopicRecord): TopicRecord {
+  if (Object.isFrozen(t) && Object.isFrozen(t.configs)) return t
+  return Object.freeze({
+    name: t.name,
+    topicId: t.topicId,
+    partitions: t.partitions,
+    configs: freezeConfigs(t.configs),
+  })
+}
