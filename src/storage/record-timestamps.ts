@@ -6,6 +6,7 @@
 // A record's timestamp is baseTimestamp + timestampDelta, or the batch max timestamp when the
 // batch uses LogAppendTime.
 
+import { decompress } from '../protocol/compression/codecs.ts'
 import {
   ATTR_LOG_APPEND_TIME,
   BATCH_OVERHEAD,
@@ -14,8 +15,14 @@ import {
   readBatchHeader,
 } from '../protocol/records/batch-header.ts'
 
-/** Decompresses a batch's records section (the broker passes its codec registry in). */
+/** Decompresses a batch's records section; default: the protocol codecs. */
 export type Decompressor = (compression: number, data: Buffer) => Buffer | Promise<Buffer>
+
+/** Cap on a decompressed records section looked into for timestamps. */
+const MAX_DECOMPRESSED = 256 * 1024 * 1024
+
+const defaultDecompressor: Decompressor = (compression, data) =>
+  decompress(compression, data, MAX_DECOMPRESSED)
 
 export interface RecordTimestamp {
   offset: bigint
@@ -42,20 +49,25 @@ function readVarint(buf: Buffer, pos: number): [number, number] {
 
 /**
  * The (offset, timestamp) of every record in the batch at the start of `batch`, or undefined when
- * the batch is compressed and no decompressor was given. Throws RangeError on malformed records.
+ * its records cannot be read (unknown codec, corrupt or oversized data, malformed varints).
  */
 export async function recordTimestamps(
   batch: Buffer,
-  decompress?: Decompressor,
+  decompressor: Decompressor = defaultDecompressor,
 ): Promise<RecordTimestamp[] | undefined> {
+  try {
+    return await walkRecords(batch, decompressor)
+  } catch {
+    return undefined
+  }
+}
+
+async function walkRecords(batch: Buffer, decompressor: Decompressor): Promise<RecordTimestamp[]> {
   const h = readBatchHeader(batch, 0)
   const logAppendTime = (h.attributes & ATTR_LOG_APPEND_TIME) !== 0
   const compression = batchCompression(h.attributes)
   let records = batch.subarray(BATCH_OVERHEAD, h.size)
-  if (compression !== Compression.None) {
-    if (decompress === undefined) return undefined
-    records = await decompress(compression, records)
-  }
+  if (compression !== Compression.None) records = await decompressor(compression, records)
   const out: RecordTimestamp[] = []
   let pos = 0
   for (let i = 0; i < h.recordsCount && pos < records.length; i++) {
@@ -73,18 +85,18 @@ export async function recordTimestamps(
 
 /**
  * The first record in the batch with timestamp >= `target` and offset >= `minOffset` (Kafka's
- * LogSegment.findOffsetByTimestamp within one batch). Compressed without a decompressor: the
+ * LogSegment.findOffsetByTimestamp within one batch). When the records cannot be read: the
  * batch's first eligible offset with its max timestamp, a conservative answer.
  */
 export async function findInBatchByTimestamp(
   batch: Buffer,
   target: bigint,
   minOffset: bigint,
-  decompress?: Decompressor,
+  decompressor?: Decompressor,
 ): Promise<RecordTimestamp | undefined> {
   const h = readBatchHeader(batch, 0)
   if (h.maxTimestamp < target) return undefined
-  const all = await recordTimestamps(batch, decompress)
+  const all = await recordTimestamps(batch, decompressor)
   if (all === undefined) {
     const offset = h.baseOffset > minOffset ? h.baseOffset : minOffset
     return { offset, timestamp: h.maxTimestamp }
@@ -95,10 +107,10 @@ export async function findInBatchByTimestamp(
 /** The first record carrying the batch's max timestamp (Kafka's RecordBatch.offsetOfMaxTimestamp). */
 export async function offsetOfMaxTimestamp(
   batch: Buffer,
-  decompress?: Decompressor,
+  decompressor?: Decompressor,
 ): Promise<RecordTimestamp> {
   const h = readBatchHeader(batch, 0)
-  const all = await recordTimestamps(batch, decompress)
+  const all = await recordTimestamps(batch, decompressor)
   const hit = all?.find((r) => r.timestamp === h.maxTimestamp)
   return hit ?? { offset: h.baseOffset, timestamp: h.maxTimestamp }
 }

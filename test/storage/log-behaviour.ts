@@ -3,6 +3,8 @@
 
 import { describe, expect, it } from 'vitest'
 import { KafkaError } from '../../src/protocol/errors.ts'
+import { buildRecordBatch } from '../../src/protocol/records/batch-builder.ts'
+import { Compression } from '../../src/protocol/records/batch-header.ts'
 import { crc32c } from '../../src/protocol/records/crc32c.ts'
 import {
   DEFAULT_LOG_CONFIG,
@@ -175,6 +177,25 @@ export function describeLogBehaviour(name: string, makeHarness: () => Promise<St
         expect(await log.maxTimestamp()).toEqual({ offset: 4n, timestamp: 1050n, leaderEpoch: 2 })
         await log.deleteRecordsBefore(5n)
         expect(await log.offsetForTimestamp(1021n)).toEqual({ offset: 5n, timestamp: 1030n, leaderEpoch: 2 })
+      }))
+
+    it('looks inside compressed batches for exact timestamp offsets', () =>
+      withLog({}, async (log) => {
+        const ts = [2000n, 2030n, 2010n, 2020n]
+        for (const compression of [Compression.Gzip, Compression.Snappy, Compression.Lz4, Compression.Zstd]) {
+          await log.append(
+            buildRecordBatch({
+              compression,
+              records: ts.map((t) => ({ value: Buffer.from('v'), timestamp: t })),
+            }),
+            { leaderEpoch: 3 },
+          )
+        }
+        expect(await log.offsetForTimestamp(2005n)).toEqual({ offset: 1n, timestamp: 2030n, leaderEpoch: 3 })
+        expect(await log.offsetForTimestamp(2030n)).toEqual({ offset: 1n, timestamp: 2030n, leaderEpoch: 3 })
+        await log.deleteRecordsBefore(10n)
+        expect(await log.offsetForTimestamp(2015n)).toEqual({ offset: 11n, timestamp: 2020n, leaderEpoch: 3 })
+        expect(await log.maxTimestamp()).toEqual({ offset: 1n, timestamp: 2030n, leaderEpoch: 3 })
       }))
 
     it('tracks leader epochs for OffsetForLeaderEpoch', () =>
