@@ -3,7 +3,7 @@
 // Strings make map keys and logs easy; the wire form is the raw 16 bytes.
 
 import { randomBytes } from 'node:crypto'
-import { ProtocolError } from '../errors-protocol.ts'
+import { EncodeError } from '../errors-protocol.ts'
 
 export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA'
 
@@ -11,10 +11,15 @@ export function uuidFromBytes(buf: Buffer, offset: number): string {
   return buf.toString('base64url', offset, offset + 16)
 }
 
+// 21 characters carry 126 bits; the 22nd carries the last 2 in its top bits, so it is one of
+// A, Q, g, w. Node's decoder would also accept '+', '/', '=' and non-zero spare bits, and then
+// the text would not survive a round trip.
+const CANONICAL = /^[A-Za-z0-9_-]{21}[AQgw]$/
+
+/** Writes a uuid given in text form; refuses anything but the canonical 22-character form. */
 export function uuidToBytes(uuid: string, out: Buffer, offset: number): void {
-  if (uuid.length !== 22) throw new ProtocolError(`bad uuid '${uuid}'`)
-  const written = out.write(uuid, offset, 16, 'base64url')
-  if (written !== 16) throw new ProtocolError(`bad uuid '${uuid}'`)
+  if (!CANONICAL.test(uuid)) throw new EncodeError(`bad uuid '${uuid}'`)
+  out.write(uuid, offset, 16, 'base64url')
 }
 
 /** A random version-4 UUID that is neither the zero UUID nor Kafka's reserved METADATA_TOPIC_ID. */

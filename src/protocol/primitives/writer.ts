@@ -96,6 +96,8 @@ export class Writer {
     this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1)
   }
   uvarlong(v: bigint): void {
+    // Out-of-range values would otherwise be written as silently wrapped (or garbage) bytes.
+    if (v < 0n || v > 0xffffffffffffffffn) throw new EncodeError(`uvarlong out of range: ${v}`)
     this.ensure(10)
     while (v >= 0x80n) {
       this.buf[this.pos++] = Number(v & 0x7fn) | 0x80
@@ -104,6 +106,8 @@ export class Writer {
     this.buf[this.pos++] = Number(v)
   }
   varlong(v: bigint): void {
+    if (v < -0x8000000000000000n || v > 0x7fffffffffffffffn)
+      throw new EncodeError(`varlong out of range: ${v}`)
     this.uvarlong(BigInt.asUintN(64, (v << 1n) ^ (v >> 63n)))
   }
 
@@ -178,6 +182,8 @@ export class Writer {
 
   /** Patches an int32 already written at absolute position `at` (e.g. a size prefix). */
   patchInt32(at: number, v: number): void {
+    if (!Number.isInteger(at) || at < 0 || at + 4 > this.length)
+      throw new EncodeError(`patch position ${at} outside the ${this.length} bytes written`)
     let local = at - this.chunkedLength
     if (local >= 0) {
       this.buf.writeInt32BE(v, local)
@@ -185,7 +191,9 @@ export class Writer {
     }
     local = at
     for (const chunk of this.chunks ?? []) {
-      if (local + 4 <= chunk.length) {
+      if (local < chunk.length) {
+        // The four bytes must lie inside one chunk; a prefix never straddles a payload.
+        if (local + 4 > chunk.length) break
         chunk.writeInt32BE(v, local)
         return
       }
