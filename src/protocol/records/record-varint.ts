@@ -16,18 +16,26 @@ export interface VarintCursor {
 /** Zig-zag signed 32-bit varint (at most 5 bytes). */
 export function readVarint(buf: Buffer, c: VarintCursor, end: number): number {
   let pos = c.pos
+  // Fast path: most record varints (lengths < 64, deltas, counts) fit in one byte.
+  if (pos < end) {
+    const b0 = buf[pos]!
+    if (b0 < 0x80) {
+      c.pos = pos + 1
+      return (b0 >>> 1) ^ -(b0 & 1)
+    }
+  }
   let u = 0
-  let shift = 0
+  let scale = 1
   for (let i = 0; i < 5; i++) {
     if (pos >= end) throw new ProtocolError('truncated varint in record')
     const b = buf[pos++]!
     if (i === 4 && b > 0x0f) throw new ProtocolError('record varint overflows 32 bits')
-    u += (b & 0x7f) * 2 ** shift
+    u += (b & 0x7f) * scale
     if ((b & 0x80) === 0) {
       c.pos = pos
       return u % 2 === 0 ? u / 2 : -(u + 1) / 2
     }
-    shift += 7
+    scale *= 128
   }
   throw new ProtocolError('record varint longer than 5 bytes')
 }
@@ -37,6 +45,13 @@ const TWO_POW_53 = 2 ** 53
 /** Zig-zag signed 64-bit varint (at most 10 bytes), as a number; |value| must be <= 2^53. */
 export function readVarlong(buf: Buffer, c: VarintCursor, end: number): number {
   let pos = c.pos
+  if (pos < end) {
+    const b0 = buf[pos]!
+    if (b0 < 0x80) {
+      c.pos = pos + 1
+      return (b0 >>> 1) ^ -(b0 & 1)
+    }
+  }
   let u = 0
   let scale = 1
   for (let i = 0; i < 10; i++) {
