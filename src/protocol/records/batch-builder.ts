@@ -30,7 +30,7 @@ import {
   OFF_RECORDS_COUNT,
 } from './batch-header.ts'
 import { crc32c } from './crc32c.ts'
-import { sizeOfVarint, writeVarint } from './record-varint.ts'
+import { sizeOfVarint, VARLONG_NUMBER_MAX, VARLONG_NUMBER_MIN, writeVarint } from './record-varint.ts'
 
 export interface RecordHeaderInput {
   key: string
@@ -67,7 +67,8 @@ export interface BatchInput {
   lastOffsetDelta?: number
 }
 
-const MAX_SAFE_DELTA = BigInt(Number.MAX_SAFE_INTEGER)
+const MIN_DELTA = BigInt(VARLONG_NUMBER_MIN)
+const MAX_DELTA = BigInt(VARLONG_NUMBER_MAX)
 
 function bytesField(b: Buffer | null | undefined): number {
   return b == null ? sizeOfVarint(-1) : sizeOfVarint(b.length) + b.length
@@ -82,8 +83,8 @@ export function encodeRecords(records: readonly RecordInput[], baseTimestamp: bi
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!
     const tsDelta = r.timestamp === undefined ? 0n : r.timestamp - baseTimestamp
-    if (tsDelta > MAX_SAFE_DELTA || tsDelta < -MAX_SAFE_DELTA)
-      throw new EncodeError(`record timestamp delta ${tsDelta} beyond ±2^53`)
+    if (tsDelta > MAX_DELTA || tsDelta < MIN_DELTA)
+      throw new EncodeError(`record timestamp delta ${tsDelta} outside [-2^52, 2^52)`)
     deltas[i] = Number(tsDelta)
     const offsetDelta = r.offsetDelta ?? i
     if (!Number.isInteger(offsetDelta) || offsetDelta < 0 || offsetDelta > 0x7fffffff)

@@ -3,8 +3,9 @@
 // on the hot path. Kept apart from primitives/reader.ts because record iteration runs per record
 // and must not allocate.
 //
-// A varlong is returned as a JS number: record timestamp deltas beyond ±2^53 ms (285,000 years) are
-// rejected as malformed rather than paying for a bigint per record.
+// A varlong is returned as a JS number: its zig-zag form must stay below 2^53 to be exact, so values
+// outside [-2^52, 2^52) (timestamp deltas of 142,000 years) are rejected as malformed rather than
+// paying for a bigint per record.
 
 import { ProtocolError } from '../errors-protocol.ts'
 
@@ -42,7 +43,11 @@ export function readVarint(buf: Buffer, c: VarintCursor, end: number): number {
 
 const TWO_POW_53 = 2 ** 53
 
-/** Zig-zag signed 64-bit varint (at most 10 bytes), as a number; |value| must be <= 2^53. */
+/** The record varlong range representable exactly as a number: [-2^52, 2^52). */
+export const VARLONG_NUMBER_MIN = -(2 ** 52)
+export const VARLONG_NUMBER_MAX = 2 ** 52 - 1
+
+/** Zig-zag signed 64-bit varint (at most 10 bytes), as a number in [-2^52, 2^52). */
 export function readVarlong(buf: Buffer, c: VarintCursor, end: number): number {
   let pos = c.pos
   if (pos < end) {
@@ -59,8 +64,9 @@ export function readVarlong(buf: Buffer, c: VarintCursor, end: number): number {
     const b = buf[pos++]!
     u += (b & 0x7f) * scale
     if ((b & 0x80) === 0) {
-      // u > 2^54 cannot be represented exactly; zig-zag halves it, so 2^54 bounds |value| at 2^53.
-      if (u > 2 * TWO_POW_53) throw new ProtocolError('record varlong beyond ±2^53')
+      // Partial sums are exact below 2^53 and rounding is monotonic, so u >= 2^53 here means the
+      // encoded value is at or beyond it.
+      if (u >= TWO_POW_53) throw new ProtocolError('record varlong outside [-2^52, 2^52)')
       c.pos = pos
       return u % 2 === 0 ? u / 2 : -(u + 1) / 2
     }
@@ -80,7 +86,7 @@ export function sizeOfVarint(value: number): number {
   return n
 }
 
-/** Writes a zig-zag varint/varlong of an integer-valued number (|value| <= 2^53); returns the new position. */
+/** Writes a zig-zag varint/varlong of an integer in [-2^52, 2^52); returns the new position. */
 export function writeVarint(buf: Buffer, pos: number, value: number): number {
   let u = value >= 0 ? value * 2 : -value * 2 - 1
   while (u >= 128) {

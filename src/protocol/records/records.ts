@@ -21,6 +21,7 @@
 import { ProtocolError } from '../errors-protocol.ts'
 import { decompress } from '../compression/codecs.ts'
 import {
+  ATTR_LOG_APPEND_TIME,
   BATCH_OVERHEAD,
   batchCompression,
   LOG_OVERHEAD,
@@ -185,6 +186,15 @@ export class RecordCursor {
       headers: this.headers(),
     }
   }
+}
+
+/**
+ * A record's timestamp as consumers see it: for LogAppendTime batches every record carries the
+ * batch's maxTimestamp (the broker's append time), otherwise baseTimestamp + timestampDelta.
+ */
+export function recordTimestamp(header: BatchHeader, timestampDelta: number): bigint {
+  if ((header.attributes & ATTR_LOG_APPEND_TIME) !== 0) return header.maxTimestamp
+  return header.baseTimestamp + BigInt(timestampDelta)
 }
 
 /** Default cap on a batch's decompressed records: Kafka's default message.max.bytes is ~1 MiB,

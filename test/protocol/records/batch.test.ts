@@ -17,7 +17,12 @@ import {
   decodeEndTxnMarker,
 } from '../../../src/protocol/records/control-record.ts'
 import { crc32c } from '../../../src/protocol/records/crc32c.ts'
-import { openBatch, readRecords, RecordCursor } from '../../../src/protocol/records/records.ts'
+import {
+  openBatch,
+  readRecords,
+  RecordCursor,
+  recordTimestamp,
+} from '../../../src/protocol/records/records.ts'
 import { decodeWithKafkaJs, encodeWithKafkaJs, kafkajsCrc32c, type OracleBatch } from './kafkajs-oracle.ts'
 
 const bytes = (max: number): fc.Arbitrary<Buffer> =>
@@ -219,14 +224,30 @@ describe('batch builder', () => {
     const buf = buildRecordBatch({
       baseTimestamp: base,
       records: [
-        { value: null, timestamp: base + 2n ** 52n },
-        { value: null, timestamp: base - 2n ** 52n + 1n },
+        { value: null, timestamp: base + 2n ** 52n - 1n },
+        { value: null, timestamp: base - 2n ** 52n },
       ],
     })
-    expect(readRecords(buf).map((r) => r.timestampDelta)).toEqual([2 ** 52, -(2 ** 52) + 1])
+    expect(readRecords(buf).map((r) => r.timestampDelta)).toEqual([2 ** 52 - 1, -(2 ** 52)])
     expect(() =>
-      buildRecordBatch({ baseTimestamp: 0n, records: [{ value: null, timestamp: 2n ** 60n }] }),
+      buildRecordBatch({ baseTimestamp: 0n, records: [{ value: null, timestamp: 2n ** 52n }] }),
     ).toThrow()
+  })
+})
+
+describe('recordTimestamp', () => {
+  it('uses maxTimestamp for LogAppendTime batches and base + delta otherwise', () => {
+    const records = [
+      { value: null, timestamp: 100n },
+      { value: null, timestamp: 250n },
+    ]
+    const create = openBatch(buildRecordBatch({ records }))
+    create.cursor.next()
+    create.cursor.next()
+    expect(recordTimestamp(create.header, create.cursor.timestampDelta)).toBe(250n)
+    const append = openBatch(buildRecordBatch({ records, logAppendTime: true, maxTimestamp: 999n }))
+    append.cursor.next()
+    expect(recordTimestamp(append.header, append.cursor.timestampDelta)).toBe(999n)
   })
 })
 
