@@ -2,7 +2,6 @@
 /* eslint-disable */
 import { type Reader, type UnknownTag } from '../primitives/reader.ts'
 import type { Writer } from '../primitives/writer.ts'
-import { EncodeError } from '../errors-protocol.ts'
 import { writeTaggedFields } from '../codec-support.ts'
 
 export interface RequestHeader {
@@ -22,14 +21,14 @@ export interface RequestHeaderInit {
 }
 
 export function defaultRequestHeader(): RequestHeader {
-  return { requestApiKey: 0, requestApiVersion: 0, correlationId: 0, clientId: null }
+  return { requestApiKey: 0, requestApiVersion: 0, correlationId: 0, clientId: '' }
 }
 
 export function decodeRequestHeader(r: Reader, v: number, keep = false): RequestHeader {
   const requestApiKey: number = r.int16()
   const requestApiVersion: number = r.int16()
   const correlationId: number = r.int32()
-  let clientId: string | null = null
+  let clientId: string | null = ''
   if (v >= 1) clientId = r.nullableString()
   let _unknownTags: UnknownTag[] | undefined
   if (v >= 2) {
@@ -56,11 +55,9 @@ export function encodeRequestHeader(w: Writer, v: number, m: RequestHeaderInit):
   const correlationId_ = m.correlationId ?? 0
   w.int32(correlationId_)
   if (v >= 1) {
-    const clientId_ = m.clientId === undefined ? null : m.clientId
+    const clientId_ = m.clientId === undefined ? '' : m.clientId
     w.nullableString(clientId_)
   }
-  if (!(v >= 1) && m.clientId !== undefined && m.clientId !== null)
-    throw new EncodeError(`RequestHeader.clientId is not supported at version ${v}`)
   if (v >= 2) {
     const tagged: Array<[number, Buffer]> = []
     writeTaggedFields(w, tagged, m._unknownTags)
