@@ -127,17 +127,17 @@ export async function runRecordsBench(): Promise<BenchResult[]> {
       while (cursor.next()) n += cursor.offsetDelta
     })
     out.push({
-      name: `record iteration ${size} B records`,
+      name: `record iteration, ${size} B values (cursor only)`,
       value: Math.round(count / iterSec / 1e3) / 1e3,
       unit: 'M records/s',
     })
-    mbps(`record iteration ${size} B records`, batch.length, iterSec)
+    mbps(`record iteration bytes, ${size} B values`, batch.length, iterSec)
     const viewSec = timePerCall(() => {
       const { cursor } = openBatch(batch)
       while (cursor.next()) n += cursor.value()!.length + (cursor.key()?.length ?? 0)
     })
     out.push({
-      name: `record iteration + key/value views ${size} B`,
+      name: `record iteration + key/value views, ${size} B values`,
       value: Math.round(count / viewSec / 1e3) / 1e3,
       unit: 'M records/s',
     })

@@ -376,6 +376,30 @@ describe('malformed records', () => {
     }
   })
 
+  it('fails with typed errors only on random bytes behind a valid-looking header', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 7 }),
+        fc.integer({ min: -1, max: 2 ** 31 - 1 }),
+        fc.uint8Array({ maxLength: 400 }),
+        (codec, count, body) => {
+          const buf = Buffer.alloc(61 + body.length)
+          buf.writeInt32BE(49 + body.length, 8)
+          buf.writeInt8(2, 16)
+          buf.writeInt16BE(codec, 21)
+          buf.writeInt32BE(count, 57)
+          Buffer.from(body).copy(buf, 61)
+          try {
+            readRecords(buf, 0, 1 << 16)
+          } catch (err) {
+            if (!(err instanceof ProtocolError) && !(err instanceof CompressionError)) throw err
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    )
+  })
+
   it('rejects bad magic and truncated headers', () => {
     const bad = Buffer.from(good)
     bad[16] = 1
