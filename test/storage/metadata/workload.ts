@@ -93,14 +93,12 @@ export interface Dump {
 export function dump(store: MetadataStore): Dump {
   return {
     clusterId: store.clusterId,
-    topics: store
-      .topics()
-      .map((t) => ({
-        name: t.name,
-        topicId: t.topicId,
-        partitions: t.partitions,
-        configs: { ...t.configs },
-      })),
+    topics: store.topics().map((t) => ({
+      name: t.name,
+      topicId: t.topicId,
+      partitions: t.partitions,
+      configs: { ...t.configs },
+    })),
     brokerConfigs: { ...store.brokerConfigs() },
   }
 }
