@@ -15,6 +15,20 @@ export interface TopicRecord {
   readonly configs: Readonly<Record<string, string>>
 }
 
+/**
+ * Implementations: openMetadataStore(dir) and createMemoryMetadataStore(clusterId?) in
+ * src/storage/metadata/index.ts.
+ *
+ * Validation errors are KafkaError (src/protocol/errors.ts) with Kafka's codes: duplicate name or
+ * topic id TOPIC_ALREADY_EXISTS; a name that is illegal or collides with another by '.'/'_'
+ * INVALID_TOPIC_EXCEPTION; a partition count < 1, not larger than the current one, or not an
+ * int32 INVALID_PARTITIONS; an unknown topic name UNKNOWN_TOPIC_OR_PARTITION; a malformed topic
+ * id or producer-id count INVALID_REQUEST; a non-string config value INVALID_CONFIG. Calls are
+ * validated synchronously against every change already accepted (even if not yet durable), so
+ * concurrent conflicting calls cannot both succeed. Reads show a change once its call resolves.
+ * After close(), or after a failed journal write/fsync, mutations reject with
+ * MetadataStoreFailedError (reads keep serving what was committed).
+ */
 export interface MetadataStore {
   readonly clusterId: string
   topics(): readonly TopicRecord[]
