@@ -4,8 +4,10 @@
 // API without a handler is never advertised.
 //
 // Contract for handler authors:
-// - `versions: [min, max]` must lie within the codec's declared range (checked at startup; startup
-//   fails on a duplicate key or a bad range). The connection answers versions outside it itself.
+// - `versions: [min, max]` are the versions the handler implements; they must lie within the
+//   codec's declared range (startup fails on a duplicate key or a bad range). Requests outside
+//   them never reach the handler. What is *advertised* goes through api-versions-table.ts (the
+//   codec's stable versions and the client-compatibility policy, e.g. Produce advertised from 0).
 // - `handle(ctx, req)` receives the decoded request (absent fields hold their defaults) and returns
 //   the full response object, or NO_RESPONSE when the protocol says nothing is sent (acks=0
 //   Produce). It may be async; responses are still written in request order.
@@ -18,7 +20,9 @@
 // - `memoryEstimate(frameBytes)`: bytes the request will hold while in flight (default: the
 //   frame size), counted against the per-connection and global in-flight budgets.
 
+import { advertisedApiVersions } from '../protocol/api-versions-table.ts'
 import { API_CODECS, CODEC_BY_KEY } from '../protocol/generated/index.ts'
+import type { VersionSpan } from '../protocol/request-frame.ts'
 import type { ApiMessages } from '../protocol/generated/index.ts'
 import type { RequestContext } from './request-context.ts'
 
@@ -85,6 +89,7 @@ export class Registry {
   private readonly table: Array<AnyHandler | undefined>
   /** Every registered handler, in API-key order. */
   readonly handlers: readonly AnyHandler[]
+  private advertised: readonly ApiVersionRange[] | undefined
 
   constructor(handlers: readonly AnyHandler[]) {
     const maxKey = Math.max(0, ...API_CODECS.map((c) => c.key))
@@ -101,12 +106,11 @@ export class Registry {
         throw new RegistryError(
           `${codec.name}: versions [${min}, ${max}] lie outside the schema's ${codec.minVersion}-${codec.maxVersion}`,
         )
-      if (codec.latestVersionUnstable && max === codec.maxVersion)
-        throw new RegistryError(`${codec.name}: v${max} is unstable and must not be advertised`)
       table[h.apiKey] = h
     }
     this.table = table
     this.handlers = table.filter((h): h is AnyHandler => h !== undefined)
+    this.apiVersions()
   }
 
   /** The handler for an API key, or undefined when the broker does not serve it. */
@@ -114,12 +118,28 @@ export class Registry {
     return apiKey >= 0 && apiKey < this.table.length ? this.table[apiKey] : undefined
   }
 
-  /** The ranges handlers declare, by API key (input to the advertised ApiVersions table). */
-  ranges(): ApiVersionRange[] {
-    return this.handlers.map((h) => ({
-      apiKey: h.apiKey,
-      minVersion: h.versions[0],
-      maxVersion: h.versions[1],
-    }))
+  /** The versions a handler implements (requests outside them are refused), or undefined. */
+  span(apiKey: number): VersionSpan | undefined {
+    const h = this.get(apiKey)
+    return h === undefined ? undefined : { min: h.versions[0], max: h.versions[1] }
+  }
+
+  /**
+   * The ApiVersions table: the handlers' ranges through the codec's stable versions and the
+   * advertise policy (api-versions-table.ts). Computed once, at construction, so a key the policy
+   * leaves nothing to advertise fails startup with RegistryError.
+   */
+  apiVersions(): readonly ApiVersionRange[] {
+    if (this.advertised === undefined) {
+      const spans = new Map<number, VersionSpan>(
+        this.handlers.map((h) => [h.apiKey, { min: h.versions[0], max: h.versions[1] }]),
+      )
+      try {
+        this.advertised = Object.freeze(advertisedApiVersions(spans))
+      } catch (err) {
+        throw new RegistryError((err as Error).message)
+      }
+    }
+    return this.advertised
   }
 }

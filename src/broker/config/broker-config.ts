@@ -111,7 +111,10 @@ export class BrokerConfig {
 
   // Derived settings with Kafka's precedence rules.
 
+  /** node.id, or broker.id when only that older name is set. */
   get nodeId(): number {
+    const brokerId = this.optionalNumber('broker.id')
+    if (!this.isSet('node.id') && brokerId !== null && brokerId >= 0) return brokerId
     return this.number('node.id')
   }
 

@@ -1,0 +1,253 @@
+// One client connection: frames in, responses out, strictly in request order.
+//
+// Ordering: each frame gets a sequence number as it is read and is dispatched at once, so handlers
+// run concurrently; finished outcomes wait in `ready` until every earlier one has been written.
+// An acks=0 Produce consumes its number with a `none` outcome and writes nothing.
+//
+// Backpressure (a client that never reads must not grow our memory):
+// - per connection, the bytes held for this client = requests in flight + finished responses
+//   waiting for an earlier one + bytes queued in the socket. Above `pendingBytesLimit` the socket
+//   is paused (no more requests are read); it resumes when writes drain below it;
+// - globally, in-flight request bytes are charged to a shared MemoryBudget; when it is exhausted
+//   the connection pauses until the budget has room again;
+// - a frame larger than socket.request.max.bytes is refused by the FrameDecoder before anything is
+//   allocated, and the connection is closed.
+//
+// Lifecycle: open → (closing: no more requests read; in-flight ones finish and are written) →
+// closed. A malformed frame, unknown API, unsupported version or auth violation closes at once;
+// so does a peer reset. connections.max.idle.ms closes a connection with nothing in flight and no
+// traffic for that long.
+
+import type { Socket } from 'node:net'
+import { FrameDecoder, FrameSizeError } from '../protocol/framing.ts'
+import type { Clock } from './clock.ts'
+import type { DispatchOutcome, Dispatcher } from './dispatch.ts'
+import type { Logger } from './logger.ts'
+import type { MemoryBudget } from './memory-budget.ts'
+import type { ConnectionInfo } from './request-context.ts'
+
+export interface ConnectionLimits {
+  /** socket.request.max.bytes */
+  maxFrameBytes: number
+  /** connections.max.idle.ms (0 disables) */
+  idleMs: number
+  /** Bytes held for one client before reading from it pauses. */
+  pendingBytesLimit: number
+}
+
+/** Default per-connection budget: several pipelined 1 MiB produce requests, one large fetch. */
+export const DEFAULT_PENDING_BYTES_LIMIT = 16 * 1024 * 1024
+
+type State = 'open' | 'closing' | 'closed'
+
+export class Connection {
+  readonly info: ConnectionInfo
+  private readonly socket: Socket
+  private readonly dispatcher: Dispatcher
+  private readonly limits: ConnectionLimits
+  private readonly memory: MemoryBudget
+  private readonly logger: Logger
+  private readonly clock: Clock
+  private readonly decoder: FrameDecoder
+
+  private state: State = 'open'
+  private nextSeq = 0
+  private nextWrite = 0
+  private readonly ready = new Map<number, DispatchOutcome>()
+  /** Requests dispatched whose outcome is not yet known. */
+  private inFlight = 0
+  private inFlightBytes = 0
+  private readyBytes = 0
+  private paused = false
+  private cancelMemoryWait: (() => void) | undefined
+  private readonly closedWaiters: Array<() => void> = []
+  private idleDrainWaiters: Array<() => void> = []
+
+  constructor(
+    socket: Socket,
+    info: ConnectionInfo,
+    dispatcher: Dispatcher,
+    limits: ConnectionLimits,
+    memory: MemoryBudget,
+    logger: Logger,
+    clock: Clock,
+  ) {
+    this.socket = socket
+    this.info = info
+    this.dispatcher = dispatcher
+    this.limits = limits
+    this.memory = memory
+    this.logger = logger
+    this.clock = clock
+    this.decoder = new FrameDecoder({ maxFrameBytes: limits.maxFrameBytes })
+
+    socket.setNoDelay(true)
+    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    socket.on('drain', () => this.updateBackpressure())
+    socket.on('error', (err) => this.logger.debug({ err: err.message }, 'socket error'))
+    socket.on('close', () => this.onClosed())
+    socket.on('end', () => {
+      // The client half-closed: answer what is in flight, then close our side.
+      void this.close('client closed its side')
+    })
+    if (limits.idleMs > 0) {
+      socket.setTimeout(limits.idleMs)
+      socket.on('timeout', () => {
+        if (this.inFlight === 0 && this.ready.size === 0) this.destroy('idle for connections.max.idle.ms')
+      })
+    }
+  }
+
+  /** Bytes held on behalf of this client right now. */
+  get heldBytes(): number {
+    return this.inFlightBytes + this.readyBytes + this.socket.writableLength
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed'
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state !== 'open') return
+    try {
+      this.decoder.push(chunk, (frame) => this.onFrame(frame))
+    } catch (err) {
+      if (err instanceof FrameSizeError) {
+        this.logger.warn({ size: err.size, max: err.max }, 'request frame too large; closing the connection')
+        this.destroy('frame too large')
+        return
+      }
+      this.logger.error({ err }, 'unexpected error reading a request; closing the connection')
+      this.destroy('read error')
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.state !== 'open') return
+    const seq = this.nextSeq++
+    const cost = this.dispatcher.estimate(frame)
+    this.inFlight++
+    this.inFlightBytes += cost
+    this.memory.charge(cost)
+    const outcome = this.dispatcher.dispatch(frame, this.info, this.logger, this.clock.monotonic())
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (o) => this.complete(seq, cost, o),
+        // dispatch never rejects; this is a last line of defence.
+        (err: unknown) => {
+          this.logger.error({ err }, 'request dispatch failed')
+          this.complete(seq, cost, { kind: 'close', reason: 'internal error' })
+        },
+      )
+    } else {
+      this.complete(seq, cost, outcome)
+    }
+    this.updateBackpressure()
+  }
+
+  private complete(seq: number, cost: number, outcome: DispatchOutcome): void {
+    this.inFlight--
+    this.inFlightBytes -= cost
+    this.memory.refund(cost)
+    if (this.state === 'closed') return
+    if (outcome.kind === 'close') {
+      this.destroy(outcome.reason)
+      return
+    }
+    this.ready.set(seq, outcome)
+    if (outcome.kind === 'response') this.readyBytes += outcome.bytes
+    this.flush()
+  }
+
+  /** Writes every outcome whose turn has come, in sequence order. */
+  private flush(): void {
+    if (this.state === 'closed') return
+    let corked = false
+    for (;;) {
+      const outcome = this.ready.get(this.nextWrite)
+      if (outcome === undefined) break
+      this.ready.delete(this.nextWrite)
+      this.nextWrite++
+      if (outcome.kind !== 'response') continue
+      this.readyBytes -= outcome.bytes
+      if (!corked) {
+        this.socket.cork()
+        corked = true
+      }
+      for (const chunk of outcome.chunks) this.socket.write(chunk)
+    }
+    if (corked) this.socket.uncork()
+    this.updateBackpressure()
+    if (this.inFlight === 0 && this.ready.size === 0 && this.idleDrainWaiters.length > 0) {
+      const waiters = this.idleDrainWaiters
+      this.idleDrainWaiters = []
+      for (const w of waiters) w()
+    }
+  }
+
+  /** Pauses reading while this client holds too much or the global budget is spent; resumes after. */
+  private updateBackpressure(): void {
+    if (this.state !== 'open') return
+    const overLocal = this.heldBytes > this.limits.pendingBytesLimit
+    const overGlobal = this.memory.exhausted
+    if (overLocal || overGlobal) {
+      if (!this.paused) {
+        this.paused = true
+        this.socket.pause()
+        this.logger.debug({ heldBytes: this.heldBytes, global: overGlobal }, 'reading paused')
+      }
+      if (overGlobal && this.cancelMemoryWait === undefined)
+        this.cancelMemoryWait = this.memory.onAvailable(() => {
+          this.cancelMemoryWait = undefined
+          this.updateBackpressure()
+        })
+      return
+    }
+    if (this.paused) {
+      this.paused = false
+      this.socket.resume()
+      this.logger.debug('reading resumed')
+    }
+  }
+
+  /**
+   * Graceful close: read no more requests, let in-flight ones finish and be written, then end the
+   * socket. Resolves when the socket is closed.
+   */
+  close(reason: string): Promise<void> {
+    if (this.state === 'closed') return Promise.resolve()
+    const closed = new Promise<void>((resolve) => this.closedWaiters.push(resolve))
+    if (this.state === 'open') {
+      this.state = 'closing'
+      this.logger.debug({ reason }, 'closing connection')
+      this.socket.pause()
+      const finish = (): void => {
+        if (this.state === 'closed') return
+        this.socket.end()
+      }
+      if (this.inFlight === 0 && this.ready.size === 0) finish()
+      else this.idleDrainWaiters.push(finish)
+    }
+    return closed
+  }
+
+  /** Closes at once, dropping anything not yet written. */
+  destroy(reason: string): void {
+    if (this.state === 'closed') return
+    this.logger.info({ reason }, 'closing connection')
+    this.socket.destroy()
+    this.onClosed()
+  }
+
+  private onClosed(): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    this.cancelMemoryWait?.()
+    this.cancelMemoryWait = undefined
+    this.ready.clear()
+    this.readyBytes = 0
+    this.logger.info('connection closed')
+    for (const w of this.closedWaiters.splice(0)) w()
+    for (const w of this.idleDrainWaiters.splice(0)) w()
+  }
+}

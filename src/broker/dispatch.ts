@@ -1,0 +1,254 @@
+// From one request frame to what the connection must do with it: write a response, write nothing
+// (acks=0), or close. Decoding, the authentication gate, the handler call, error responses and
+// encoding live here; ordering, backpressure and the socket live in connection.ts.
+//
+// Outcomes, as Kafka behaves:
+// - malformed frame, unknown API key, unsupported version of any API but ApiVersions, or a request
+//   the authentication state does not allow: close, send nothing, log one line;
+// - unsupported ApiVersions version: the v0-shaped reply with UNSUPPORTED_VERSION (35) and the
+//   advertised table, so the client can retry with a version we speak (KIP-511);
+// - handler throws: the API's error response (handler override, else errorResponseFor) with the
+//   KafkaError's code, or UNKNOWN_SERVER_ERROR (logged with its stack) for anything else;
+// - the response cannot be encoded (a handler bug): logged, answered with UNKNOWN_SERVER_ERROR.
+
+import { errorResponseFor } from '../protocol/error-response.ts'
+import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.ts'
+import { unsupportedApiVersionsBody } from '../protocol/api-versions-table.ts'
+import {
+  API_VERSIONS_KEY,
+  decodeRequestFrame,
+  encodeResponseFrame,
+  type SupportedVersions,
+} from '../protocol/request-frame.ts'
+import type { RequestHeader } from '../protocol/generated/headers.ts'
+import type { Logger } from './logger.ts'
+import { NO_RESPONSE, type AnyHandler, type Registry } from './registry.ts'
+import type { AuthState, ConnectionInfo, RequestContext } from './request-context.ts'
+import type { BrokerServices } from './services.ts'
+import { traceable } from './trace.ts'
+
+export type DispatchOutcome =
+  | { readonly kind: 'response'; readonly chunks: Buffer[]; readonly bytes: number }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'close'; readonly reason: string }
+
+const NONE: DispatchOutcome = { kind: 'none' }
+
+/**
+ * The gate before dispatch. With authentication state `none` every API passes; SASL adds states in
+ * which only ApiVersions, SaslHandshake and SaslAuthenticate pass.
+ */
+export function allowedBeforeDispatch(auth: AuthState, _apiKey: number): boolean {
+  switch (auth.kind) {
+    case 'none':
+      return true
+  }
+}
+
+export class Dispatcher {
+  private readonly registry: Registry
+  private readonly services: BrokerServices
+
+  private readonly supported: SupportedVersions
+
+  constructor(registry: Registry, services: BrokerServices) {
+    this.registry = registry
+    this.services = services
+    this.supported = (key) => registry.span(key)
+  }
+
+  /** Bytes a request holds while in flight (handler's estimate, else the frame size). */
+  estimate(frame: Buffer): number {
+    if (frame.length < 2) return frame.length
+    const handler = this.registry.get(frame.readInt16BE(0))
+    return handler?.memoryEstimate?.(frame.length) ?? frame.length
+  }
+
+  /**
+   * Handles one frame. Returns synchronously when the handler did (most admin APIs), else a
+   * promise; never rejects. `handle` itself is always called synchronously, before this returns.
+   */
+  dispatch(
+    frame: Buffer,
+    conn: ConnectionInfo,
+    logger: Logger,
+    receivedAt: number,
+  ): DispatchOutcome | Promise<DispatchOutcome> {
+    const decoded = decodeRequestFrame(frame, { supported: this.supported })
+    switch (decoded.kind) {
+      case 'malformed': {
+        const p = decoded.prefix
+        logger.warn(
+          {
+            apiKey: p?.apiKey,
+            apiVersion: p?.apiVersion,
+            correlationId: p?.correlationId,
+            err: decoded.error.message,
+          },
+          'malformed request; closing the connection',
+        )
+        return { kind: 'close', reason: 'malformed request' }
+      }
+      case 'unknown-api':
+        logger.warn(
+          { apiKey: decoded.prefix.apiKey, correlationId: decoded.prefix.correlationId },
+          'request for an API this broker does not serve; closing the connection',
+        )
+        return { kind: 'close', reason: `unknown API key ${decoded.prefix.apiKey}` }
+      case 'unsupported-version': {
+        if (decoded.apiKey === API_VERSIONS_KEY) {
+          logger.info(
+            { apiVersion: decoded.apiVersion, supported: decoded.supported },
+            'unsupported ApiVersions version; answering with the v0 fallback',
+          )
+          return this.encode(
+            API_VERSIONS_KEY,
+            0,
+            decoded.header.correlationId,
+            logger,
+            unsupportedApiVersionsBody(this.services.apiVersions),
+          )
+        }
+        logger.warn(
+          {
+            api: decoded.codec.name,
+            apiVersion: decoded.apiVersion,
+            supported: decoded.supported,
+            correlationId: decoded.header.correlationId,
+          },
+          'unsupported request version; closing the connection',
+        )
+        return { kind: 'close', reason: `unsupported ${decoded.codec.name} v${decoded.apiVersion}` }
+      }
+      case 'ok':
+        break
+    }
+
+    const handler = this.registry.get(decoded.apiKey)!
+    const { header, apiKey, apiVersion } = decoded
+    if (!allowedBeforeDispatch(conn.auth, apiKey)) {
+      logger.warn({ api: handler.name }, 'request not allowed before authentication; closing the connection')
+      return { kind: 'close', reason: 'authentication required' }
+    }
+    const reqLogger = logger.child({ api: handler.name, v: apiVersion, corr: header.correlationId })
+    const ctx: RequestContext = {
+      services: this.services,
+      connection: conn,
+      apiKey,
+      apiVersion,
+      correlationId: header.correlationId,
+      clientId: header.clientId,
+      frameBytes: frame.length,
+      receivedAt,
+      clock: this.services.clock,
+      logger: reqLogger,
+    }
+    if (reqLogger.isLevelEnabled('trace'))
+      reqLogger.trace({ clientId: header.clientId, request: traceable(decoded.body) }, 'request')
+
+    let result: unknown
+    try {
+      result = handler.handle(ctx, decoded.body as never)
+    } catch (err) {
+      return this.fail(handler, ctx, header, decoded.body, err)
+    }
+    if (result instanceof Promise)
+      return result.then(
+        (r: unknown) => this.finish(handler, ctx, header, decoded.body, r),
+        (err: unknown) => this.fail(handler, ctx, header, decoded.body, err),
+      )
+    return this.finish(handler, ctx, header, decoded.body, result)
+  }
+
+  private finish(
+    handler: AnyHandler,
+    ctx: RequestContext,
+    header: RequestHeader,
+    request: unknown,
+    result: unknown,
+  ): DispatchOutcome {
+    if (result === NO_RESPONSE) {
+      ctx.logger.trace('no response (by protocol)')
+      return NONE
+    }
+    if (typeof result !== 'object' || result === null)
+      return this.fail(
+        handler,
+        ctx,
+        header,
+        request,
+        new TypeError(`${handler.name} handler returned ${typeof result}`),
+      )
+    if (ctx.logger.isLevelEnabled('trace')) ctx.logger.trace({ response: traceable(result) }, 'response')
+    try {
+      return this.encodeOrThrow(ctx.apiKey, ctx.apiVersion, header.correlationId, result)
+    } catch (err) {
+      ctx.logger.error({ err }, 'response could not be encoded')
+      return this.errorOutcome(handler, ctx, header, request, ErrorCode.UNKNOWN_SERVER_ERROR, null)
+    }
+  }
+
+  private fail(
+    handler: AnyHandler,
+    ctx: RequestContext,
+    header: RequestHeader,
+    request: unknown,
+    err: unknown,
+  ): DispatchOutcome {
+    const code = toErrorCode(err)
+    if (err instanceof KafkaError)
+      ctx.logger.debug({ code: err.errorName, msg: err.message }, 'request failed')
+    else ctx.logger.error({ err }, 'handler failed')
+    const message = err instanceof KafkaError ? err.errorMessage : null
+    return this.errorOutcome(handler, ctx, header, request, code, message)
+  }
+
+  private errorOutcome(
+    handler: AnyHandler,
+    ctx: RequestContext,
+    header: RequestHeader,
+    request: unknown,
+    code: number,
+    message: string | null,
+  ): DispatchOutcome {
+    try {
+      const body =
+        handler.errorResponse !== undefined
+          ? handler.errorResponse(request as never, code, message, ctx)
+          : errorResponseFor(ctx.apiKey, ctx.apiVersion, request as object, code, message)
+      if (ctx.logger.isLevelEnabled('trace'))
+        ctx.logger.trace({ response: traceable(body) }, 'error response')
+      return this.encodeOrThrow(ctx.apiKey, ctx.apiVersion, header.correlationId, body)
+    } catch (err) {
+      ctx.logger.error({ err }, 'error response could not be built; closing the connection')
+      return { kind: 'close', reason: 'unanswerable request' }
+    }
+  }
+
+  private encode(
+    apiKey: number,
+    apiVersion: number,
+    correlationId: number,
+    logger: Logger,
+    body: object,
+  ): DispatchOutcome {
+    try {
+      return this.encodeOrThrow(apiKey, apiVersion, correlationId, body)
+    } catch (err) {
+      logger.error({ err }, 'response could not be encoded; closing the connection')
+      return { kind: 'close', reason: 'unencodable response' }
+    }
+  }
+
+  private encodeOrThrow(
+    apiKey: number,
+    apiVersion: number,
+    correlationId: number,
+    body: object,
+  ): DispatchOutcome {
+    const chunks = encodeResponseFrame(apiKey, apiVersion, correlationId, body)
+    let bytes = 0
+    for (const c of chunks) bytes += c.length
+    return { kind: 'response', chunks, bytes }
+  }
+}
