@@ -16,6 +16,8 @@ export class MetadataImage {
   /** Creation order (Map keeps insertion order), so topics() lists them as they were created. */
   private readonly byName = new Map<string, TopicRecord>()
   private readonly byId = new Map<string, TopicRecord>()
+  /** Name with '.' replaced by '_' → name: Kafka refuses topics that collide this way. */
+  private readonly byCollisionKey = new Map<string, string>()
   brokerConfigs: Configs = EMPTY
   /** The first producer id not yet reserved by a ProducerIdBlockAllocated record. */
   nextProducerId = 0n
@@ -55,6 +57,11 @@ export class MetadataImage {
     return this.byId.get(topicId)
   }
 
+  /** The existing topic whose name equals `name` up to '.' versus '_', if any. */
+  collidingTopic(name: string): string | undefined {
+    return this.byCollisionKey.get(collisionKey(name))
+  }
+
   apply(r: MetadataRecord): void {
     switch (r.type) {
       case 'clusterIdSet':
@@ -66,12 +73,14 @@ export class MetadataImage {
           throw new MetadataCorruptError(`metadata: topic ${t.name} (${t.topicId}) created twice`)
         this.byName.set(t.name, t)
         this.byId.set(t.topicId, t)
+        this.byCollisionKey.set(collisionKey(t.name), t.name)
         return
       }
       case 'topicDeleted': {
         const t = this.existing(r.topicId)
         this.byName.delete(t.name)
         this.byId.delete(t.topicId)
+        this.byCollisionKey.delete(collisionKey(t.name))
         return
       }
       case 'partitionsChanged': {
@@ -107,6 +116,10 @@ export class MetadataImage {
     this.byName.set(frozen.name, frozen)
     this.byId.set(frozen.topicId, frozen)
   }
+}
+
+function collisionKey(name: string): string {
+  return name.replaceAll('.', '_')
 }
 
 function freezeConfigs(c: Configs): Configs {

@@ -13,11 +13,6 @@ const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]+$/
 const INT32_MAX = 0x7fffffff
 const INT64_MAX = (1n << 63n) - 1n
 
-/** Kafka's own rule: '.' and '_' collide in metric names, so topics differing only there clash. */
-function collisionKey(name: string): string {
-  return name.replaceAll('.', '_')
-}
-
 export function validateTopicName(name: string): void {
   if (typeof name !== 'string' || name.length === 0)
     throw new KafkaError('INVALID_TOPIC_EXCEPTION', "Topic name is illegal, it can't be empty")
@@ -74,13 +69,12 @@ export function planCreateTopic(image: MetadataImage, topic: TopicRecord): Metad
   validateTopicName(topic.name)
   if (image.topic(topic.name) !== undefined)
     throw new KafkaError('TOPIC_ALREADY_EXISTS', `Topic '${topic.name}' already exists.`)
-  const key = collisionKey(topic.name)
-  for (const other of image.topics())
-    if (collisionKey(other.name) === key)
-      throw new KafkaError(
-        'INVALID_TOPIC_EXCEPTION',
-        `Topic '${topic.name}' collides with existing topic: ${other.name}`,
-      )
+  const other = image.collidingTopic(topic.name)
+  if (other !== undefined)
+    throw new KafkaError(
+      'INVALID_TOPIC_EXCEPTION',
+      `Topic '${topic.name}' collides with existing topic: ${other}`,
+    )
   if (!validTopicId(topic.topicId))
     throw new KafkaError('INVALID_REQUEST', `invalid topic id '${String(topic.topicId)}'`)
   if (image.topicById(topic.topicId) !== undefined)
