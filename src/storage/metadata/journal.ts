@@ -53,7 +53,7 @@
 // a failed fsync the kernel may have dropped the dirty pages, so a retry could acknowledge data
 // that is not on disk. Reopening recovers from the files.
 
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { KafkaError } from '../../protocol/errors.ts'
 import { crc32c } from '../../protocol/records/crc32c.ts'
 import { MetadataImage } from './image.ts'
@@ -276,6 +276,8 @@ export class Journal {
     if (journalBytes === undefined || journalGeneration === undefined || journalGeneration < generation) {
       stale = journalBytes !== undefined
       await replaceFile(fs, dir, JOURNAL_FILE, encodeJournalHeader(generation))
+      // A first start may have just created `dir`: make its entry in the parent durable too.
+      if (journalBytes === undefined && snapshotBytes === undefined) await fs.syncDir(dirname(dir))
       file = await fs.open(journalPath, 'existing')
     } else if (journalGeneration > generation) {
       throw new MetadataCorruptError(
