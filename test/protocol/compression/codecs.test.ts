@@ -141,6 +141,16 @@ describe('zstd', () => {
   })
 })
 
+describe('zstd window bound', () => {
+  it('refuses a frame that declares a window beyond libzstd’s 2^27 limit instead of allocating it', () => {
+    const e = expectCompressionError(
+      () => decompress(4, fixture('zstd-cli-1.5.4-long30-first5000.zst'), 1 << 20),
+      'corrupt',
+    )
+    expect(e.message).toMatch(/memory|window/i)
+  })
+})
+
 describe('snappy', () => {
   it('encodes the xerial framing and decodes it (Java client format)', () => {
     const packed = compress(2, sample)
