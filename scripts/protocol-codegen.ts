@@ -132,6 +132,13 @@ class MessageEmitter {
     }
   }
 
+  /** The wire shape of a type, for keying shared array readers. */
+  private wireType(t: TypeSpec): string {
+    if (t.kind === 'primitive') return t.primitive
+    if (t.kind === 'array') return `[]${this.wireType(t.items)}`
+    return this.names.of(t.struct)
+  }
+
   private fieldTsType(f: FieldSpec, init: boolean): string {
     const base = this.tsType(f.type, init)
     return isNullableSomewhere(f) ? `${base} | null` : base
@@ -216,7 +223,9 @@ class MessageEmitter {
   private readonly arrayHelperSources: string[] = []
 
   private arrayReader(t: TypeSpec & { kind: 'array' }, flexCond: string): string {
-    const key = JSON.stringify([this.tsType(t, false), flexCond])
+    // Keyed by wire type, not TS type: []int8 and []int32 are both number[], []uuid and []string
+    // both string[], and each needs its own reader.
+    const key = JSON.stringify([this.wireType(t), flexCond])
     const existing = this.arrayHelpers.get(key)
     if (existing !== undefined) return existing
     const name = `read${this.m.name}Array${this.arrayHelpers.size}`
@@ -245,7 +254,9 @@ class MessageEmitter {
       about: undefined,
       sensitive: false,
     }
-    const itemExpr = this.readExpr(items, 'false', flexCond, 'item', dummy)
+    // A nested array reader returns `T[] | null` but throws on null when not nullable.
+    const itemExpr =
+      this.readExpr(items, 'false', flexCond, 'item', dummy) + (items.kind === 'array' ? '!' : '')
     const itemType = this.tsType(items, false)
     this.arrayHelperSources.push(`
 function ${name}(r: Reader, v: number, keep: boolean, nullable: boolean, field: string): ${itemType}[] | null {
@@ -325,11 +336,14 @@ function ${name}(r: Reader, v: number, keep: boolean, nullable: boolean, field: 
       nullableVersions: { min: 1, max: 0 },
       flexibleOverride: undefined,
     }
-    const itemStmt = this.writeStmt(items, 'item', 'false', flexCond, dummy, indent + '    ')
+    // Nested arrays need their own loop variable: `for (const item of item)` would shadow.
+    const depth = /^item(\d*)$/.exec(value)
+    const itemVar = depth === null ? 'item' : `item${Number(depth[1] || '1') + 1}`
+    const itemStmt = this.writeStmt(items, itemVar, 'false', flexCond, dummy, indent + '    ')
     let s = nullGuard
     s += `${indent}if (${value} === null) {\n${indent}  ${nullLen}\n${indent}} else {\n`
     s += `${indent}  ${lenStmt(`${value}.length`)}\n`
-    s += `${indent}  for (const item of ${value}) {\n${itemStmt}${indent}  }\n${indent}}\n`
+    s += `${indent}  for (const ${itemVar} of ${value}) {\n${itemStmt}${indent}  }\n${indent}}\n`
     return s
   }
 
