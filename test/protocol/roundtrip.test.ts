@@ -135,3 +135,45 @@ describe('generated codec and interpreter refuse the same values', () => {
     }
   }
 })
+
+// A few encodings worked out by hand from Kafka's protocol guide, so that the two codecs cannot
+// agree on a shared misreading of the compact and header rules.
+describe('hand-checked encodings', () => {
+  const hex = (encode: (w: Writer) => void): string => {
+    const w = new Writer()
+    encode(w)
+    return w.toBuffer().toString('hex')
+  }
+  it('request header v2 keeps a classic int16-length clientId, then an empty tag section', () => {
+    const h = { requestApiKey: 18, requestApiVersion: 3, correlationId: 1, clientId: 'ab' }
+    expect(hex((w) => encodeRequestHeader(w, 2, h))).toBe(
+      '0012' + '0003' + '00000001' + '0002' + '6162' + '00',
+    )
+    expect(hex((w) => encodeRequestHeader(w, 1, { ...h, clientId: null }))).toBe('0012000300000001ffff')
+    expect(hex((w) => encodeRequestHeader(w, 0, h))).toBe('0012000300000001')
+  })
+  it('response header v1 adds only the tag section', () => {
+    expect(hex((w) => encodeResponseHeader(w, 1, { correlationId: 7 }))).toBe('0000000700')
+    expect(hex((w) => encodeResponseHeader(w, 0, { correlationId: 7 }))).toBe('00000007')
+  })
+  it('ApiVersions request v3 uses compact strings (length + 1)', () => {
+    const codec = CODEC_BY_KEY[18]!
+    const body = { clientSoftwareName: 'x', clientSoftwareVersion: '1.0' }
+    expect(hex((w) => codec.encodeRequest(w, 3, body))).toBe('02' + '78' + '04' + '312e30' + '00')
+  })
+  it('a tagged field is written as tag, size, value in ascending tag order', () => {
+    const codec = CODEC_BY_KEY[18]!
+    // ApiVersions response v3: errorCode, apiKeys (compact, empty), throttleTimeMs, then tags:
+    // finalizedFeaturesEpoch (tag 1, int64) and zkMigrationReady (tag 3, bool).
+    const body = {
+      errorCode: 0,
+      apiKeys: [],
+      throttleTimeMs: 0,
+      finalizedFeaturesEpoch: 5n,
+      zkMigrationReady: true,
+    }
+    expect(hex((w) => codec.encodeResponse(w, 3, body))).toBe(
+      '0000' + '01' + '00000000' + '02' + '0108' + '0000000000000005' + '0301' + '01',
+    )
+  })
+})
