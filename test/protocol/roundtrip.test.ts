@@ -31,6 +31,14 @@ function versionsOf(m: MessageSpec): number[] {
   return out
 }
 
+function withoutUnknownTags(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(withoutUnknownTags)
+  if (x === null || typeof x !== 'object' || Buffer.isBuffer(x)) return x
+  const out: Record<string, unknown> = {}
+  for (const [k, val] of Object.entries(x)) if (k !== '_unknownTags') out[k] = withoutUnknownTags(val)
+  return out
+}
+
 /** Checks one value both ways; returns nothing, throws (with a readable diff) on disagreement. */
 function check(m: MessageSpec, v: number, decode: Decode, encode: Encode, value: StructValue): void {
   const gw = new Writer(16)
@@ -49,6 +57,12 @@ function check(m: MessageSpec, v: number, decode: Decode, encode: Encode, value:
   expect(ir.remaining, 'interpreter consumed every byte').toBe(0)
   expect(gDecoded, 'generated decode == interpreter decode').toEqual(iDecoded)
   expect(gDecoded, 'decode(encode(x)) == x').toEqual(value)
+  // Without keepUnknownTags both codecs skip unknown tags and return everything else.
+  const plain = withoutUnknownTags(value)
+  expect(decode(new Reader(generated), v, false), 'generated decode, unknown tags skipped').toEqual(plain)
+  expect(interpretDecode(m, new Reader(generated), v, false), 'interpreter, unknown tags skipped').toEqual(
+    plain,
+  )
 }
 
 function suite(m: MessageSpec, decode: Decode, encode: Encode): void {
