@@ -27,6 +27,19 @@ import { topicCollisionKey, validateTopicName } from './topic-names.ts'
  * a typo (1e6 partitions) from exhausting memory and file handles on a development machine. */
 export const MAX_PARTITIONS_PER_TOPIC = 10_000
 
+/** Kafka's internal topics: reported with isInternal=true whether or not their owner registered them. */
+export const INTERNAL_TOPIC_NAMES: ReadonlySet<string> = new Set([
+  '__consumer_offsets',
+  '__transaction_state',
+])
+
+/**
+ * The leader epoch of every partition. One node is the only and permanent leader, so the epoch
+ * never changes; Produce writes it into batches, Metadata reports it, Fetch and
+ * OffsetForLeaderEpoch compare clients' epochs with it.
+ */
+export const LEADER_EPOCH = 0
+
 export interface InternalTopicSpec {
   partitions: number
   configs: Readonly<Record<string, string>>
@@ -110,7 +123,7 @@ export class TopicManager {
   }
 
   isInternal(name: string): boolean {
-    return this.internal.has(name)
+    return this.internal.has(name) || INTERNAL_TOPIC_NAMES.has(name)
   }
 
   list(): readonly TopicRecord[] {
@@ -246,7 +259,7 @@ export class TopicManager {
     if (count < t.partitions)
       throw new KafkaError(
         ErrorCode.INVALID_PARTITIONS,
-        `The topic ${name} currently has ${t.partitions} partition(s); ${count} would not be an increase.`,
+        `Topic currently has ${t.partitions} partitions, which is higher than the requested ${count}.`,
       )
     if (count === t.partitions)
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${t.partitions} partition(s).`)
