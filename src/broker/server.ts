@@ -192,6 +192,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       clusterId: metadata.clusterId,
       metadata,
       logs,
+      dataDir: dir,
       topics,
       clock,
       logger,

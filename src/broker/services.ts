@@ -31,6 +31,8 @@ export interface BrokerServices {
   readonly clusterId: string
   readonly metadata: MetadataStore
   readonly logs: LogStore
+  /** The data directory, or undefined when logs and metadata live in memory. */
+  readonly dataDir?: string
   readonly topics: TopicManager
   readonly clock: Clock
   readonly logger: Logger

@@ -5,38 +5,42 @@
 // inter-broker APIs, SASL until authentication lands.
 
 import type { AnyHandler } from '../registry.ts'
-import produce from './00-produce.ts'
-import fetch from './01-fetch.ts'
-import listOffsets from './02-list-offsets.ts'
 import metadata from './03-metadata.ts'
 import findCoordinator from './10-find-coordinator.ts'
 import apiVersions from './18-api-versions.ts'
 import createTopics from './19-create-topics.ts'
 import deleteTopics from './20-delete-topics.ts'
-import deleteRecords from './21-delete-records.ts'
-import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts'
+import describeAcls from './29-describe-acls.ts'
+import createAcls from './30-create-acls.ts'
+import deleteAcls from './31-delete-acls.ts'
 import describeConfigs from './32-describe-configs.ts'
 import alterConfigs from './33-alter-configs.ts'
+import describeLogDirs from './35-describe-log-dirs.ts'
 import createPartitions from './37-create-partitions.ts'
+import electLeaders from './43-elect-leaders.ts'
 import incrementalAlterConfigs from './44-incremental-alter-configs.ts'
+import alterPartitionReassignments from './45-alter-partition-reassignments.ts'
+import listPartitionReassignments from './46-list-partition-reassignments.ts'
 import describeCluster from './60-describe-cluster.ts'
 import describeTopicPartitions from './75-describe-topic-partitions.ts'
 
 export const HANDLERS: readonly AnyHandler[] = [
-  produce,
-  fetch,
-  listOffsets,
   metadata,
   findCoordinator,
   apiVersions,
   createTopics,
   deleteTopics,
-  deleteRecords,
-  offsetForLeaderEpoch,
+  describeAcls,
+  createAcls,
+  deleteAcls,
   describeConfigs,
   alterConfigs,
+  describeLogDirs,
   createPartitions,
+  electLeaders,
   incrementalAlterConfigs,
+  alterPartitionReassignments,
+  listPartitionReassignments,
   describeCluster,
   describeTopicPartitions,
 ]
