@@ -3,6 +3,7 @@
 // listeners open, in list order, and closed in reverse order at shutdown, before the stores.
 // A component fills its slot in BrokerServices (services.groups, services.transactions).
 
+import { groupComponent } from './group/component.ts'
 import type { BrokerServices } from './services.ts'
 
 export interface RunningComponent {
@@ -14,4 +15,4 @@ export interface BrokerComponent {
   start(services: BrokerServices): Promise<RunningComponent>
 }
 
-export const COMPONENTS: readonly BrokerComponent[] = []
+export const COMPONENTS: readonly BrokerComponent[] = [groupComponent]

@@ -75,6 +75,24 @@ export interface CommitRequest {
   topics: Array<{ name: string; partitions: CommitPartition[] }>
 }
 
+/** TxnOffsetCommit, as the transaction handler passes it (src/broker/txn). */
+export interface TxnCommitRequest {
+  groupId: string
+  producerId: bigint
+  generationId: number
+  memberId: string
+  groupInstanceId: string | null
+  topics: Array<{
+    name: string
+    partitions: Array<{
+      partitionIndex: number
+      committedOffset: bigint
+      committedLeaderEpoch: number
+      committedMetadata: string | null
+    }>
+  }>
+}
+
 export interface TopicPartitionErrors {
   name: string
   partitions: Array<{ partitionIndex: number; errorCode: number }>
@@ -443,6 +461,72 @@ export class GroupCoordinator implements ClassicHost {
         }),
       })),
     }
+  }
+
+  // ---- transactional offsets (TxnOffsetCommit; completed by the transaction coordinator) ----------
+
+  /**
+   * TxnOffsetCommit: validates the member and generation as OffsetCommit does (KIP-447 fencing of
+   * zombie consumers), then stages the offsets as pending for the producer; they become visible
+   * when the transaction commits (completeTransaction). Added for src/broker/txn.
+   */
+  txnCommitOffsets(req: TxnCommitRequest): Promise<TopicPartitionErrors[]> {
+    return this.step((respond) => {
+      const all = (errorCode: number): TopicPartitionErrors[] =>
+        req.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+        }))
+      if (req.groupId === '') return respond(all(ErrorCode.INVALID_GROUP_ID))
+      const invalid = this.validateOffsetCommit(
+        {
+          groupId: req.groupId,
+          generationIdOrMemberEpoch: req.generationId,
+          memberId: req.memberId,
+          groupInstanceId: req.groupInstanceId,
+          retentionTimeMs: -1n,
+          topics: [],
+        },
+        8,
+      )
+      if (invalid !== ErrorCode.NONE) return respond(all(invalid))
+      const now = this.clock.now()
+      respond(
+        req.topics.map((t) => {
+          const info = this.topics?.byName(t.name)
+          return {
+            name: t.name,
+            partitions: t.partitions.map((p) => {
+              if (
+                this.topics !== undefined &&
+                (info === undefined || p.partitionIndex < 0 || p.partitionIndex >= info.partitions)
+              )
+                return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }
+              const metadata = p.committedMetadata ?? ''
+              if (Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes)
+                return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE }
+              this.offsets.addPendingTransactional(req.groupId, req.producerId, t.name, p.partitionIndex, {
+                offset: p.committedOffset,
+                leaderEpoch: p.committedLeaderEpoch,
+                metadata,
+                commitTimestamp: now,
+                expireTimestamp: -1,
+              })
+              return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE }
+            }),
+          }
+        }),
+      )
+    })
+  }
+
+  /** The producer's transaction ended: its pending offsets are committed (written) or dropped. */
+  completeTransaction(producerId: bigint, commit: boolean): Promise<void> {
+    return this.step((respond) => {
+      for (const o of this.offsets.takePendingTransactional(producerId))
+        if (commit) this.emitOffset(o.groupId, o.topic, o.partition, o.value)
+      respond()
+    })
   }
 
   // ---- admin -------------------------------------------------------------------------------------

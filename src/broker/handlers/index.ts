@@ -6,7 +6,15 @@
 
 import type { AnyHandler } from '../registry.ts'
 import metadata from './03-metadata.ts'
+import offsetCommit from './08-offset-commit.ts'
+import offsetFetch from './09-offset-fetch.ts'
 import findCoordinator from './10-find-coordinator.ts'
+import joinGroup from './11-join-group.ts'
+import heartbeat from './12-heartbeat.ts'
+import leaveGroup from './13-leave-group.ts'
+import syncGroup from './14-sync-group.ts'
+import describeGroups from './15-describe-groups.ts'
+import listGroups from './16-list-groups.ts'
 import apiVersions from './18-api-versions.ts'
 import createTopics from './19-create-topics.ts'
 import deleteTopics from './20-delete-topics.ts'
@@ -17,10 +25,12 @@ import describeConfigs from './32-describe-configs.ts'
 import alterConfigs from './33-alter-configs.ts'
 import describeLogDirs from './35-describe-log-dirs.ts'
 import createPartitions from './37-create-partitions.ts'
+import deleteGroups from './42-delete-groups.ts'
 import electLeaders from './43-elect-leaders.ts'
 import incrementalAlterConfigs from './44-incremental-alter-configs.ts'
 import alterPartitionReassignments from './45-alter-partition-reassignments.ts'
 import listPartitionReassignments from './46-list-partition-reassignments.ts'
+import offsetDelete from './47-offset-delete.ts'
 import describeCluster from './60-describe-cluster.ts'
 import describeTopicPartitions from './75-describe-topic-partitions.ts'
 
@@ -43,4 +53,14 @@ export const HANDLERS: readonly AnyHandler[] = [
   listPartitionReassignments,
   describeCluster,
   describeTopicPartitions,
+  offsetCommit,
+  offsetFetch,
+  joinGroup,
+  heartbeat,
+  leaveGroup,
+  syncGroup,
+  describeGroups,
+  listGroups,
+  deleteGroups,
+  offsetDelete,
 ]
