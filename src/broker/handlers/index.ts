@@ -5,6 +5,9 @@
 // inter-broker APIs, SASL until authentication lands.
 
 import type { AnyHandler } from '../registry.ts'
+import produce from './00-produce.ts'
+import fetch from './01-fetch.ts'
+import listOffsets from './02-list-offsets.ts'
 import metadata from './03-metadata.ts'
 import offsetCommit from './08-offset-commit.ts'
 import offsetFetch from './09-offset-fetch.ts'
@@ -18,6 +21,8 @@ import listGroups from './16-list-groups.ts'
 import apiVersions from './18-api-versions.ts'
 import createTopics from './19-create-topics.ts'
 import deleteTopics from './20-delete-topics.ts'
+import deleteRecords from './21-delete-records.ts'
+import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts'
 import describeAcls from './29-describe-acls.ts'
 import createAcls from './30-create-acls.ts'
 import deleteAcls from './31-delete-acls.ts'
@@ -35,11 +40,16 @@ import describeCluster from './60-describe-cluster.ts'
 import describeTopicPartitions from './75-describe-topic-partitions.ts'
 
 export const HANDLERS: readonly AnyHandler[] = [
+  produce,
+  fetch,
+  listOffsets,
   metadata,
   findCoordinator,
   apiVersions,
   createTopics,
   deleteTopics,
+  deleteRecords,
+  offsetForLeaderEpoch,
   describeAcls,
   createAcls,
   deleteAcls,

@@ -1,0 +1,241 @@
+// Produce (v3-13): validate each partition's single batch on its header (validate.ts), queue the
+// appends synchronously in arrival order, then answer per partition once every append resolved.
+//
+// Per partition, in Kafka's order: unknown topic/partition → internal topic → record validation →
+// min.insync.replicas (acks=all) → producer-state hook → append. One partition's error never fails
+// another. acks=0 answers nothing (NO_RESPONSE); acks=1 and acks=-1 answer when the log resolves the
+// append (on one node, acks=all is satisfied by the leader's own append, fsynced first in durable
+// mode). Kafka 4 does not auto-create topics on Produce (only Metadata does), so neither do we.
+
+import { DEFAULT_MAX_DECOMPRESSED } from '../../protocol/records/records.ts'
+import { ErrorCode, KafkaError, toErrorCode } from '../../protocol/errors.ts'
+import type {
+  ProduceRequest,
+  ProduceResponse,
+  ProduceResponsePartitionProduceResponse,
+  ProduceResponseTopicProduceResponse,
+} from '../../protocol/generated/index.ts'
+import { ZERO_UUID } from '../../protocol/primitives/uuid.ts'
+import type { AppendResult, PartitionLog } from '../../storage/log-store.ts'
+import type { TopicRecord } from '../../storage/metadata-store.ts'
+import { NO_RESPONSE, type NoResponse } from '../registry.ts'
+import type { RequestContext } from '../request-context.ts'
+import { signalAppend } from '../fetch/append-signal.ts'
+import { LEADER_EPOCH } from './leader-epoch.ts'
+import type { ProducerBatch, ProducerStateGuard } from './producer-state-hook.ts'
+import { producePolicy, type ProducePolicy } from './topic-policy.ts'
+import { RecordsRejected, validateProduceRecords, type RecordErrorEntry } from './validate.ts'
+
+/** Kafka's AdminUtils.ADMIN_CLIENT_ID: the only client allowed to append to internal topics. */
+const ADMIN_CLIENT_ID = '__admin_client'
+const KAFKA_INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state'])
+const NO_RECORD_ERRORS: RecordErrorEntry[] = []
+const NO_LEADER = { leaderId: -1, leaderEpoch: -1 }
+
+type Slot = ProduceResponsePartitionProduceResponse | Promise<ProduceResponsePartitionProduceResponse>
+
+function failed(index: number, err: unknown, logStartOffset = -1n): ProduceResponsePartitionProduceResponse {
+  return {
+    index,
+    errorCode: toErrorCode(err),
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset,
+    recordErrors: err instanceof RecordsRejected ? err.recordErrors : NO_RECORD_ERRORS,
+    errorMessage: err instanceof KafkaError ? err.errorMessage : null,
+    currentLeader: NO_LEADER,
+  }
+}
+
+function errorCodeOnly(index: number, code: number): ProduceResponsePartitionProduceResponse {
+  return failed(index, new KafkaError(code))
+}
+
+function succeeded(index: number, r: { baseOffset: bigint; logAppendTime: bigint; logStartOffset: bigint }) {
+  return {
+    index,
+    errorCode: ErrorCode.NONE,
+    baseOffset: r.baseOffset,
+    logAppendTimeMs: r.logAppendTime,
+    logStartOffset: r.logStartOffset,
+    recordErrors: NO_RECORD_ERRORS,
+    errorMessage: null,
+    currentLeader: NO_LEADER,
+  }
+}
+
+/**
+ * A frame's records are a view of the socket chunk they arrived in. A log that keeps the Buffer
+ * (the in-memory log) would pin the whole chunk for a small batch, so small views of large chunks
+ * are copied into a Buffer of their own; big batches (their own frame, mostly) are kept as they are.
+ */
+export function ownedRecords(records: Buffer): Buffer {
+  return records.length * 2 < records.buffer.byteLength ? Buffer.from(records) : records
+}
+
+export function handleProduce(
+  ctx: RequestContext,
+  req: ProduceRequest,
+): ProduceResponse | NoResponse | Promise<ProduceResponse | NoResponse> {
+  const s = ctx.services
+  const v = ctx.apiVersion
+  const acks = req.acks
+  const validAcks = acks === -1 || acks === 0 || acks === 1
+  const now = s.clock.now()
+  const guard: ProducerStateGuard | undefined = s.transactions?.producerState
+  const byId = v >= 13
+
+  // Kafka checks this before anything else: transactional batches need a transactional id.
+  if (req.transactionalId === null && validAcks)
+    for (const t of req.topicData)
+      for (const p of t.partitionData)
+        if (p.records !== null && p.records.length > 21 && (p.records.readInt16BE(21) & 0x10) !== 0)
+          throw new KafkaError('TRANSACTIONAL_ID_AUTHORIZATION_FAILED')
+
+  const topics: Array<{ name: string; topicId: string; slots: Slot[] }> = []
+  let pending = false
+  for (const t of req.topicData) {
+    const record: TopicRecord | undefined = byId ? s.topics.getById(t.topicId) : s.topics.get(t.name)
+    const slots: Slot[] = []
+    topics.push({ name: byId ? '' : t.name, topicId: byId ? t.topicId : ZERO_UUID, slots })
+    const unknown = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+    let policy: ProducePolicy | undefined
+    for (const p of t.partitionData) {
+      if (!validAcks) {
+        slots.push(errorCodeOnly(p.index, ErrorCode.INVALID_REQUIRED_ACKS))
+        continue
+      }
+      const log = record === undefined ? undefined : s.topics.partition(record.name, p.index)
+      if (record === undefined || log === undefined) {
+        slots.push(
+          errorCodeOnly(p.index, record === undefined ? unknown : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION),
+        )
+        continue
+      }
+      if (
+        (KAFKA_INTERNAL_TOPICS.has(record.name) || s.topics.isInternal(record.name)) &&
+        ctx.clientId !== ADMIN_CLIENT_ID
+      ) {
+        slots.push(
+          failed(
+            p.index,
+            new KafkaError('INVALID_TOPIC_EXCEPTION', `Cannot append to internal topic ${record.name}`),
+          ),
+        )
+        continue
+      }
+      policy ??= producePolicy(record, s.config)
+      const slot = appendPartition(ctx, req, log, record.name, p.index, p.records, policy, now, guard)
+      if (slot instanceof Promise) pending = true
+      slots.push(slot)
+    }
+  }
+
+  if (acks === 0) {
+    // Nothing is sent back. Kafka closes the connection when an acks=0 produce fails so the client
+    // refreshes metadata; the handler contract has no "close" outcome, so the failure is logged.
+    for (const t of topics)
+      for (const slot of t.slots)
+        void Promise.resolve(slot).then((r) => {
+          if (r.errorCode !== ErrorCode.NONE)
+            ctx.logger.info(
+              { partition: r.index, errorCode: r.errorCode, msg: r.errorMessage },
+              'acks=0 produce failed',
+            )
+        })
+    return NO_RESPONSE
+  }
+  if (!pending)
+    return respond(
+      topics as Array<{ name: string; topicId: string; slots: ProduceResponsePartitionProduceResponse[] }>,
+    )
+  return Promise.all(
+    topics.map(async (t) => ({
+      name: t.name,
+      topicId: t.topicId,
+      slots: await Promise.all(t.slots.map((slot) => Promise.resolve(slot))),
+    })),
+  ).then(respond)
+}
+
+function respond(
+  topics: Array<{ name: string; topicId: string; slots: ProduceResponsePartitionProduceResponse[] }>,
+): ProduceResponse {
+  const responses: ProduceResponseTopicProduceResponse[] = topics.map((t) => ({
+    name: t.name,
+    topicId: t.topicId,
+    partitionResponses: t.slots,
+  }))
+  return { responses, throttleTimeMs: 0, nodeEndpoints: [] }
+}
+
+function appendPartition(
+  ctx: RequestContext,
+  req: ProduceRequest,
+  log: PartitionLog,
+  topic: string,
+  index: number,
+  records: Buffer | null,
+  policy: ProducePolicy,
+  now: number,
+  guard: ProducerStateGuard | undefined,
+): Slot {
+  let batch
+  try {
+    batch = validateProduceRecords(records, {
+      apiVersion: ctx.apiVersion,
+      policy,
+      now,
+      partitionName: `${topic}-${index}`,
+      maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED,
+    })
+  } catch (err) {
+    return failed(index, err, log.logStartOffset())
+  }
+  if (req.acks === -1 && policy.minInsyncReplicas > 1)
+    return failed(
+      index,
+      new KafkaError(
+        'NOT_ENOUGH_REPLICAS',
+        `The size of the current ISR Set(${ctx.services.nodeId}) is insufficient to satisfy the min.isr requirement of ${policy.minInsyncReplicas} for partition ${topic}-${index}`,
+      ),
+      log.logStartOffset(),
+    )
+
+  let producer: ProducerBatch | undefined
+  if (guard !== undefined && batch.producerId >= 0n) {
+    producer = {
+      topicPartition: log.topicPartition,
+      transactionalId: req.transactionalId,
+      producerId: batch.producerId,
+      producerEpoch: batch.producerEpoch,
+      baseSequence: batch.baseSequence,
+      recordsCount: batch.recordsCount,
+      transactional: batch.transactional,
+    }
+    try {
+      const check = guard.check(log, producer)
+      if (check.kind === 'duplicate')
+        return succeeded(index, { ...check, logStartOffset: log.logStartOffset() })
+    } catch (err) {
+      return failed(index, err, log.logStartOffset())
+    }
+  }
+
+  const options = policy.logAppendTime
+    ? { leaderEpoch: LEADER_EPOCH, logAppendTime: BigInt(now) }
+    : { leaderEpoch: LEADER_EPOCH }
+  // records is non-null here: validation rejects null.
+  return log.append(ownedRecords(records!), options).then(
+    (r: AppendResult) => {
+      if (producer !== undefined) guard!.appended(log, producer, r)
+      signalAppend(log)
+      return succeeded(index, r)
+    },
+    (err: unknown) => {
+      if (producer !== undefined) guard!.appendFailed(log, producer, err)
+      if (!(err instanceof KafkaError)) ctx.logger.error({ err, topic, partition: index }, 'append failed')
+      return failed(index, err, log.logStartOffset())
+    },
+  )
+}

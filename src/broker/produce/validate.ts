@@ -1,0 +1,270 @@
+// Produce validation of one partition's records, as Kafka's ProduceRequest.validateRecords,
+// UnifiedLog.analyzeAndValidateRecords and LogValidator do it for RecordBatch v2 from a client —
+// but on the batch header alone wherever the header decides the outcome:
+//
+//   framing     whole batches, magic 2, sane length          CORRUPT_MESSAGE / INVALID_RECORD
+//   count       exactly one batch (Produce v3+)               INVALID_RECORD
+//   codec       known id; zstd needs Produce v7+              CORRUPT_MESSAGE / UNSUPPORTED_COMPRESSION_TYPE
+//   header      baseOffset 0, count = lastOffsetDelta+1 > 0, no control batch, producer id with a
+//               sequence                                      INVALID_RECORD
+//   size        batch size <= max.message.bytes               MESSAGE_TOO_LARGE
+//   CRC         CRC-32C of the batch                          CORRUPT_MESSAGE
+//   timestamps  CreateTime within [now-before, now+after]; no LogAppendTime from producers
+//                                                             INVALID_TIMESTAMP with record errors
+//   keys        compacted topics need a key on every record   INVALID_RECORD with record errors
+//
+// Records are decoded (decompressing compressed batches, with a cap) only when the header cannot
+// decide: compacted topics, a configured before.max.ms, or a header bound that fails and needs the
+// offending record indexes (Produce v8+ reports them). Compressed batches are stored as sent.
+
+import { KafkaError } from '../../protocol/errors.ts'
+import {
+  ATTR_LOG_APPEND_TIME,
+  batchCompression,
+  BATCH_OVERHEAD,
+  Compression,
+  CRC_START,
+  isControl,
+  isTransactional,
+  LOG_OVERHEAD,
+  MAGIC_V2,
+  OFF_ATTRIBUTES,
+  OFF_BASE_OFFSET,
+  OFF_BASE_SEQUENCE,
+  OFF_BASE_TIMESTAMP,
+  OFF_BATCH_LENGTH,
+  OFF_CRC,
+  OFF_LAST_OFFSET_DELTA,
+  OFF_MAGIC,
+  OFF_MAX_TIMESTAMP,
+  OFF_PRODUCER_EPOCH,
+  OFF_PRODUCER_ID,
+  OFF_RECORDS_COUNT,
+} from '../../protocol/records/batch-header.ts'
+import { crc32c } from '../../protocol/records/crc32c.ts'
+import { openBatch } from '../../protocol/records/records.ts'
+import { hasLowerTimestampBound, type ProducePolicy } from './topic-policy.ts'
+
+export interface RecordErrorEntry {
+  batchIndex: number
+  batchIndexErrorMessage: string | null
+}
+
+/** A rejection carrying Kafka's per-record errors (Produce v8+ returns them). */
+export class RecordsRejected extends KafkaError {
+  readonly recordErrors: RecordErrorEntry[]
+  constructor(
+    code: 'INVALID_TIMESTAMP' | 'INVALID_RECORD',
+    message: string,
+    recordErrors: RecordErrorEntry[],
+  ) {
+    super(code, message)
+    this.recordErrors = recordErrors
+  }
+}
+
+/** What the rest of the produce path needs from the (single) validated batch header. */
+export interface ValidatedBatch {
+  size: number
+  recordsCount: number
+  producerId: bigint
+  producerEpoch: number
+  baseSequence: number
+  transactional: boolean
+}
+
+export interface ValidateOptions {
+  apiVersion: number
+  policy: ProducePolicy
+  /** Broker wall-clock ms. */
+  now: number
+  /** `topic-partition`, for messages. */
+  partitionName: string
+  /** Cap on decompressed bytes when records must be decoded. */
+  maxDecompressedBytes: number
+}
+
+const MAX_CODEC = Compression.Zstd
+
+/** Validates `records`; returns its batch's header facts or throws KafkaError (RecordsRejected). */
+export function validateProduceRecords(records: Buffer | null, o: ValidateOptions): ValidatedBatch {
+  const tp = o.partitionName
+  if (records === null || records.length === 0)
+    throw new KafkaError(
+      'INVALID_RECORD',
+      `Produce requests with version ${o.apiVersion} must have at least one record batch per partition`,
+    )
+  if (records.length < LOG_OVERHEAD + 5)
+    throw new KafkaError('CORRUPT_MESSAGE', `Record batch of ${records.length} bytes is truncated in ${tp}`)
+  const magic = records.readInt8(OFF_MAGIC)
+  if (magic !== MAGIC_V2)
+    throw new KafkaError(
+      'INVALID_RECORD',
+      `Produce requests with version ${o.apiVersion} are only allowed to contain record batches with magic version 2`,
+    )
+  const batchLength = records.readInt32BE(OFF_BATCH_LENGTH)
+  const size = LOG_OVERHEAD + batchLength
+  if (batchLength < BATCH_OVERHEAD - LOG_OVERHEAD || records.length < BATCH_OVERHEAD)
+    throw new KafkaError('CORRUPT_MESSAGE', `Record batch length ${batchLength} is invalid in ${tp}`)
+  if (size > records.length)
+    throw new KafkaError(
+      'CORRUPT_MESSAGE',
+      `Record batch of ${size} bytes is truncated to ${records.length} bytes in ${tp}`,
+    )
+  if (size < records.length)
+    throw new KafkaError(
+      'INVALID_RECORD',
+      `Produce requests with version ${o.apiVersion} are only allowed to contain exactly one record batch per partition`,
+    )
+
+  const attributes = records.readInt16BE(OFF_ATTRIBUTES)
+  const codec = batchCompression(attributes)
+  if (codec > MAX_CODEC) throw new KafkaError('CORRUPT_MESSAGE', `Unknown compression type id: ${codec}`)
+  if (codec === Compression.Zstd && o.apiVersion < 7)
+    throw new KafkaError(
+      'UNSUPPORTED_COMPRESSION_TYPE',
+      `Produce requests with version ${o.apiVersion} are not allowed to use ZStandard compression`,
+    )
+
+  const baseOffset = records.readBigInt64BE(OFF_BASE_OFFSET)
+  if (baseOffset !== 0n)
+    throw new KafkaError(
+      'INVALID_RECORD',
+      `The baseOffset of the record batch in the append to ${tp} should be 0, but it is ${baseOffset}`,
+    )
+  const lastOffsetDelta = records.readInt32BE(OFF_LAST_OFFSET_DELTA)
+  const count = records.readInt32BE(OFF_RECORDS_COUNT)
+  if (lastOffsetDelta < 0)
+    throw new KafkaError(
+      'INVALID_RECORD',
+      `Batch has an invalid offset range: [0, ${lastOffsetDelta}] in topic partition ${tp}`,
+    )
+  if (count <= 0)
+    throw new KafkaError(
+      'INVALID_RECORD',
+      `Invalid reported count for record batch: ${count} in topic partition ${tp}`,
+    )
+  if (lastOffsetDelta + 1 !== count)
+    throw new KafkaError(
+      'INVALID_RECORD',
+      `Inconsistent batch offset range [0, ${lastOffsetDelta}] and count of records ${count} in topic partition ${tp}`,
+    )
+  if (isControl(attributes))
+    throw new KafkaError(
+      'INVALID_RECORD',
+      `Clients are not allowed to write control records in topic partition ${tp}`,
+    )
+  const producerId = records.readBigInt64BE(OFF_PRODUCER_ID)
+  const baseSequence = records.readInt32BE(OFF_BASE_SEQUENCE)
+  if (producerId >= 0n && baseSequence < 0)
+    throw new KafkaError(
+      'INVALID_RECORD',
+      `Invalid sequence number ${baseSequence} in record batch with producerId ${producerId} in topic partition ${tp}`,
+    )
+
+  if (size > o.policy.maxMessageBytes)
+    throw new KafkaError(
+      'MESSAGE_TOO_LARGE',
+      `The record batch size in the append to ${tp} is ${size} bytes which exceeds the maximum configured value of ${o.policy.maxMessageBytes}.`,
+    )
+  const storedCrc = records.readUInt32BE(OFF_CRC)
+  if (crc32c(records.subarray(CRC_START, size)) !== storedCrc)
+    throw new KafkaError(
+      'CORRUPT_MESSAGE',
+      `Record is corrupt (stored crc = ${storedCrc}) in topic partition ${tp}.`,
+    )
+
+  checkRecords(records, attributes, count, o)
+
+  return {
+    size,
+    recordsCount: count,
+    producerId,
+    producerEpoch: records.readInt16BE(OFF_PRODUCER_EPOCH),
+    baseSequence,
+    transactional: isTransactional(attributes),
+  }
+}
+
+/** Timestamp and key rules: header bounds first, record decoding only when they cannot decide. */
+function checkRecords(records: Buffer, attributes: number, count: number, o: ValidateOptions): void {
+  const p = o.policy
+  const checkTimestamps = !p.logAppendTime
+  if (checkTimestamps && (attributes & ATTR_LOG_APPEND_TIME) !== 0) {
+    const errors: RecordErrorEntry[] = []
+    for (let i = 0; i < count; i++)
+      errors.push({
+        batchIndex: i,
+        batchIndexErrorMessage: `Invalid timestamp type in message at index ${i}. Producer should not set timestamp type to LogAppendTime.`,
+      })
+    throw new RecordsRejected(
+      'INVALID_TIMESTAMP',
+      'One or more records have been rejected due to invalid timestamp',
+      errors,
+    )
+  }
+  let decode = p.compacted
+  if (checkTimestamps) {
+    const lowest = o.now - p.timestampBeforeMaxMs
+    const highest = o.now + p.timestampAfterMaxMs
+    const maxTs = Number(records.readBigInt64BE(OFF_MAX_TIMESTAMP))
+    const baseTs = Number(records.readBigInt64BE(OFF_BASE_TIMESTAMP))
+    // maxTimestamp bounds every record from above; only a configured lower bound needs every record.
+    if (maxTs > highest || (baseTs !== -1 && baseTs < lowest) || hasLowerTimestampBound(p)) decode = true
+  }
+  if (!decode) return
+
+  let batch
+  try {
+    batch = openBatch(records, 0, o.maxDecompressedBytes)
+  } catch (err) {
+    throw new KafkaError(
+      'CORRUPT_MESSAGE',
+      `Record batch in ${o.partitionName} cannot be read: ${(err as Error).message}`,
+    )
+  }
+  const baseTs = batch.header.baseTimestamp
+  const lowest = o.now - p.timestampBeforeMaxMs
+  const highest = o.now + p.timestampAfterMaxMs
+  const timestampErrors: RecordErrorEntry[] = []
+  const keyErrors: RecordErrorEntry[] = []
+  const cursor = batch.cursor
+  try {
+    for (let i = 0; cursor.next(); i++) {
+      if (p.compacted && cursor.keyLength < 0)
+        keyErrors.push({
+          batchIndex: i,
+          batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${o.partitionName}.`,
+        })
+      if (!checkTimestamps) continue
+      const ts = Number(baseTs) + cursor.timestampDelta
+      if (ts === -1) continue
+      if (ts < lowest || ts > highest)
+        timestampErrors.push({
+          batchIndex: i,
+          batchIndexErrorMessage: `Timestamp ${ts} of message with offset ${cursor.offsetDelta} is out of range. The timestamp should be within [${lowest}, ${highest}]`,
+        })
+    }
+  } catch (err) {
+    throw new KafkaError(
+      'CORRUPT_MESSAGE',
+      `Record batch in ${o.partitionName} is malformed: ${(err as Error).message}`,
+    )
+  }
+  const errors = [...keyErrors, ...timestampErrors].sort((a, b) => a.batchIndex - b.batchIndex)
+  if (timestampErrors.length > 0)
+    throw new RecordsRejected(
+      'INVALID_TIMESTAMP',
+      'One or more records have been rejected due to invalid timestamp',
+      errors,
+    )
+  if (keyErrors.length > 0)
+    throw new RecordsRejected(
+      'INVALID_RECORD',
+      `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: [${errors
+        .slice(0, 3)
+        .map((e) => `RecordError(batchIndex=${e.batchIndex}, message='${e.batchIndexErrorMessage}')`)
+        .join(', ')}]`,
+      errors,
+    )
+}

@@ -1,0 +1,294 @@
+import { describe, expect, it } from 'vitest'
+import produce from '../../../src/broker/handlers/00-produce.ts'
+import { ownedRecords } from '../../../src/broker/produce/produce.ts'
+import { NO_RESPONSE } from '../../../src/broker/registry.ts'
+import { ErrorCode } from '../../../src/protocol/errors.ts'
+import type { ProduceResponse } from '../../../src/protocol/generated/index.ts'
+import {
+  ATTR_LOG_APPEND_TIME,
+  Compression,
+  OFF_ATTRIBUTES,
+  OFF_CRC,
+  OFF_MAGIC,
+  OFF_MAX_TIMESTAMP,
+  readBatchHeader,
+  scanBatches,
+} from '../../../src/protocol/records/batch-header.ts'
+import { readRecords } from '../../../src/protocol/records/records.ts'
+import { batch, harness, settle, type Harness } from '../handlers/data-path-harness.ts'
+
+function req(topic: string, records: Buffer | null, partition = 0, acks = -1) {
+  return {
+    acks,
+    timeoutMs: 30_000,
+    topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
+  }
+}
+
+async function produceOk(h: Harness, version: number, request: object): Promise<ProduceResponse> {
+  const res = await h.call(produce, version, request)
+  if (res === NO_RESPONSE) throw new Error('no response')
+  return res
+}
+
+function part(res: ProduceResponse, t = 0, p = 0) {
+  return res.responses[t]!.partitionResponses[p]!
+}
+
+async function stored(h: Harness, topic: string, partition = 0): Promise<Buffer[]> {
+  const log = h.services.topics.partition(topic, partition)!
+  const r = await log.read(log.logStartOffset(), 1 << 30)
+  return r.records
+}
+
+describe('Produce', () => {
+  it('appends batches and answers consecutive base offsets (v3-v12)', async () => {
+    const h = await harness()
+    await h.createTopic('t', 2)
+    for (const v of [3, 7, 9, 12]) {
+      const res = await produceOk(h, v, req('t', batch(['a', 'b', 'c']), 1))
+      expect(part(res).errorCode).toBe(ErrorCode.NONE)
+      expect(part(res).logAppendTimeMs).toBe(-1n)
+    }
+    const log = h.services.topics.partition('t', 1)!
+    expect(log.logEndOffset()).toBe(12n)
+    const bufs = await stored(h, 't', 1)
+    expect(bufs.map((b) => readBatchHeader(b).baseOffset)).toEqual([0n, 3n, 6n, 9n])
+    expect(readRecords(bufs[2]!).map((r) => r.value?.toString())).toEqual(['a', 'b', 'c'])
+    expect(h.services.topics.partition('t', 0)!.logEndOffset()).toBe(0n)
+  })
+
+  it('keeps the order of pipelined requests from one connection', async () => {
+    const h = await harness()
+    await h.createTopic('t')
+    const calls = ['1', '2', '3', '4'].map((v) => h.call(produce, 9, req('t', batch([v]))))
+    const res = (await Promise.all(calls)) as ProduceResponse[]
+    expect(res.map((r) => part(r).baseOffset)).toEqual([0n, 1n, 2n, 3n])
+    const values = (await stored(h, 't')).map((b) => readRecords(b)[0]!.value!.toString())
+    expect(values).toEqual(['1', '2', '3', '4'])
+  })
+
+  it('acks=0 appends and answers nothing', async () => {
+    const h = await harness()
+    await h.createTopic('t')
+    expect(await h.call(produce, 7, req('t', batch(['x']), 0, 0))).toBe(NO_RESPONSE)
+    await settle()
+    expect(h.services.topics.partition('t', 0)!.logEndOffset()).toBe(1n)
+    // acks=0 errors are not answered either.
+    expect(await h.call(produce, 7, req('nope', batch(['x']), 0, 0))).toBe(NO_RESPONSE)
+  })
+
+  it('rejects acks other than -1, 0, 1 per partition', async () => {
+    const h = await harness()
+    await h.createTopic('t')
+    const res = await produceOk(h, 7, req('t', batch(['x']), 0, 2))
+    expect(part(res).errorCode).toBe(ErrorCode.INVALID_REQUIRED_ACKS)
+    expect(h.services.topics.partition('t', 0)!.logEndOffset()).toBe(0n)
+  })
+
+  it('answers unknown topics and partitions without failing the others (no auto-creation)', async () => {
+    const h = await harness()
+    await h.createTopic('t')
+    const res = await produceOk(h, 9, {
+      acks: 1,
+      timeoutMs: 1000,
+      topicData: [
+        { name: 'missing', partitionData: [{ index: 0, records: batch(['a']) }] },
+        {
+          name: 't',
+          partitionData: [
+            { index: 5, records: batch(['b']) },
+            { index: 0, records: batch(['c']) },
+          ],
+        },
+      ],
+    })
+    expect(part(res, 0, 0).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+    expect(part(res, 1, 0).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+    expect(part(res, 1, 1).errorCode).toBe(ErrorCode.NONE)
+    expect(h.services.topics.get('missing')).toBeUndefined()
+  })
+
+  it('v13 names topics by id; an unknown id is UNKNOWN_TOPIC_ID', async () => {
+    const h = await harness()
+    const id = await h.createTopic('t')
+    const res = await produceOk(h, 13, {
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [
+        { topicId: id, partitionData: [{ index: 0, records: batch(['a']) }] },
+        { topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', partitionData: [{ index: 0, records: batch(['b']) }] },
+      ],
+    })
+    expect(res.responses[0]!.topicId).toBe(id)
+    expect(part(res, 0).errorCode).toBe(ErrorCode.NONE)
+    expect(part(res, 1).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_ID)
+  })
+
+  it('validates framing, magic, batch count, CRC and header fields', async () => {
+    const h = await harness()
+    await h.createTopic('t')
+    const code = async (records: Buffer | null, v = 9) =>
+      part(await produceOk(h, v, req('t', records))).errorCode
+
+    expect(await code(null)).toBe(ErrorCode.INVALID_RECORD)
+    expect(await code(Buffer.alloc(0))).toBe(ErrorCode.INVALID_RECORD)
+    expect(await code(batch(['a']).subarray(0, 40))).toBe(ErrorCode.CORRUPT_MESSAGE)
+    expect(await code(Buffer.concat([batch(['a']), batch(['b'])]))).toBe(ErrorCode.INVALID_RECORD)
+
+    const badCrc = batch(['a'])
+    badCrc.writeUInt32BE((badCrc.readUInt32BE(OFF_CRC) + 1) >>> 0, OFF_CRC)
+    expect(await code(badCrc)).toBe(ErrorCode.CORRUPT_MESSAGE)
+
+    const magic1 = batch(['a'])
+    magic1.writeInt8(1, OFF_MAGIC)
+    expect(await code(magic1)).toBe(ErrorCode.INVALID_RECORD)
+
+    expect(await code(batch(['a'], { baseOffset: 5n }))).toBe(ErrorCode.INVALID_RECORD)
+    expect(await code(batch(['a'], { control: true }))).toBe(ErrorCode.INVALID_RECORD)
+    expect(await code(batch(['a'], { producerId: 7n, producerEpoch: 0, baseSequence: -1 }))).toBe(
+      ErrorCode.INVALID_RECORD,
+    )
+    expect(await code(batch(['a', 'b'], { lastOffsetDelta: 5 }))).toBe(ErrorCode.INVALID_RECORD)
+    expect(await code(batch(['a'], { compression: Compression.Zstd }), 6)).toBe(
+      ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+    )
+    expect(await code(batch(['a'], { compression: Compression.Zstd }), 7)).toBe(ErrorCode.NONE)
+    expect(h.services.topics.partition('t', 0)!.logEndOffset()).toBe(1n)
+  })
+
+  it('stores compressed batches as sent', async () => {
+    const h = await harness()
+    await h.createTopic('t')
+    const sent = [Compression.Gzip, Compression.Snappy, Compression.Lz4, Compression.Zstd].map((c) =>
+      batch(['v1', 'v2'], { compression: c }),
+    )
+    const copies = sent.map((b) => Buffer.from(b))
+    for (const b of sent) expect(part(await produceOk(h, 9, req('t', b))).errorCode).toBe(ErrorCode.NONE)
+    const bufs = await stored(h, 't')
+    for (let i = 0; i < 4; i++) {
+      // Only baseOffset and partitionLeaderEpoch (outside the CRC) may differ.
+      expect(bufs[i]!.subarray(16)).toEqual(copies[i]!.subarray(16))
+      expect(readRecords(bufs[i]!).map((r) => r.value?.toString())).toEqual(['v1', 'v2'])
+    }
+  })
+
+  it('rejects a batch larger than max.message.bytes with MESSAGE_TOO_LARGE', async () => {
+    const h = await harness()
+    await h.createTopic('small', 1, { 'max.message.bytes': '1000' })
+    const big = batch(['x'.repeat(2000)])
+    const r = part(await produceOk(h, 9, req('small', big)))
+    expect(r.errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE)
+    expect(r.errorMessage).toContain('exceeds the maximum configured value of 1000')
+    expect(part(await produceOk(h, 9, req('small', batch(['ok']))))).toMatchObject({
+      errorCode: 0,
+      baseOffset: 0n,
+    })
+  })
+
+  it('stamps LogAppendTime topics and reports the time', async () => {
+    const h = await harness()
+    await h.createTopic('lat', 1, { 'message.timestamp.type': 'LogAppendTime' })
+    const r = part(await produceOk(h, 9, req('lat', batch([{ value: 'a', timestamp: 5n }]))))
+    expect(r.errorCode).toBe(ErrorCode.NONE)
+    expect(r.logAppendTimeMs).toBe(BigInt(h.clock.now()))
+    const [b] = await stored(h, 'lat')
+    expect(b!.readInt16BE(OFF_ATTRIBUTES) & ATTR_LOG_APPEND_TIME).toBe(ATTR_LOG_APPEND_TIME)
+    expect(b!.readBigInt64BE(OFF_MAX_TIMESTAMP)).toBe(BigInt(h.clock.now()))
+    expect(scanBatches(b!, 0, b!.length, true).problem).toBeUndefined()
+  })
+
+  it('rejects timestamps outside message.timestamp.*.max.ms with record errors (v8+)', async () => {
+    const h = await harness()
+    await h.createTopic('ts', 1, { 'message.timestamp.before.max.ms': '60000' })
+    const now = BigInt(h.clock.now())
+    const records = batch([
+      { value: 'ok', timestamp: now },
+      { value: 'future', timestamp: now + 2n * 3_600_000n },
+      { value: 'old', timestamp: now - 120_000n },
+    ])
+    const r8 = part(await produceOk(h, 8, req('ts', Buffer.from(records))))
+    expect(r8.errorCode).toBe(ErrorCode.INVALID_TIMESTAMP)
+    expect(r8.errorMessage).toBe('One or more records have been rejected due to invalid timestamp')
+    expect(r8.recordErrors.map((e) => e.batchIndex)).toEqual([1, 2])
+    expect(r8.recordErrors[0]!.batchIndexErrorMessage).toContain('is out of range')
+    const r7 = part(await produceOk(h, 7, req('ts', Buffer.from(records))))
+    expect(r7.errorCode).toBe(ErrorCode.INVALID_TIMESTAMP)
+    expect(r7.recordErrors).toEqual([])
+    // The default after.max.ms (1 h) applies without any topic setting, from the header alone.
+    await h.createTopic('plain')
+    expect(
+      part(await produceOk(h, 9, req('plain', batch([{ value: 'f', timestamp: now + 7_200_000n }]))))
+        .errorCode,
+    ).toBe(ErrorCode.INVALID_TIMESTAMP)
+    // A producer may not claim LogAppendTime.
+    expect(part(await produceOk(h, 9, req('plain', batch(['x'], { logAppendTime: true })))).errorCode).toBe(
+      ErrorCode.INVALID_TIMESTAMP,
+    )
+    expect(h.services.topics.partition('ts', 0)!.logEndOffset()).toBe(0n)
+  })
+
+  it('requires keys on compacted topics', async () => {
+    const h = await harness()
+    await h.createTopic('c', 1, { 'cleanup.policy': 'compact' })
+    const r = part(
+      await produceOk(
+        h,
+        9,
+        req(
+          'c',
+          batch([
+            { key: 'k', value: 'v' },
+            { key: null, value: 'v' },
+          ]),
+        ),
+      ),
+    )
+    expect(r.errorCode).toBe(ErrorCode.INVALID_RECORD)
+    expect(r.recordErrors.map((e) => e.batchIndex)).toEqual([1])
+    expect(
+      part(
+        await produceOk(h, 9, req('c', batch([{ key: 'k', value: 'v' }], { compression: Compression.Gzip }))),
+      ).errorCode,
+    ).toBe(0)
+  })
+
+  it('acks=all with min.insync.replicas > 1 is NOT_ENOUGH_REPLICAS on one node; acks=1 is fine', async () => {
+    const h = await harness()
+    await h.createTopic('isr', 1, { 'min.insync.replicas': '2' })
+    expect(part(await produceOk(h, 9, req('isr', batch(['a']), 0, -1))).errorCode).toBe(
+      ErrorCode.NOT_ENOUGH_REPLICAS,
+    )
+    expect(part(await produceOk(h, 9, req('isr', batch(['a']), 0, 1))).errorCode).toBe(ErrorCode.NONE)
+  })
+
+  it('refuses appends to internal topics from clients', async () => {
+    const h = await harness()
+    await h.createTopic('__consumer_offsets')
+    expect(part(await produceOk(h, 9, req('__consumer_offsets', batch(['a'])))).errorCode).toBe(
+      ErrorCode.INVALID_TOPIC_EXCEPTION,
+    )
+  })
+
+  it('needs a transactional id for transactional batches', async () => {
+    const h = await harness()
+    await h.createTopic('t')
+    const txn = batch(['a'], { transactional: true, producerId: 1n, producerEpoch: 0, baseSequence: 0 })
+    // The whole request fails (the dispatcher turns the throw into the error response).
+    await expect(h.call(produce, 9, req('t', txn))).rejects.toMatchObject({
+      code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    })
+    const ok = await produceOk(h, 9, { ...req('t', Buffer.from(txn)), transactionalId: 'tx' })
+    expect(part(ok).errorCode).toBe(ErrorCode.NONE)
+  })
+
+  it('copies small records out of a large frame buffer instead of pinning it', () => {
+    const big = Buffer.alloc(64 * 1024)
+    const small = big.subarray(100, 300)
+    const owned = ownedRecords(small)
+    expect(owned).toEqual(small)
+    expect(owned.buffer).not.toBe(big.buffer)
+    const large = big.subarray(0, 60 * 1024)
+    expect(ownedRecords(large)).toBe(large)
+  })
+})
