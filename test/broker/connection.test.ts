@@ -1,0 +1,212 @@
+// Connection behaviour with handlers written for the test: responses in request order whatever
+// order handlers finish in, acks=0-style skipped responses, reading paused while a client does not
+// read, refused oversize frames, malformed frames and unknown APIs closing only their connection,
+// the UNSUPPORTED_VERSION fallback for ApiVersions, error responses from thrown KafkaErrors, and
+// the idle timeout.
+
+import { afterEach, describe, expect, it } from 'vitest'
+import { ErrorCode, KafkaError } from '../../src/protocol/errors.ts'
+import { ApiKey } from '../../src/protocol/generated/index.ts'
+import { decodeApiVersionsResponse } from '../../src/protocol/generated/18-api-versions.ts'
+import { Reader } from '../../src/protocol/primitives/reader.ts'
+import { silentLogger } from '../../src/broker/logger.ts'
+import apiVersions from '../../src/broker/handlers/18-api-versions.ts'
+import metadata from '../../src/broker/handlers/03-metadata.ts'
+import { defineHandler, NO_RESPONSE, type AnyHandler } from '../../src/broker/registry.ts'
+import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/broker/server.ts'
+import { WireClient } from './wire-client.ts'
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+let broker: RunningBroker | undefined
+const clients: WireClient[] = []
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close()
+  await broker?.close()
+  broker = undefined
+})
+
+async function start(handlers: readonly AnyHandler[], options: BrokerOptions = {}): Promise<RunningBroker> {
+  broker = await startBroker({
+    port: 0,
+    memory: true,
+    logger: silentLogger(),
+    components: [],
+    handlers: [apiVersions, metadata, ...handlers],
+    ...options,
+  })
+  return broker
+}
+
+async function client(b: RunningBroker): Promise<WireClient> {
+  const c = await WireClient.open(b.port)
+  clients.push(c)
+  return c
+}
+
+/** Heartbeat handler whose groupId says how long to wait ("delay:30") or to answer nothing ("silent"). */
+function heartbeatHandler(finished: string[]): AnyHandler {
+  return defineHandler(ApiKey.Heartbeat, {
+    versions: [0, 4],
+    async handle(_ctx, req) {
+      const [kind, arg] = req.groupId.split(':')
+      if (kind === 'silent') return NO_RESPONSE
+      if (kind === 'fail') throw new KafkaError(ErrorCode.REBALANCE_IN_PROGRESS)
+      await sleep(Number(arg ?? 0))
+      finished.push(req.groupId)
+      return { throttleTimeMs: 0, errorCode: 0 }
+    },
+  })
+}
+
+describe('connection', () => {
+  it('writes responses in request order while handlers finish out of order', async () => {
+    const finished: string[] = []
+    const b = await start([heartbeatHandler(finished)])
+    const c = await client(b)
+    const delays = [60, 5, 40, 0, 20, 10]
+    const ids = delays.map((d) => c.send(ApiKey.Heartbeat, 3, { groupId: `delay:${d}`, memberId: 'm' }))
+    await c.waitFor(ids.length)
+    expect(c.arrivals).toEqual(ids)
+    // The handlers really did finish in a different order from the requests.
+    expect(finished).not.toEqual(delays.map((d) => `delay:${d}`))
+    expect(finished[0]).toBe('delay:0')
+  })
+
+  it('consumes the place of a request that gets no response (acks=0) without writing anything', async () => {
+    const b = await start([heartbeatHandler([])])
+    const c = await client(b)
+    const first = c.send(ApiKey.Heartbeat, 3, { groupId: 'delay:30' })
+    c.send(ApiKey.Heartbeat, 3, { groupId: 'silent' })
+    const third = c.send(ApiKey.Heartbeat, 3, { groupId: 'delay:0' })
+    const fourth = c.send(ApiKey.ApiVersions, 3, { clientSoftwareName: 'wire', clientSoftwareVersion: '1' })
+    await c.waitFor(3)
+    await sleep(50)
+    expect(c.arrivals).toEqual([first, third, fourth])
+  })
+
+  it('answers a thrown KafkaError with the API error response', async () => {
+    const b = await start([heartbeatHandler([])])
+    const c = await client(b)
+    c.send(ApiKey.Heartbeat, 4, { groupId: 'fail' })
+    await c.waitFor(1)
+    expect(c.response<{ errorCode: number }>(0).body.errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS)
+  })
+
+  it('stops reading from a client that does not read its responses, and resumes when it does', async () => {
+    let handled = 0
+    const big = Buffer.alloc(1024 * 1024, 7)
+    const syncGroup = defineHandler(ApiKey.SyncGroup, {
+      versions: [0, 5],
+      handle() {
+        handled++
+        return { throttleTimeMs: 0, errorCode: 0, protocolType: null, protocolName: null, assignment: big }
+      },
+    })
+    const b = await start([syncGroup], { pendingBytesLimit: 256 * 1024 })
+    const c = await client(b)
+    c.socket.pause() // the client reads nothing
+    const total = 150
+    for (let i = 0; i < total; i++) c.send(ApiKey.SyncGroup, 3, { groupId: 'g', memberId: 'm' })
+    await sleep(400)
+    // Only what fits in the socket buffers plus the budget was handled: the rest waits unread.
+    expect(handled).toBeGreaterThan(0)
+    expect(handled).toBeLessThan(total / 2)
+    c.socket.resume()
+    await c.waitFor(total, 20_000)
+    expect(handled).toBe(total)
+    expect(c.arrivals).toEqual(Array.from({ length: total }, (_, i) => i + 1))
+  })
+
+  it('refuses a frame above socket.request.max.bytes before reading it, closing only that connection', async () => {
+    const b = await start([], { config: { 'socket.request.max.bytes': 4096 } })
+    const bad = await client(b)
+    const good = await client(b)
+    const header = Buffer.alloc(4)
+    header.writeInt32BE(64 * 1024 * 1024)
+    bad.writeRaw(header)
+    expect(await bad.waitClosed()).toBe(true)
+    good.send(ApiKey.ApiVersions, 2, {})
+    await good.waitFor(1)
+    expect(good.closed).toBe(false)
+  })
+
+  it('closes a connection that sends a malformed frame; other connections are unaffected', async () => {
+    const b = await start([])
+    const bad = await client(b)
+    const good = await client(b)
+    // Metadata v1 header, then a topic count of 1000 with no topics behind it.
+    const body = Buffer.alloc(2 + 2 + 4 + 2 + 4 + 2)
+    let o = body.writeInt16BE(ApiKey.Metadata, 0)
+    o = body.writeInt16BE(1, o)
+    o = body.writeInt32BE(7, o)
+    o = body.writeInt16BE(-1, o)
+    body.writeInt32BE(1000, o)
+    const frame = Buffer.alloc(4 + body.length - 2)
+    frame.writeInt32BE(body.length - 2)
+    body.copy(frame, 4, 0, body.length - 2)
+    bad.writeRaw(frame)
+    expect(await bad.waitClosed()).toBe(true)
+    expect(bad.responseCount).toBe(0)
+    good.send(ApiKey.Metadata, 1, { topics: [] })
+    await good.waitFor(1)
+    expect(good.response<{ brokers: unknown[] }>(0).body.brokers).toHaveLength(1)
+  })
+
+  it('closes on an API key it does not serve and on unsupported versions of other APIs', async () => {
+    const b = await start([])
+    const unknown = await client(b)
+    const frame = Buffer.alloc(4 + 10)
+    frame.writeInt32BE(10)
+    frame.writeInt16BE(99, 4) // no such API
+    frame.writeInt16BE(0, 6)
+    frame.writeInt32BE(1, 8)
+    frame.writeInt16BE(-1, 12)
+    unknown.writeRaw(frame)
+    expect(await unknown.waitClosed()).toBe(true)
+
+    const tooNew = await client(b)
+    const f2 = Buffer.from(frame)
+    f2.writeInt16BE(ApiKey.Metadata, 4)
+    f2.writeInt16BE(99, 6)
+    tooNew.writeRaw(f2)
+    expect(await tooNew.waitClosed()).toBe(true)
+    expect(tooNew.responseCount).toBe(0)
+  })
+
+  it('answers an unsupported ApiVersions version with the v0-shaped UNSUPPORTED_VERSION reply', async () => {
+    const b = await start([])
+    const c = await client(b)
+    // Header v2 (v9 would be flexible): key, version, correlation id, null client id, no tags.
+    const frame = Buffer.alloc(4 + 11)
+    frame.writeInt32BE(11)
+    frame.writeInt16BE(ApiKey.ApiVersions, 4)
+    frame.writeInt16BE(9, 6)
+    frame.writeInt32BE(42, 8)
+    frame.writeInt16BE(-1, 12)
+    frame.writeUInt8(0, 14)
+    c.writeRaw(frame)
+    await c.waitFor(1)
+    expect(c.closed).toBe(false)
+    // Parse the raw frame: response header v0 (correlation id), ApiVersions v0 body.
+    const raw = (c as unknown as { frames: Buffer[] }).frames[0]!
+    expect(raw.readInt32BE(0)).toBe(42)
+    const body = decodeApiVersionsResponse(new Reader(raw, 4), 0)
+    expect(body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION)
+    expect(body.apiKeys.find((k) => k.apiKey === ApiKey.ApiVersions)).toMatchObject({
+      minVersion: 0,
+      maxVersion: 4,
+    })
+  })
+
+  it('closes connections idle for connections.max.idle.ms', async () => {
+    const b = await start([], { config: { 'connections.max.idle.ms': 150 } })
+    const c = await client(b)
+    c.send(ApiKey.ApiVersions, 0, {})
+    await c.waitFor(1)
+    const t0 = Date.now()
+    expect(await c.waitClosed(3000)).toBe(true)
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(100)
+  })
+})
