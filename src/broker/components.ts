@@ -5,6 +5,7 @@
 
 import { groupComponent } from './group/component.ts'
 import type { BrokerServices } from './services.ts'
+import { txnComponent } from './txn/component.ts'
 
 export interface RunningComponent {
   close(): Promise<void>
@@ -15,4 +16,4 @@ export interface BrokerComponent {
   start(services: BrokerServices): Promise<RunningComponent>
 }
 
-export const COMPONENTS: readonly BrokerComponent[] = [groupComponent]
+export const COMPONENTS: readonly BrokerComponent[] = [groupComponent, txnComponent]

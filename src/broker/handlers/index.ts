@@ -22,7 +22,12 @@ import apiVersions from './18-api-versions.ts'
 import createTopics from './19-create-topics.ts'
 import deleteTopics from './20-delete-topics.ts'
 import deleteRecords from './21-delete-records.ts'
+import initProducerId from './22-init-producer-id.ts'
 import offsetForLeaderEpoch from './23-offset-for-leader-epoch.ts'
+import addPartitionsToTxn from './24-add-partitions-to-txn.ts'
+import addOffsetsToTxn from './25-add-offsets-to-txn.ts'
+import endTxn from './26-end-txn.ts'
+import txnOffsetCommit from './28-txn-offset-commit.ts'
 import describeAcls from './29-describe-acls.ts'
 import createAcls from './30-create-acls.ts'
 import deleteAcls from './31-delete-acls.ts'
@@ -37,6 +42,9 @@ import alterPartitionReassignments from './45-alter-partition-reassignments.ts'
 import listPartitionReassignments from './46-list-partition-reassignments.ts'
 import offsetDelete from './47-offset-delete.ts'
 import describeCluster from './60-describe-cluster.ts'
+import describeProducers from './61-describe-producers.ts'
+import describeTransactions from './65-describe-transactions.ts'
+import listTransactions from './66-list-transactions.ts'
 import describeTopicPartitions from './75-describe-topic-partitions.ts'
 
 export const HANDLERS: readonly AnyHandler[] = [
@@ -44,12 +52,25 @@ export const HANDLERS: readonly AnyHandler[] = [
   fetch,
   listOffsets,
   metadata,
+  offsetCommit,
+  offsetFetch,
   findCoordinator,
+  joinGroup,
+  heartbeat,
+  leaveGroup,
+  syncGroup,
+  describeGroups,
+  listGroups,
   apiVersions,
   createTopics,
   deleteTopics,
   deleteRecords,
+  initProducerId,
   offsetForLeaderEpoch,
+  addPartitionsToTxn,
+  addOffsetsToTxn,
+  endTxn,
+  txnOffsetCommit,
   describeAcls,
   createAcls,
   deleteAcls,
@@ -57,20 +78,15 @@ export const HANDLERS: readonly AnyHandler[] = [
   alterConfigs,
   describeLogDirs,
   createPartitions,
+  deleteGroups,
   electLeaders,
   incrementalAlterConfigs,
   alterPartitionReassignments,
   listPartitionReassignments,
-  describeCluster,
-  describeTopicPartitions,
-  offsetCommit,
-  offsetFetch,
-  joinGroup,
-  heartbeat,
-  leaveGroup,
-  syncGroup,
-  describeGroups,
-  listGroups,
-  deleteGroups,
   offsetDelete,
+  describeCluster,
+  describeProducers,
+  describeTransactions,
+  listTransactions,
+  describeTopicPartitions,
 ]

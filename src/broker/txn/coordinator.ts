@@ -1,0 +1,728 @@
+// The transaction coordinator (Kafka's TransactionCoordinator + TransactionStateManager, for one
+// node): producer ids for idempotent and transactional producers, the state machine of each
+// transactional id (txn-state.ts), its durable record in __transaction_state (txn-log.ts), markers
+// at the end of a transaction (markers.ts), timeouts and recovery.
+//
+// Concurrency (the Node form of Kafka's pendingState): a transactional id whose transition is being
+// written is `pending`; any other request for it meanwhile answers CONCURRENT_TRANSACTIONS (which
+// clients retry). Each transition is computed synchronously, then its record is appended, then
+// applied — never an await in the middle of the decision. A failed append leaves the state as it was
+// and answers COORDINATOR_NOT_AVAILABLE (retriable).
+//
+// Differences from Kafka, chosen for a single in-process node:
+// - EndTxn answers once the markers are written and the Complete state is durable (Kafka answers
+//   after Prepare). Clients see the same outcome with fewer CONCURRENT_TRANSACTIONS retries. If a
+//   marker cannot be written the answer is still success after Prepare (as in Kafka), and the
+//   completion is retried by a timer and on the next start.
+// - InitProducerId that fences an Ongoing transaction aborts it (with the bumped epoch) before
+//   answering, instead of answering CONCURRENT_TRANSACTIONS and letting the client retry.
+// - On load, an Ongoing transaction that includes __consumer_offsets is aborted: its pending
+//   transactional offsets were held in memory by the group coordinator and are gone.
+// - Coordinator epoch is 0 (this node is the permanent leader of __transaction_state).
+
+import { ErrorCode } from '../../protocol/errors.ts'
+import type { TopicPartition } from '../../storage/log-store.ts'
+import type { Clock, TimerHandle } from '../clock.ts'
+import type { ProducerBatch } from '../produce/producer-state-hook.ts'
+import { CONSUMER_OFFSETS_TOPIC, type MarkerWriter } from './markers.ts'
+import type { TxnLog, TxnLogRecord, TxnLogValue } from './txn-log.ts'
+import { checkTransition, txnStateByName, txnStateName, TxnState } from './txn-state.ts'
+
+const NO_PRODUCER_ID = -1n
+const NO_EPOCH = -1
+/** An epoch this high is not bumped further: the producer id is replaced (Kafka: Short.MaxValue - 1). */
+const MAX_EPOCH = 32766
+const COORDINATOR_EPOCH = 0
+const PRODUCER_ID_BLOCK = 1000
+const MARKER_RETRY_MS = 1000
+
+export interface TxnCoordinatorConfig {
+  /** transaction.max.timeout.ms */
+  maxTimeoutMs: number
+  /** transactional.id.expiration.ms */
+  transactionalIdExpirationMs: number
+  /** transaction.abort.timed.out.transaction.cleanup.interval.ms */
+  abortTimedOutIntervalMs: number
+  /** transaction.remove.expired.transaction.cleanup.interval.ms */
+  removeExpiredIntervalMs: number
+}
+
+export interface TxnCoordinatorOptions {
+  clock: Clock
+  log: TxnLog
+  markers: MarkerWriter
+  config: TxnCoordinatorConfig
+  /** Reserves `count` producer ids and returns the first (MetadataStore.allocateProducerIds). */
+  allocateProducerIds: (count: number) => Promise<bigint>
+  /** The __consumer_offsets partition of a group. */
+  offsetsPartitionFor: (groupId: string) => number
+  onError?: (err: unknown) => void
+}
+
+export interface ProducerIdAndEpoch {
+  errorCode: number
+  producerId: bigint
+  producerEpoch: number
+}
+
+export interface DescribedTxn {
+  errorCode: number
+  transactionalId: string
+  transactionState: string
+  transactionTimeoutMs: number
+  transactionStartTimeMs: bigint
+  producerId: bigint
+  producerEpoch: number
+  topics: Array<{ topic: string; partitions: number[] }>
+}
+
+interface TxnMetadata {
+  readonly transactionalId: string
+  producerId: bigint
+  /** The epoch before the last bump (retried InitProducerId, KIP-360). */
+  lastProducerEpoch: number
+  producerEpoch: number
+  timeoutMs: number
+  state: TxnState
+  /** "topic\0partition" → partition */
+  partitions: Map<string, TopicPartition>
+  /** Wall ms when the current transaction started (-1 when none). */
+  startTimestamp: number
+  lastUpdateTimestamp: number
+  pending: boolean
+}
+
+const tpKey = (tp: TopicPartition): string => `${tp.topic}\0${tp.partition}`
+
+function result(
+  errorCode: number,
+  producerId = NO_PRODUCER_ID,
+  producerEpoch = NO_EPOCH,
+): ProducerIdAndEpoch {
+  return { errorCode, producerId, producerEpoch }
+}
+
+export class TransactionCoordinator {
+  private readonly clock: Clock
+  private readonly log: TxnLog
+  private readonly markers: MarkerWriter
+  private readonly config: TxnCoordinatorConfig
+  private readonly allocate: (count: number) => Promise<bigint>
+  private readonly offsetsPartitionFor: (groupId: string) => number
+  private readonly onError: (err: unknown) => void
+  private readonly txns = new Map<string, TxnMetadata>()
+  /** Producer id → transactional id, for Produce-time verification. */
+  private readonly byProducerId = new Map<bigint, string>()
+  private idBlock: { next: bigint; end: bigint } | undefined
+  private allocating: Promise<void> | undefined
+  private state: 'loading' | 'active' | 'closed' = 'loading'
+  private readonly timers = new Set<TimerHandle>()
+  private readonly inFlight = new Set<Promise<unknown>>()
+
+  constructor(options: TxnCoordinatorOptions) {
+    this.clock = options.clock
+    this.log = options.log
+    this.markers = options.markers
+    this.config = options.config
+    this.allocate = options.allocateProducerIds
+    this.offsetsPartitionFor = options.offsetsPartitionFor
+    this.onError = options.onError ?? (() => {})
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  /** Replays __transaction_state, completes prepared transactions, starts the periodic tasks. */
+  async load(): Promise<void> {
+    await this.log.replay((r) => this.replay(r))
+    this.state = 'active'
+    for (const m of [...this.txns.values()]) {
+      if (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort) {
+        await this.completeTransaction(m, m.state === TxnState.PrepareCommit).catch((err: unknown) => {
+          this.onError(err)
+          this.scheduleCompletion(m)
+        })
+      } else if (
+        m.state === TxnState.Ongoing &&
+        [...m.partitions.values()].some((tp) => tp.topic === CONSUMER_OFFSETS_TOPIC)
+      ) {
+        await this.abortWithEpochBump(m).catch((err: unknown) => this.onError(err))
+      }
+    }
+    this.schedule(this.config.abortTimedOutIntervalMs, () => this.abortTimedOut(), true)
+    this.schedule(this.config.removeExpiredIntervalMs, () => this.expireTransactionalIds(), true)
+  }
+
+  async close(): Promise<void> {
+    this.state = 'closed'
+    for (const t of this.timers) t.cancel()
+    this.timers.clear()
+    await Promise.allSettled([...this.inFlight])
+  }
+
+  private schedule(ms: number, fn: () => Promise<unknown> | void, repeat: boolean): void {
+    const handle = this.clock.setTimeout(() => {
+      this.timers.delete(handle)
+      if (this.state !== 'active') return
+      const p = Promise.resolve()
+        .then(fn)
+        .catch((err: unknown) => this.onError(err))
+        .finally(() => {
+          this.inFlight.delete(p)
+          if (repeat && this.state === 'active') this.schedule(ms, fn, true)
+        })
+      this.inFlight.add(p)
+    }, ms)
+    this.timers.add(handle)
+  }
+
+  private replay(r: TxnLogRecord): void {
+    if (r.value === null) {
+      const m = this.txns.get(r.transactionalId)
+      if (m !== undefined) this.byProducerId.delete(m.producerId)
+      this.txns.delete(r.transactionalId)
+      return
+    }
+    this.apply(r.transactionalId, r.value, this.txns.get(r.transactionalId))
+  }
+
+  private apply(transactionalId: string, v: TxnLogValue, prev: TxnMetadata | undefined): TxnMetadata {
+    const m: TxnMetadata = prev ?? {
+      transactionalId,
+      producerId: v.producerId,
+      lastProducerEpoch: NO_EPOCH,
+      producerEpoch: v.producerEpoch,
+      timeoutMs: v.timeoutMs,
+      state: v.state,
+      partitions: new Map(),
+      startTimestamp: v.startTimestamp,
+      lastUpdateTimestamp: v.lastUpdateTimestamp,
+      pending: false,
+    }
+    if (prev !== undefined && prev.producerId !== v.producerId) this.byProducerId.delete(prev.producerId)
+    if (prev !== undefined && v.producerEpoch !== prev.producerEpoch) m.lastProducerEpoch = prev.producerEpoch
+    m.producerId = v.producerId
+    m.producerEpoch = v.producerEpoch
+    m.timeoutMs = v.timeoutMs
+    m.state = v.state
+    m.partitions = new Map()
+    for (const t of v.partitions)
+      for (const p of t.partitions)
+        m.partitions.set(tpKey({ topic: t.topic, partition: p }), { topic: t.topic, partition: p })
+    m.startTimestamp = v.startTimestamp
+    m.lastUpdateTimestamp = v.lastUpdateTimestamp
+    this.txns.set(transactionalId, m)
+    this.byProducerId.set(m.producerId, transactionalId)
+    return m
+  }
+
+  private value(m: TxnMetadata, change: Partial<TxnLogValue>): TxnLogValue {
+    const byTopic = new Map<string, number[]>()
+    for (const tp of m.partitions.values()) {
+      const list = byTopic.get(tp.topic)
+      if (list === undefined) byTopic.set(tp.topic, [tp.partition])
+      else list.push(tp.partition)
+    }
+    return {
+      producerId: m.producerId,
+      producerEpoch: m.producerEpoch,
+      timeoutMs: m.timeoutMs,
+      state: m.state,
+      partitions: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      lastUpdateTimestamp: this.clock.now(),
+      startTimestamp: m.startTimestamp,
+      ...change,
+    }
+  }
+
+  /** Appends the transition, then applies it. The caller has set `pending`; this clears it on failure. */
+  private async persist(
+    transactionalId: string,
+    m: TxnMetadata | undefined,
+    v: TxnLogValue,
+  ): Promise<TxnMetadata> {
+    if (m !== undefined) checkTransition(m.state, v.state)
+    try {
+      await this.log.append({ transactionalId, value: v })
+    } catch (err) {
+      if (m !== undefined) m.pending = false
+      this.onError(err)
+      throw new CoordinatorWriteError()
+    }
+    const applied = this.apply(transactionalId, v, m)
+    applied.pending = false
+    return applied
+  }
+
+  private ensureActive(): number {
+    if (this.state === 'loading') return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
+    if (this.state === 'closed') return ErrorCode.NOT_COORDINATOR
+    return ErrorCode.NONE
+  }
+
+  // ---- producer ids ------------------------------------------------------------------------------
+
+  /** The next producer id, from blocks reserved durably in the metadata store. */
+  async nextProducerId(): Promise<bigint> {
+    for (;;) {
+      const b = this.idBlock
+      if (b !== undefined && b.next < b.end) return b.next++
+      if (this.allocating === undefined)
+        this.allocating = this.allocate(PRODUCER_ID_BLOCK)
+          .then((first) => {
+            this.idBlock = { next: first, end: first + BigInt(PRODUCER_ID_BLOCK) }
+          })
+          .finally(() => {
+            this.allocating = undefined
+          })
+      await this.allocating
+    }
+  }
+
+  // ---- InitProducerId ------------------------------------------------------------------------------
+
+  async initProducerId(
+    transactionalId: string | null,
+    timeoutMs: number,
+    expectedProducerId: bigint,
+    expectedEpoch: number,
+  ): Promise<ProducerIdAndEpoch> {
+    const inactive = this.ensureActive()
+    if (inactive !== ErrorCode.NONE) return result(inactive)
+    if (transactionalId === null) {
+      // Idempotent producer: a fresh id every time (KIP-360's bump only applies to transactional ids).
+      try {
+        return result(ErrorCode.NONE, await this.nextProducerId(), 0)
+      } catch (err) {
+        this.onError(err)
+        return result(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+      }
+    }
+    if (transactionalId === '') return result(ErrorCode.INVALID_REQUEST)
+    if (timeoutMs <= 0 || timeoutMs > this.config.maxTimeoutMs)
+      return result(ErrorCode.INVALID_TRANSACTION_TIMEOUT)
+    try {
+      return await this.initTransactional(transactionalId, timeoutMs, expectedProducerId, expectedEpoch)
+    } catch (err) {
+      if (err instanceof CoordinatorWriteError) return result(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+      throw err
+    }
+  }
+
+  private async initTransactional(
+    transactionalId: string,
+    timeoutMs: number,
+    expectedProducerId: bigint,
+    expectedEpoch: number,
+  ): Promise<ProducerIdAndEpoch> {
+    let m = this.txns.get(transactionalId)
+    if (m === undefined) {
+      const producerId = await this.nextProducerId()
+      m = this.txns.get(transactionalId) // another request may have created it meanwhile
+      if (m === undefined) {
+        const now = this.clock.now()
+        const created = await this.persist(transactionalId, undefined, {
+          producerId,
+          producerEpoch: 0,
+          timeoutMs,
+          state: TxnState.Empty,
+          partitions: [],
+          lastUpdateTimestamp: now,
+          startTimestamp: -1,
+        })
+        return result(ErrorCode.NONE, created.producerId, created.producerEpoch)
+      }
+    }
+    if (m.pending) return result(ErrorCode.CONCURRENT_TRANSACTIONS)
+    if (expectedProducerId !== NO_PRODUCER_ID) {
+      // KIP-360: the producer says which id/epoch it last had; a retry of the bump that already
+      // happened gets the current id/epoch back, anything else is a zombie.
+      if (
+        expectedProducerId === m.producerId &&
+        expectedEpoch === m.lastProducerEpoch &&
+        m.state === TxnState.Empty
+      )
+        return result(ErrorCode.NONE, m.producerId, m.producerEpoch)
+      if (expectedProducerId !== m.producerId || expectedEpoch !== m.producerEpoch)
+        return result(ErrorCode.PRODUCER_FENCED)
+    }
+    switch (m.state) {
+      case TxnState.PrepareCommit:
+      case TxnState.PrepareAbort:
+        return result(ErrorCode.CONCURRENT_TRANSACTIONS)
+      case TxnState.Ongoing:
+        // Fence the running producer: abort its transaction with a bumped epoch, then bump again.
+        await this.abortWithEpochBump(m)
+        // Markers that could not be written yet: the client retries until the abort completes.
+        if (m.pending || (m.state as TxnState) !== TxnState.CompleteAbort)
+          return result(ErrorCode.CONCURRENT_TRANSACTIONS)
+        break
+      case TxnState.Dead:
+      case TxnState.PrepareEpochFence:
+        return result(ErrorCode.CONCURRENT_TRANSACTIONS)
+      default:
+        break
+    }
+    let producerId = m.producerId
+    let epoch = m.producerEpoch + 1
+    m.pending = true
+    if (epoch > MAX_EPOCH) {
+      try {
+        producerId = await this.nextProducerId()
+      } catch (err) {
+        m.pending = false
+        throw err
+      }
+      epoch = 0
+    }
+    const now = this.clock.now()
+    const bumped = await this.persist(transactionalId, m, {
+      ...this.value(m, {}),
+      producerId,
+      producerEpoch: epoch,
+      timeoutMs,
+      state: TxnState.Empty,
+      partitions: [],
+      lastUpdateTimestamp: now,
+      startTimestamp: -1,
+    })
+    return result(ErrorCode.NONE, bumped.producerId, bumped.producerEpoch)
+  }
+
+  /** Ongoing → PrepareEpochFence → PrepareAbort (epoch + 1) → markers → CompleteAbort. */
+  private async abortWithEpochBump(m: TxnMetadata): Promise<void> {
+    checkTransition(m.state, TxnState.PrepareEpochFence)
+    m.state = TxnState.PrepareEpochFence
+    m.pending = true
+    try {
+      await this.persist(
+        m.transactionalId,
+        m,
+        this.value(m, { state: TxnState.PrepareAbort, producerEpoch: m.producerEpoch + 1 }),
+      )
+    } catch (err) {
+      m.state = TxnState.Ongoing
+      throw err
+    }
+    await this.finish(m, false)
+  }
+
+  // ---- AddPartitionsToTxn / AddOffsetsToTxn ---------------------------------------------------------
+
+  /** Validates the producer against the id's state; NONE when it may act on its transaction. */
+  private validate(m: TxnMetadata | undefined, producerId: bigint, epoch: number): number {
+    if (m === undefined) return ErrorCode.INVALID_PRODUCER_ID_MAPPING
+    if (m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING
+    if (m.producerEpoch !== epoch) return ErrorCode.PRODUCER_FENCED
+    if (m.pending) return ErrorCode.CONCURRENT_TRANSACTIONS
+    if (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort)
+      return ErrorCode.CONCURRENT_TRANSACTIONS
+    if (m.state === TxnState.Dead || m.state === TxnState.PrepareEpochFence)
+      return ErrorCode.INVALID_TXN_STATE
+    return ErrorCode.NONE
+  }
+
+  /** Adds partitions (already checked to exist) to the producer's transaction. */
+  async addPartitions(
+    transactionalId: string,
+    producerId: bigint,
+    epoch: number,
+    partitions: readonly TopicPartition[],
+  ): Promise<number> {
+    const inactive = this.ensureActive()
+    if (inactive !== ErrorCode.NONE) return inactive
+    const m = this.txns.get(transactionalId)
+    const invalid = this.validate(m, producerId, epoch)
+    if (invalid !== ErrorCode.NONE || m === undefined) return invalid
+    if (m.state === TxnState.Ongoing && partitions.every((tp) => m.partitions.has(tpKey(tp))))
+      return ErrorCode.NONE
+    const now = this.clock.now()
+    const next = new Map(m.partitions)
+    const fresh = m.state !== TxnState.Ongoing
+    if (fresh) next.clear()
+    for (const tp of partitions) next.set(tpKey(tp), tp)
+    m.pending = true
+    const v = this.value(
+      { ...m, partitions: next },
+      {
+        state: TxnState.Ongoing,
+        startTimestamp: fresh ? now : m.startTimestamp,
+        lastUpdateTimestamp: now,
+      },
+    )
+    try {
+      await this.persist(transactionalId, m, v)
+    } catch (err) {
+      if (err instanceof CoordinatorWriteError) return ErrorCode.COORDINATOR_NOT_AVAILABLE
+      throw err
+    }
+    return ErrorCode.NONE
+  }
+
+  /** AddPartitionsToTxn v4+ verifyOnly: per partition, is it already in the ongoing transaction. */
+  verifyPartitions(
+    transactionalId: string,
+    producerId: bigint,
+    epoch: number,
+    partitions: readonly TopicPartition[],
+  ): number[] {
+    const m = this.txns.get(transactionalId)
+    const invalid = this.validate(m, producerId, epoch)
+    if (invalid !== ErrorCode.NONE || m === undefined) return partitions.map(() => invalid)
+    return partitions.map((tp) =>
+      m.state === TxnState.Ongoing && m.partitions.has(tpKey(tp))
+        ? ErrorCode.NONE
+        : ErrorCode.INVALID_TXN_STATE,
+    )
+  }
+
+  addOffsets(transactionalId: string, producerId: bigint, epoch: number, groupId: string): Promise<number> {
+    return this.addPartitions(transactionalId, producerId, epoch, [
+      { topic: CONSUMER_OFFSETS_TOPIC, partition: this.offsetsPartitionFor(groupId) },
+    ])
+  }
+
+  /**
+   * Produce-time check of a transactional batch (KIP-890 part 1): the producer's transaction is
+   * ongoing, at this epoch, and has added the partition.
+   */
+  verifyBatch(batch: ProducerBatch): number {
+    const id = batch.transactionalId ?? this.byProducerId.get(batch.producerId)
+    const m = id === undefined ? undefined : this.txns.get(id)
+    if (m === undefined || m.producerId !== batch.producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING
+    if (batch.producerEpoch < m.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH
+    if (batch.producerEpoch > m.producerEpoch) return ErrorCode.INVALID_TXN_STATE
+    if (m.state !== TxnState.Ongoing || !m.partitions.has(tpKey(batch.topicPartition)))
+      return ErrorCode.INVALID_TXN_STATE
+    return ErrorCode.NONE
+  }
+
+  /** TxnOffsetCommit's check: the producer's transaction is ongoing and has added the group. */
+  verifyOffsetCommit(transactionalId: string, producerId: bigint, epoch: number, groupId: string): number {
+    const inactive = this.ensureActive()
+    if (inactive !== ErrorCode.NONE) return inactive
+    const m = this.txns.get(transactionalId)
+    if (m === undefined || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING
+    if (epoch !== m.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH
+    const tp = { topic: CONSUMER_OFFSETS_TOPIC, partition: this.offsetsPartitionFor(groupId) }
+    if (m.state !== TxnState.Ongoing || !m.partitions.has(tpKey(tp))) return ErrorCode.INVALID_TXN_STATE
+    return ErrorCode.NONE
+  }
+
+  // ---- EndTxn ---------------------------------------------------------------------------------------
+
+  async endTxn(
+    transactionalId: string,
+    producerId: bigint,
+    epoch: number,
+    commit: boolean,
+  ): Promise<ProducerIdAndEpoch> {
+    const inactive = this.ensureActive()
+    if (inactive !== ErrorCode.NONE) return result(inactive)
+    const m = this.txns.get(transactionalId)
+    if (m === undefined || m.producerId !== producerId) return result(ErrorCode.INVALID_PRODUCER_ID_MAPPING)
+    if (m.producerEpoch !== epoch) return result(ErrorCode.PRODUCER_FENCED)
+    if (m.pending) return result(ErrorCode.CONCURRENT_TRANSACTIONS)
+    const ok = result(ErrorCode.NONE, m.producerId, m.producerEpoch)
+    switch (m.state) {
+      case TxnState.Ongoing:
+        break
+      case TxnState.CompleteCommit:
+        return commit ? ok : result(ErrorCode.INVALID_TXN_STATE)
+      case TxnState.CompleteAbort:
+        return commit ? result(ErrorCode.INVALID_TXN_STATE) : ok
+      case TxnState.PrepareCommit:
+        return result(commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE)
+      case TxnState.PrepareAbort:
+        return result(commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS)
+      default:
+        return result(ErrorCode.INVALID_TXN_STATE)
+    }
+    m.pending = true
+    try {
+      await this.persist(
+        transactionalId,
+        m,
+        this.value(m, { state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort }),
+      )
+    } catch (err) {
+      if (err instanceof CoordinatorWriteError) return result(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+      throw err
+    }
+    await this.finish(m, commit)
+    return result(ErrorCode.NONE, m.producerId, m.producerEpoch)
+  }
+
+  /** After Prepare: markers and Complete; on failure, retried later (the answer is already decided). */
+  private async finish(m: TxnMetadata, commit: boolean): Promise<void> {
+    try {
+      await this.completeTransaction(m, commit)
+    } catch (err) {
+      this.onError(err)
+      this.scheduleCompletion(m)
+    }
+  }
+
+  /** PrepareCommit/PrepareAbort → markers → CompleteCommit/CompleteAbort. */
+  private async completeTransaction(m: TxnMetadata, commit: boolean): Promise<void> {
+    m.pending = true
+    try {
+      await this.markers.write({
+        producerId: m.producerId,
+        producerEpoch: m.producerEpoch,
+        commit,
+        coordinatorEpoch: COORDINATOR_EPOCH,
+        partitions: [...m.partitions.values()],
+      })
+    } catch (err) {
+      m.pending = false
+      throw err
+    }
+    await this.persist(
+      m.transactionalId,
+      m,
+      this.value(m, {
+        state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort,
+        partitions: [],
+        startTimestamp: -1,
+      }),
+    )
+  }
+
+  private scheduleCompletion(m: TxnMetadata): void {
+    this.schedule(
+      MARKER_RETRY_MS,
+      async () => {
+        if (m.pending || (m.state !== TxnState.PrepareCommit && m.state !== TxnState.PrepareAbort)) return
+        await this.completeTransaction(m, m.state === TxnState.PrepareCommit).catch((err: unknown) => {
+          this.onError(err)
+          this.scheduleCompletion(m)
+        })
+      },
+      false,
+    )
+  }
+
+  // ---- timeouts and expiry -------------------------------------------------------------------------
+
+  /** Aborts every Ongoing transaction older than its timeout, fencing its producer (epoch bump). */
+  async abortTimedOut(): Promise<number> {
+    const now = this.clock.now()
+    let aborted = 0
+    for (const m of [...this.txns.values()]) {
+      if (m.pending || m.state !== TxnState.Ongoing || m.startTimestamp + m.timeoutMs > now) continue
+      aborted++
+      await this.abortWithEpochBump(m).catch((err: unknown) => this.onError(err))
+    }
+    return aborted
+  }
+
+  /** Removes transactional ids idle for transactional.id.expiration.ms (a tombstone each). */
+  async expireTransactionalIds(): Promise<number> {
+    const cutoff = this.clock.now() - this.config.transactionalIdExpirationMs
+    let removed = 0
+    for (const m of [...this.txns.values()]) {
+      const idle =
+        m.state === TxnState.Empty ||
+        m.state === TxnState.CompleteCommit ||
+        m.state === TxnState.CompleteAbort
+      if (m.pending || !idle || m.lastUpdateTimestamp > cutoff) continue
+      m.pending = true
+      try {
+        await this.log.append({ transactionalId: m.transactionalId, value: null })
+        checkTransition(m.state, TxnState.Dead)
+        this.txns.delete(m.transactionalId)
+        this.byProducerId.delete(m.producerId)
+        m.state = TxnState.Dead
+        removed++
+      } catch (err) {
+        this.onError(err)
+      } finally {
+        m.pending = false
+      }
+    }
+    return removed
+  }
+
+  // ---- admin -------------------------------------------------------------------------------------
+
+  describe(transactionalIds: readonly string[]): DescribedTxn[] {
+    const inactive = this.ensureActive()
+    return transactionalIds.map((id) => {
+      const m = this.txns.get(id)
+      const errorCode =
+        inactive !== ErrorCode.NONE
+          ? inactive
+          : m === undefined
+            ? ErrorCode.TRANSACTIONAL_ID_NOT_FOUND
+            : ErrorCode.NONE
+      if (m === undefined || errorCode !== ErrorCode.NONE)
+        return {
+          errorCode,
+          transactionalId: id,
+          transactionState: '',
+          transactionTimeoutMs: 0,
+          transactionStartTimeMs: -1n,
+          producerId: NO_PRODUCER_ID,
+          producerEpoch: NO_EPOCH,
+          topics: [],
+        }
+      const byTopic = new Map<string, number[]>()
+      for (const tp of m.partitions.values())
+        byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition])
+      return {
+        errorCode,
+        transactionalId: id,
+        transactionState: txnStateName(m.state),
+        transactionTimeoutMs: m.timeoutMs,
+        transactionStartTimeMs: BigInt(m.startTimestamp),
+        producerId: m.producerId,
+        producerEpoch: m.producerEpoch,
+        topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      }
+    })
+  }
+
+  /** ListTransactions: filters by state names, producer ids and (v1) minimum running time. */
+  list(
+    stateFilters: readonly string[],
+    producerIdFilters: readonly bigint[],
+    durationFilterMs: bigint,
+  ): {
+    errorCode: number
+    unknownStateFilters: string[]
+    transactions: Array<{ transactionalId: string; producerId: bigint; transactionState: string }>
+  } {
+    const inactive = this.ensureActive()
+    if (inactive !== ErrorCode.NONE) return { errorCode: inactive, unknownStateFilters: [], transactions: [] }
+    const states = new Set<TxnState>()
+    const unknown: string[] = []
+    for (const s of stateFilters) {
+      const st = txnStateByName(s)
+      if (st === undefined) unknown.push(s)
+      else states.add(st)
+    }
+    const pids = new Set(producerIdFilters)
+    const now = this.clock.now()
+    const transactions = []
+    for (const m of this.txns.values()) {
+      if (stateFilters.length > 0 && !states.has(m.state)) continue
+      if (pids.size > 0 && !pids.has(m.producerId)) continue
+      if (
+        durationFilterMs >= 0n &&
+        (m.state !== TxnState.Ongoing || BigInt(now - m.startTimestamp) < durationFilterMs)
+      )
+        continue
+      transactions.push({
+        transactionalId: m.transactionalId,
+        producerId: m.producerId,
+        transactionState: txnStateName(m.state),
+      })
+    }
+    return { errorCode: ErrorCode.NONE, unknownStateFilters: unknown, transactions }
+  }
+}
+
+/** An append to __transaction_state failed; the transition did not happen. */
+class CoordinatorWriteError extends Error {
+  override name = 'CoordinatorWriteError'
+}

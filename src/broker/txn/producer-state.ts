@@ -1,0 +1,435 @@
+// Per-partition producer state (Kafka's ProducerStateManager): for every producer id that wrote to
+// a partition, its epoch, the metadata of its last five batches (to acknowledge retried batches
+// with their original offsets instead of writing them twice), the sequence it expects next, and
+// the first offset of its open transaction (which holds back the partition's last stable offset).
+//
+// It is the Produce hook (produce/producer-state-hook.ts): `check` runs synchronously in arrival
+// order before the append is queued; `appended`/`appendFailed` follow. Batches still being appended
+// count for sequence checks (pipelined requests, max.in.flight ≤ 5), so the check never waits.
+//
+// Rules (ProducerAppendInfo.checkProducerEpoch/checkSequence, UnifiedLog.analyzeAndValidateProducerState):
+// - epoch below the producer's current epoch → INVALID_PRODUCER_EPOCH;
+// - same epoch, batch equal (first and last sequence) to one of the last five → duplicate: answered
+//   with the offsets of the original append, not written again;
+// - same epoch, first sequence ≠ last sequence + 1 (mod 2^31) → OUT_OF_ORDER_SEQUENCE_NUMBER;
+// - higher epoch → the first sequence must be 0 (a new epoch restarts sequences);
+// - an unknown producer (new, expired, or whose state was removed with old segments) is accepted
+//   at any sequence, as Kafka does since KIP-360;
+// - a transactional batch must belong to an ongoing transaction that has added this partition
+//   (KIP-890 part 1 verification, asked of the transaction coordinator) → else INVALID_TXN_STATE.
+//
+// State is rebuilt on start by scanning every batch header of the partition (`load`), so retried
+// batches are still recognised after a restart; Kafka's .snapshot files are an optimisation of the
+// same scan that this broker does not yet write. Entries idle for producer.id.expiration.ms with no
+// open transaction are removed (`expire`).
+
+import { ErrorCode, KafkaError } from '../../protocol/errors.ts'
+import {
+  isControl,
+  isTransactional,
+  readBatchHeader,
+  scanBatches,
+} from '../../protocol/records/batch-header.ts'
+import { ControlType, decodeControlKey } from '../../protocol/records/control-record.ts'
+import { readRecords } from '../../protocol/records/records.ts'
+import type { AppendResult, PartitionLog } from '../../storage/log-store.ts'
+import type { ProducerBatch, ProducerCheck, ProducerStateGuard } from '../produce/producer-state-hook.ts'
+
+/** How many batches per producer are remembered for duplicate detection (Kafka's NUM_BATCHES_TO_RETAIN). */
+export const BATCHES_TO_RETAIN = 5
+const INT32_MAX = 0x7fffffff
+const READ_CHUNK_BYTES = 1024 * 1024
+
+interface BatchMeta {
+  firstSeq: number
+  lastSeq: number
+  firstOffset: bigint
+  lastOffset: bigint
+  logAppendTime: bigint
+}
+
+interface InFlight {
+  epoch: number
+  firstSeq: number
+  lastSeq: number
+  /** Seen as a transactional batch that opened the producer's transaction on this partition. */
+  opensTxn: boolean
+}
+
+interface ProducerEntry {
+  producerId: bigint
+  epoch: number
+  batches: BatchMeta[]
+  inFlight: InFlight[]
+  /** First offset of the open transaction on this partition; -1n while it is still being appended. */
+  txnFirstOffset: bigint | undefined
+  /** Wall-clock ms of the last append (expiry, DescribeProducers). */
+  lastTimestamp: number
+  coordinatorEpoch: number
+}
+
+/** A producer as DescribeProducers reports it. */
+export interface ProducerSummary {
+  producerId: bigint
+  producerEpoch: number
+  lastSequence: number
+  lastTimestamp: bigint
+  coordinatorEpoch: number
+  currentTxnStartOffset: bigint
+}
+
+/** The transaction coordinator's answer to "may this producer write transactionally here?". */
+export type TxnVerifier = (batch: ProducerBatch) => number
+
+/** Sequence arithmetic wraps at Int32.MAX_VALUE to 0 (DefaultRecordBatch.incrementSequence). */
+export function incrementSequence(seq: number, by: number): number {
+  return seq > INT32_MAX - by ? by - (INT32_MAX - seq) - 1 : seq + by
+}
+
+function inSequence(lastSeq: number, nextSeq: number): boolean {
+  return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === INT32_MAX)
+}
+
+class PartitionProducers {
+  readonly producers = new Map<bigint, ProducerEntry>()
+  /** In-flight transactional appends whose offset is not known yet (their provisional LSO bound). */
+  provisional = 0
+  provisionalFloor: bigint | undefined
+
+  entry(producerId: bigint, epoch: number, now: number): ProducerEntry {
+    let e = this.producers.get(producerId)
+    if (e === undefined) {
+      e = {
+        producerId,
+        epoch,
+        batches: [],
+        inFlight: [],
+        txnFirstOffset: undefined,
+        lastTimestamp: now,
+        coordinatorEpoch: -1,
+      }
+      this.producers.set(producerId, e)
+    }
+    return e
+  }
+
+  /** The first offset of the oldest open transaction (provisional bounds included). */
+  firstUnstableOffset(): bigint | undefined {
+    let min = this.provisional > 0 ? this.provisionalFloor : undefined
+    for (const e of this.producers.values())
+      if (
+        e.txnFirstOffset !== undefined &&
+        e.txnFirstOffset >= 0n &&
+        (min === undefined || e.txnFirstOffset < min)
+      )
+        min = e.txnFirstOffset
+    return min
+  }
+}
+
+/** The oldest open transaction's first offset other than `producerId`'s, or `bound`. */
+function openBefore(s: PartitionProducers, producerId: bigint, bound: bigint): bigint {
+  let min = bound
+  for (const e of s.producers.values())
+    if (
+      e.producerId !== producerId &&
+      e.txnFirstOffset !== undefined &&
+      e.txnFirstOffset >= 0n &&
+      e.txnFirstOffset < min
+    )
+      min = e.txnFirstOffset
+  return min
+}
+
+export interface ProducerStateOptions {
+  /** Wall clock (ms). */
+  now: () => number
+  /** producer.id.expiration.ms */
+  producerIdExpirationMs: number
+}
+
+export class ProducerStateManager implements ProducerStateGuard {
+  private readonly partitions = new WeakMap<PartitionLog, PartitionProducers>()
+  private readonly options: ProducerStateOptions
+  /** Set by the transaction coordinator; without it transactional batches are not verified. */
+  verifier: TxnVerifier | undefined
+
+  constructor(options: ProducerStateOptions) {
+    this.options = options
+  }
+
+  private state(log: PartitionLog): PartitionProducers {
+    let s = this.partitions.get(log)
+    if (s === undefined) {
+      s = new PartitionProducers()
+      this.partitions.set(log, s)
+    }
+    return s
+  }
+
+  private publishLso(log: PartitionLog, s: PartitionProducers): void {
+    log.setFirstUnstableOffset(s.firstUnstableOffset())
+  }
+
+  // ---- the Produce hook ------------------------------------------------------------------------
+
+  check(log: PartitionLog, batch: ProducerBatch): ProducerCheck {
+    const s = this.state(log)
+    const now = this.options.now()
+    if (batch.baseSequence < 0)
+      throw new KafkaError(
+        ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        `Producer ${batch.producerId} sent a batch without a sequence number`,
+      )
+    const lastSeq = incrementSequence(batch.baseSequence, Math.max(0, batch.recordsCount - 1))
+    const existing = s.producers.get(batch.producerId)
+    if (existing !== undefined && batch.producerEpoch < existing.epoch)
+      throw new KafkaError(
+        ErrorCode.INVALID_PRODUCER_EPOCH,
+        `Epoch of producer ${batch.producerId} is ${batch.producerEpoch}, which is smaller than the last seen epoch ${existing.epoch}`,
+      )
+    if (existing !== undefined && batch.producerEpoch === existing.epoch) {
+      const dup = existing.batches.find((b) => b.firstSeq === batch.baseSequence && b.lastSeq === lastSeq)
+      if (dup !== undefined)
+        return { kind: 'duplicate', baseOffset: dup.firstOffset, logAppendTime: dup.logAppendTime }
+      if (existing.inFlight.some((b) => b.epoch === batch.producerEpoch && b.firstSeq === batch.baseSequence))
+        // The original is still being appended; its offset is not known yet. A retriable error makes
+        // the client retry, by which time the original is acknowledged and the retry is a duplicate.
+        throw new KafkaError(
+          ErrorCode.REQUEST_TIMED_OUT,
+          'the original of this retried batch is still being appended',
+        )
+    }
+    if (batch.transactional && this.verifier !== undefined) {
+      const code = this.verifier(batch)
+      if (code !== ErrorCode.NONE) throw new KafkaError(code)
+    }
+    if (existing !== undefined) {
+      if (batch.producerEpoch > existing.epoch) {
+        if (batch.baseSequence !== 0 && (existing.batches.length > 0 || existing.inFlight.length > 0))
+          throw new KafkaError(
+            ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+            `Producer ${batch.producerId} bumped its epoch to ${batch.producerEpoch} but sent sequence ${batch.baseSequence} (expected 0)`,
+          )
+      } else {
+        const prev = existing.inFlight.at(-1)?.lastSeq ?? existing.batches.at(-1)?.lastSeq
+        if (prev !== undefined && !inSequence(prev, batch.baseSequence))
+          throw new KafkaError(
+            ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+            `Out of order sequence number for producer ${batch.producerId} at partition ${log.topicPartition.topic}-${log.topicPartition.partition}: ${batch.baseSequence} (incoming seq. number), ${prev} (current end sequence number)`,
+          )
+      }
+    }
+    const e = existing ?? s.entry(batch.producerId, batch.producerEpoch, now)
+    if (batch.producerEpoch > e.epoch) {
+      e.epoch = batch.producerEpoch
+      e.batches = []
+    }
+    const opensTxn = batch.transactional && e.txnFirstOffset === undefined
+    if (opensTxn) {
+      // Until the append resolves, the batch's offset is at least the current log end offset.
+      e.txnFirstOffset = -1n
+      if (s.provisional === 0 || s.provisionalFloor === undefined) s.provisionalFloor = log.logEndOffset()
+      s.provisional++
+      this.publishLso(log, s)
+    }
+    e.inFlight.push({ epoch: batch.producerEpoch, firstSeq: batch.baseSequence, lastSeq, opensTxn })
+    e.lastTimestamp = now
+    return { kind: 'append' }
+  }
+
+  appended(log: PartitionLog, batch: ProducerBatch, result: AppendResult): void {
+    const s = this.state(log)
+    const e = s.producers.get(batch.producerId)
+    if (e === undefined) return
+    const i = e.inFlight.findIndex(
+      (b) => b.firstSeq === batch.baseSequence && b.epoch === batch.producerEpoch,
+    )
+    const flight = i >= 0 ? e.inFlight.splice(i, 1)[0] : undefined
+    if (batch.producerEpoch === e.epoch) {
+      e.batches.push({
+        firstSeq: batch.baseSequence,
+        lastSeq:
+          flight?.lastSeq ?? incrementSequence(batch.baseSequence, Math.max(0, batch.recordsCount - 1)),
+        firstOffset: result.baseOffset,
+        lastOffset: result.lastOffset,
+        logAppendTime: result.logAppendTime,
+      })
+      if (e.batches.length > BATCHES_TO_RETAIN) e.batches.shift()
+    }
+    if (flight?.opensTxn === true) {
+      if (e.txnFirstOffset === -1n) e.txnFirstOffset = result.baseOffset
+      this.releaseProvisional(s)
+    }
+    e.lastTimestamp = this.options.now()
+    this.publishLso(log, s)
+  }
+
+  appendFailed(log: PartitionLog, batch: ProducerBatch): void {
+    const s = this.state(log)
+    const e = s.producers.get(batch.producerId)
+    if (e === undefined) return
+    const i = e.inFlight.findIndex(
+      (b) => b.firstSeq === batch.baseSequence && b.epoch === batch.producerEpoch,
+    )
+    if (i < 0) return
+    const flight = e.inFlight.splice(i, 1)[0]!
+    if (flight.opensTxn) {
+      if (e.txnFirstOffset === -1n) e.txnFirstOffset = undefined
+      this.releaseProvisional(s)
+    }
+    if (e.batches.length === 0 && e.inFlight.length === 0 && e.txnFirstOffset === undefined)
+      s.producers.delete(batch.producerId)
+    this.publishLso(log, s)
+  }
+
+  private releaseProvisional(s: PartitionProducers): void {
+    s.provisional = Math.max(0, s.provisional - 1)
+    if (s.provisional === 0) s.provisionalFloor = undefined
+  }
+
+  // ---- transaction markers -----------------------------------------------------------------------
+
+  /**
+   * The first offset of the producer's open transaction on this partition (undefined when it wrote
+   * nothing here in this transaction). Used for the aborted-transactions index.
+   */
+  openTxnFirstOffset(log: PartitionLog, producerId: bigint): bigint | undefined {
+    const f = this.partitions.get(log)?.producers.get(producerId)?.txnFirstOffset
+    return f === undefined || f < 0n ? undefined : f
+  }
+
+  /** The partition's last stable offset once the producer's open transaction is closed. */
+  stableOffsetWithout(log: PartitionLog, producerId: bigint): bigint {
+    const s = this.partitions.get(log)
+    let min = log.highWatermark()
+    if (s === undefined) return min
+    if (s.provisional > 0 && s.provisionalFloor !== undefined && s.provisionalFloor < min)
+      min = s.provisionalFloor
+    for (const e of s.producers.values())
+      if (
+        e.producerId !== producerId &&
+        e.txnFirstOffset !== undefined &&
+        e.txnFirstOffset >= 0n &&
+        e.txnFirstOffset < min
+      )
+        min = e.txnFirstOffset
+    return min
+  }
+
+  /** Applies an appended COMMIT/ABORT marker: closes the producer's transaction on the partition. */
+  markerAppended(log: PartitionLog, producerId: bigint, epoch: number, coordinatorEpoch: number): void {
+    const s = this.state(log)
+    const e = s.entry(producerId, epoch, this.options.now())
+    if (epoch > e.epoch) {
+      e.epoch = epoch
+      e.batches = []
+    }
+    e.txnFirstOffset = undefined
+    e.coordinatorEpoch = coordinatorEpoch
+    e.lastTimestamp = this.options.now()
+    this.publishLso(log, s)
+  }
+
+  // ---- recovery, expiry, describe ----------------------------------------------------------------
+
+  /**
+   * Rebuilds the partition's producer state from its batches (headers, plus the key of each control
+   * record). Aborted transactions found here that the log does not index yet are added to it.
+   */
+  async load(log: PartitionLog): Promise<void> {
+    const s = new PartitionProducers()
+    this.partitions.set(log, s)
+    const indexing: Promise<void>[] = []
+    let offset = log.logStartOffset()
+    const end = log.logEndOffset()
+    while (offset < end) {
+      const read = await log.read(offset, READ_CHUNK_BYTES, { maxOffset: end })
+      if (read.records.length === 0) break
+      let next = offset
+      for (const chunk of read.records) {
+        scanBatches(chunk, 0, chunk.length, false, (pos) => {
+          const h = readBatchHeader(chunk, pos)
+          const last = h.baseOffset + BigInt(h.lastOffsetDelta)
+          if (last >= next) next = last + 1n
+          if (last < offset || h.producerId < 0n) return
+          const e = s.entry(h.producerId, h.producerEpoch, Number(h.maxTimestamp))
+          if (h.producerEpoch > e.epoch) {
+            e.epoch = h.producerEpoch
+            e.batches = []
+          }
+          e.lastTimestamp = Math.max(e.lastTimestamp, Number(h.maxTimestamp))
+          if (isControl(h.attributes)) {
+            let type: number
+            try {
+              type = decodeControlKey(readRecords(chunk, pos)[0]?.key ?? null).type
+            } catch {
+              return
+            }
+            if (type === ControlType.Abort && e.txnFirstOffset !== undefined && e.txnFirstOffset >= 0n) {
+              const first = e.txnFirstOffset
+              if (
+                !log
+                  .abortedTransactions(first, last + 1n)
+                  .some((t) => t.producerId === h.producerId && t.firstOffset === first)
+              )
+                indexing.push(
+                  log.addAbortedTransaction({
+                    producerId: h.producerId,
+                    firstOffset: first,
+                    lastOffset: last,
+                    lastStableOffset: openBefore(s, h.producerId, last + 1n),
+                  }),
+                )
+            }
+            if (type === ControlType.Abort || type === ControlType.Commit) e.txnFirstOffset = undefined
+            return
+          }
+          if (h.baseSequence >= 0) {
+            e.batches.push({
+              firstSeq: h.baseSequence,
+              lastSeq: incrementSequence(h.baseSequence, Math.max(0, h.recordsCount - 1)),
+              firstOffset: h.baseOffset,
+              lastOffset: last,
+              logAppendTime: (h.attributes & 0x08) !== 0 ? h.maxTimestamp : -1n,
+            })
+            if (e.batches.length > BATCHES_TO_RETAIN) e.batches.shift()
+          }
+          if (isTransactional(h.attributes) && e.txnFirstOffset === undefined) e.txnFirstOffset = h.baseOffset
+        })
+      }
+      if (next <= offset) break
+      offset = next
+    }
+    await Promise.all(indexing)
+    this.publishLso(log, s)
+  }
+
+  /** Removes producers idle for producer.id.expiration.ms with nothing open or in flight. */
+  expire(log: PartitionLog): number {
+    const s = this.partitions.get(log)
+    if (s === undefined) return 0
+    const cutoff = this.options.now() - this.options.producerIdExpirationMs
+    let removed = 0
+    for (const [pid, e] of s.producers)
+      if (e.lastTimestamp < cutoff && e.txnFirstOffset === undefined && e.inFlight.length === 0) {
+        s.producers.delete(pid)
+        removed++
+      }
+    return removed
+  }
+
+  describe(log: PartitionLog): ProducerSummary[] {
+    const s = this.partitions.get(log)
+    if (s === undefined) return []
+    return [...s.producers.values()].map((e) => ({
+      producerId: e.producerId,
+      producerEpoch: e.epoch,
+      lastSequence: e.batches.at(-1)?.lastSeq ?? -1,
+      lastTimestamp: BigInt(e.lastTimestamp),
+      coordinatorEpoch: e.coordinatorEpoch,
+      currentTxnStartOffset:
+        e.txnFirstOffset !== undefined && e.txnFirstOffset >= 0n ? e.txnFirstOffset : -1n,
+    }))
+  }
+}
