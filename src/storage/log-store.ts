@@ -162,9 +162,10 @@ export interface PartitionLog {
 
   /**
    * Records an aborted transaction (for the transactions work: call when the ABORT marker for
-   * [firstOffset, lastOffset] has been appended). Kept in the segment's .txnindex on disk.
+   * [firstOffset, lastOffset] has been appended). Kept in the segment's .txnindex on disk;
+   * resolves once written.
    */
-  addAbortedTransaction(txn: AbortedTxn): void
+  addAbortedTransaction(txn: AbortedTxn): Promise<void>
   /**
    * The first offset of the oldest open transaction, or undefined when none is open: the last
    * stable offset is min(this, high watermark). Set by the transactions work.

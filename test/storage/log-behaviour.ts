@@ -299,8 +299,13 @@ export function describeLogBehaviour(name: string, makeHarness: () => Promise<St
     it('reports aborted transactions and the last stable offset', () =>
       withLog({}, async (log) => {
         for (let i = 0; i < 4; i++) await log.append(simpleBatch(5), { leaderEpoch: 0 })
-        log.addAbortedTransaction({ producerId: 7n, firstOffset: 2n, lastOffset: 6n, lastStableOffset: 2n })
-        log.addAbortedTransaction({
+        await log.addAbortedTransaction({
+          producerId: 7n,
+          firstOffset: 2n,
+          lastOffset: 6n,
+          lastStableOffset: 2n,
+        })
+        await log.addAbortedTransaction({
           producerId: 8n,
           firstOffset: 10n,
           lastOffset: 12n,

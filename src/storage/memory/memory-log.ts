@@ -271,9 +271,11 @@ export class MemoryPartitionLog implements PartitionLog {
     return this.#aborted.filter((t) => t.lastOffset >= from && t.firstOffset < to)
   }
 
-  addAbortedTransaction(txn: AbortedTxn): void {
-    this.#checkOpen()
-    this.#aborted.push(txn)
+  addAbortedTransaction(txn: AbortedTxn): Promise<void> {
+    return settle(() => {
+      this.#checkOpen()
+      this.#aborted.push(txn)
+    })
   }
 
   setFirstUnstableOffset(offset: bigint | undefined): void {

@@ -1,0 +1,350 @@
+// The disk LogStore: a log directory holding one `<topic>-<partition>/` directory per partition
+// (Kafka's layout) plus three store-wide files:
+//
+//   recovery-point-offset-checkpoint   per partition, the offset below which data was fsynced
+//   log-start-offset-checkpoint        per partition, the log start offset (DeleteRecords)
+//   .kafka_cleanshutdown               present only after a clean close; removed at open
+//
+// Partitions found at startup are listed by partitions() and loaded (recovered) when the broker
+// opens them with their config. Segment files are opened through one bounded HandlePool and
+// closed when idle; appends in durable mode share fsyncs through one GroupCommitter.
+
+import { randomUUID } from 'node:crypto'
+import { KafkaError } from '../../protocol/errors.ts'
+import { errorCode, NodeFileSystem, writeFileAtomic, type FileSystem } from '../fs.ts'
+import type { LogConfig, LogStore, PartitionLog, TopicPartition } from '../log-store.ts'
+import type { Decompressor } from '../record-timestamps.ts'
+import {
+  CheckpointCorruptError,
+  decodeOffsetCheckpoint,
+  encodeOffsetCheckpoint,
+  type PartitionOffset,
+} from './checkpoint-file.ts'
+import {
+  CLEAN_SHUTDOWN_FILE,
+  DELETE_DIR_SUFFIX,
+  LOG_START_OFFSET_CHECKPOINT,
+  parsePartitionDirName,
+  partitionDirName,
+  RECOVERY_POINT_CHECKPOINT,
+  TMP_SUFFIX,
+} from './file-names.ts'
+import { GroupCommitter } from './group-commit.ts'
+import { HandlePool } from './handle-pool.ts'
+import { loadPartition, type LoadedLog } from './loader.ts'
+import { DiskPartitionLog } from './partition-log.ts'
+
+export interface DiskLogStoreOptions {
+  /** File system (tests pass a MemoryFileSystem); default: Node's. */
+  fs?: FileSystem
+  /** Wall clock in ms; default Date.now. */
+  now?: () => number
+  /** Most segment files open at once (default 1024). */
+  maxOpenFiles?: number
+  /** Close files and drop cached indexes unused this long (default 60 s), on maintain(). */
+  idleMs?: number
+  /** How often checkpoints are written in the background (default 60 s; 0 = only on demand). */
+  checkpointIntervalMs?: number
+  decompress?: Decompressor
+  /** Receives what recovery did per partition (for logging). */
+  onRecovered?: (tp: TopicPartition, recovered: LoadedLog['recovered']) => void
+}
+
+function key(tp: TopicPartition): string {
+  return partitionDirName(tp.topic, tp.partition)
+}
+
+class DiskLogStore implements LogStore {
+  readonly #dir: string
+  readonly #fs: FileSystem
+  readonly #now: () => number
+  readonly #options: DiskLogStoreOptions
+  readonly #pool: HandlePool
+  readonly committer: GroupCommitter
+  readonly #logs = new Map<string, DiskPartitionLog>()
+  readonly #loading = new Map<string, Promise<DiskPartitionLog>>()
+  /** Partitions on disk, loaded or not. */
+  readonly #known = new Map<string, TopicPartition>()
+  /** Checkpointed values for partitions not loaded yet. */
+  readonly #recoveryPoints = new Map<string, bigint>()
+  readonly #startOffsets = new Map<string, bigint>()
+  readonly #cleanShutdown: boolean
+  readonly #pendingDeletes = new Set<string>()
+  readonly #timers = new Set<NodeJS.Timeout>()
+  #checkpointTimer: NodeJS.Timeout | undefined
+  #checkpointChain: Promise<void> = Promise.resolve()
+  #closed = false
+
+  constructor(dir: string, options: DiskLogStoreOptions, fs: FileSystem, cleanShutdown: boolean) {
+    this.#dir = dir
+    this.#fs = fs
+    this.#options = options
+    this.#now = options.now ?? Date.now
+    this.#pool = new HandlePool(fs, options.maxOpenFiles ?? 1024, this.#now)
+    this.committer = new GroupCommitter(this.#pool)
+    this.#cleanShutdown = cleanShutdown
+  }
+
+  async init(): Promise<void> {
+    const rp = await this.#readCheckpoint(RECOVERY_POINT_CHECKPOINT)
+    if (rp === 'corrupt') {
+      // Without recovery points every segment is recovered; correct, only slower.
+    } else for (const e of rp) this.#recoveryPoints.set(key(e), e.offset)
+    const lso = await this.#readCheckpoint(LOG_START_OFFSET_CHECKPOINT)
+    if (lso !== 'corrupt') for (const e of lso) this.#startOffsets.set(key(e), e.offset)
+    for (const name of await this.#fs.readdir(this.#dir)) {
+      const path = `${this.#dir}/${name}`
+      if (name.endsWith(DELETE_DIR_SUFFIX)) {
+        await this.#fs.rmdir(path)
+        continue
+      }
+      if (name.endsWith(TMP_SUFFIX)) {
+        await this.#fs.unlink(path)
+        continue
+      }
+      const tp = parsePartitionDirName(name)
+      if (tp === undefined) continue
+      const st = await this.#fs.stat(path)
+      if (st?.isDirectory === true) this.#known.set(name, tp)
+    }
+    const interval = this.#options.checkpointIntervalMs ?? 60_000
+    if (interval > 0) {
+      this.#checkpointTimer = setInterval(() => {
+        this.writeCheckpoints().catch(() => undefined)
+      }, interval)
+      this.#checkpointTimer.unref()
+    }
+  }
+
+  async #readCheckpoint(name: string): Promise<PartitionOffset[] | 'corrupt'> {
+    try {
+      return decodeOffsetCheckpoint(await this.#fs.readFile(`${this.#dir}/${name}`))
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return []
+      if (err instanceof CheckpointCorruptError) return 'corrupt'
+      throw err
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new KafkaError('KAFKA_STORAGE_ERROR', 'log store is closed')
+  }
+
+  open(tp: TopicPartition, config: LogConfig): Promise<PartitionLog> {
+    this.#checkOpen()
+    const k = key(tp)
+    const existing = this.#logs.get(k)
+    if (existing !== undefined) {
+      existing.updateConfig(config)
+      return Promise.resolve(existing)
+    }
+    let loading = this.#loading.get(k)
+    if (loading === undefined) {
+      loading = this.#load(tp, config).finally(() => this.#loading.delete(k))
+      this.#loading.set(k, loading)
+    }
+    return loading
+  }
+
+  async #load(tp: TopicPartition, config: LogConfig): Promise<DiskPartitionLog> {
+    if (parsePartitionDirName(key(tp)) === undefined)
+      throw new KafkaError('INVALID_TOPIC_EXCEPTION', `cannot store partition ${tp.topic}-${tp.partition}`)
+    const k = key(tp)
+    const dir = `${this.#dir}/${k}`
+    let loaded: LoadedLog
+    try {
+      loaded = await loadPartition({
+        fs: this.#fs,
+        pool: this.#pool,
+        dir,
+        config,
+        now: this.#now(),
+        cleanShutdown: this.#cleanShutdown,
+        recoveryPoint: this.#recoveryPoints.get(k),
+        logStartOffset: this.#startOffsets.get(k),
+      })
+    } catch (err) {
+      if (err instanceof KafkaError) throw err
+      throw new KafkaError('KAFKA_STORAGE_ERROR', `cannot load ${dir}: ${String(err)}`, { cause: err })
+    }
+    if (loaded.recovered.segments > 0) this.#options.onRecovered?.(tp, loaded.recovered)
+    const log = new DiskPartitionLog(
+      { topic: tp.topic, partition: tp.partition },
+      config,
+      {
+        fs: this.#fs,
+        pool: this.#pool,
+        committer: this.committer,
+        dir,
+        now: this.#now,
+        ...(this.#options.decompress !== undefined ? { decompress: this.#options.decompress } : {}),
+        onLogStartOffsetChange: () => this.writeCheckpoints(),
+        scheduleDelete: (paths, delayMs) => this.#scheduleDelete(paths, delayMs),
+      },
+      loaded,
+    )
+    this.#logs.set(k, log)
+    this.#known.set(k, { topic: tp.topic, partition: tp.partition })
+    return log
+  }
+
+  get(tp: TopicPartition): PartitionLog | undefined {
+    return this.#logs.get(key(tp))
+  }
+
+  async delete(tp: TopicPartition): Promise<void> {
+    this.#checkOpen()
+    const k = key(tp)
+    const loading = this.#loading.get(k)
+    if (loading !== undefined) await loading.catch(() => undefined)
+    const log = this.#logs.get(k)
+    this.#logs.delete(k)
+    this.#known.delete(k)
+    this.#recoveryPoints.delete(k)
+    this.#startOffsets.delete(k)
+    if (log !== undefined) await log.abandon()
+    const dir = `${this.#dir}/${k}`
+    await this.#pool.closeUnder(dir)
+    if ((await this.#fs.stat(dir)) === undefined) return
+    // Rename first so a crash mid-removal never leaves a half-deleted partition that loads.
+    const doomed = `${this.#dir}/${k}.${randomUUID().replaceAll('-', '')}${DELETE_DIR_SUFFIX}`
+    await this.#fs.rename(dir, doomed)
+    await this.#fs.syncDir(this.#dir)
+    await this.#fs.rmdir(doomed)
+    await this.writeCheckpoints()
+  }
+
+  partitions(): TopicPartition[] {
+    return [...this.#known.values()].map((tp) => ({ topic: tp.topic, partition: tp.partition }))
+  }
+
+  async maintain(now: number): Promise<void> {
+    this.#checkOpen()
+    const idleMs = this.#options.idleMs ?? 60_000
+    for (const log of this.#logs.values()) {
+      if (log.closed) continue
+      await log.maintain(now)
+      log.dropIdleIndexes(now, idleMs)
+    }
+    await this.#pool.closeIdle(idleMs)
+    await this.writeCheckpoints()
+  }
+
+  async flush(): Promise<void> {
+    this.#checkOpen()
+    for (const log of this.#logs.values()) await log.flush()
+    await this.writeCheckpoints()
+  }
+
+  /** Writes the recovery-point and log-start-offset checkpoints (serialised). */
+  writeCheckpoints(): Promise<void> {
+    const run = this.#checkpointChain.then(() => this.#writeCheckpoints())
+    this.#checkpointChain = run.catch(() => undefined)
+    return run
+  }
+
+  async #writeCheckpoints(): Promise<void> {
+    const rp: PartitionOffset[] = []
+    const lso: PartitionOffset[] = []
+    for (const [k, tp] of this.#known) {
+      const log = this.#logs.get(k)
+      const r = log !== undefined ? log.recoveryPoint() : this.#recoveryPoints.get(k)
+      const s = log !== undefined ? log.logStartOffset() : this.#startOffsets.get(k)
+      if (r !== undefined) rp.push({ ...tp, offset: r })
+      if (s !== undefined) lso.push({ ...tp, offset: s })
+    }
+    await writeFileAtomic(this.#fs, `${this.#dir}/${RECOVERY_POINT_CHECKPOINT}`, encodeOffsetCheckpoint(rp))
+    await writeFileAtomic(
+      this.#fs,
+      `${this.#dir}/${LOG_START_OFFSET_CHECKPOINT}`,
+      encodeOffsetCheckpoint(lso),
+    )
+  }
+
+  #scheduleDelete(paths: string[], delayMs: number): void {
+    for (const p of paths) this.#pendingDeletes.add(p)
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer)
+      void this.#unlinkPending(paths)
+    }, delayMs)
+    timer.unref()
+    this.#timers.add(timer)
+  }
+
+  async #unlinkPending(paths: string[]): Promise<void> {
+    for (const p of paths) {
+      if (!this.#pendingDeletes.delete(p)) continue
+      try {
+        await this.#fs.unlink(p)
+      } catch {
+        // Already gone, or the store crashed: the loader removes leftover .deleted files.
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#checkpointTimer !== undefined) clearInterval(this.#checkpointTimer)
+    for (const t of this.#timers) clearTimeout(t)
+    this.#timers.clear()
+    await Promise.allSettled([...this.#loading.values()])
+    let clean = true
+    for (const log of this.#logs.values()) {
+      try {
+        await log.close()
+      } catch {
+        clean = false
+      }
+      if (log.failed) clean = false
+    }
+    await this.#unlinkPending([...this.#pendingDeletes])
+    await this.#writeCheckpoints()
+    // Partitions never loaded this session were not recovered: after an unclean start the next
+    // start must still treat them as unclean.
+    if (!this.#cleanShutdown && [...this.#known.keys()].some((k) => !this.#logs.has(k))) clean = false
+    if (clean) {
+      await writeFileAtomic(
+        this.#fs,
+        `${this.#dir}/${CLEAN_SHUTDOWN_FILE}`,
+        Buffer.from(JSON.stringify({ version: 0, brokerEpoch: -1 })),
+      )
+    }
+    await this.#pool.closeAll()
+  }
+
+  /** Open segment files right now (for tests and the file-descriptor budget). */
+  openFiles(): number {
+    return this.#pool.size
+  }
+}
+
+export type { DiskLogStore }
+
+/**
+ * Opens (creating) a log directory. A missing clean-shutdown marker means the last run crashed:
+ * each partition is recovered from its recovery point when it is opened.
+ */
+export async function openDiskLogStore(
+  dir: string,
+  options: DiskLogStoreOptions = {},
+): Promise<
+  LogStore & {
+    writeCheckpoints(): Promise<void>
+    openFiles(): number
+    committer: GroupCommitter
+  }
+> {
+  const fs = options.fs ?? new NodeFileSystem()
+  const root = dir.replace(/\/+$/, '') || '/'
+  await fs.mkdir(root)
+  const marker = `${root}/${CLEAN_SHUTDOWN_FILE}`
+  const clean = (await fs.stat(marker)) !== undefined
+  if (clean) {
+    await fs.unlink(marker)
+    await fs.syncDir(root)
+  }
+  const store = new DiskLogStore(root, options, fs, clean)
+  await store.init()
+  return store
+}

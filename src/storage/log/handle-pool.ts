@@ -1,0 +1,108 @@
+// A bounded pool of open segment files, so 10,000 partitions do not hold 30,000 descriptors:
+// files are opened on first use, kept in least-recently-used order, and closed when the pool is
+// over its limit or a file has been idle too long. A file in use is pinned and never closed
+// under its user; closing a pinned path waits for the last user.
+
+import type { FileHandle, FileSystem } from '../fs.ts'
+
+interface Entry {
+  handle: Promise<FileHandle>
+  pins: number
+  lastUsed: number
+  /** Close as soon as the last user is done (the file is being deleted or renamed). */
+  doomed: boolean
+  closed?: Promise<void>
+  onUnpinned?: () => void
+}
+
+export class HandlePool {
+  readonly #fs: FileSystem
+  readonly #max: number
+  readonly #now: () => number
+  readonly #open = new Map<string, Entry>()
+
+  constructor(fs: FileSystem, maxOpen: number, now: () => number = Date.now) {
+    this.#fs = fs
+    this.#max = Math.max(1, maxOpen)
+    this.#now = now
+  }
+
+  /** Number of files currently open (or opening). */
+  get size(): number {
+    return this.#open.size
+  }
+
+  /** Runs `fn` with the file open, opening (and with `create`, creating) it if needed. */
+  async use<T>(path: string, fn: (h: FileHandle) => Promise<T>, create = false): Promise<T> {
+    let entry = this.#open.get(path)
+    if (entry === undefined || entry.doomed) {
+      if (entry?.doomed === true) await this.close(path)
+      const handle = this.#fs.open(path, { create })
+      entry = { handle, pins: 0, lastUsed: this.#now(), doomed: false }
+      this.#open.set(path, entry)
+      handle.catch(() => {
+        if (this.#open.get(path) === entry) this.#open.delete(path)
+      })
+    } else {
+      // Refresh LRU position.
+      this.#open.delete(path)
+      this.#open.set(path, entry)
+    }
+    entry.pins++
+    entry.lastUsed = this.#now()
+    try {
+      const h = await entry.handle
+      this.#evict()
+      return await fn(h)
+    } finally {
+      entry.pins--
+      entry.lastUsed = this.#now()
+      if (entry.pins === 0) entry.onUnpinned?.()
+    }
+  }
+
+  #evict(): void {
+    if (this.#open.size <= this.#max) return
+    for (const [path, e] of this.#open) {
+      if (this.#open.size <= this.#max) break
+      if (e.pins === 0) void this.close(path)
+    }
+  }
+
+  /** Closes the path's handle once no one uses it; later use() opens it afresh. */
+  close(path: string): Promise<void> {
+    const e = this.#open.get(path)
+    if (e === undefined) return Promise.resolve()
+    if (e.closed !== undefined) return e.closed
+    e.doomed = true
+    e.closed = new Promise<void>((resolve) => {
+      const finish = (): void => {
+        if (this.#open.get(path) === e) this.#open.delete(path)
+        e.handle.then(
+          (h) => h.close().then(resolve, () => resolve()),
+          () => resolve(),
+        )
+      }
+      if (e.pins === 0) finish()
+      else e.onUnpinned = finish
+    })
+    return e.closed
+  }
+
+  /** Closes files idle for longer than `idleMs`. */
+  async closeIdle(idleMs: number): Promise<void> {
+    const cutoff = this.#now() - idleMs
+    const idle = [...this.#open].filter(([, e]) => e.pins === 0 && e.lastUsed < cutoff).map(([p]) => p)
+    await Promise.all(idle.map((p) => this.close(p)))
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.#open.keys()].map((p) => this.close(p)))
+  }
+
+  /** Closes every open file under a directory (before renaming or removing it). */
+  async closeUnder(dir: string): Promise<void> {
+    const prefix = dir.endsWith('/') ? dir : `${dir}/`
+    await Promise.all([...this.#open.keys()].filter((p) => p.startsWith(prefix)).map((p) => this.close(p)))
+  }
+}

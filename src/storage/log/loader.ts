@@ -1,0 +1,239 @@
+// Opening a partition directory: tidy up files left by interrupted operations, discover the
+// segments, recover what may not have reached the disk, and work out the log's offsets.
+//
+// Steps (Kafka's LogLoader, restated):
+//   1. Delete leftovers: `.deleted` (retention/truncation had already dropped them), `.cleaned`
+//      and `.swap` (compaction output; this log has no cleaner yet, so they are never live), `.tmp`
+//      (a checkpoint being replaced), and index files whose `.log` is gone.
+//   2. Segments are the `.log` files, ordered by base offset. An empty directory gets one empty
+//      segment at the checkpointed log start offset.
+//   3. After an unclean shutdown, every segment from the one holding the recovery point onwards is
+//      recovered: batches validated (length, magic, CRC, increasing offsets), indexes rebuilt, the
+//      file cut at the first invalid byte, and all later segments deleted (they cannot be trusted
+//      to follow on). Recovered segments are fsynced so the new recovery point is honest.
+//      After a clean shutdown only segments with missing index files are rebuilt.
+//   4. The last segment becomes active; the log end offset is one past its last batch.
+//   5. Log start offset = max(checkpoint, first segment base), at most the log end offset. The
+//      leader-epoch cache is loaded, extended from recovered batches, and cut to the log's range.
+
+import { KafkaError } from '../../protocol/errors.ts'
+import { errorCode, writeFileAtomic, type FileSystem } from '../fs.ts'
+import { LeaderEpochCache, type EpochEntry } from '../leader-epoch-cache.ts'
+import type { LogConfig } from '../log-store.ts'
+import {
+  CheckpointCorruptError,
+  decodeLeaderEpochCheckpoint,
+  encodeLeaderEpochCheckpoint,
+} from './checkpoint-file.ts'
+import {
+  CLEANED_SUFFIX,
+  DELETED_SUFFIX,
+  LEADER_EPOCH_CHECKPOINT,
+  LOG_SUFFIX,
+  parseSegmentFileName,
+  SWAP_SUFFIX,
+  TMP_SUFFIX,
+  TXN_INDEX_SUFFIX,
+} from './file-names.ts'
+import type { HandlePool } from './handle-pool.ts'
+import { Segment, type SegmentContext } from './segment.ts'
+
+export interface LoadOptions {
+  fs: FileSystem
+  pool: HandlePool
+  dir: string
+  config: LogConfig
+  now: number
+  cleanShutdown: boolean
+  /** From recovery-point-offset-checkpoint; undefined recovers every segment. */
+  recoveryPoint: bigint | undefined
+  /** From log-start-offset-checkpoint. */
+  logStartOffset: bigint | undefined
+}
+
+export interface LoadedLog {
+  segments: Segment[]
+  nextOffset: bigint
+  logStartOffset: bigint
+  recoveryPoint: bigint
+  epochs: EpochEntry[]
+  /** What recovery did, for logs and tests. */
+  recovered: { segments: number; truncatedBytes: number; deletedSegments: number }
+}
+
+export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
+  const { fs, dir } = o
+  const ctx: SegmentContext = { fs, pool: o.pool, dir }
+  if ((await fs.stat(dir)) === undefined) {
+    await fs.mkdir(dir)
+    await fs.syncDir(parentDir(dir))
+  }
+
+  // 1. leftovers
+  const names = await fs.readdir(dir)
+  const logs = new Set<bigint>()
+  const others: { name: string; base: bigint }[] = []
+  const txnIndexes = new Set<bigint>()
+  for (const name of names) {
+    if (
+      name.endsWith(DELETED_SUFFIX) ||
+      name.endsWith(CLEANED_SUFFIX) ||
+      name.endsWith(SWAP_SUFFIX) ||
+      name.endsWith(TMP_SUFFIX)
+    ) {
+      await fs.unlink(`${dir}/${name}`)
+      continue
+    }
+    const parsed = parseSegmentFileName(name)
+    if (parsed === undefined) continue
+    if (parsed.suffix === LOG_SUFFIX) logs.add(parsed.baseOffset)
+    else others.push({ name, base: parsed.baseOffset })
+    if (parsed.suffix === TXN_INDEX_SUFFIX) txnIndexes.add(parsed.baseOffset)
+  }
+  // .snapshot files belong to the producer-state work and are left alone.
+  for (const f of others)
+    if (!logs.has(f.base) && !f.name.endsWith('.snapshot')) await fs.unlink(`${dir}/${f.name}`)
+
+  // 2. segments
+  const segments: Segment[] = []
+  for (const base of [...logs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const st = await fs.stat(`${dir}/${base.toString().padStart(20, '0')}${LOG_SUFFIX}`)
+    const seg = new Segment(ctx, base, st?.size ?? 0, o.now, st?.mtimeMs ?? o.now)
+    if (txnIndexes.has(base)) await seg.loadTxnIndex()
+    segments.push(seg)
+  }
+  let created = false
+  if (segments.length === 0) {
+    const seg = new Segment(ctx, o.logStartOffset ?? 0n, 0, o.now, o.now)
+    await seg.createFile()
+    await fs.syncDir(dir)
+    seg.initEmpty()
+    segments.push(seg)
+    created = true
+  }
+
+  const epochEntries = await readEpochCheckpoint(fs, dir)
+  const epochs = new LeaderEpochCache(epochEntries)
+  const recovered = { segments: 0, truncatedBytes: 0, deletedSegments: 0 }
+
+  // 3. recovery
+  let nextOffset: bigint | undefined
+  let lastRecovered = false
+  if (!created) {
+    if (!o.cleanShutdown) {
+      let start = 0
+      if (o.recoveryPoint !== undefined)
+        for (let i = 0; i < segments.length; i++) if (segments[i]!.baseOffset <= o.recoveryPoint) start = i
+      let prevEnd = start > 0 ? await endOffsetOf(segments[start - 1]!) : undefined
+      for (let i = start; i < segments.length; i++) {
+        const seg = segments[i]!
+        const fileSize = await o.pool.use(seg.logPath, (h) => h.size())
+        // A segment must start at or after where its predecessor ends.
+        const result =
+          prevEnd !== undefined && seg.baseOffset < prevEnd
+            ? undefined
+            : await seg.recover(o.config.indexIntervalBytes, seg.baseOffset, (h) => {
+                if (h.partitionLeaderEpoch >= 0 && (epochs.latest()?.epoch ?? -1) < h.partitionLeaderEpoch)
+                  epochs.assign(h.partitionLeaderEpoch, h.baseOffset)
+              })
+        recovered.segments++
+        if (result !== undefined) {
+          recovered.truncatedBytes += fileSize - result.validBytes
+          prevEnd = result.nextOffset
+        }
+        if (result === undefined || result.truncated || i === segments.length - 1) {
+          // Later segments cannot be trusted to follow on from a cut; drop them.
+          for (const later of segments.splice(result === undefined ? i : i + 1)) {
+            for (const path of await later.markDeleted()) await fs.unlink(path)
+            recovered.deletedSegments++
+          }
+          if (result !== undefined) {
+            nextOffset = result.nextOffset
+            lastRecovered = true
+          }
+          break
+        }
+        await seg.seal(false)
+      }
+      // Recovered bytes may only be in the page cache (process crash): make them durable before
+      // the recovery point moves past them.
+      for (const seg of segments.slice(start)) await seg.sync()
+      if (recovered.deletedSegments > 0) await fs.syncDir(dir)
+    } else {
+      for (const seg of segments)
+        if (!(await seg.indexFilesExist())) await seg.rebuildIndexes(o.config.indexIntervalBytes)
+    }
+  }
+
+  // 4. active segment
+  if (segments.length === 0) {
+    // Everything was invalid: start over at the first segment's base.
+    const seg = new Segment(ctx, o.logStartOffset ?? 0n, 0, o.now, o.now)
+    await seg.createFile()
+    await fs.syncDir(dir)
+    seg.initEmpty()
+    segments.push(seg)
+    nextOffset = seg.baseOffset
+  }
+  const active = segments[segments.length - 1]!
+  if (nextOffset === undefined || !lastRecovered) {
+    nextOffset = created ? active.baseOffset : await active.activate()
+  }
+
+  // 5. offsets and epochs
+  const firstBase = segments[0]!.baseOffset
+  let logStartOffset =
+    o.logStartOffset !== undefined && o.logStartOffset > firstBase ? o.logStartOffset : firstBase
+  if (logStartOffset > nextOffset) logStartOffset = nextOffset
+  epochs.truncateFromEnd(nextOffset)
+  epochs.truncateFromStart(logStartOffset)
+  if (!sameEntries(epochs.entries(), epochEntries))
+    await writeFileAtomic(
+      fs,
+      `${dir}/${LEADER_EPOCH_CHECKPOINT}`,
+      encodeLeaderEpochCheckpoint(epochs.entries()),
+    )
+
+  return {
+    segments,
+    nextOffset,
+    logStartOffset,
+    recoveryPoint: nextOffset,
+    epochs: [...epochs.entries()],
+    recovered,
+  }
+}
+
+/** One past the last offset in an inactive segment (undefined when it is empty). */
+async function endOffsetOf(seg: Segment): Promise<bigint | undefined> {
+  let last: bigint | undefined
+  const oi = await seg.offsetIndex()
+  await seg.scanHeaders(oi.lastEntry().position, (h) => {
+    last = h.baseOffset + BigInt(h.lastOffsetDelta)
+    return true
+  })
+  return last === undefined ? undefined : last + 1n
+}
+
+async function readEpochCheckpoint(fs: FileSystem, dir: string): Promise<EpochEntry[]> {
+  try {
+    return decodeLeaderEpochCheckpoint(await fs.readFile(`${dir}/${LEADER_EPOCH_CHECKPOINT}`))
+  } catch (err) {
+    // Missing: a new partition. Corrupt: rebuilt from the batches recovery reads (best effort).
+    if (errorCode(err) === 'ENOENT' || err instanceof CheckpointCorruptError) return []
+    throw new KafkaError('KAFKA_STORAGE_ERROR', `cannot read ${dir}/${LEADER_EPOCH_CHECKPOINT}`, {
+      cause: err,
+    })
+  }
+}
+
+function sameEntries(a: readonly EpochEntry[], b: readonly EpochEntry[]): boolean {
+  return (
+    a.length === b.length && a.every((e, i) => e.epoch === b[i]!.epoch && e.startOffset === b[i]!.startOffset)
+  )
+}
+
+function parentDir(dir: string): string {
+  const i = dir.lastIndexOf('/')
+  return i <= 0 ? '/' : dir.slice(0, i)
+}

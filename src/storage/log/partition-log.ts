@@ -1,0 +1,631 @@
+// The disk PartitionLog: one partition directory of segments (segment.ts), loaded by loader.ts.
+//
+// Concurrency: every change (append, roll, flush, truncation, retention, close) runs one at a
+// time on a per-partition queue; offsets are assigned inside it, so they follow queue order.
+// The log end offset moves only after a write has completed, so reads (which do not queue)
+// never see a partial batch. In durable mode the fsync happens after the queue slot is released,
+// through the store's group committer, so the next append's write overlaps the previous fsync.
+//
+// Flushing: flush.messages / flush.ms fsync the log as Kafka does; a roll schedules a flush of
+// the finished segment (moving the recovery point past it); durable mode fsyncs each append's
+// segment (and the directory when a roll created a file) before the append resolves.
+
+import { KafkaError } from '../../protocol/errors.ts'
+import { assignOffsets } from '../append.ts'
+import { writeFileAtomic, writeFully, type FileSystem } from '../fs.ts'
+import { LeaderEpochCache } from '../leader-epoch-cache.ts'
+import type {
+  AbortedTxn,
+  AppendOptions,
+  AppendResult,
+  LogConfig,
+  PartitionLog,
+  ReadOptions,
+  ReadResult,
+  TimestampLookup,
+  TopicPartition,
+} from '../log-store.ts'
+import { findInBatchByTimestamp, offsetOfMaxTimestamp, type Decompressor } from '../record-timestamps.ts'
+import { retentionDeleteCount, shouldRoll } from '../segment-policy.ts'
+import { encodeLeaderEpochCheckpoint } from './checkpoint-file.ts'
+import { LEADER_EPOCH_CHECKPOINT } from './file-names.ts'
+import type { GroupCommitter } from './group-commit.ts'
+import type { HandlePool } from './handle-pool.ts'
+import type { LoadedLog } from './loader.ts'
+import { Segment } from './segment.ts'
+
+export interface DiskLogContext {
+  fs: FileSystem
+  pool: HandlePool
+  committer: GroupCommitter
+  dir: string
+  now: () => number
+  decompress?: Decompressor
+  /** Called when the log start offset moved (the store rewrites its checkpoint). */
+  onLogStartOffsetChange: () => Promise<void>
+  /** Files renamed to .deleted, to be unlinked after file.delete.delay.ms. */
+  scheduleDelete: (paths: string[], delayMs: number) => void
+}
+
+export class DiskPartitionLog implements PartitionLog {
+  readonly topicPartition: TopicPartition
+  readonly #ctx: DiskLogContext
+  #config: LogConfig
+  #segments: Segment[]
+  #logStartOffset: bigint
+  #nextOffset: bigint
+  #recoveryPoint: bigint
+  #firstUnstableOffset: bigint | undefined
+  readonly #epochs: LeaderEpochCache
+  #epochsDirty = false
+  #queue: Promise<unknown> = Promise.resolve()
+  #unflushedMessages = 0
+  #flushTimer: NodeJS.Timeout | undefined
+  /** Set after a failed write or fsync left the file in an unknown state: appends are refused. */
+  #failed: Error | undefined
+  #closed = false
+
+  constructor(tp: TopicPartition, config: LogConfig, ctx: DiskLogContext, loaded: LoadedLog) {
+    this.topicPartition = tp
+    this.#config = config
+    this.#ctx = ctx
+    this.#segments = loaded.segments
+    this.#logStartOffset = loaded.logStartOffset
+    this.#nextOffset = loaded.nextOffset
+    this.#recoveryPoint = loaded.recoveryPoint
+    this.#epochs = new LeaderEpochCache(loaded.epochs, () => {
+      this.#epochsDirty = true
+    })
+  }
+
+  // ------------------------------------------------------------------------------ offsets
+
+  logStartOffset(): bigint {
+    return this.#logStartOffset
+  }
+
+  logEndOffset(): bigint {
+    return this.#nextOffset
+  }
+
+  highWatermark(): bigint {
+    return this.#nextOffset
+  }
+
+  lastStableOffset(): bigint {
+    const fuo = this.#firstUnstableOffset
+    return fuo !== undefined && fuo < this.#nextOffset ? fuo : this.#nextOffset
+  }
+
+  /** Offset below which everything is known to be fsynced. */
+  recoveryPoint(): bigint {
+    return this.#recoveryPoint
+  }
+
+  sizeInBytes(): number {
+    return this.#segments.reduce((n, s) => n + s.size, 0)
+  }
+
+  segmentBaseOffsets(): bigint[] {
+    return this.#segments.map((s) => s.baseOffset)
+  }
+
+  /** Drops cached indexes of inactive segments unused for `idleMs`. */
+  dropIdleIndexes(now: number, idleMs: number): void {
+    for (const s of this.#segments)
+      if (s.cadence === undefined && now - s.lastUsedMs > idleMs) s.dropIndexes()
+  }
+
+  #name(): string {
+    return `${this.topicPartition.topic}-${this.topicPartition.partition}`
+  }
+
+  #active(): Segment {
+    return this.#segments[this.#segments.length - 1]!
+  }
+
+  /** Runs `fn` after every earlier change of this partition has finished. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => {
+      if (this.#closed) throw new KafkaError('KAFKA_STORAGE_ERROR', `log ${this.#name()} is closed`)
+      return fn()
+    })
+    this.#queue = run.catch(() => undefined)
+    return run
+  }
+
+  #storageError(what: string, err: unknown): KafkaError {
+    if (err instanceof KafkaError) return err
+    return new KafkaError('KAFKA_STORAGE_ERROR', `${what} failed for ${this.#name()}: ${String(err)}`, {
+      cause: err,
+    })
+  }
+
+  // ------------------------------------------------------------------------------ append
+
+  async append(records: Buffer, options: AppendOptions): Promise<AppendResult> {
+    const { result, syncPath } = await this.#exclusive(() => this.#append(records, options))
+    if (syncPath !== undefined) {
+      try {
+        await this.#ctx.committer.sync(syncPath)
+      } catch (err) {
+        this.#failed = this.#storageError('fsync', err)
+        throw this.#failed
+      }
+    }
+    return result
+  }
+
+  async #append(
+    records: Buffer,
+    options: AppendOptions,
+  ): Promise<{ result: AppendResult; syncPath?: string }> {
+    if (this.#failed !== undefined)
+      throw new KafkaError('KAFKA_STORAGE_ERROR', `log ${this.#name()} is offline after an I/O error`, {
+        cause: this.#failed,
+      })
+    if (records.length > this.#config.segmentBytes)
+      throw new KafkaError(
+        'RECORD_LIST_TOO_LARGE',
+        `append of ${records.length} bytes exceeds segment.bytes ${this.#config.segmentBytes}`,
+      )
+    const assigned = assignOffsets(records, this.#nextOffset, options)
+    const now = this.#ctx.now()
+    let active = this.#active()
+    const durable = this.#config.durable
+    if (
+      shouldRoll(
+        this.#rollCheck(active),
+        this.#config,
+        now,
+        records.length,
+        assigned.maxTimestamp,
+        assigned.lastOffset,
+      )
+    )
+      active = await this.#roll(assigned.firstOffset)
+
+    const position = active.size
+    try {
+      await this.#ctx.pool.use(active.logPath, (h) => writeFully(h, records, position))
+    } catch (err) {
+      // Undo a partial write so the file ends at the last whole batch; if even that fails the
+      // file's tail is unknown and the log stops taking appends (recovery fixes it on restart).
+      try {
+        await this.#ctx.pool.use(active.logPath, (h) => h.truncate(position))
+      } catch (undoErr) {
+        this.#failed = this.#storageError('truncate after failed write', undoErr)
+      }
+      throw this.#storageError('write', err)
+    }
+    const entries = active.cadence!.onAppend(
+      position,
+      records.length,
+      assigned.lastOffset,
+      assigned.maxTimestamp,
+      assigned.offsetOfMaxTimestamp,
+      this.#config.indexIntervalBytes,
+    )
+    active.indexAppend(entries)
+    active.size += records.length
+    active.lastModifiedMs = now
+    this.#nextOffset = assigned.lastOffset + 1n
+    this.#epochs.assign(options.leaderEpoch, assigned.firstOffset)
+    if (this.#epochsDirty) await this.#writeEpochCheckpoint()
+
+    this.#unflushedMessages += assigned.records
+    if (this.#unflushedMessages >= this.#config.flushMessages) await this.#flush()
+    else if (this.#config.flushMs < Number.MAX_SAFE_INTEGER && this.#flushTimer === undefined && !durable) {
+      this.#flushTimer = setTimeout(() => {
+        this.#flushTimer = undefined
+        this.flush().catch(() => undefined)
+      }, this.#config.flushMs)
+      this.#flushTimer.unref()
+    }
+
+    const result: AppendResult = {
+      baseOffset: assigned.firstOffset,
+      lastOffset: assigned.lastOffset,
+      logAppendTime: options.logAppendTime ?? -1n,
+      logStartOffset: this.#logStartOffset,
+      batches: assigned.batches.length,
+      records: assigned.records,
+    }
+    return durable ? { result, syncPath: active.logPath } : { result }
+  }
+
+  #rollCheck(seg: Segment): { size: number; createdMs: number; cadence: NonNullable<Segment['cadence']> } {
+    return { size: seg.size, createdMs: seg.createdMs, cadence: seg.cadence! }
+  }
+
+  /** Seals the active segment and starts a new one at `baseOffset`. */
+  async #roll(baseOffset: bigint): Promise<Segment> {
+    const old = this.#active()
+    const durable = this.#config.durable
+    const now = this.#ctx.now()
+    await old.seal(durable)
+    const seg = new Segment(
+      { fs: this.#ctx.fs, pool: this.#ctx.pool, dir: this.#ctx.dir },
+      baseOffset,
+      0,
+      now,
+      now,
+    )
+    seg.initEmpty()
+    try {
+      await seg.createFile()
+      // Durable mode acknowledges data in the new file only once the file itself is durable.
+      if (durable) await this.#ctx.fs.syncDir(this.#ctx.dir)
+    } catch (err) {
+      throw this.#storageError('roll', err)
+    }
+    this.#segments.push(seg)
+    // Kafka's roll schedules a flush of the finished segment, moving the recovery point past it.
+    if (!durable) void this.#exclusive(() => this.#flushUpTo(baseOffset)).catch(() => undefined)
+    return seg
+  }
+
+  async #writeEpochCheckpoint(): Promise<void> {
+    this.#epochsDirty = false
+    await writeFileAtomic(
+      this.#ctx.fs,
+      `${this.#ctx.dir}/${LEADER_EPOCH_CHECKPOINT}`,
+      encodeLeaderEpochCheckpoint(this.#epochs.entries()),
+    )
+  }
+
+  // ------------------------------------------------------------------------------ flush
+
+  flush(): Promise<void> {
+    return this.#exclusive(() => this.#flush())
+  }
+
+  async #flush(): Promise<void> {
+    await this.#flushUpTo(this.#nextOffset)
+  }
+
+  /** fsyncs every segment holding offsets in [recovery point, offset), then moves the point. */
+  async #flushUpTo(offset: bigint): Promise<void> {
+    if (offset <= this.#recoveryPoint) return
+    const target = offset
+    try {
+      for (let i = 0; i < this.#segments.length; i++) {
+        const seg = this.#segments[i]!
+        const next = this.#segments[i + 1]
+        if (next !== undefined && next.baseOffset <= this.#recoveryPoint) continue
+        if (seg.baseOffset >= target) break
+        await seg.sync()
+        await seg.flushIndexes(true)
+      }
+      await this.#ctx.fs.syncDir(this.#ctx.dir)
+    } catch (err) {
+      throw this.#storageError('flush', err)
+    }
+    if (target > this.#recoveryPoint) this.#recoveryPoint = target
+    if (target >= this.#nextOffset) this.#unflushedMessages = 0
+  }
+
+  // ------------------------------------------------------------------------------ read
+
+  async read(offset: bigint, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
+    if (this.#closed) throw new KafkaError('KAFKA_STORAGE_ERROR', `log ${this.#name()} is closed`)
+    if (offset < this.#logStartOffset || offset > this.#nextOffset)
+      throw new KafkaError(
+        'OFFSET_OUT_OF_RANGE',
+        `offset ${offset} is outside [${this.#logStartOffset}, ${this.#nextOffset}] of ${this.#name()}`,
+      )
+    const maxOffset = options?.maxOffset ?? this.highWatermark()
+    const minOneBatch = options?.minOneBatch ?? true
+    const segments = this.#segments.slice()
+    const out: Buffer[] = []
+    let bytes = 0
+    let i = floorIndex(segments, offset)
+    let from: bigint | undefined = offset
+    try {
+      for (; i < segments.length; i++) {
+        const seg = segments[i]!
+        const end = seg.size
+        const start = from !== undefined ? await seg.positionOf(from) : 0
+        from = undefined
+        if (start >= end) continue
+        const wantOne = minOneBatch && out.length === 0
+        const budget = maxBytes - bytes
+        if (budget <= 0 && !wantOne) break
+        let chunk = await seg.read(start, Math.min(end - start, Math.max(budget, wantOne ? 61 : 0)))
+        let kept = wholeBatchesBelow(chunk, maxOffset)
+        if (kept.bytes === 0 && wantOne && kept.firstSize > 0 && kept.firstBase < maxOffset) {
+          // KIP-74: the first batch goes out whole even when it is larger than maxBytes.
+          chunk = await seg.read(start, Math.min(kept.firstSize, end - start))
+          kept = wholeBatchesBelow(chunk, maxOffset)
+        }
+        if (kept.bytes > 0) {
+          out.push(chunk.subarray(0, kept.bytes))
+          bytes += kept.bytes
+        }
+        if (kept.stoppedAtMaxOffset || kept.bytes < chunk.length || start + kept.bytes < end) break
+      }
+    } catch (err) {
+      if (err instanceof KafkaError) throw err
+      // A segment deleted by retention under our feet: the offset is no longer in range.
+      if (offset < this.#logStartOffset)
+        throw new KafkaError(
+          'OFFSET_OUT_OF_RANGE',
+          `offset ${offset} was deleted while reading ${this.#name()}`,
+        )
+      throw this.#storageError('read', err)
+    }
+    return {
+      records: out,
+      bytes,
+      highWatermark: this.highWatermark(),
+      logStartOffset: this.#logStartOffset,
+      lastStableOffset: this.lastStableOffset(),
+    }
+  }
+
+  // ------------------------------------------------------------------------------ timestamps
+
+  async offsetForTimestamp(timestamp: bigint): Promise<TimestampLookup | undefined> {
+    const segments = this.#segments.slice()
+    const lso = this.#logStartOffset
+    for (const seg of segments) {
+      if ((await seg.largestTimestamp()) < timestamp || seg.size === 0) continue
+      const fromTime = (await seg.timeIndex()).lookup(timestamp)
+      const startOffset = fromTime.offset > lso ? fromTime.offset : lso
+      let pos = (await seg.offsetIndex()).lookup(startOffset).position
+      // Walk to each batch whose max timestamp qualifies; the first record that does wins.
+      for (;;) {
+        let candidate: { position: number; size: number; epoch: number } | undefined
+        await seg.scanHeaders(pos, (h) => {
+          if (h.baseOffset + BigInt(h.lastOffsetDelta) < lso || h.maxTimestamp < timestamp) return true
+          candidate = { position: h.position, size: h.size, epoch: h.partitionLeaderEpoch }
+          return false
+        })
+        if (candidate === undefined) break
+        const batch = await seg.read(candidate.position, candidate.size)
+        const hit = await findInBatchByTimestamp(batch, timestamp, lso, this.#ctx.decompress)
+        if (hit !== undefined) return { ...hit, leaderEpoch: candidate.epoch }
+        pos = candidate.position + candidate.size
+      }
+    }
+    return undefined
+  }
+
+  async maxTimestamp(): Promise<TimestampLookup | undefined> {
+    const segments = this.#segments.slice()
+    let best: Segment | undefined
+    let bestTs = -1n
+    for (const seg of segments) {
+      if (seg.size === 0) continue
+      const ts = await seg.largestTimestamp()
+      if (best === undefined || ts > bestTs) {
+        best = seg
+        bestTs = ts
+      }
+    }
+    if (best === undefined) return undefined
+    const around = await best.offsetOfLargestTimestamp()
+    const start = (await best.offsetIndex()).lookup(around).position
+    let found: { position: number; size: number; epoch: number } | undefined
+    const scan = async (from: number): Promise<void> => {
+      await best.scanHeaders(from, (h) => {
+        if (h.maxTimestamp !== bestTs) return true
+        found = { position: h.position, size: h.size, epoch: h.partitionLeaderEpoch }
+        return false
+      })
+    }
+    await scan(start)
+    if (found === undefined && start > 0) await scan(0)
+    if (found === undefined) return undefined
+    const batch = await best.read(found.position, found.size)
+    return { ...(await offsetOfMaxTimestamp(batch, this.#ctx.decompress)), leaderEpoch: found.epoch }
+  }
+
+  endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: bigint } {
+    return this.#epochs.endOffsetFor(epoch, this.#nextOffset)
+  }
+
+  // ------------------------------------------------------------------------------ transactions
+
+  abortedTransactions(from: bigint, to: bigint): AbortedTxn[] {
+    const out: AbortedTxn[] = []
+    for (const seg of this.#segments)
+      for (const t of seg.aborted) if (t.lastOffset >= from && t.firstOffset < to) out.push(t)
+    return out
+  }
+
+  addAbortedTransaction(txn: AbortedTxn): Promise<void> {
+    return this.#exclusive(async () => {
+      const seg = this.#segments[Math.max(0, floorIndex(this.#segments, txn.lastOffset))]!
+      try {
+        await seg.appendTxn(txn)
+      } catch (err) {
+        throw this.#storageError('txn index write', err)
+      }
+    })
+  }
+
+  setFirstUnstableOffset(offset: bigint | undefined): void {
+    this.#firstUnstableOffset = offset
+  }
+
+  // ------------------------------------------------------------------------------ start / end
+
+  deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    return this.#exclusive(async () => {
+      if (offset < 0n || offset > this.highWatermark())
+        throw new KafkaError(
+          'OFFSET_OUT_OF_RANGE',
+          `cannot delete records before ${offset}: high watermark of ${this.#name()} is ${this.highWatermark()}`,
+        )
+      if (offset > this.#logStartOffset) {
+        this.#logStartOffset = offset
+        this.#epochs.truncateFromStart(offset)
+        await this.#afterStartMoved()
+      }
+      return this.#logStartOffset
+    })
+  }
+
+  async #afterStartMoved(): Promise<void> {
+    try {
+      if (this.#epochsDirty) await this.#writeEpochCheckpoint()
+      await this.#ctx.onLogStartOffsetChange()
+    } catch (err) {
+      throw this.#storageError('checkpoint', err)
+    }
+  }
+
+  truncateTo(offset: bigint): Promise<void> {
+    return this.#exclusive(async () => {
+      if (offset < this.#logStartOffset)
+        throw new KafkaError(
+          'OFFSET_OUT_OF_RANGE',
+          `cannot truncate ${this.#name()} below its log start offset`,
+        )
+      if (offset >= this.#nextOffset) return
+      try {
+        const i = floorIndex(this.#segments, offset)
+        const later = this.#segments.splice(i + 1)
+        await this.#deleteSegments(later)
+        const seg = this.#segments[i]!
+        const position = await seg.positionOf(offset)
+        const result = await seg.truncateAt(position, this.#config.indexIntervalBytes)
+        this.#nextOffset = result.nextOffset
+        if (this.#recoveryPoint > this.#nextOffset) this.#recoveryPoint = this.#nextOffset
+        this.#epochs.truncateFromEnd(this.#nextOffset)
+        if (this.#epochsDirty) await this.#writeEpochCheckpoint()
+      } catch (err) {
+        this.#failed = this.#storageError('truncate', err)
+        throw this.#failed
+      }
+    })
+  }
+
+  async #deleteSegments(segments: Segment[]): Promise<void> {
+    const paths: string[] = []
+    for (const seg of segments) paths.push(...(await seg.markDeleted()))
+    if (paths.length > 0) this.#ctx.scheduleDelete(paths, this.#config.fileDeleteDelayMs)
+  }
+
+  /** Retention: deletes whole segments and advances the log start offset past them. */
+  maintain(now: number): Promise<void> {
+    if (this.#closed) return Promise.resolve()
+    return this.#exclusive(async () => {
+      const summaries = []
+      for (const s of this.#segments) {
+        const ts = await s.largestTimestamp()
+        summaries.push({
+          baseOffset: s.baseOffset,
+          size: s.size,
+          largestTimestamp: ts >= 0n ? Number(ts) : s.lastModifiedMs,
+        })
+      }
+      const count = retentionDeleteCount(
+        summaries,
+        this.#config,
+        now,
+        this.#logStartOffset,
+        this.highWatermark(),
+        this.#nextOffset,
+      )
+      if (count === 0) return
+      try {
+        if (count === this.#segments.length) await this.#roll(this.#nextOffset)
+        const doomed = this.#segments.splice(0, count)
+        await this.#deleteSegments(doomed)
+      } catch (err) {
+        throw this.#storageError('retention', err)
+      }
+      const first = this.#segments[0]!.baseOffset
+      if (first > this.#logStartOffset) {
+        this.#logStartOffset = first
+        this.#epochs.truncateFromStart(first)
+        await this.#afterStartMoved()
+      }
+    })
+  }
+
+  updateConfig(config: LogConfig): void {
+    this.#config = config
+  }
+
+  /** Flushes, seals the active segment's indexes and closes its files. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve()
+    const done = this.#exclusive(async () => {
+      if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer)
+      try {
+        if (this.#failed === undefined) {
+          await this.#flush()
+          const active = this.#active()
+          const cadence = active.cadence
+          if (cadence !== undefined && cadence.maxTimestampSoFar >= 0n) {
+            // Kafka's close: the time index ends with the segment's max timestamp.
+            const ti = await active.timeIndex()
+            ti.maybeAppend(cadence.maxTimestampSoFar, cadence.offsetOfMaxTimestampSoFar)
+            await active.flushIndexes(true)
+          }
+        }
+      } finally {
+        this.#closed = true
+        for (const s of this.#segments) await s.closeFiles()
+      }
+    })
+    return done
+  }
+
+  /** Closes without flushing (the partition is being deleted). */
+  async abandon(): Promise<void> {
+    await this.#queue
+    this.#closed = true
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer)
+    for (const s of this.#segments) await s.closeFiles()
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  get failed(): boolean {
+    return this.#failed !== undefined
+  }
+}
+
+/** Index of the last segment whose base offset is <= offset (0 when none). */
+function floorIndex(segments: readonly Segment[], offset: bigint): number {
+  let lo = 0
+  let hi = segments.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1
+    if (segments[mid]!.baseOffset <= offset) lo = mid
+    else hi = mid - 1
+  }
+  return lo
+}
+
+/**
+ * The whole batches at the start of `chunk` that begin below `maxOffset`: their byte length,
+ * whether `maxOffset` stopped the walk, and the first batch's size and base offset (so a caller
+ * can fetch it whole when it did not fit).
+ */
+function wholeBatchesBelow(
+  chunk: Buffer,
+  maxOffset: bigint,
+): { bytes: number; stoppedAtMaxOffset: boolean; firstSize: number; firstBase: bigint } {
+  let pos = 0
+  let firstSize = 0
+  let firstBase = -1n
+  while (pos + 12 <= chunk.length) {
+    const base = chunk.readBigInt64BE(pos)
+    const size = 12 + chunk.readInt32BE(pos + 8)
+    if (pos === 0) {
+      firstSize = size
+      firstBase = base
+    }
+    if (base >= maxOffset) return { bytes: pos, stoppedAtMaxOffset: true, firstSize, firstBase }
+    if (pos + size > chunk.length) break
+    pos += size
+  }
+  return { bytes: pos, stoppedAtMaxOffset: false, firstSize, firstBase }
+}

@@ -1,0 +1,49 @@
+// The aborted-transaction index (`.txnindex`), Kafka's TransactionIndex format:
+//
+//   entries of 34 bytes, big-endian, no header:
+//     version          int16   0
+//     producerId       int64
+//     firstOffset      int64   first offset of the aborted transaction
+//     lastOffset       int64   offset of its ABORT marker
+//     lastStableOffset int64   the LSO when the abort was written
+//
+// One file per segment, holding the transactions whose ABORT marker lies in that segment, in
+// marker order. Not sparse: every aborted transaction is written when its marker is appended.
+// The entries come from the transactions work (PartitionLog.addAbortedTransaction).
+
+import type { AbortedTxn } from '../log-store.ts'
+
+export const TXN_ENTRY_SIZE = 34
+const VERSION = 0
+
+export class TxnIndexCorruptError extends Error {
+  override name = 'TxnIndexCorruptError'
+}
+
+export function encodeAbortedTxn(txn: AbortedTxn): Buffer {
+  const b = Buffer.alloc(TXN_ENTRY_SIZE)
+  b.writeInt16BE(VERSION, 0)
+  b.writeBigInt64BE(txn.producerId, 2)
+  b.writeBigInt64BE(txn.firstOffset, 10)
+  b.writeBigInt64BE(txn.lastOffset, 18)
+  b.writeBigInt64BE(txn.lastStableOffset, 26)
+  return b
+}
+
+/** Decodes a whole file; a torn tail (partial last entry) is dropped, other damage throws. */
+export function decodeTxnIndex(bytes: Buffer): AbortedTxn[] {
+  const out: AbortedTxn[] = []
+  const whole = bytes.length - (bytes.length % TXN_ENTRY_SIZE)
+  for (let pos = 0; pos < whole; pos += TXN_ENTRY_SIZE) {
+    const version = bytes.readInt16BE(pos)
+    if (version !== VERSION)
+      throw new TxnIndexCorruptError(`txn index entry at ${pos} has version ${version}`)
+    out.push({
+      producerId: bytes.readBigInt64BE(pos + 2),
+      firstOffset: bytes.readBigInt64BE(pos + 10),
+      lastOffset: bytes.readBigInt64BE(pos + 18),
+      lastStableOffset: bytes.readBigInt64BE(pos + 26),
+    })
+  }
+  return out
+}
