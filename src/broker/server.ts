@@ -12,6 +12,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { decompress } from '../protocol/compression/codecs.ts'
 import type { LogStore } from '../storage/log-store.ts'
+import { openDiskLogStore } from '../storage/log/disk-log-store.ts'
 import { createMemoryLogStore } from '../storage/memory/index.ts'
 import type { MetadataStore } from '../storage/metadata-store.ts'
 import { createMemoryMetadataStore, openMetadataStore } from '../storage/metadata/index.ts'
@@ -99,6 +100,7 @@ function listenOn(server: Server, host: string, port: number): Promise<number> {
 async function openStores(
   options: BrokerOptions,
   dir: string | undefined,
+  logger: Logger,
 ): Promise<{ logs: LogStore; metadata: MetadataStore }> {
   const decompressor = (codec: number, data: Buffer): Buffer =>
     decompress(codec, data, MAX_DECOMPRESSED_BATCH_BYTES)
@@ -110,10 +112,17 @@ async function openStores(
   }
   const metadata = options.metadataStore ?? (await openMetadataStore(join(dir, METADATA_DIR_NAME)))
   if (options.logStore !== undefined) return { logs: options.logStore, metadata }
-  await metadata.close()
-  throw new Error(
-    `the disk log store is not available in this build; run with --memory (data dir ${dir} was not opened)`,
-  )
+  try {
+    const logs = await openDiskLogStore(dir, {
+      decompress: decompressor,
+      onRecovered: (tp, recovered) =>
+        logger.info({ topic: tp.topic, partition: tp.partition, recovered }, 'log recovered'),
+    })
+    return { logs, metadata }
+  } catch (err) {
+    await metadata.close().catch(() => undefined)
+    throw err
+  }
 }
 
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
@@ -144,7 +153,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     controllerListenerNames: config.list('controller.listener.names'),
   })
 
-  const { logs, metadata } = await openStores(options, dir)
+  const { logs, metadata } = await openStores(options, dir, logger)
   const cleanups: Array<() => Promise<void>> = [() => metadata.close(), () => logs.close()]
   const servers: Server[] = []
   const connections = new Set<Connection>()
