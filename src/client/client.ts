@@ -6,7 +6,7 @@
 import { ERRORS } from '../protocol/errors.ts'
 import type { MetadataResponse } from '../protocol/generated/index.ts'
 import type { ApiName, ApiTypes } from './apis.ts'
-import { Connection } from './connection.ts'
+import { Connection, type RequestBody } from './connection.ts'
 import { BrokerError, ConnectionError } from './errors.ts'
 
 export interface ClientOptions {
@@ -117,7 +117,7 @@ export class Client {
   }
 
   /** Sends to any broker (admin requests that any node answers). */
-  async send<K extends ApiName>(name: K, body: ApiTypes[K]['req']): Promise<ApiTypes[K]['res']> {
+  async send<K extends ApiName>(name: K, body: RequestBody<K>): Promise<ApiTypes[K]['res']> {
     return (await (await this.any()).send(name, body)).body
   }
 
@@ -177,11 +177,11 @@ export class Client {
   /** Connection to the coordinator of a consumer group. */
   async coordinator(groupId: string): Promise<Connection> {
     const conn = await this.any()
-    const { version, body } = await conn.send('FindCoordinator', {
-      key: groupId,
-      keyType: COORDINATOR_GROUP,
-      coordinatorKeys: [groupId],
-    })
+    const { version, body } = await conn.send('FindCoordinator', (v) =>
+      v >= 4
+        ? { keyType: COORDINATOR_GROUP, coordinatorKeys: [groupId] }
+        : { key: groupId, keyType: COORDINATOR_GROUP },
+    )
     let nodeId: number, host: string, port: number, code: number, message: string | null
     if (version >= 4) {
       const c = body.coordinators[0]

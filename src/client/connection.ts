@@ -34,6 +34,9 @@ interface Pending {
   timer: NodeJS.Timeout
 }
 
+/** A request body, or a function of the negotiated version that builds it. */
+export type RequestBody<K extends ApiName> = ApiTypes[K]['req'] | ((version: number) => ApiTypes[K]['req'])
+
 export interface VersionRange {
   min: number
   max: number
@@ -153,22 +156,30 @@ export class Connection {
     return v < Math.max(theirs.min, codec.minVersion) ? undefined : v
   }
 
-  /** Sends one request at the negotiated version and resolves with the decoded response body. */
+  /**
+   * Sends one request at the negotiated version and resolves with the decoded response body. The
+   * encoder refuses fields a version lacks, so a body whose shape depends on the version is given
+   * as a function of it.
+   */
   async send<K extends ApiName>(
     name: K,
-    body: ApiTypes[K]['req'],
+    body: RequestBody<K>,
   ): Promise<{ version: number; body: ApiTypes[K]['res'] }> {
     const v = this.versionFor(name)
     if (v === undefined)
       throw new UnsupportedApiError(
         `the broker at ${this.address} does not support ${name} in a version this client speaks`,
       )
-    const res = (await this.sendAt(API[name].key, v, body)) as ApiTypes[K]['res']
+    const req: object = typeof body === 'function' ? (body as (v: number) => object)(v) : body
+    const res = (await this.sendAt(API[name].key, v, req)) as ApiTypes[K]['res']
     return { version: v, body: res }
   }
 
   /** Produce with acks=0: the broker sends no response, so nothing is awaited but the write. */
-  async sendNoResponse(name: ApiName, body: object): Promise<void> {
+  async sendNoResponse<K extends ApiName>(
+    name: K,
+    body: (version: number) => ApiTypes[K]['req'],
+  ): Promise<void> {
     const v = this.versionFor(name)
     if (v === undefined)
       throw new UnsupportedApiError(`the broker at ${this.address} does not support ${name}`)
@@ -180,7 +191,7 @@ export class Connection {
         correlationId: this.nextCorrelationId++,
         clientId: this.clientId,
       },
-      body,
+      body(v),
     )
     await new Promise<void>((resolve, reject) =>
       this.socket.write(Buffer.concat(frame), (err) =>
