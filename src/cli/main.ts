@@ -31,6 +31,11 @@ Environment: KAFKA_CFG_<NAME> (bitnami) and KAFKA_<NAME> (apache/kafka image) se
 e.g. KAFKA_LOG_RETENTION_MS=60000 or KAFKA_CFG_AUTO_CREATE_TOPICS_ENABLE=false.
 `
 
+/** `samsa --help`: the start options, then the tools (src/cli/tools). */
+async function fullUsage(): Promise<string> {
+  return `${USAGE}\n${(await import('./tools/index.ts')).TOOLS_USAGE}`
+}
+
 function isLevel(s: string): s is LevelWithSilent {
   return (LOG_LEVELS as readonly string[]).includes(s)
 }
@@ -44,6 +49,10 @@ async function version(): Promise<string> {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // CLI tools (topics, produce, consume, groups, configs, healthcheck) live in ./tools/.
+  const tools = await import('./tools/index.ts')
+  if (tools.isTool(argv[0])) return tools.runTool(argv[0], argv.slice(1), tools.processIO(argv[0]))
+
   let parsed
   try {
     parsed = parseArgs({
@@ -65,7 +74,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const { values, positionals } = parsed
   if (values.help === true) {
-    process.stdout.write(USAGE)
+    process.stdout.write(await fullUsage())
     return 0
   }
   if (values.version === true) {
