@@ -1,0 +1,420 @@
+// The transaction coordinator on a ManualClock: producer ids, the state machine and its records in
+// __transaction_state, fencing, markers and the aborted-transactions index, timeouts, expiry, and
+// recovery by replaying the log into a second coordinator.
+
+import { describe, expect, it } from 'vitest'
+import { ManualClock } from '../../../src/broker/clock.ts'
+import { TransactionCoordinator } from '../../../src/broker/txn/coordinator.ts'
+import {
+  CONSUMER_OFFSETS_TOPIC,
+  LogMarkerWriter,
+  type MarkerRequest,
+  type MarkerWriter,
+} from '../../../src/broker/txn/markers.ts'
+import { ProducerStateManager } from '../../../src/broker/txn/producer-state.ts'
+import { MemoryTxnLog, txnLogPartitionFor } from '../../../src/broker/txn/txn-log.ts'
+import { TxnState } from '../../../src/broker/txn/txn-state.ts'
+import { ErrorCode } from '../../../src/protocol/errors.ts'
+import { isControl, readBatchHeader } from '../../../src/protocol/records/batch-header.ts'
+import { decodeControlKey } from '../../../src/protocol/records/control-record.ts'
+import { readRecords } from '../../../src/protocol/records/records.ts'
+import { DEFAULT_LOG_CONFIG, type PartitionLog } from '../../../src/storage/log-store.ts'
+import { createMemoryLogStore } from '../../../src/storage/index.ts'
+import { produce } from './helpers.ts'
+
+const CONFIG = {
+  maxTimeoutMs: 900_000,
+  transactionalIdExpirationMs: 7 * 24 * 3600_000,
+  abortTimedOutIntervalMs: 10_000,
+  removeExpiredIntervalMs: 3600_000,
+}
+
+interface Harness {
+  clock: ManualClock
+  txnLog: MemoryTxnLog
+  coordinator: TransactionCoordinator
+  producers: ProducerStateManager
+  logs: Map<string, PartitionLog>
+  completed: Array<{ producerId: bigint; commit: boolean }>
+  nextId: { n: bigint }
+}
+
+async function harness(shared?: Partial<Harness>): Promise<Harness> {
+  const clock = shared?.clock ?? new ManualClock()
+  const txnLog = shared?.txnLog ?? new MemoryTxnLog()
+  const store = createMemoryLogStore()
+  const logs = shared?.logs ?? new Map<string, PartitionLog>()
+  if (shared?.logs === undefined)
+    for (const [topic, n] of [
+      ['t', 2],
+      [CONSUMER_OFFSETS_TOPIC, 1],
+    ] as const)
+      for (let p = 0; p < n; p++)
+        logs.set(`${topic}-${p}`, await store.open({ topic, partition: p }, DEFAULT_LOG_CONFIG))
+  const producers = new ProducerStateManager({ now: () => clock.now(), producerIdExpirationMs: 86_400_000 })
+  for (const log of logs.values()) await producers.load(log)
+  const completed: Harness['completed'] = []
+  const nextId = shared?.nextId ?? { n: 0n }
+  const coordinator = new TransactionCoordinator({
+    clock,
+    log: txnLog,
+    markers: new LogMarkerWriter({
+      partition: (t, p) => logs.get(`${t}-${p}`),
+      producers,
+      offsets: () => ({
+        completeTransaction: (producerId, commit) => {
+          completed.push({ producerId, commit })
+          return Promise.resolve()
+        },
+      }),
+      now: () => clock.now(),
+    }),
+    config: CONFIG,
+    allocateProducerIds: (count) => {
+      const first = nextId.n
+      nextId.n += BigInt(count)
+      return Promise.resolve(first)
+    },
+    offsetsPartitionFor: () => 0,
+    onError: () => {},
+  })
+  producers.verifier = (b) => coordinator.verifyBatch(b)
+  await coordinator.load()
+  return { clock, txnLog, coordinator, producers, logs, completed, nextId }
+}
+
+function markers(log: PartitionLog): Promise<Array<{ type: number; producerId: bigint; epoch: number }>> {
+  return log.read(0n, 1 << 20).then((r) => {
+    const out: Array<{ type: number; producerId: bigint; epoch: number }> = []
+    for (const chunk of r.records) {
+      let pos = 0
+      while (pos < chunk.length) {
+        const h = readBatchHeader(chunk, pos)
+        if (isControl(h.attributes))
+          out.push({
+            type: decodeControlKey(readRecords(chunk, pos)[0]!.key).type,
+            producerId: h.producerId,
+            epoch: h.producerEpoch,
+          })
+        pos += h.size
+      }
+    }
+    return out
+  })
+}
+
+const T0 = { topic: 't', partition: 0 }
+const T1 = { topic: 't', partition: 1 }
+
+describe('transaction coordinator', () => {
+  it('gives idempotent producers fresh ids from reserved blocks', async () => {
+    const h = await harness()
+    const a = await h.coordinator.initProducerId(null, 0, -1n, -1)
+    const b = await h.coordinator.initProducerId(null, 0, -1n, -1)
+    expect([a, b]).toEqual([
+      { errorCode: ErrorCode.NONE, producerId: 0n, producerEpoch: 0 },
+      { errorCode: ErrorCode.NONE, producerId: 1n, producerEpoch: 0 },
+    ])
+    expect(h.nextId.n).toBe(1000n)
+  })
+
+  it('validates the transaction timeout', async () => {
+    const h = await harness()
+    expect((await h.coordinator.initProducerId('x', 0, -1n, -1)).errorCode).toBe(
+      ErrorCode.INVALID_TRANSACTION_TIMEOUT,
+    )
+    expect((await h.coordinator.initProducerId('x', 900_001, -1n, -1)).errorCode).toBe(
+      ErrorCode.INVALID_TRANSACTION_TIMEOUT,
+    )
+  })
+
+  it('commits: Empty → Ongoing → PrepareCommit → CompleteCommit, markers on every partition', async () => {
+    const h = await harness()
+    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
+      'tx',
+      60_000,
+      -1n,
+      -1,
+    )
+    expect(await h.coordinator.addPartitions('tx', pid, epoch, [T0, T1])).toBe(ErrorCode.NONE)
+    const log0 = h.logs.get('t-0')!
+    await produce(h.producers, log0, {
+      producerId: pid,
+      epoch,
+      seq: 0,
+      count: 2,
+      transactional: true,
+      transactionalId: 'tx',
+    })
+    expect(log0.lastStableOffset()).toBe(0n)
+    expect(await h.coordinator.endTxn('tx', pid, epoch, true)).toEqual({
+      errorCode: 0,
+      producerId: pid,
+      producerEpoch: epoch,
+    })
+    expect(log0.lastStableOffset()).toBe(3n)
+    expect(await markers(log0)).toEqual([{ type: 1, producerId: pid, epoch }])
+    expect(await markers(h.logs.get('t-1')!)).toEqual([{ type: 1, producerId: pid, epoch }])
+    expect(log0.abortedTransactions(0n, 10n)).toEqual([])
+    expect(h.txnLog.records.map((r) => r.value?.state)).toEqual([
+      TxnState.Empty,
+      TxnState.Ongoing,
+      TxnState.PrepareCommit,
+      TxnState.CompleteCommit,
+    ])
+    // A retried EndTxn(commit) succeeds; an abort of the committed transaction does not.
+    expect((await h.coordinator.endTxn('tx', pid, epoch, true)).errorCode).toBe(ErrorCode.NONE)
+    expect((await h.coordinator.endTxn('tx', pid, epoch, false)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE)
+  })
+
+  it('aborts: records the aborted range and releases pending offsets', async () => {
+    const h = await harness()
+    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
+      'tx',
+      60_000,
+      -1n,
+      -1,
+    )
+    await h.coordinator.addPartitions('tx', pid, epoch, [T0])
+    expect(await h.coordinator.addOffsets('tx', pid, epoch, 'group')).toBe(ErrorCode.NONE)
+    expect(h.coordinator.verifyOffsetCommit('tx', pid, epoch, 'group')).toBe(ErrorCode.NONE)
+    const log0 = h.logs.get('t-0')!
+    await produce(h.producers, log0, {
+      producerId: pid,
+      epoch,
+      seq: 0,
+      count: 3,
+      transactional: true,
+      transactionalId: 'tx',
+    })
+    await h.coordinator.endTxn('tx', pid, epoch, false)
+    expect(log0.abortedTransactions(0n, 10n)).toEqual([
+      { producerId: pid, firstOffset: 0n, lastOffset: 3n, lastStableOffset: 4n },
+    ])
+    expect(await markers(h.logs.get(`${CONSUMER_OFFSETS_TOPIC}-0`)!)).toEqual([
+      { type: 0, producerId: pid, epoch },
+    ])
+    expect(h.completed).toEqual([{ producerId: pid, commit: false }])
+    expect(h.coordinator.verifyOffsetCommit('tx', pid, epoch, 'group')).toBe(ErrorCode.INVALID_TXN_STATE)
+  })
+
+  it('rejects transactional batches outside an ongoing transaction that added the partition', async () => {
+    const h = await harness()
+    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
+      'tx',
+      60_000,
+      -1n,
+      -1,
+    )
+    const log1 = h.logs.get('t-1')!
+    await expect(
+      produce(h.producers, log1, {
+        producerId: pid,
+        epoch,
+        seq: 0,
+        transactional: true,
+        transactionalId: 'tx',
+      }),
+    ).rejects.toMatchObject({ code: ErrorCode.INVALID_TXN_STATE })
+    await h.coordinator.addPartitions('tx', pid, epoch, [T0])
+    await expect(
+      produce(h.producers, log1, {
+        producerId: pid,
+        epoch,
+        seq: 0,
+        transactional: true,
+        transactionalId: 'tx',
+      }),
+    ).rejects.toMatchObject({ code: ErrorCode.INVALID_TXN_STATE })
+  })
+
+  it('fences a zombie: InitProducerId aborts its open transaction and bumps the epoch', async () => {
+    const h = await harness()
+    const old = await h.coordinator.initProducerId('tx', 60_000, -1n, -1)
+    await h.coordinator.addPartitions('tx', old.producerId, old.producerEpoch, [T0])
+    const log0 = h.logs.get('t-0')!
+    await produce(h.producers, log0, {
+      producerId: old.producerId,
+      epoch: 0,
+      seq: 0,
+      transactional: true,
+      transactionalId: 'tx',
+    })
+    const fresh = await h.coordinator.initProducerId('tx', 60_000, -1n, -1)
+    expect(fresh).toEqual({ errorCode: ErrorCode.NONE, producerId: old.producerId, producerEpoch: 2 })
+    // The zombie's transaction was aborted with the fencing epoch (1).
+    expect(await markers(log0)).toEqual([{ type: 0, producerId: old.producerId, epoch: 1 }])
+    expect(log0.abortedTransactions(0n, 10n)).toHaveLength(1)
+    // Everything the zombie tries now is fenced.
+    expect(await h.coordinator.addPartitions('tx', old.producerId, 0, [T1])).toBe(ErrorCode.PRODUCER_FENCED)
+    expect((await h.coordinator.endTxn('tx', old.producerId, 0, true)).errorCode).toBe(
+      ErrorCode.PRODUCER_FENCED,
+    )
+    await expect(
+      produce(h.producers, log0, {
+        producerId: old.producerId,
+        epoch: 0,
+        seq: 1,
+        transactional: true,
+        transactionalId: 'tx',
+      }),
+    ).rejects.toMatchObject({ code: ErrorCode.INVALID_PRODUCER_EPOCH })
+    // KIP-360: a producer that names a stale id/epoch is fenced; the current one may bump.
+    expect((await h.coordinator.initProducerId('tx', 60_000, old.producerId, 0)).errorCode).toBe(
+      ErrorCode.PRODUCER_FENCED,
+    )
+    expect(await h.coordinator.initProducerId('tx', 60_000, old.producerId, 2)).toMatchObject({
+      producerEpoch: 3,
+    })
+  })
+
+  it('answers CONCURRENT_TRANSACTIONS while a transition is being written', async () => {
+    const h = await harness()
+    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
+      'tx',
+      60_000,
+      -1n,
+      -1,
+    )
+    const first = h.coordinator.addPartitions('tx', pid, epoch, [T0])
+    expect(await h.coordinator.addPartitions('tx', pid, epoch, [T1])).toBe(ErrorCode.CONCURRENT_TRANSACTIONS)
+    expect(await first).toBe(ErrorCode.NONE)
+  })
+
+  it('leaves state unchanged when __transaction_state cannot be written', async () => {
+    const h = await harness()
+    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
+      'tx',
+      60_000,
+      -1n,
+      -1,
+    )
+    h.txnLog.failAppends = new Error('disk full')
+    expect(await h.coordinator.addPartitions('tx', pid, epoch, [T0])).toBe(
+      ErrorCode.COORDINATOR_NOT_AVAILABLE,
+    )
+    h.txnLog.failAppends = undefined
+    expect(h.coordinator.describe(['tx'])[0]).toMatchObject({ transactionState: 'Empty', topics: [] })
+    expect(await h.coordinator.addPartitions('tx', pid, epoch, [T0])).toBe(ErrorCode.NONE)
+  })
+
+  it('aborts a transaction that outlives its timeout and fences its producer', async () => {
+    const h = await harness()
+    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId('tx', 5_000, -1n, -1)
+    await h.coordinator.addPartitions('tx', pid, epoch, [T0])
+    await produce(h.producers, h.logs.get('t-0')!, {
+      producerId: pid,
+      epoch,
+      seq: 0,
+      transactional: true,
+      transactionalId: 'tx',
+    })
+    h.clock.advance(10_000)
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r))
+    expect(h.coordinator.describe(['tx'])[0]).toMatchObject({
+      transactionState: 'CompleteAbort',
+      producerEpoch: 1,
+    })
+    expect(h.logs.get('t-0')!.abortedTransactions(0n, 10n)).toHaveLength(1)
+    expect((await h.coordinator.endTxn('tx', pid, epoch, true)).errorCode).toBe(ErrorCode.PRODUCER_FENCED)
+  })
+
+  it('expires idle transactional ids with a tombstone', async () => {
+    const h = await harness()
+    await h.coordinator.initProducerId('tx', 60_000, -1n, -1)
+    h.clock.advance(CONFIG.transactionalIdExpirationMs + 1)
+    expect(await h.coordinator.expireTransactionalIds()).toBe(1)
+    expect(h.txnLog.records.at(-1)).toEqual({ transactionalId: 'tx', value: null })
+    expect(h.coordinator.describe(['tx'])[0]!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND)
+  })
+
+  it('recovers: replay rebuilds every id, prepared transactions complete, ongoing ones stay open', async () => {
+    const h = await harness()
+    const a = await h.coordinator.initProducerId('a', 60_000, -1n, -1)
+    await h.coordinator.addPartitions('a', a.producerId, a.producerEpoch, [T0])
+    const b = await h.coordinator.initProducerId('b', 60_000, -1n, -1)
+    await h.coordinator.addPartitions('b', b.producerId, b.producerEpoch, [T1])
+    // Simulate a crash right after PrepareCommit of b was written: append it by hand.
+    const bState = h.txnLog.records.at(-1)!
+    h.txnLog.records.push({
+      transactionalId: 'b',
+      value: { ...bState.value!, state: TxnState.PrepareCommit },
+    })
+    await h.coordinator.close()
+
+    const r = await harness({ clock: h.clock, txnLog: h.txnLog, logs: h.logs, nextId: h.nextId })
+    expect(r.coordinator.describe(['a', 'b']).map((d) => d.transactionState)).toEqual([
+      'Ongoing',
+      'CompleteCommit',
+    ])
+    expect(await markers(h.logs.get('t-1')!)).toEqual([{ type: 1, producerId: b.producerId, epoch: 0 }])
+    // a's producer can still finish its transaction.
+    expect((await r.coordinator.endTxn('a', a.producerId, a.producerEpoch, true)).errorCode).toBe(
+      ErrorCode.NONE,
+    )
+    // New ids never repeat old ones.
+    expect((await r.coordinator.initProducerId(null, 0, -1n, -1)).producerId).toBeGreaterThan(b.producerId)
+  })
+
+  it('lists and describes transactions with filters', async () => {
+    const h = await harness()
+    const a = await h.coordinator.initProducerId('a', 60_000, -1n, -1)
+    await h.coordinator.addPartitions('a', a.producerId, a.producerEpoch, [T0, T1])
+    await h.coordinator.initProducerId('b', 60_000, -1n, -1)
+    expect(h.coordinator.list(['Ongoing', 'Bogus'], [], -1n)).toEqual({
+      errorCode: 0,
+      unknownStateFilters: ['Bogus'],
+      transactions: [{ transactionalId: 'a', producerId: a.producerId, transactionState: 'Ongoing' }],
+    })
+    expect(h.coordinator.list([], [], -1n).transactions).toHaveLength(2)
+    h.clock.advance(1000)
+    expect(h.coordinator.list([], [], 5000n).transactions).toHaveLength(0)
+    expect(h.coordinator.describe(['a'])[0]).toMatchObject({
+      transactionState: 'Ongoing',
+      topics: [{ topic: 't', partitions: [0, 1] }],
+    })
+  })
+
+  it('places ids on __transaction_state partitions with Java String.hashCode', () => {
+    // "hello".hashCode() = 99162322; Integer.MIN_VALUE maps to 0 (Kafka's Utils.abs).
+    expect(txnLogPartitionFor('hello', 50)).toBe(99162322 % 50)
+    expect(txnLogPartitionFor('polygenelubricants', 50)).toBe(0)
+  })
+})
+
+// A marker writer that fails, for the retry path.
+class FailingMarkers implements MarkerWriter {
+  calls: MarkerRequest[] = []
+  failures = 1
+  write(req: MarkerRequest): Promise<void> {
+    this.calls.push(req)
+    if (this.failures-- > 0) return Promise.reject(new Error('log closed'))
+    return Promise.resolve()
+  }
+}
+
+describe('transaction coordinator: marker failures', () => {
+  it('answers after Prepare and retries the markers until the transaction completes', async () => {
+    const clock = new ManualClock()
+    const writer = new FailingMarkers()
+    const c = new TransactionCoordinator({
+      clock,
+      log: new MemoryTxnLog(),
+      markers: writer,
+      config: CONFIG,
+      allocateProducerIds: () => Promise.resolve(100n),
+      offsetsPartitionFor: () => 0,
+    })
+    await c.load()
+    const { producerId: pid } = await c.initProducerId('tx', 60_000, -1n, -1)
+    await c.addPartitions('tx', pid, 0, [T0])
+    expect((await c.endTxn('tx', pid, 0, true)).errorCode).toBe(ErrorCode.NONE)
+    expect(c.describe(['tx'])[0]!.transactionState).toBe('PrepareCommit')
+    expect(await c.addPartitions('tx', pid, 0, [T0])).toBe(ErrorCode.CONCURRENT_TRANSACTIONS)
+    clock.advance(1000)
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r))
+    expect(writer.calls).toHaveLength(2)
+    expect(c.describe(['tx'])[0]!.transactionState).toBe('CompleteCommit')
+    await c.close()
+  })
+})
