@@ -170,7 +170,7 @@ export class Connection {
       throw new UnsupportedApiError(
         `the broker at ${this.address} does not support ${name} in a version this client speaks`,
       )
-    const req: object = typeof body === 'function' ? (body as (v: number) => object)(v) : body
+    const req: object = typeof body === 'function' ? body(v) : body
     const res = (await this.sendAt(API[name].key, v, req)) as ApiTypes[K]['res']
     return { version: v, body: res }
   }

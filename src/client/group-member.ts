@@ -310,7 +310,7 @@ export async function fetchCommittedOffsets(
     check(p.errorCode, `offsets of group '${groupId}' for ${topic}-${p.partitionIndex}`)
     if (p.committedOffset < 0n) return
     let m = out.get(topic)
-    if (m === undefined) out.set(topic, (m = new Map()))
+    if (m === undefined) out.set(topic, (m = new Map<number, bigint>()))
     m.set(p.partitionIndex, p.committedOffset)
   }
   if (version >= 8) {
