@@ -110,7 +110,10 @@ export default defineHandler(ApiKey.ListOffsets, {
             ? log.lastStableOffset()
             : log.highWatermark()
         try {
-          partitions.push(await lookup(log, p, lastFetchable))
+          const found = await lookup(log, p, lastFetchable)
+          // The epoch exists from v4 on (Kafka sets it only then).
+          if (ctx.apiVersion < 4) found.leaderEpoch = -1
+          partitions.push(found)
         } catch (err) {
           if (!(err instanceof KafkaError))
             ctx.logger.error({ err, topic: t.name, partition: i }, 'offset lookup failed')
