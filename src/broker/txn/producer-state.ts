@@ -265,7 +265,7 @@ export class ProducerStateManager implements ProducerStateGuard {
     this.publishLso(log, s)
   }
 
-  appendFailed(log: PartitionLog, batch: ProducerBatch): void {
+  appendFailed(log: PartitionLog, batch: ProducerBatch, _err?: unknown): void {
     const s = this.state(log)
     const e = s.producers.get(batch.producerId)
     if (e === undefined) return
