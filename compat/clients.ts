@@ -1,0 +1,6 @@
+// Every client runner, in matrix column order. Each lives in compat/<name>/runner.ts.
+
+import type { ClientRunner } from './harness/runner.ts'
+import { runner as kafkajs } from './kafkajs/runner.ts'
+
+export const CLIENTS: readonly ClientRunner[] = [kafkajs]

@@ -1,0 +1,64 @@
+// `npm run compat` / `node compat/run.ts [--client NAME]... [--scenario ID]... [--capture] [--no-write]`
+//
+// Runs every installed client (or the named ones) against a fresh broker each, prints one line per
+// scenario (and the broker's protocol trace for failures), writes compat/results/<client>.json and
+// regenerates compat/MATRIX.md from all results files. --capture also records the clients' request
+// frames as golden fixtures under test/protocol/golden/fixtures/. Exits non-zero when a run
+// disagrees with compat/<client>/expectations, or (with CI=true) when a client is missing.
+
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { CLIENTS } from './clients.ts'
+import { compareWithExpectations } from './harness/compare.ts'
+import { runClient } from './harness/runner.ts'
+import { writeMatrix } from './matrix.ts'
+
+const here = import.meta.dirname
+const { values } = parseArgs({
+  options: {
+    client: { type: 'string', multiple: true },
+    scenario: { type: 'string', multiple: true },
+    capture: { type: 'boolean' },
+    'no-write': { type: 'boolean' },
+  },
+})
+
+const selected =
+  values.client === undefined ? CLIENTS : CLIENTS.filter((c) => values.client!.includes(c.name))
+if (values.client !== undefined && selected.length !== values.client.length) {
+  console.error(`unknown client; known: ${CLIENTS.map((c) => c.name).join(', ')}`)
+  process.exit(2)
+}
+const ci = process.env.CI === 'true'
+let bad = 0
+for (const client of selected) {
+  const started = Date.now()
+  const run = await runClient(client, {
+    only: values.scenario,
+    captureDir:
+      values.capture === true ? join(here, '..', 'test', 'protocol', 'golden', 'fixtures') : undefined,
+    log: (line) => console.log(line),
+  })
+  if (run.missing !== undefined) {
+    console.log(`${client.name}: not installed (${run.missing})${ci ? ' — a failure in CI' : ''}`)
+    if (ci) bad++
+    continue
+  }
+  for (const r of run.results)
+    if (r.trace !== undefined && r.trace.length > 0)
+      console.log(
+        `--- broker trace before ${client.name} ${r.scenario} failed ---\n${r.trace.join('\n')}\n---`,
+      )
+  const mismatches = compareWithExpectations(run, join(here, client.name, 'expectations'))
+  for (const m of mismatches) console.log(`MISMATCH ${client.name} ${m}`)
+  bad += mismatches.length
+  console.log(`${client.name}: ${run.version}, ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  if (values['no-write'] !== true && values.scenario === undefined) {
+    mkdirSync(join(here, 'results'), { recursive: true })
+    const stored = { ...run, results: run.results.map(({ trace: _trace, ...rest }) => rest) }
+    writeFileSync(join(here, 'results', `${client.name}.json`), JSON.stringify(stored, null, 2) + '\n')
+  }
+}
+if (values['no-write'] !== true) writeMatrix(here)
+process.exit(bad === 0 ? 0 : 1)
