@@ -2,7 +2,7 @@
 
 import { expect } from 'vitest'
 import { crc32c } from '../../src/protocol/records/crc32c.ts'
-import { MemoryFileSystem } from '../../src/storage/fs.ts'
+import type { MemoryFileSystem } from '../../src/storage/fs.ts'
 import { openDiskLogStore, type DiskLogStoreOptions } from '../../src/storage/log/disk-log-store.ts'
 import type { LogConfig, PartitionLog } from '../../src/storage/log-store.ts'
 import { config } from './log-behaviour.ts'

@@ -10,7 +10,8 @@
 //   3. After an unclean shutdown, every segment from the one holding the recovery point onwards is
 //      recovered: batches validated (length, magic, CRC, increasing offsets), indexes rebuilt, the
 //      file cut at the first invalid byte, and all later segments deleted (they cannot be trusted
-//      to follow on). Recovered segments are fsynced so the new recovery point is honest.
+//      to follow on). A segment that does not start exactly where its predecessor ends is
+//      treated the same way, so the recovered log is always a gap-free prefix of what was written. Recovered segments are fsynced so the new recovery point is honest.
 //      After a clean shutdown only segments with missing index files are rebuilt.
 //   4. The last segment becomes active; the log end offset is one past its last batch.
 //   5. Log start offset = max(checkpoint, first segment base), at most the log end offset. The
@@ -128,9 +129,12 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
       for (let i = start; i < segments.length; i++) {
         const seg = segments[i]!
         const fileSize = await o.pool.use(seg.logPath, (h) => h.size())
-        // A segment must start at or after where its predecessor ends.
+        // A segment must start exactly where its predecessor ends: an overlap is garbage, and a
+        // gap means the predecessor lost its unsynced tail while this segment kept data, so this
+        // segment and everything after it go (the log stays a prefix of what was appended).
+        // (Compaction, when it lands, can leave legitimate gaps and will need to relax this.)
         const result =
-          prevEnd !== undefined && seg.baseOffset < prevEnd
+          prevEnd !== undefined && seg.baseOffset !== prevEnd
             ? undefined
             : await seg.recover(o.config.indexIntervalBytes, seg.baseOffset, (h) => {
                 if (h.partitionLeaderEpoch >= 0 && (epochs.latest()?.epoch ?? -1) < h.partitionLeaderEpoch)

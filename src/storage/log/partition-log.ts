@@ -244,6 +244,9 @@ export class DiskPartitionLog implements PartitionLog {
     const durable = this.#config.durable
     const now = this.#ctx.now()
     await old.seal(durable)
+    // Durable mode: everything in older segments is on disk before anything in the new one, so
+    // a crash can never keep a later segment's data while losing the end of an earlier one.
+    if (durable) await old.sync()
     const seg = new Segment(
       { fs: this.#ctx.fs, pool: this.#ctx.pool, dir: this.#ctx.dir },
       baseOffset,
