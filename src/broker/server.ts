@@ -162,7 +162,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
 
   const shutdown = async (): Promise<void> => {
     if (maintenanceTimer !== undefined) clearInterval(maintenanceTimer)
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
+    // Stop accepting now; close() reports only once every connection is gone, awaited below.
+    const stopped = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
     const timeoutMs = options.shutdownTimeoutMs ?? 5000
     const graceful = Promise.all([...connections].map((c) => c.close('broker shutting down')))
     let timer: NodeJS.Timeout | undefined
@@ -177,6 +178,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       for (const c of connections) c.destroy('shutdown timeout')
     }
     clearTimeout(timer)
+    await stopped
     for (const cleanup of cleanups.reverse()) {
       try {
         await cleanup()

@@ -209,4 +209,55 @@ describe('connection', () => {
     expect(await c.waitClosed(3000)).toBe(true)
     expect(Date.now() - t0).toBeGreaterThanOrEqual(100)
   })
+
+  it('finishes in-flight requests on close() before shutting the connection', async () => {
+    const b = await start([heartbeatHandler([])])
+    const c = await client(b)
+    const id = c.send(ApiKey.Heartbeat, 3, { groupId: 'delay:150' })
+    await sleep(20)
+    const closing = b.close()
+    broker = undefined
+    await c.waitFor(1)
+    expect(c.arrivals).toEqual([id])
+    await closing
+    expect(await c.waitClosed()).toBe(true)
+  })
+
+  it('pauses every connection while the global in-flight budget is spent', async () => {
+    let release: (() => void) | undefined
+    const gate = new Promise<void>((r) => (release = r))
+    let started = 0
+    const slow = defineHandler(ApiKey.SyncGroup, {
+      versions: [0, 5],
+      async handle() {
+        started++
+        await gate
+        return {
+          throttleTimeMs: 0,
+          errorCode: 0,
+          protocolType: null,
+          protocolName: null,
+          assignment: Buffer.alloc(0),
+        }
+      },
+    })
+    // Each request carries a 64 KiB assignment; the budget holds about two of them.
+    const b = await start([slow], { config: { 'queued.max.request.bytes': 128 * 1024 } })
+    const c1 = await client(b)
+    const c2 = await client(b)
+    const payload = {
+      groupId: 'g',
+      memberId: 'm',
+      assignments: [{ memberId: 'm', assignment: Buffer.alloc(64 * 1024) }],
+    }
+    for (let i = 0; i < 5; i++) c1.send(ApiKey.SyncGroup, 3, payload)
+    await sleep(100)
+    for (let i = 0; i < 5; i++) c2.send(ApiKey.SyncGroup, 3, payload)
+    await sleep(200)
+    expect(started).toBeLessThan(10)
+    release!()
+    await c1.waitFor(5)
+    await c2.waitFor(5)
+    expect(started).toBe(10)
+  })
 })
