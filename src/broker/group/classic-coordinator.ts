@@ -38,7 +38,7 @@ export interface ClassicHost {
   readonly timers: KeyedTimers
   readonly config: GroupCoordinatorConfig
   /** 'consumer' / 'consumer-empty' when the id belongs to a KIP-848 group. */
-  groupKind(groupId: string): 'none' | 'classic' | 'consumer' | 'consumer-empty'
+  groupKind(groupId: string): 'none' | 'classic' | 'classic-empty' | 'consumer' | 'consumer-empty'
   classicGroup(groupId: string): ClassicGroup | undefined
   /** Creates and registers an empty classic group (replacing an empty consumer group). */
   createClassicGroup(groupId: string): ClassicGroup

@@ -25,6 +25,18 @@ import {
   type SyncRequest,
 } from './classic-coordinator.ts'
 import { ClassicGroup, ClassicMember, type JoinResult, type SyncResult } from './classic-group.ts'
+import {
+  ConsumerCoordinator,
+  type ConsumerHost,
+  type HeartbeatRequest as ConsumerHeartbeatRequest,
+  type HeartbeatResult as ConsumerHeartbeatResult,
+} from './consumer-coordinator.ts'
+import { ConsumerGroup, ConsumerMember } from './consumer-group.ts'
+import {
+  encodeConsumerProtocolAssignment,
+  encodeConsumerProtocolSubscription,
+} from '../../protocol/generated/index.ts'
+import { Writer } from '../../protocol/primitives/writer.ts'
 import { ClassicGroupState } from './classic-state.ts'
 import { DEFAULT_GROUP_CONFIG, type GroupCoordinatorConfig } from './config.ts'
 import type { GroupLog } from './group-log.ts'
@@ -138,6 +150,13 @@ export interface DescribedGroup {
   }>
 }
 
+export interface ConsumerGroupDescription {
+  groupId: string
+  errorCode: number
+  errorMessage: string | null
+  group: ConsumerGroup | undefined
+}
+
 export interface ListedGroup {
   groupId: string
   protocolType: string
@@ -145,11 +164,11 @@ export interface ListedGroup {
   groupType: string
 }
 
-type Group = ClassicGroup
+type Group = ClassicGroup | ConsumerGroup
 
 const RETENTION_KEY = 'offsets-retention'
 
-export class GroupCoordinator implements ClassicHost {
+export class GroupCoordinator implements ClassicHost, ConsumerHost {
   readonly clock: Clock
   readonly timers: KeyedTimers
   readonly config: GroupCoordinatorConfig
@@ -159,6 +178,7 @@ export class GroupCoordinator implements ClassicHost {
   private readonly onError: (err: unknown) => void
   private readonly groups = new Map<string, Group>()
   private readonly classic: ClassicCoordinator
+  private readonly consumer: ConsumerCoordinator
   private pending: GroupRecord[] = []
   private tail: Promise<void> = Promise.resolve()
   private state: 'loading' | 'active' | 'closed' = 'loading'
@@ -171,6 +191,7 @@ export class GroupCoordinator implements ClassicHost {
     this.onError = options.onError ?? (() => {})
     this.timers = new KeyedTimers(this.clock, this.onError, () => void this.flush())
     this.classic = new ClassicCoordinator(this)
+    this.consumer = new ConsumerCoordinator(this)
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
@@ -178,7 +199,10 @@ export class GroupCoordinator implements ClassicHost {
   /** Replays the log, then starts serving and the periodic offset-expiry task. */
   async load(): Promise<void> {
     await this.log.replay((r) => this.replay(r))
-    for (const g of this.groups.values()) this.classic.onLoaded(g)
+    for (const g of this.groups.values()) {
+      if (g instanceof ClassicGroup) this.classic.onLoaded(g)
+      else this.consumer.onLoaded(g)
+    }
     this.state = 'active'
     this.scheduleRetention()
   }
@@ -188,6 +212,7 @@ export class GroupCoordinator implements ClassicHost {
     this.state = 'closed'
     this.timers.cancelAll()
     for (const g of this.groups.values()) {
+      if (!(g instanceof ClassicGroup)) continue
       for (const m of g.members.values()) {
         g.completeJoin(m, { ...joinErrorFor(ErrorCode.NOT_COORDINATOR, m.memberId) })
         g.completeSync(m, {
@@ -208,16 +233,43 @@ export class GroupCoordinator implements ClassicHost {
 
   // ---- ClassicHost -----------------------------------------------------------------------------
 
-  groupKind(groupId: string): 'none' | 'classic' | 'consumer' | 'consumer-empty' {
-    return this.groups.has(groupId) ? 'classic' : 'none'
+  groupKind(groupId: string): 'none' | 'classic' | 'classic-empty' | 'consumer' | 'consumer-empty' {
+    const g = this.groups.get(groupId)
+    if (g === undefined) return 'none'
+    if (g instanceof ClassicGroup) return g.is(ClassicGroupState.Empty) ? 'classic-empty' : 'classic'
+    return g.members.size === 0 ? 'consumer-empty' : 'consumer'
   }
 
   classicGroup(groupId: string): ClassicGroup | undefined {
-    return this.groups.get(groupId)
+    const g = this.groups.get(groupId)
+    return g instanceof ClassicGroup ? g : undefined
   }
 
+  consumerGroup(groupId: string): ConsumerGroup | undefined {
+    const g = this.groups.get(groupId)
+    return g instanceof ConsumerGroup ? g : undefined
+  }
+
+  /** A new classic group; an empty consumer group of that id is deleted first (its offsets stay). */
   createClassicGroup(groupId: string): ClassicGroup {
+    const old = this.consumerGroup(groupId)
+    if (old !== undefined) {
+      this.consumer.emitGroupTombstones(old)
+      this.consumer.forget(old)
+    }
     const g = new ClassicGroup(groupId)
+    this.groups.set(groupId, g)
+    return g
+  }
+
+  /** A new consumer group; an empty classic group of that id is deleted first (its offsets stay). */
+  createConsumerGroup(groupId: string): ConsumerGroup {
+    const old = this.classicGroup(groupId)
+    if (old !== undefined) {
+      this.emit({ type: 'group-metadata', groupId, value: null })
+      this.classic.forget(old)
+    }
+    const g = new ConsumerGroup(groupId)
     this.groups.set(groupId, g)
     return g
   }
@@ -289,6 +341,36 @@ export class GroupCoordinator implements ClassicHost {
     return this.step((respond) => respond(this.classic.leave(groupId, members)))
   }
 
+  // ---- KIP-848 consumer protocol ---------------------------------------------------------------
+
+  consumerGroupHeartbeat(
+    req: ConsumerHeartbeatRequest,
+    meta: { apiVersion: number; clientId: string; clientHost: string },
+  ): Promise<ConsumerHeartbeatResult> {
+    return this.step((respond) => respond(this.consumer.heartbeat(req, meta)))
+  }
+
+  /** ConsumerGroupDescribe: GROUP_ID_NOT_FOUND for unknown ids and for classic groups. */
+  consumerGroupDescribe(groupIds: readonly string[]): Promise<Array<ConsumerGroupDescription>> {
+    return this.step((respond) =>
+      respond(
+        groupIds.map((groupId): ConsumerGroupDescription => {
+          const g = this.consumerGroup(groupId)
+          if (groupId === '' || g === undefined)
+            return {
+              groupId,
+              errorCode: groupId === '' ? ErrorCode.INVALID_GROUP_ID : ErrorCode.GROUP_ID_NOT_FOUND,
+              errorMessage: this.groups.has(groupId)
+                ? `Group ${groupId} is not a consumer group.`
+                : `Group ${groupId} not found.`,
+              group: undefined,
+            }
+          return { groupId, errorCode: ErrorCode.NONE, errorMessage: null, group: g }
+        }),
+      ),
+    )
+  }
+
   // ---- offsets -----------------------------------------------------------------------------------
 
   commitOffsets(req: CommitRequest, apiVersion: number): Promise<TopicPartitionErrors[]> {
@@ -305,7 +387,7 @@ export class GroupCoordinator implements ClassicHost {
     const invalid = this.validateOffsetCommit(req, apiVersion)
     if (invalid !== ErrorCode.NONE) return all(invalid)
 
-    const group = this.groups.get(req.groupId)
+    const group = this.classicGroup(req.groupId)
     if (
       group !== undefined &&
       (group.is(ClassicGroupState.Stable) || group.is(ClassicGroupState.PreparingRebalance))
@@ -342,7 +424,7 @@ export class GroupCoordinator implements ClassicHost {
   }
 
   /** Kafka's validateOffsetCommit: which group state/member/generation may commit. */
-  private validateOffsetCommit(req: CommitRequest, apiVersion: number): number {
+  private validateOffsetCommit(req: CommitRequest, apiVersion: number, transactional = false): number {
     const group = this.groups.get(req.groupId)
     if (group === undefined) {
       if (req.generationIdOrMemberEpoch < 0) {
@@ -353,6 +435,7 @@ export class GroupCoordinator implements ClassicHost {
       }
       return apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION
     }
+    if (group instanceof ConsumerGroup) return validateConsumerCommit(group, req, apiVersion, transactional)
     if (group.is(ClassicGroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE
     const gen = req.generationIdOrMemberEpoch
     if (gen < 0 && group.is(ClassicGroupState.Empty)) return ErrorCode.NONE
@@ -384,8 +467,15 @@ export class GroupCoordinator implements ClassicHost {
   private fetchGroupOffsets(req: FetchGroupRequest, requireStable: boolean): FetchGroupResult {
     if (req.groupId === '') return { groupId: req.groupId, errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] }
     const group = this.groups.get(req.groupId)
+    // KIP-848 members name themselves (v9+): they must be current members at their epoch.
+    if (group instanceof ConsumerGroup && !(req.memberId === null && req.memberEpoch < 0)) {
+      const m = req.memberId === null ? undefined : group.members.get(req.memberId)
+      if (m === undefined) return { groupId: req.groupId, errorCode: ErrorCode.UNKNOWN_MEMBER_ID, topics: [] }
+      if (m.memberEpoch !== req.memberEpoch)
+        return { groupId: req.groupId, errorCode: ErrorCode.STALE_MEMBER_EPOCH, topics: [] }
+    }
     // An unknown group has no offsets: every partition answers -1 without an error.
-    const known = group !== undefined && !group.is(ClassicGroupState.Dead)
+    const known = group !== undefined && !(group instanceof ClassicGroup && group.is(ClassicGroupState.Dead))
     const stored = known
       ? this.offsets.topics(req.groupId)
       : new Map<string, ReadonlyMap<number, OffsetAndMetadata>>()
@@ -438,13 +528,16 @@ export class GroupCoordinator implements ClassicHost {
   ): { errorCode: number; topics: TopicPartitionErrors[] } {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] }
     const group = this.groups.get(groupId)
-    if (group === undefined || group.is(ClassicGroupState.Dead))
+    if (group === undefined || (group instanceof ClassicGroup && group.is(ClassicGroupState.Dead)))
       return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] }
-    const active = !group.is(ClassicGroupState.Empty)
-    // A live classic group that does not use the consumer protocol cannot lose offsets at all.
-    if (active && group.protocolType !== 'consumer')
-      return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] }
-    const subscribed = active ? group.subscribedTopics() : new Set<string>()
+    let subscribed: Set<string> | undefined
+    if (group instanceof ClassicGroup) {
+      const active = !group.is(ClassicGroupState.Empty)
+      // A live classic group that does not use the consumer protocol cannot lose offsets at all.
+      if (active && group.protocolType !== 'consumer')
+        return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] }
+      subscribed = active ? group.subscribedTopics() : new Set<string>()
+    } else subscribed = this.consumerSubscribedTopics(group)
     return {
       errorCode: ErrorCode.NONE,
       topics: topics.map((t) => ({
@@ -488,6 +581,7 @@ export class GroupCoordinator implements ClassicHost {
           topics: [],
         },
         8,
+        true,
       )
       if (invalid !== ErrorCode.NONE) return respond(all(invalid))
       const now = this.clock.now()
@@ -549,6 +643,7 @@ export class GroupCoordinator implements ClassicHost {
     const g = this.groups.get(groupId)
     if (g === undefined)
       return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.` }
+    if (g instanceof ConsumerGroup) return this.describeConsumerAsClassic(g, base)
     const stable = g.is(ClassicGroupState.Stable)
     return {
       ...base,
@@ -566,6 +661,60 @@ export class GroupCoordinator implements ClassicHost {
     }
   }
 
+  /**
+   * A consumer group in DescribeGroups' classic shape (as Kafka 4 does for admin tools): protocol
+   * type "consumer", the assignor as protocol, members' subscriptions and assignments encoded as
+   * ConsumerProtocolSubscription/Assignment v0.
+   */
+  private describeConsumerAsClassic(g: ConsumerGroup, base: DescribedGroup): DescribedGroup {
+    const nameOf = (id: string): string => this.topics?.byId(id)?.name ?? id
+    return {
+      ...base,
+      groupState: g.state,
+      protocolType: 'consumer',
+      protocolData: this.config.consumerAssignors[0] ?? 'uniform',
+      members: [...g.members.values()].map((m: ConsumerMember) => {
+        const sub = new Writer(64)
+        sub.int16(0)
+        encodeConsumerProtocolSubscription(sub, 0, { topics: [...this.memberTopicNames(m)], userData: null })
+        const asg = new Writer(64)
+        asg.int16(0)
+        encodeConsumerProtocolAssignment(asg, 0, {
+          assignedPartitions: [...m.assigned].map(([id, partitions]) => ({ topic: nameOf(id), partitions })),
+          userData: null,
+        })
+        return {
+          memberId: m.memberId,
+          groupInstanceId: m.instanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          memberMetadata: sub.toBuffer(),
+          memberAssignment: asg.toBuffer(),
+        }
+      }),
+    }
+  }
+
+  /** Topic names a consumer member subscribes to (names plus current regex matches). */
+  private memberTopicNames(m: ConsumerMember): Set<string> {
+    const out = new Set(m.subscribedTopicNames)
+    if (m.subscribedTopicRegex !== null && this.topics !== undefined) {
+      try {
+        const re = new RegExp(`^(?:${m.subscribedTopicRegex})$`)
+        for (const t of this.topics.all()) if (!t.name.startsWith('__') && re.test(t.name)) out.add(t.name)
+      } catch {
+        // validated on heartbeat; nothing matches an invalid pattern
+      }
+    }
+    return out
+  }
+
+  private consumerSubscribedTopics(g: ConsumerGroup): Set<string> {
+    const out = new Set<string>()
+    for (const m of g.members.values()) for (const t of this.memberTopicNames(m)) out.add(t)
+    return out
+  }
+
   /** ListGroups; filters compare case-insensitively, as Kafka does. Empty filter = all. */
   listGroups(statesFilter: readonly string[], typesFilter: readonly string[]): Promise<ListedGroup[]> {
     return this.step((respond) => {
@@ -573,12 +722,15 @@ export class GroupCoordinator implements ClassicHost {
       const types = new Set(typesFilter.map((s) => s.toLowerCase()))
       const out: ListedGroup[] = []
       for (const g of this.groups.values()) {
-        const listed: ListedGroup = {
-          groupId: g.groupId,
-          protocolType: g.protocolType ?? '',
-          groupState: g.state,
-          groupType: 'classic',
-        }
+        const listed: ListedGroup =
+          g instanceof ClassicGroup
+            ? {
+                groupId: g.groupId,
+                protocolType: g.protocolType ?? '',
+                groupState: g.state,
+                groupType: 'classic',
+              }
+            : { groupId: g.groupId, protocolType: 'consumer', groupState: g.state, groupType: 'consumer' }
         if (states.size > 0 && !states.has(listed.groupState.toLowerCase())) continue
         if (types.size > 0 && !types.has(listed.groupType)) continue
         out.push(listed)
@@ -596,8 +748,8 @@ export class GroupCoordinator implements ClassicHost {
   private deleteGroup(groupId: string): number {
     if (groupId === '') return ErrorCode.INVALID_GROUP_ID
     const g = this.groups.get(groupId)
-    if (g === undefined || g.is(ClassicGroupState.Dead)) return ErrorCode.GROUP_ID_NOT_FOUND
-    if (!g.is(ClassicGroupState.Empty)) return ErrorCode.NON_EMPTY_GROUP
+    if (g === undefined) return ErrorCode.GROUP_ID_NOT_FOUND
+    if (!isEmptyGroup(g)) return ErrorCode.NON_EMPTY_GROUP
     this.removeGroup(g)
     return ErrorCode.NONE
   }
@@ -607,9 +759,15 @@ export class GroupCoordinator implements ClassicHost {
     for (const { topic, partition } of this.offsets.list(g.groupId))
       this.emitOffset(g.groupId, topic, partition, null)
     this.offsets.deletePendingForGroup(g.groupId)
-    this.emit({ type: 'group-metadata', groupId: g.groupId, value: null })
-    this.classic.forget(g)
-    g.transitionTo(ClassicGroupState.Dead, this.clock.now())
+    if (g instanceof ClassicGroup) {
+      this.emit({ type: 'group-metadata', groupId: g.groupId, value: null })
+      this.classic.forget(g)
+      g.transitionTo(ClassicGroupState.Dead, this.clock.now())
+    } else {
+      this.consumer.emitGroupTombstones(g)
+      this.consumer.forget(g)
+      g.dead = true
+    }
     this.groups.delete(g.groupId)
   }
 
@@ -645,7 +803,7 @@ export class GroupCoordinator implements ClassicHost {
       }
     }
     for (const g of [...this.groups.values()])
-      if (g.is(ClassicGroupState.Empty) && !this.offsets.hasOffsets(g.groupId)) this.removeGroup(g)
+      if (isEmptyGroup(g) && !this.offsets.hasOffsets(g.groupId)) this.removeGroup(g)
     return removed
   }
 
@@ -653,6 +811,11 @@ export class GroupCoordinator implements ClassicHost {
   private expiryCondition(
     g: Group,
   ): { base: (o: OffsetAndMetadata) => number; keep: (topic: string) => boolean } | undefined {
+    if (g instanceof ConsumerGroup) {
+      // Kafka's ConsumerGroup: by commit time, never for topics the group still subscribes to.
+      const subscribed = this.consumerSubscribedTopics(g)
+      return { base: (o) => o.commitTimestamp, keep: (t) => subscribed.has(t) }
+    }
     if (g.protocolType === null) return { base: (o) => o.commitTimestamp, keep: () => false }
     if (g.is(ClassicGroupState.Empty)) {
       const since = g.currentStateTimestamp
@@ -667,6 +830,14 @@ export class GroupCoordinator implements ClassicHost {
 
   // ---- replay ------------------------------------------------------------------------------------
 
+  private replayConsumerGroup(groupId: string): ConsumerGroup {
+    const existing = this.groups.get(groupId)
+    if (existing instanceof ConsumerGroup) return existing
+    const g = new ConsumerGroup(groupId)
+    this.groups.set(groupId, g)
+    return g
+  }
+
   /** Applies one log record while loading (Kafka's GroupCoordinatorShard.replay). */
   replay(r: GroupRecord): void {
     switch (r.type) {
@@ -677,7 +848,7 @@ export class GroupCoordinator implements ClassicHost {
         return
       case 'group-metadata': {
         if (r.value === null) {
-          this.groups.delete(r.groupId)
+          if (this.classicGroup(r.groupId) !== undefined) this.groups.delete(r.groupId)
           return
         }
         const g = new ClassicGroup(r.groupId)
@@ -705,13 +876,48 @@ export class GroupCoordinator implements ClassicHost {
         this.groups.set(r.groupId, g)
         return
       }
-      case 'consumer-metadata':
-      case 'consumer-partition-metadata':
-      case 'consumer-member':
-      case 'consumer-target-metadata':
-      case 'consumer-target-member':
-      case 'consumer-current':
+      case 'consumer-metadata': {
+        if (r.value === null) {
+          if (this.consumerGroup(r.groupId) !== undefined) this.groups.delete(r.groupId)
+          return
+        }
+        this.replayConsumerGroup(r.groupId).groupEpoch = r.value.epoch
         return
+      }
+      case 'consumer-partition-metadata':
+        if (r.value !== null) this.replayConsumerGroup(r.groupId).subscriptionMetadata = r.value.topics
+        return
+      case 'consumer-target-metadata':
+        if (r.value !== null) this.replayConsumerGroup(r.groupId).assignmentEpoch = r.value.assignmentEpoch
+        return
+      case 'consumer-target-member': {
+        const g = this.replayConsumerGroup(r.groupId)
+        if (r.value === null) g.targetAssignment.delete(r.memberId)
+        else g.targetAssignment.set(r.memberId, r.value.partitions)
+        return
+      }
+      case 'consumer-member': {
+        const g = this.replayConsumerGroup(r.groupId)
+        if (r.value === null) {
+          g.members.delete(r.memberId)
+          return
+        }
+        const m = g.members.get(r.memberId) ?? new ConsumerMember(r.memberId)
+        Object.assign(m, r.value, { subscribedTopicNames: [...r.value.subscribedTopicNames] })
+        g.members.set(r.memberId, m)
+        return
+      }
+      case 'consumer-current': {
+        const g = this.replayConsumerGroup(r.groupId)
+        const m = g.members.get(r.memberId)
+        if (r.value === null || m === undefined) return
+        m.memberEpoch = r.value.memberEpoch
+        m.previousMemberEpoch = r.value.previousMemberEpoch
+        m.state = r.value.state as ConsumerMember['state']
+        m.assigned = r.value.assigned
+        m.pendingRevocation = r.value.pendingRevocation
+        return
+      }
     }
   }
 }
@@ -727,4 +933,24 @@ function joinErrorFor(errorCode: number, memberId: string): JoinResult {
     memberId,
     members: [],
   }
+}
+
+/** Kafka's ConsumerGroup.validateOffsetCommit (member epochs instead of generations). */
+function validateConsumerCommit(
+  group: ConsumerGroup,
+  req: CommitRequest,
+  apiVersion: number,
+  transactional: boolean,
+): number {
+  if (req.generationIdOrMemberEpoch < 0 && group.members.size === 0) return ErrorCode.NONE
+  const m = group.members.get(req.memberId)
+  if (m === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
+  // Members of the consumer protocol must use OffsetCommit v9+ (they have epochs, not generations).
+  if (!transactional && apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION
+  if (req.generationIdOrMemberEpoch !== m.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH
+  return ErrorCode.NONE
+}
+
+function isEmptyGroup(g: Group): boolean {
+  return g instanceof ClassicGroup ? g.is(ClassicGroupState.Empty) : g.members.size === 0
 }

@@ -45,6 +45,8 @@ import describeCluster from './60-describe-cluster.ts'
 import describeProducers from './61-describe-producers.ts'
 import describeTransactions from './65-describe-transactions.ts'
 import listTransactions from './66-list-transactions.ts'
+import consumerGroupHeartbeat from './68-consumer-group-heartbeat.ts'
+import consumerGroupDescribe from './69-consumer-group-describe.ts'
 import describeTopicPartitions from './75-describe-topic-partitions.ts'
 
 export const HANDLERS: readonly AnyHandler[] = [
@@ -89,4 +91,6 @@ export const HANDLERS: readonly AnyHandler[] = [
   describeTransactions,
   listTransactions,
   describeTopicPartitions,
+  consumerGroupHeartbeat,
+  consumerGroupDescribe,
 ]
