@@ -1,0 +1,109 @@
+// KIP-848 consumer groups with a real client: @platformatic/kafka consumers with
+// groupProtocol 'consumer' speak ConsumerGroupHeartbeat; the broker assigns partitions.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Consumer, stringDeserializers } from '@platformatic/kafka'
+import type { Admin, Producer } from 'kafkajs'
+import type { RunningBroker } from '../../src/index.ts'
+import { kafkaFor, testBroker } from './helpers.ts'
+
+function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const start = Date.now()
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (cond()) return resolve()
+      if (Date.now() - start > timeoutMs) return reject(new Error(`timed out waiting for ${what}`))
+      setTimeout(check, 50)
+    }
+    check()
+  })
+}
+
+describe('@platformatic/kafka consumers on the KIP-848 protocol', () => {
+  let broker: RunningBroker
+  let admin: Admin
+  let producer: Producer
+  const consumers: Array<Consumer<string, string, string, string>> = []
+
+  beforeAll(async () => {
+    // A short heartbeat interval keeps reconciliation quick in a test.
+    broker = await testBroker({
+      config: {
+        'group.consumer.heartbeat.interval.ms': 200,
+        'group.consumer.min.heartbeat.interval.ms': 100,
+      },
+    })
+    const kafka = kafkaFor(broker)
+    admin = kafka.admin()
+    await admin.connect()
+    producer = kafka.producer()
+    await producer.connect()
+  })
+
+  afterAll(async () => {
+    for (const c of consumers) await c.close(true).catch(() => {})
+    await producer?.disconnect()
+    await admin?.disconnect()
+    await broker?.close()
+  })
+
+  it('two members split four partitions and read every message once; a leaver hands its partitions over', async () => {
+    const topic = 'kip848'
+    await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true })
+    const send = async (tag: string): Promise<void> => {
+      const messages = []
+      for (let p = 0; p < 4; p++)
+        for (let i = 0; i < 5; i++) messages.push({ partition: p, value: `${tag}-${p}-${i}` })
+      await producer.send({ topic, messages })
+    }
+    await send('a')
+
+    const seen: Array<{ member: number; partition: number; offset: bigint }> = []
+    for (let i = 0; i < 2; i++) {
+      const c = new Consumer({
+        groupId: 'kip848-group',
+        clientId: `member-${i}`,
+        bootstrapBrokers: [broker.bootstrap],
+        groupProtocol: 'consumer',
+        deserializers: stringDeserializers,
+        maxWaitTime: 100,
+      })
+      consumers.push(c)
+      const stream = await c.consume({
+        topics: [topic],
+        mode: 'committed',
+        fallbackMode: 'earliest',
+        autocommit: 100,
+      })
+      stream.on('data', (m) => seen.push({ member: i, partition: m.partition, offset: m.offset }))
+    }
+    const owned = (i: number): number[] =>
+      (consumers[i]?.assignments ?? []).flatMap((a) => a.partitions).sort((a, b) => a - b)
+    await until(
+      () => owned(0).length === 2 && owned(1).length === 2 && seen.length >= 20,
+      30_000,
+      'two partitions each',
+    )
+    expect([...owned(0), ...owned(1)].sort()).toEqual([0, 1, 2, 3])
+
+    const groups = await admin.listGroups()
+    expect(groups.groups).toContainEqual(
+      expect.objectContaining({ groupId: 'kip848-group', protocolType: 'consumer' }),
+    )
+    // It is a KIP-848 group (joined through ConsumerGroupHeartbeat), not a classic one.
+    const cg = broker.services.groups?.coordinator.consumerGroup('kip848-group')
+    expect(cg?.members.size).toBe(2)
+    expect(cg?.state).toBe('Stable')
+
+    // Member 1 leaves (epoch -1); member 0 takes everything and continues from the commits.
+    await new Promise((r) => setTimeout(r, 300)) // let autocommit flush
+    await consumers[1]?.close(true)
+    await until(() => owned(0).length === 4, 30_000, 'the survivor to own all four')
+    await send('b')
+    await until(() => seen.length >= 40, 30_000, 'all 40 messages')
+    await new Promise((r) => setTimeout(r, 300))
+    const keys = seen.map((s) => `${s.partition}:${s.offset}`)
+    expect(new Set(keys).size).toBe(40)
+    expect(keys.length).toBe(40)
+  }, 60_000)
+})
