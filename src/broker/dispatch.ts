@@ -57,6 +57,11 @@ export class Dispatcher {
     this.supported = (key) => registry.span(key)
   }
 
+  /** Whether the decoded request/response trace is on (the broker's root log level). */
+  private tracing(): boolean {
+    return this.services.logger.isLevelEnabled('trace')
+  }
+
   /** Bytes a request holds while in flight (handler's estimate, else the frame size). */
   estimate(frame: Buffer): number {
     if (frame.length < 2) return frame.length
@@ -130,7 +135,8 @@ export class Dispatcher {
       logger.warn({ api: handler.name }, 'request not allowed before authentication; closing the connection')
       return { kind: 'close', reason: 'authentication required' }
     }
-    const reqLogger = logger.child({ api: handler.name, v: apiVersion, corr: header.correlationId })
+    // The per-request child logger is made on first use: most requests never log.
+    let reqLogger: Logger | undefined
     const ctx: RequestContext = {
       services: this.services,
       connection: conn,
@@ -141,10 +147,12 @@ export class Dispatcher {
       frameBytes: frame.length,
       receivedAt,
       clock: this.services.clock,
-      logger: reqLogger,
+      get logger(): Logger {
+        return (reqLogger ??= logger.child({ api: handler.name, v: apiVersion, corr: header.correlationId }))
+      },
     }
-    if (reqLogger.isLevelEnabled('trace'))
-      reqLogger.trace({ clientId: header.clientId, request: traceable(decoded.body) }, 'request')
+    if (this.tracing())
+      ctx.logger.trace({ clientId: header.clientId, request: traceable(decoded.body) }, 'request')
 
     let result: unknown
     try {
@@ -168,7 +176,7 @@ export class Dispatcher {
     result: unknown,
   ): DispatchOutcome {
     if (result === NO_RESPONSE) {
-      ctx.logger.trace('no response (by protocol)')
+      if (this.tracing()) ctx.logger.trace('no response (by protocol)')
       return NONE
     }
     if (typeof result !== 'object' || result === null)
@@ -179,7 +187,7 @@ export class Dispatcher {
         request,
         new TypeError(`${handler.name} handler returned ${typeof result}`),
       )
-    if (ctx.logger.isLevelEnabled('trace')) ctx.logger.trace({ response: traceable(result) }, 'response')
+    if (this.tracing()) ctx.logger.trace({ response: traceable(result) }, 'response')
     try {
       return this.encodeOrThrow(ctx.apiKey, ctx.apiVersion, header.correlationId, result)
     } catch (err) {
@@ -216,8 +224,7 @@ export class Dispatcher {
         handler.errorResponse !== undefined
           ? handler.errorResponse(request as never, code, message, ctx)
           : errorResponseFor(ctx.apiKey, ctx.apiVersion, request as object, code, message)
-      if (ctx.logger.isLevelEnabled('trace'))
-        ctx.logger.trace({ response: traceable(body) }, 'error response')
+      if (this.tracing()) ctx.logger.trace({ response: traceable(body) }, 'error response')
       return this.encodeOrThrow(ctx.apiKey, ctx.apiVersion, header.correlationId, body)
     } catch (err) {
       ctx.logger.error({ err }, 'error response could not be built; closing the connection')

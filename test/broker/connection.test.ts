@@ -9,7 +9,8 @@ import { ErrorCode, KafkaError } from '../../src/protocol/errors.ts'
 import { ApiKey } from '../../src/protocol/generated/index.ts'
 import { decodeApiVersionsResponse } from '../../src/protocol/generated/18-api-versions.ts'
 import { Reader } from '../../src/protocol/primitives/reader.ts'
-import { silentLogger } from '../../src/broker/logger.ts'
+import { Writable } from 'node:stream'
+import { createLogger, silentLogger } from '../../src/broker/logger.ts'
 import apiVersions from '../../src/broker/handlers/18-api-versions.ts'
 import metadata from '../../src/broker/handlers/03-metadata.ts'
 import { defineHandler, NO_RESPONSE, type AnyHandler } from '../../src/broker/registry.ts'
@@ -259,5 +260,53 @@ describe('connection', () => {
     await c1.waitFor(5)
     await c2.waitFor(5)
     expect(started).toBe(10)
+  })
+
+  it('logs decoded requests and responses at trace level, with byte payloads elided', async () => {
+    const lines: string[] = []
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(
+          ...chunk
+            .toString()
+            .split('\n')
+            .filter((l) => l !== ''),
+        )
+        done()
+      },
+    })
+    const syncGroup = defineHandler(ApiKey.SyncGroup, {
+      versions: [0, 5],
+      handle: () => ({
+        throttleTimeMs: 0,
+        errorCode: 0,
+        protocolType: null,
+        protocolName: null,
+        assignment: Buffer.alloc(300),
+      }),
+    })
+    const b = await start([syncGroup], { logger: createLogger({ level: 'trace', destination }) })
+    const c = await client(b)
+    c.send(ApiKey.SyncGroup, 3, {
+      groupId: 'traced',
+      memberId: 'm',
+      assignments: [{ memberId: 'm', assignment: Buffer.alloc(5) }],
+    })
+    await c.waitFor(1)
+    await sleep(20)
+    const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+    const req = entries.find((e) => e.msg === 'request')
+    const res = entries.find((e) => e.msg === 'response')
+    expect(req).toMatchObject({
+      api: 'SyncGroup',
+      v: 3,
+      corr: 1,
+      clientId: 'wire-test',
+      request: { groupId: 'traced' },
+    })
+    expect((req!.request as { assignments: Array<{ assignment: string }> }).assignments[0]!.assignment).toBe(
+      '<5 bytes>',
+    )
+    expect(res).toMatchObject({ api: 'SyncGroup', response: { assignment: '<300 bytes>' } })
   })
 })
