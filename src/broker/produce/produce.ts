@@ -124,7 +124,7 @@ export function handleProduce(
         )
         continue
       }
-      policy ??= producePolicy(record, s.config)
+      policy ??= producePolicy(record, s.config, ctx.receivedAt)
       const slot = appendPartition(ctx, req, log, record.name, p.index, p.records, policy, now, guard)
       if (slot instanceof Promise) pending = true
       slots.push(slot)

@@ -186,6 +186,22 @@ describe('Produce', () => {
     })
   })
 
+  it('picks up a dynamic broker-level limit within a second (cached topic policy)', async () => {
+    const h = await harness()
+    await h.createTopic('t')
+    const mid = batch(['x'.repeat(3000)])
+    expect(part(await produceOk(h, 9, req('t', Buffer.from(mid)))).errorCode).toBe(ErrorCode.NONE)
+    h.services.config.setDynamic({ 'message.max.bytes': '2000' })
+    expect(part(await produceOk(h, 9, req('t', Buffer.from(mid)))).errorCode).toBe(ErrorCode.NONE)
+    h.clock.advance(1000)
+    expect(part(await produceOk(h, 9, req('t', Buffer.from(mid)))).errorCode).toBe(
+      ErrorCode.MESSAGE_TOO_LARGE,
+    )
+    // A topic-level change replaces the topic record: effective at once.
+    await h.services.topics.setConfigs('t', { 'max.message.bytes': '100000' })
+    expect(part(await produceOk(h, 9, req('t', Buffer.from(mid)))).errorCode).toBe(ErrorCode.NONE)
+  })
+
   it('stamps LogAppendTime topics and reports the time', async () => {
     const h = await harness()
     await h.createTopic('lat', 1, { 'message.timestamp.type': 'LogAppendTime' })
