@@ -32,10 +32,12 @@ export class IndexCadence {
 
   /**
    * Accounts for one append of `size` bytes at `position`; returns the index entries to write.
+   * segment.ms counts from the first batch's max timestamp (what a restart can read back).
    * The offset entry maps the append's last offset to its first byte (lookups scan forward).
    */
   onAppend(
     position: number,
+    firstBatchMaxTimestamp: bigint,
     size: number,
     lastOffset: bigint,
     maxTimestamp: bigint,
@@ -45,7 +47,7 @@ export class IndexCadence {
     offsetEntry?: { offset: bigint; position: number }
     timeEntry?: { timestamp: bigint; offset: bigint }
   } {
-    if (position === 0) this.rollingBaseTimestamp = maxTimestamp
+    if (position === 0) this.rollingBaseTimestamp = firstBatchMaxTimestamp
     if (maxTimestamp > this.maxTimestampSoFar) {
       this.maxTimestampSoFar = maxTimestamp
       this.offsetOfMaxTimestampSoFar = offsetOfMaxTimestamp

@@ -200,6 +200,7 @@ export class DiskPartitionLog implements PartitionLog {
     }
     const entries = active.cadence!.onAppend(
       position,
+      assigned.batches[0]!.maxTimestamp,
       records.length,
       assigned.lastOffset,
       assigned.maxTimestamp,
@@ -243,10 +244,6 @@ export class DiskPartitionLog implements PartitionLog {
     const old = this.#active()
     const durable = this.#config.durable
     const now = this.#ctx.now()
-    await old.seal(durable)
-    // Durable mode: everything in older segments is on disk before anything in the new one, so
-    // a crash can never keep a later segment's data while losing the end of an earlier one.
-    if (durable) await old.sync()
     const seg = new Segment(
       { fs: this.#ctx.fs, pool: this.#ctx.pool, dir: this.#ctx.dir },
       baseOffset,
@@ -256,11 +253,17 @@ export class DiskPartitionLog implements PartitionLog {
     )
     seg.initEmpty()
     try {
+      await old.seal(durable)
+      // Durable mode: everything in older segments is on disk before anything in the new one, so
+      // a crash can never keep a later segment's data while losing the end of an earlier one.
+      if (durable) await old.sync()
       await seg.createFile()
       // Durable mode acknowledges data in the new file only once the file itself is durable.
       if (durable) await this.#ctx.fs.syncDir(this.#ctx.dir)
     } catch (err) {
-      throw this.#storageError('roll', err)
+      // The old segment may be half sealed: stop taking appends (a restart recovers).
+      this.#failed = this.#storageError('roll', err)
+      throw this.#failed
     }
     this.#segments.push(seg)
     // Kafka's roll schedules a flush of the finished segment, moving the recovery point past it.
@@ -561,14 +564,8 @@ export class DiskPartitionLog implements PartitionLog {
       try {
         if (this.#failed === undefined) {
           await this.#flush()
-          const active = this.#active()
-          const cadence = active.cadence
-          if (cadence !== undefined && cadence.maxTimestampSoFar >= 0n) {
-            // Kafka's close: the time index ends with the segment's max timestamp.
-            const ti = await active.timeIndex()
-            ti.maybeAppend(cadence.maxTimestampSoFar, cadence.offsetOfMaxTimestampSoFar)
-            await active.flushIndexes(true)
-          }
+          // Unlike Kafka, no extra time-index entry on close: activate() recomputes the max
+          // timestamp from the tail, and the index cadence stays what it was before the restart.
         }
       } finally {
         this.#closed = true

@@ -343,7 +343,15 @@ export class Segment {
         }
         h.position = base + pos
         onBatch?.(h)
-        const entries = cadence.onAppend(base + pos, size, last, h.maxTimestamp, last, indexIntervalBytes)
+        const entries = cadence.onAppend(
+          base + pos,
+          h.maxTimestamp,
+          size,
+          last,
+          h.maxTimestamp,
+          last,
+          indexIntervalBytes,
+        )
         if (entries.offsetEntry !== undefined)
           oi.append(entries.offsetEntry.offset, entries.offsetEntry.position)
         if (entries.timeEntry !== undefined)

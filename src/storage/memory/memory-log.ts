@@ -150,6 +150,7 @@ export class MemoryPartitionLog implements PartitionLog {
     }
     active.cadence.onAppend(
       active.size,
+      assigned.batches[0]!.maxTimestamp,
       records.length,
       assigned.lastOffset,
       assigned.maxTimestamp,
@@ -327,6 +328,7 @@ export class MemoryPartitionLog implements PartitionLog {
     for (const b of seg.batches) {
       seg.cadence.onAppend(
         seg.size,
+        b.maxTimestamp,
         b.buf.length,
         b.lastOffset,
         b.maxTimestamp,
