@@ -1,0 +1,69 @@
+# Samsa broker image.
+#
+#   podman build --format docker -t samsa .      (docker build -t samsa .)
+#   docker run -p 9092:9092 -v samsa-data:/data samsa
+#
+# Stage 1 (node:24-bookworm-slim) installs the production dependencies and gathers a minimal root
+# filesystem: the node binary, the shared libraries `ldd` says it needs, busybox (a shell, `nc`,
+# `cat` for Testcontainers' port checks and for debugging), and a non-root `samsa` user (uid 1000).
+# Stage 2 is that root filesystem FROM scratch plus /app, which keeps the image under 150 MB
+# (the node binary alone is ~120 MB; node:24-bookworm-slim itself is larger than the target).
+#
+# The image runs our TypeScript sources from /app with Node's type stripping. Node refuses to strip
+# types under node_modules, so the sources are not installed as a package; /app/node_modules holds
+# only the runtime dependencies.
+#
+# Listeners (override with the same KAFKA_* / KAFKA_CFG_* variables as `samsa start`):
+#   PLAINTEXT  0.0.0.0:9092, advertised as localhost:9092 — for clients on the host through
+#              `-p 9092:9092`; set KAFKA_ADVERTISED_LISTENERS when mapping another host port
+#   INTERNAL   0.0.0.0:9093, advertised as the container's hostname — for other containers on the
+#              same network (run with --hostname samsa, or compose `hostname: samsa`)
+#
+# Behind a TLS-intercepting proxy, pass its CA for `npm ci`:
+#   --volume /path/ca.crt:/run/host-ca.crt:ro --build-arg NODE_EXTRA_CA_CERTS=/run/host-ca.crt
+
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+ARG NODE_EXTRA_CA_CERTS
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends busybox-static >/dev/null \
+ && rm -rf /var/lib/apt/lists/*
+# The final root filesystem: node, the shared libraries of node and of the native addons in
+# node_modules (snappy, lz4, crc32 need librt etc.), busybox as /bin/sh, a user, /tmp and /data.
+RUN set -eu; R=/rootfs; \
+    mkdir -p $R/usr/local/bin $R/bin $R/etc $R/tmp $R/data $R/home/samsa; \
+    chmod 1777 $R/tmp; \
+    cp -a /usr/local/bin/node $R/usr/local/bin/node; \
+    for bin in /usr/local/bin/node $(find /app/node_modules -name '*.node' -type f); do \
+      for f in $(ldd "$bin" | awk '/=>/ {print $3} /^[ \t]*\/lib64/ {print $1}'); do \
+        mkdir -p "$R$(dirname "$f")"; cp -L "$f" "$R$f"; \
+      done; \
+    done; \
+    cp /bin/busybox $R/bin/busybox; \
+    for c in sh cat nc ls ps sleep env grep wget; do ln -s busybox $R/bin/$c; done; \
+    printf 'root:x:0:0:root:/root:/bin/sh\nsamsa:x:1000:1000:samsa:/home/samsa:/bin/sh\n' > $R/etc/passwd; \
+    printf 'root:x:0:\nsamsa:x:1000:\n' > $R/etc/group; \
+    printf 'hosts: files dns\n' > $R/etc/nsswitch.conf; \
+    chown 1000:1000 $R/data $R/home/samsa
+COPY bin ./bin
+COPY src ./src
+
+FROM scratch
+COPY --from=build /rootfs/ /
+COPY --from=build --chown=1000:1000 /app /app
+ENV PATH=/usr/local/bin:/bin \
+    NODE_ENV=production \
+    KAFKA_LISTENERS=PLAINTEXT://0.0.0.0:9092,INTERNAL://0.0.0.0:9093 \
+    KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://localhost:9092 \
+    KAFKA_LISTENER_SECURITY_PROTOCOL_MAP=PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT \
+    KAFKA_LOG_DIRS=/data
+WORKDIR /app
+USER 1000:1000
+VOLUME /data
+EXPOSE 9092 9093
+HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 \
+  CMD ["node", "/app/src/cli/main.ts", "healthcheck", "--timeout", "4000"]
+ENTRYPOINT ["node", "/app/src/cli/main.ts"]
+CMD ["start"]
