@@ -90,8 +90,9 @@ describe('KafkaJS consumer groups', () => {
       await c.connect()
       await c.subscribe({ topic, fromBeginning: true })
       await c.run({
-        eachMessage: async ({ partition, message }) => {
+        eachMessage: ({ partition, message }) => {
           seen.push({ member: i, partition, offset: Number(message.offset) })
+          return Promise.resolve()
         },
       })
     }
@@ -148,7 +149,12 @@ describe('KafkaJS consumer groups', () => {
       got.set(g, [])
       await c.connect()
       await c.subscribe({ topic, fromBeginning: true })
-      await c.run({ eachMessage: async ({ message }) => void got.get(g)?.push(String(message.value)) })
+      await c.run({
+        eachMessage: ({ message }) => {
+          got.get(g)?.push(String(message.value))
+          return Promise.resolve()
+        },
+      })
     }
     await until(
       () => [...got.values()].every((v) => v.length >= 20),
