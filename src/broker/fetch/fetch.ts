@@ -199,6 +199,8 @@ export function handleFetch(ctx: RequestContext, req: FetchRequest): Promise<Fet
     }
 
   const settings: ReadSettings = {
+    apiVersion: v,
+    config: s.config,
     topics: s.topics,
     byTopicId: byId,
     isolationLevel: req.isolationLevel,

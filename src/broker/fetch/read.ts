@@ -6,7 +6,8 @@
 // Per partition, as Kafka's ReplicaManager.readFromLog: unknown topic/partition (or topic id) →
 // leader-epoch check → diverging-epoch check (v12+ lastFetchedEpoch, KIP-320) → read up to the high
 // watermark (read_uncommitted) or the last stable offset (read_committed) → OFFSET_OUT_OF_RANGE
-// outside [log start, log end]. KIP-74: only the first partition that returns data may exceed the
+// outside [log start, log end]; a zstd topic refuses Fetch v4-9 (UNSUPPORTED_COMPRESSION_TYPE,
+// those consumers cannot decompress it). KIP-74: only the first partition that returns data may exceed the
 // byte limits (one whole batch); later ones get what is left of the request's budget.
 
 import { ErrorCode, KafkaError, toErrorCode } from '../../protocol/errors.ts'
@@ -16,6 +17,7 @@ import type {
 } from '../../protocol/generated/index.ts'
 import { LOG_OVERHEAD, OFF_BATCH_LENGTH, OFF_LAST_OFFSET_DELTA } from '../../protocol/records/batch-header.ts'
 import type { PartitionLog } from '../../storage/log-store.ts'
+import type { BrokerConfig } from '../config/broker-config.ts'
 import type { Logger } from '../logger.ts'
 import type { TopicManager } from '../metadata/topic-manager.ts'
 import { epochEndOffset, leaderEpochError } from '../produce/leader-epoch.ts'
@@ -37,6 +39,8 @@ export interface FetchItem {
 }
 
 export interface ReadSettings {
+  readonly apiVersion: number
+  readonly config: BrokerConfig
   readonly topics: TopicManager
   readonly byTopicId: boolean
   readonly isolationLevel: number
@@ -137,6 +141,12 @@ async function readOne(
   }
   const epochError = leaderEpochError(item.currentLeaderEpoch)
   if (epochError !== ErrorCode.NONE) return { ...base, data: partitionData(item.partition, epochError) }
+  // Kafka: a consumer older than Fetch v10 cannot read zstd, so a zstd topic refuses it.
+  if (
+    s.apiVersion < 10 &&
+    (record.configs['compression.type'] ?? s.config.string('compression.type')) === 'zstd'
+  )
+    return { ...base, data: partitionData(item.partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE) }
 
   if (item.lastFetchedEpoch >= 0) {
     const end = epochEndOffset(log, item.lastFetchedEpoch)

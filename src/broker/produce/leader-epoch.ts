@@ -1,14 +1,16 @@
 // The leader epoch of every partition on this single node, and Kafka's check of the epoch a client
 // believes current (KIP-320: Fetch v9+, ListOffsets v4+, OffsetForLeaderEpoch v2+).
 //
-// A single node is the only leader there has ever been, so the epoch never changes: 0, the epoch a
-// Kafka partition starts with. Metadata (v7+) must report the same value, and Produce writes it
-// into every batch's partitionLeaderEpoch, so OffsetForLeaderEpoch answers consistently.
+// A single node is the only leader there has ever been, so the epoch never changes: LEADER_EPOCH
+// (topic-manager.ts, 0, the epoch a Kafka partition starts with), which Metadata reports and
+// Produce writes into every batch's partitionLeaderEpoch, so OffsetForLeaderEpoch answers
+// consistently.
 
 import { ErrorCode } from '../../protocol/errors.ts'
 import type { PartitionLog } from '../../storage/log-store.ts'
+import { LEADER_EPOCH } from '../metadata/topic-manager.ts'
 
-export const LEADER_EPOCH = 0
+export { LEADER_EPOCH }
 
 /**
  * Kafka's Partition.localLogWithEpochOrThrow: -1 skips the check, an older epoch is fenced, a newer

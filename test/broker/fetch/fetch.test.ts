@@ -136,6 +136,15 @@ describe('Fetch', () => {
     ])
   })
 
+  it('refuses Fetch v4-9 on a zstd topic (those consumers cannot read zstd)', async () => {
+    const h = await harness()
+    await h.createTopic('z', 1, { 'compression.type': 'zstd' })
+    const old = await doFetch(h, 9, fetchReq([{ topic: 'z', partition: 0, offset: 0n }]))
+    expect(old.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE)
+    const modern = await doFetch(h, 10, fetchReq([{ topic: 'z', partition: 0, offset: 0n }]))
+    expect(modern.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE)
+  })
+
   it('reports a diverging epoch when the fetch offset lies past the end of the last fetched epoch', async () => {
     const h = await harness()
     await h.createTopic('t')
