@@ -5,6 +5,9 @@
 // and a broker restart in the middle of a transaction (stores kept across the restart).
 
 import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs'
@@ -345,6 +348,65 @@ describe('broker restart in the middle of a transaction', () => {
       await producer.disconnect().catch(() => {})
       await admin.disconnect().catch(() => {})
       await broker.close()
+    }
+  }, 60_000)
+})
+
+describe('broker restart on the disk log', () => {
+  it('recovers transactions, aborted ranges, the LSO and producer sequences from disk', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'samsa-txn-'))
+    let broker = await testBroker({ memory: false, dataDir: dir })
+    const port = broker.port
+    const kafka = new Kafka({
+      clientId: 'disk-restart',
+      brokers: [`127.0.0.1:${port}`],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 10, initialRetryTime: 100 },
+    })
+    const admin = kafka.admin()
+    const producer = kafka.producer({ transactionalId: 'disk-1', idempotent: true, maxInFlightRequests: 1 })
+    const idempotent = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+    try {
+      await admin.connect()
+      await admin.createTopics({ topics: [{ topic: 'disk-txn' }], waitForLeaders: true })
+      await producer.connect()
+      await idempotent.connect()
+      await idempotent.send({ topic: 'disk-txn', messages: [{ value: 'i1' }, { value: 'i2' }] }) // offsets 0-1
+      let tx = await producer.transaction()
+      await tx.send({ topic: 'disk-txn', messages: [{ value: 'aborted' }] }) // offset 2
+      await tx.abort() // marker at 3
+      tx = await producer.transaction()
+      await tx.send({ topic: 'disk-txn', messages: [{ value: 'open' }] }) // offset 4, left open
+      const log = broker.services.topics.partition('disk-txn', 0)!
+      const producersBefore = broker.services.transactions!.producers.describe(log)
+
+      await broker.close()
+      broker = await testBroker({ memory: false, dataDir: dir, port })
+      const reopened = broker.services.topics.partition('disk-txn', 0)!
+      expect(broker.services.transactions!.coordinator.describe(['disk-1'])[0]).toMatchObject({
+        transactionState: 'Ongoing',
+      })
+      expect(reopened.lastStableOffset()).toBe(4n)
+      expect(reopened.abortedTransactions(0n, 10n)).toEqual([
+        expect.objectContaining({ firstOffset: 2n, lastOffset: 3n }),
+      ])
+      // Producer state (epochs, last sequences, open transaction) is rebuilt from the log.
+      expect(
+        broker.services
+          .transactions!.producers.describe(reopened)
+          .map((p) => [p.producerId, p.lastSequence, p.currentTxnStartOffset]),
+      ).toEqual(producersBefore.map((p) => [p.producerId, p.lastSequence, p.currentTxnStartOffset]))
+
+      await tx.send({ topic: 'disk-txn', messages: [{ value: 'after-restart' }] })
+      await tx.commit()
+      await idempotent.send({ topic: 'disk-txn', messages: [{ value: 'i3' }] })
+      expect(await readAll(kafka, 'disk-txn', true, 5)).toEqual(['after-restart', 'i1', 'i2', 'i3', 'open'])
+    } finally {
+      await idempotent.disconnect().catch(() => {})
+      await producer.disconnect().catch(() => {})
+      await admin.disconnect().catch(() => {})
+      await broker.close()
+      await rm(dir, { recursive: true, force: true })
     }
   }, 60_000)
 })
