@@ -1,153 +1,17 @@
-// The `samsa` command line. `samsa start` (the default command) runs a broker until SIGINT/SIGTERM.
-//
-//   samsa [start] [--config server.properties] [--override key=value]... [--memory]
-//                 [--data-dir DIR] [--log-level LEVEL]
-//
-// Configuration precedence: defaults < --config file < KAFKA_CFG_* < KAFKA_* < --override.
-// Data lives in --data-dir, else log.dirs/log.dir from the configuration, else ./data.
-// Logs are pino JSON on stdout at `warn` unless --log-level says otherwise (`trace` shows every
-// decoded request and response); one plain line on stderr says where the broker listens.
+// The `samsa` command's entry point. Node compiles the TypeScript sources on every start; the
+// on-disk compile cache (Node's module.enableCompileCache, in the OS temp dir unless
+// NODE_COMPILE_CACHE says otherwise) cuts that several-fold on later starts, so it is enabled
+// before the broker's modules load, and everything else is imported after.
 
-import { parseArgs } from 'node:util'
-import { ConfigError } from '../broker/config/load.ts'
-import { createLogger, LOG_LEVELS } from '../broker/logger.ts'
-import { startBroker } from '../broker/server.ts'
-import type { LevelWithSilent } from 'pino'
+import module from 'node:module'
 
-const USAGE = `Usage: samsa [start] [options]
+module.enableCompileCache()
 
-Runs a single-node Kafka-compatible broker.
-
-Options:
-  -c, --config FILE        read broker properties from a server.properties file
-  -o, --override KEY=VALUE set a broker property (repeatable; wins over everything else)
-      --memory             keep logs and metadata in memory (nothing is written to disk)
-  -d, --data-dir DIR       data directory (default: log.dirs from the config, else ./data)
-  -l, --log-level LEVEL    fatal, error, warn (default), info, debug, trace or silent
-  -h, --help               show this help
-  -v, --version            print the version
-
-Environment: KAFKA_CFG_<NAME> (bitnami) and KAFKA_<NAME> (apache/kafka image) set properties,
-e.g. KAFKA_LOG_RETENTION_MS=60000 or KAFKA_CFG_AUTO_CREATE_TOPICS_ENABLE=false.
-`
-
-/** `samsa --help`: the start options, then the tools (src/cli/tools). */
-async function fullUsage(): Promise<string> {
-  return `${USAGE}\n${(await import('./tools/index.ts')).TOOLS_USAGE}`
-}
-
-function isLevel(s: string): s is LevelWithSilent {
-  return (LOG_LEVELS as readonly string[]).includes(s)
-}
-
-async function version(): Promise<string> {
-  const { readFile } = await import('node:fs/promises')
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version?: string
-  }
-  return pkg.version ?? 'unknown'
-}
-
-export async function main(argv: readonly string[]): Promise<number> {
-  // CLI tools (topics, produce, consume, groups, configs, healthcheck) live in ./tools/.
-  const tools = await import('./tools/index.ts')
-  if (tools.isTool(argv[0])) return tools.runTool(argv[0], argv.slice(1), tools.processIO(argv[0]))
-
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        override: { type: 'string', short: 'o', multiple: true },
-        memory: { type: 'boolean' },
-        'data-dir': { type: 'string', short: 'd' },
-        'log-level': { type: 'string', short: 'l' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    })
-  } catch (err) {
-    process.stderr.write(`samsa: ${(err as Error).message}\n\n${USAGE}`)
-    return 2
-  }
-  const { values, positionals } = parsed
-  if (values.help === true) {
-    process.stdout.write(await fullUsage())
-    return 0
-  }
-  if (values.version === true) {
-    process.stdout.write(`${await version()}\n`)
-    return 0
-  }
-  const command = positionals[0] ?? 'start'
-  if (command !== 'start' || positionals.length > 1) {
-    process.stderr.write(`samsa: unknown command '${positionals.join(' ')}'\n\n${USAGE}`)
-    return 2
-  }
-  const level = values['log-level'] ?? 'warn'
-  if (!isLevel(level)) {
-    process.stderr.write(`samsa: --log-level must be one of ${LOG_LEVELS.join(', ')}\n`)
-    return 2
-  }
-  const logger = createLogger({ level })
-
-  let broker
-  try {
-    broker = await startBroker({
-      configFile: values.config,
-      overrides: values.override ?? [],
-      env: process.env,
-      memory: values.memory === true,
-      dataDir: values['data-dir'],
-      defaultDataDir: './data',
-      logger,
-    })
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`samsa: ${err.message}\n`)
-      return 2
-    }
-    process.stderr.write(`samsa: could not start: ${(err as Error).message}\n`)
-    logger.error({ err }, 'startup failed')
-    return 1
-  }
-  for (const w of broker.warnings) process.stderr.write(`samsa: warning: ${w}\n`)
-  const where = broker.listeners.map((l) => `${l.name}://${l.host}:${l.port}`).join(', ')
-  process.stderr.write(
-    `samsa: node ${broker.nodeId} of cluster ${broker.clusterId} listening on ${where} (bootstrap ${broker.bootstrap}, ${broker.storage})\n`,
-  )
-
-  return new Promise<number>((resolve) => {
-    let stopping = false
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        process.stderr.write(`samsa: ${signal} again; exiting without waiting\n`)
-        resolve(1)
-        return
-      }
-      stopping = true
-      process.stderr.write(`samsa: ${signal}: shutting down\n`)
-      broker.close().then(
-        () => resolve(0),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed')
-          resolve(1)
-        },
-      )
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
-}
+const { main } = await import('./run.ts')
 
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-    // Logs are flushed by pino on exit; nothing else should keep the process alive.
-    if (code !== 0 || process.listenerCount('SIGINT') > 0) process.exit(code)
-  },
+  // pino writes stdout synchronously, so exiting at once loses no log line.
+  (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`samsa: ${(err as Error).stack ?? String(err)}\n`)
     process.exit(1)
