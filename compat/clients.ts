@@ -2,5 +2,6 @@
 
 import type { ClientRunner } from './harness/runner.ts'
 import { runner as kafkajs } from './kafkajs/runner.ts'
+import { runner as platformatic } from './platformatic/runner.ts'
 
-export const CLIENTS: readonly ClientRunner[] = [kafkajs]
+export const CLIENTS: readonly ClientRunner[] = [kafkajs, platformatic]

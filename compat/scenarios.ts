@@ -44,6 +44,17 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'commit in a group, restart the consumer, resume without re-delivery',
   },
   {
+    id: 'group-consumer-protocol',
+    group: 'groups',
+    title: 'KIP-848 consumer protocol (ConsumerGroupHeartbeat): 2 members split 4 partitions',
+  },
+  {
+    id: 'group-describe',
+    group: 'groups',
+    title: 'list and describe groups, members and committed offsets (lag)',
+  },
+  { id: 'delete-records', group: 'admin', title: 'delete records before an offset; log start moves' },
+  {
     id: 'idempotent',
     group: 'transactions',
     title: 'idempotent producer (InitProducerId, sequence numbers)',

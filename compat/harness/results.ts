@@ -69,6 +69,8 @@ export class Unsupported extends Error {
 }
 
 export function firstLine(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0)
+    return firstLine(new Error(`${err.message}: ${err.errors.map((e) => firstLine(e)).join('; ')}`))
   const text =
     err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err)
   const line = text.split('\n')[0] ?? ''

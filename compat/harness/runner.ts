@@ -52,7 +52,9 @@ function slug(s: string): string {
 
 export async function runClient(runner: ClientRunner, options: RunOptions = {}): Promise<ClientRun> {
   const at = new Date().toISOString()
-  const detected = await runner.detect().catch((err: unknown) => ({ missing: firstLine(err) }))
+  const detected = await Promise.resolve()
+    .then(() => runner.detect())
+    .catch((err: unknown) => ({ missing: firstLine(err) }))
   if ('missing' in detected)
     return { client: runner.name, version: '', at, missing: detected.missing, results: [] }
 

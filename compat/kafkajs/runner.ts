@@ -140,6 +140,70 @@ async function produceAndConsume(
 }
 
 const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<void>> = {
+  'group-consumer-protocol': () =>
+    Promise.reject(new Unsupported('kafkajs implements only the classic group protocol (no KIP-848)')),
+
+  async 'group-describe'(ctx) {
+    const k = kafka(ctx)
+    const topic = ctx.topic()
+    const a = await admin(ctx, k)
+    await createTopic(ctx, a, topic)
+    const p = await producer(ctx, k)
+    await p.send({ topic, messages: ['a', 'b', 'c', 'd'].map((value) => ({ value })) })
+    const groupId = ctx.id('group')
+    let assigned: number[] = []
+    const m = await consumer(ctx, topic, { k, groupId, onJoin: (x) => (assigned = x[topic] ?? []) })
+    await eventually(
+      ctx,
+      () => m.seen.length >= 4 && assigned.length === 1,
+      () => `consumed ${m.seen.length}/4`,
+    )
+    await m.c.commitOffsets([{ topic, partition: 0, offset: '2' }])
+    const listed = await a.listGroups()
+    check(
+      listed.groups.some((g) => g.groupId === groupId && g.protocolType === 'consumer'),
+      `listGroups ${JSON.stringify(listed)}`,
+    )
+    const described = (await a.describeGroups([groupId])).groups[0]
+    check(
+      described?.state === 'Stable' && described.members.length === 1,
+      `describeGroups ${JSON.stringify(described)}`,
+    )
+    const assignment = kafkajs.AssignerProtocol.MemberAssignment.decode(
+      described.members[0]!.memberAssignment,
+    )
+    check(assignment?.assignment[topic]?.join() === '0', `member assignment ${JSON.stringify(assignment)}`)
+    const offsets = await a.fetchOffsets({ groupId, topics: [topic] })
+    const high = await a.fetchTopicOffsets(topic)
+    const committed = offsets[0]?.partitions[0]?.offset
+    check(committed === '2', `committed ${committed}`)
+    check(
+      Number(high[0]!.high) - Number(committed) === 2,
+      `lag from high ${high[0]!.high} and committed ${committed}`,
+    )
+  },
+
+  async 'delete-records'(ctx) {
+    const k = kafka(ctx)
+    const topic = ctx.topic()
+    const a = await admin(ctx, k)
+    await createTopic(ctx, a, topic)
+    const p = await producer(ctx, k)
+    await p.send({ topic, messages: ['a', 'b', 'c', 'd'].map((value) => ({ value })) })
+    // kafkajs resolves the leader from its cached metadata, which must already hold the topic.
+    await a.fetchTopicMetadata({ topics: [topic] })
+    await a.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '2' }] })
+    const offsets = await a.fetchTopicOffsets(topic)
+    check(offsets[0]?.low === '2', `low watermark ${offsets[0]?.low}`)
+    const c = await consumer(ctx, topic, { k })
+    await eventually(
+      ctx,
+      () => c.seen.length >= 2,
+      () => `consumed ${c.seen.map((s) => s.value).join()}`,
+    )
+    check(c.seen.map((s) => s.value).join() === 'c,d', `consumed ${c.seen.map((s) => s.value).join()}`)
+  },
+
   async connect(ctx) {
     const a = await admin(ctx)
     const cluster = await a.describeCluster()
