@@ -207,6 +207,63 @@ describe('topics', () => {
   })
 })
 
+describe('metadata', () => {
+  it('looks topics up by id from v12 and refuses ids before it', async () => {
+    const t = await broker.services.topics.create('meta-id', {
+      partitions: 2,
+      replicationFactor: 1,
+      configs: {},
+    })
+    type R = {
+      topics: Array<{ name: string | null; topicId: string; errorCode: number; partitions: unknown[] }>
+    }
+    const r = await call<R>(ApiKey.Metadata, 12, {
+      topics: [
+        { name: null, topicId: t.topicId },
+        { name: null, topicId: 'AAAAAAAAAAAAAAAAAAAAAQ' },
+      ],
+      allowAutoTopicCreation: false,
+    })
+    expect(r.topics).toEqual([
+      expect.objectContaining({ name: 'meta-id', topicId: t.topicId, errorCode: 0 }),
+      expect.objectContaining({
+        name: null,
+        topicId: 'AAAAAAAAAAAAAAAAAAAAAQ',
+        errorCode: ErrorCode.UNKNOWN_TOPIC_ID,
+      }),
+    ])
+    expect(r.topics[0]!.partitions).toHaveLength(2)
+    const old = await call<R>(ApiKey.Metadata, 11, { topics: [{ name: 'meta-id', topicId: t.topicId }] })
+    expect(old.topics.every((x) => x.errorCode === ErrorCode.INVALID_REQUEST)).toBe(true)
+  })
+
+  it('answers each distinct topic once, with leader, epoch, replicas and ISR of this node', async () => {
+    type R = {
+      controllerId: number
+      clusterId: string
+      topics: Array<{
+        name: string
+        partitions: Array<{
+          leaderId: number
+          leaderEpoch: number
+          replicaNodes: number[]
+          isrNodes: number[]
+        }>
+      }>
+    }
+    const r = await call<R>(ApiKey.Metadata, 9, {
+      topics: [{ name: 'meta-id' }, { name: 'meta-id' }],
+      allowAutoTopicCreation: false,
+    })
+    expect(r.topics).toHaveLength(1)
+    expect(r.topics[0]!.partitions[0]).toEqual(
+      expect.objectContaining({ leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] }),
+    )
+    expect(r.controllerId).toBe(1)
+    expect(r.clusterId).toBe(broker.clusterId)
+  })
+})
+
 describe('one-node answers', () => {
   it('answers FindCoordinator with COORDINATOR_NOT_AVAILABLE while no group coordinator runs', async () => {
     const r = await call<{ coordinators: Array<{ key: string; errorCode: number }> }>(

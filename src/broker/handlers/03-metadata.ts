@@ -57,7 +57,11 @@ async function lookupOrCreate(
   const existing = topics.get(name)
   if (existing !== undefined) return describe(ctx, existing, withOps)
   if (validateTopicName(name) !== undefined) return failed(ctx, ErrorCode.INVALID_TOPIC_EXCEPTION, name)
-  if (!autoCreate) return failed(ctx, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name)
+  if (!autoCreate)
+    return {
+      ...failed(ctx, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name),
+      isInternal: ctx.services.topics.isInternal(name),
+    }
   try {
     return describe(ctx, await topics.ensure(name), withOps)
   } catch (err) {
@@ -84,13 +88,28 @@ export default defineHandler(ApiKey.Metadata, {
         .map((t) => describe(ctx, t, withTopicOps))
         .sort((a, b) => ((a.name ?? '') < (b.name ?? '') ? -1 : 1))
     } else {
+      const requested = req.topics ?? []
+      // Kafka: names only before v12 (topic ids there are an invalid request for the whole call).
+      if (ctx.apiVersion < 12 && requested.some((t) => t.name === null || t.topicId !== ZERO_UUID))
+        throw new KafkaError(
+          ErrorCode.INVALID_REQUEST,
+          `Topic IDs are not supported in requests for version ${ctx.apiVersion}`,
+        )
+      // One answer per distinct topic, as Kafka (which collects the request's topics in a set).
+      const seen = new Set<string>()
+      const unique = requested.filter((t) => {
+        const k = t.topicId !== ZERO_UUID ? `id:${t.topicId}` : `name:${t.name ?? ''}`
+        if (seen.has(k)) return false
+        seen.add(k)
+        return true
+      })
       topics = await Promise.all(
-        (req.topics ?? []).map(async (t): Promise<TopicResult> => {
+        unique.map(async (t): Promise<TopicResult> => {
           if (t.topicId !== ZERO_UUID) {
             const byId = services.topics.getById(t.topicId)
             return byId !== undefined
               ? describe(ctx, byId, withTopicOps)
-              : failed(ctx, ErrorCode.UNKNOWN_TOPIC_ID, t.name, t.topicId)
+              : failed(ctx, ErrorCode.UNKNOWN_TOPIC_ID, null, t.topicId)
           }
           if (t.name === null) return failed(ctx, ErrorCode.INVALID_REQUEST, null)
           return lookupOrCreate(ctx, t.name, autoCreate, withTopicOps)
