@@ -180,6 +180,9 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   }
 
   const config = new BrokerConfig(values)
+  const dirs = values.has('log.dirs') ? config.list('log.dirs') : []
+  if (dirs.length > 1)
+    warnings.push(`log.dirs names ${dirs.length} directories; Samsa uses only the first, ${dirs[0]}`)
   if (problems.length === 0) problems.push(...crossChecks(config))
   if (problems.length > 0) throw new ConfigError(problems)
   return { config, warnings }
