@@ -56,7 +56,11 @@ export default defineHandler(ApiKey.OffsetCommit, {
             })),
           }
         const r = results[next++]
-        return { name, topicId: byId ? topic.topicId : ZERO_UUID, partitions: r?.partitions ?? [] }
+        return {
+          name: byId ? '' : name,
+          topicId: byId ? topic.topicId : ZERO_UUID,
+          partitions: r?.partitions ?? [],
+        }
       }),
     }
   },

@@ -80,7 +80,7 @@ export default defineHandler(ApiKey.OffsetFetch, {
             : ZERO_UUID
           const unknownId = byId && t.name === ''
           return {
-            name: t.name,
+            name: byId ? '' : t.name,
             topicId,
             partitions: t.partitions.map((p) => ({
               partitionIndex: p.partitionIndex,
