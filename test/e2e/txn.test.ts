@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs'
+import { Producer as PlatformaticProducer, stringSerializers } from '@platformatic/kafka'
 import type { RunningBroker } from '../../src/index.ts'
 import type { LogStore } from '../../src/storage/log-store.ts'
 import type { MetadataStore } from '../../src/storage/metadata-store.ts'
@@ -407,6 +408,37 @@ describe('broker restart on the disk log', () => {
       await admin.disconnect().catch(() => {})
       await broker.close()
       await rm(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
+
+describe('@platformatic/kafka transactions', () => {
+  it('commits and aborts with the modern request versions; read_committed sees the committed record', async () => {
+    const broker = await testBroker()
+    const producer = new PlatformaticProducer({
+      clientId: 'plat-txn',
+      bootstrapBrokers: [broker.bootstrap],
+      serializers: stringSerializers,
+      idempotent: true,
+      transactionalId: 'plat-1',
+    })
+    const admin = kafkaFor(broker).admin()
+    try {
+      await admin.connect()
+      await admin.createTopics({ topics: [{ topic: 'plat-txn' }], waitForLeaders: true })
+      const commit = await producer.beginTransaction()
+      await commit.send({ messages: [{ topic: 'plat-txn', value: 'committed' }] })
+      await commit.commit()
+      const abort = await producer.beginTransaction()
+      await abort.send({ messages: [{ topic: 'plat-txn', value: 'aborted' }] })
+      await abort.abort()
+      expect(broker.services.topics.partition('plat-txn', 0)!.abortedTransactions(0n, 10n)).toHaveLength(1)
+      expect(await readAll(kafkaFor(broker), 'plat-txn', true, 1)).toEqual(['committed'])
+      expect(await readAll(kafkaFor(broker), 'plat-txn', false, 2)).toEqual(['aborted', 'committed'])
+    } finally {
+      await producer.close().catch(() => {})
+      await admin.disconnect().catch(() => {})
+      await broker.close()
     }
   }, 60_000)
 })
