@@ -54,7 +54,6 @@ export class LogMarkerWriter implements MarkerWriter {
         if (tp.topic === CONSUMER_OFFSETS_TOPIC) offsetsInvolved = true
         const log = this.deps.partition(tp.topic, tp.partition)
         if (log === undefined) return
-        const firstOffset = producers.openTxnFirstOffset(log, req.producerId)
         const batch = buildTxnMarkerBatch({
           commit: req.commit,
           producerId: req.producerId,
@@ -63,6 +62,9 @@ export class LogMarkerWriter implements MarkerWriter {
           timestamp: BigInt(this.deps.now()),
         })
         const r = await log.append(batch, { leaderEpoch: LEADER_EPOCH })
+        // Read after the marker is in: a data batch of this transaction still being appended when
+        // the marker was queued precedes it in the log and has been reported by now.
+        const firstOffset = producers.openTxnFirstOffset(log, req.producerId)
         // The aborted range is indexed before the producer state releases the LSO, so no
         // read_committed fetch sees the LSO pass an abort it does not know about.
         // lastStableOffset is Kafka's AbortedTxn.lastStableOffset: the LSO once this one is closed.

@@ -20,7 +20,7 @@ import { decodeControlKey } from '../../../src/protocol/records/control-record.t
 import { readRecords } from '../../../src/protocol/records/records.ts'
 import { DEFAULT_LOG_CONFIG, type PartitionLog } from '../../../src/storage/log-store.ts'
 import { createMemoryLogStore } from '../../../src/storage/index.ts'
-import { produce } from './helpers.ts'
+import { batchBytes, produce, producerBatch } from './helpers.ts'
 
 const CONFIG = {
   maxTimeoutMs: 900_000,
@@ -196,6 +196,44 @@ describe('transaction coordinator', () => {
     ])
     expect(h.completed).toEqual([{ producerId: pid, commit: false }])
     expect(h.coordinator.verifyOffsetCommit('tx', pid, epoch, 'group')).toBe(ErrorCode.INVALID_TXN_STATE)
+  })
+
+  it('indexes an abort whose data batch was still being appended when EndTxn arrived', async () => {
+    const h = await harness()
+    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
+      'tx',
+      60_000,
+      -1n,
+      -1,
+    )
+    await h.coordinator.addPartitions('tx', pid, epoch, [T0])
+    // A log whose appends take a while (in order), like a disk log waiting for its fsync.
+    const real = h.logs.get('t-0')!
+    const log0: PartitionLog = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'append')
+          return (records: Buffer, options: { leaderEpoch: number }) => {
+            const p = target.append(records, options)
+            return new Promise((r) => setTimeout(r, 20)).then(() => p)
+          }
+        const v: unknown = Reflect.get(target, prop, target)
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+      },
+    })
+    h.logs.set('t-0', log0)
+    const spec = { producerId: pid, epoch, seq: 0, count: 2, transactional: true, transactionalId: 'tx' }
+    const b = producerBatch(log0, spec)
+    expect(h.producers.check(log0, b).kind).toBe('append')
+    // As Produce does: the append is queued, its result reported when it resolves.
+    const data = log0
+      .append(batchBytes(spec), { leaderEpoch: 0 })
+      .then((r) => h.producers.appended(log0, b, r))
+    await h.coordinator.endTxn('tx', pid, epoch, false)
+    await data
+    expect(log0.abortedTransactions(0n, 10n)).toEqual([
+      expect.objectContaining({ firstOffset: 0n, lastOffset: 2n }),
+    ])
+    expect(log0.lastStableOffset()).toBe(3n)
   })
 
   it('rejects transactional batches outside an ongoing transaction that added the partition', async () => {
