@@ -70,20 +70,27 @@ export async function readFully(h: FileHandle, length: number, position: number)
 
 /**
  * Replaces a small file atomically: write a .tmp sibling, sync it, rename over the target and
- * sync the directory (Kafka's checkpoint-file protocol).
+ * sync the directory (Kafka's checkpoint-file protocol). With `sync: false` the replacement is
+ * atomic for readers but may be lost (or read back empty) after a power loss.
  */
-export async function writeFileAtomic(fs: FileSystem, path: string, data: Buffer): Promise<void> {
+export async function writeFileAtomic(
+  fs: FileSystem,
+  path: string,
+  data: Buffer,
+  options: { sync?: boolean } = {},
+): Promise<void> {
+  const sync = options.sync ?? true
   const tmp = `${path}.tmp`
   const h = await fs.open(tmp, { create: true })
   try {
     await h.truncate(0)
     await writeFully(h, data, 0)
-    await h.sync()
+    if (sync) await h.sync()
   } finally {
     await h.close()
   }
   await fs.rename(tmp, path)
-  await fs.syncDir(nodePath.dirname(path))
+  if (sync) await fs.syncDir(nodePath.dirname(path))
 }
 
 export interface FsError extends Error {

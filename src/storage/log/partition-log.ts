@@ -58,6 +58,8 @@ export class DiskPartitionLog implements PartitionLog {
   #firstUnstableOffset: bigint | undefined
   readonly #epochs: LeaderEpochCache
   #epochsDirty = false
+  /** The checkpoint file was last written without fsync. */
+  #epochsUnsynced = false
   #queue: Promise<unknown> = Promise.resolve()
   #unflushedMessages = 0
   #flushTimer: NodeJS.Timeout | undefined
@@ -212,7 +214,7 @@ export class DiskPartitionLog implements PartitionLog {
     active.lastModifiedMs = now
     this.#nextOffset = assigned.lastOffset + 1n
     this.#epochs.assign(options.leaderEpoch, assigned.firstOffset)
-    if (this.#epochsDirty) await this.#writeEpochCheckpoint()
+    if (this.#epochsDirty) await this.#writeEpochCheckpoint(this.#config.durable)
 
     this.#unflushedMessages += assigned.records
     if (this.#unflushedMessages >= this.#config.flushMessages) await this.#flush()
@@ -271,13 +273,20 @@ export class DiskPartitionLog implements PartitionLog {
     return seg
   }
 
-  async #writeEpochCheckpoint(): Promise<void> {
+  /**
+   * Writes the leader-epoch checkpoint. On the append path without fsync (as Kafka does since
+   * KAFKA-15046): recovery rebuilds epochs from the batches after the recovery point, and a
+   * flush makes the checkpoint durable before the recovery point moves.
+   */
+  async #writeEpochCheckpoint(sync: boolean): Promise<void> {
     this.#epochsDirty = false
     await writeFileAtomic(
       this.#ctx.fs,
       `${this.#ctx.dir}/${LEADER_EPOCH_CHECKPOINT}`,
       encodeLeaderEpochCheckpoint(this.#epochs.entries()),
+      { sync },
     )
+    this.#epochsUnsynced = !sync
   }
 
   // ------------------------------------------------------------------------------ flush
@@ -304,6 +313,7 @@ export class DiskPartitionLog implements PartitionLog {
         await seg.flushIndexes(true)
       }
       await this.#ctx.fs.syncDir(this.#ctx.dir)
+      if (this.#epochsUnsynced || this.#epochsDirty) await this.#writeEpochCheckpoint(true)
     } catch (err) {
       throw this.#storageError('flush', err)
     }
@@ -475,7 +485,7 @@ export class DiskPartitionLog implements PartitionLog {
 
   async #afterStartMoved(): Promise<void> {
     try {
-      if (this.#epochsDirty) await this.#writeEpochCheckpoint()
+      if (this.#epochsDirty) await this.#writeEpochCheckpoint(true)
       await this.#ctx.onLogStartOffsetChange()
     } catch (err) {
       throw this.#storageError('checkpoint', err)
@@ -500,7 +510,7 @@ export class DiskPartitionLog implements PartitionLog {
         this.#nextOffset = result.nextOffset
         if (this.#recoveryPoint > this.#nextOffset) this.#recoveryPoint = this.#nextOffset
         this.#epochs.truncateFromEnd(this.#nextOffset)
-        if (this.#epochsDirty) await this.#writeEpochCheckpoint()
+        if (this.#epochsDirty) await this.#writeEpochCheckpoint(true)
       } catch (err) {
         this.#failed = this.#storageError('truncate', err)
         throw this.#failed

@@ -69,6 +69,7 @@ export class Segment {
   aborted: AbortedTxn[] = []
   #txnPersisted = 0
   lastUsedMs: number
+  #logPath: string | undefined
 
   constructor(
     ctx: SegmentContext,
@@ -90,7 +91,9 @@ export class Segment {
   }
 
   get logPath(): string {
-    return this.path(LOG_SUFFIX)
+    // Cached: it is on the append path.
+    this.#logPath ??= this.path(LOG_SUFFIX)
+    return this.#logPath
   }
 
   /** Starts the in-memory state of a brand-new (empty) active segment. */

@@ -1,0 +1,243 @@
+// Storage benchmarks: disk-log append throughput next to raw sequential fs.write on the same
+// machine in the same run, sequential read throughput, recovery speed, durable-mode appends
+// (serial and group-committed across partitions), and the cost of many open partitions.
+// Every case is bounded in bytes and time. Run alone: `node bench/storage.ts`.
+
+import { mkdtemp, open, rm, unlink } from 'node:fs/promises'
+import { readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { BATCH_OVERHEAD } from '../src/protocol/records/batch-header.ts'
+import { buildRecordBatch } from '../src/protocol/records/batch-builder.ts'
+import { openDiskLogStore } from '../src/storage/log/disk-log-store.ts'
+import { DEFAULT_LOG_CONFIG, type LogConfig, type PartitionLog } from '../src/storage/log-store.ts'
+
+export interface StorageRow {
+  name: string
+  value: number
+  unit: string
+}
+
+const MiB = 1024 * 1024
+
+/** A batch of 1 KiB records totalling about `bytes`. */
+function batchOf(bytes: number): Buffer {
+  const perRecord = 1024
+  const count = Math.max(1, Math.floor((bytes - BATCH_OVERHEAD) / (perRecord + 12)))
+  return buildRecordBatch({
+    records: Array.from({ length: count }, (_, i) => ({
+      value: Buffer.alloc(perRecord, i & 0xff),
+      timestamp: 1_700_000_000_000n,
+    })),
+  })
+}
+
+async function rawWrite(dir: string, batch: Buffer, total: number): Promise<number> {
+  const path = join(dir, 'raw.bin')
+  const h = await open(path, 'w')
+  const n = Math.ceil(total / batch.length)
+  const start = process.hrtime.bigint()
+  let pos = 0
+  for (let i = 0; i < n; i++) {
+    await h.write(batch, 0, batch.length, pos)
+    pos += batch.length
+  }
+  const secs = Number(process.hrtime.bigint() - start) / 1e9
+  await h.close()
+  await unlink(path)
+  return (n * batch.length) / MiB / secs
+}
+
+async function logAppend(
+  dir: string,
+  batch: Buffer,
+  total: number,
+  config: Partial<LogConfig> = {},
+): Promise<{ mbps: number; batchesPerSec: number; log: PartitionLog; close: () => Promise<void> }> {
+  const store = await openDiskLogStore(dir, { checkpointIntervalMs: 0 })
+  const log = await store.open(
+    { topic: 'bench', partition: 0 },
+    { ...DEFAULT_LOG_CONFIG, segmentBytes: 256 * MiB, ...config },
+  )
+  const n = Math.ceil(total / batch.length)
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < n; i++) await log.append(batch, { leaderEpoch: 0 })
+  const secs = Number(process.hrtime.bigint() - start) / 1e9
+  return {
+    mbps: (n * batch.length) / MiB / secs,
+    batchesPerSec: n / secs,
+    log,
+    close: () => store.close(),
+  }
+}
+
+export async function runStorageBench(): Promise<StorageRow[]> {
+  const rows: StorageRow[] = []
+  const root = await mkdtemp(join(tmpdir(), 'samsa-bench-'))
+  try {
+    // --- append vs raw write (best of 3 alternating runs each, to damp noise from neighbours)
+    for (const [label, size, total] of [
+      ['16 KiB batches', 16 * 1024, 128 * MiB],
+      ['1 MiB batches', MiB, 256 * MiB],
+    ] as const) {
+      const batch = batchOf(size)
+      let raw = 0
+      let best = { mbps: 0, batchesPerSec: 0 }
+      for (let round = 0; round < 3; round++) {
+        raw = Math.max(raw, await rawWrite(root, batch, total))
+        const dir = join(root, `append-${size}-${round}`)
+        const r = await logAppend(dir, batch, total)
+        await r.close()
+        await rm(dir, { recursive: true, force: true })
+        if (r.mbps > best.mbps) best = r
+      }
+      rows.push({ name: `raw fs.write, ${label}`, value: round1(raw), unit: 'MB/s' })
+      rows.push({ name: `log append, ${label}`, value: round1(best.mbps), unit: 'MB/s' })
+      rows.push({ name: `log append, ${label}`, value: Math.round(best.batchesPerSec), unit: 'batches/s' })
+      rows.push({ name: `log append / raw, ${label}`, value: round2(best.mbps / raw), unit: 'x' })
+    }
+
+    // --- read and recovery over one 256 MiB log of 16 KiB batches
+    {
+      const dir = join(root, 'read')
+      const w = await logAppend(dir, batchOf(16 * 1024), 256 * MiB, { segmentBytes: 64 * MiB })
+      const end = w.log.logEndOffset()
+      for (const maxBytes of [MiB, 16 * MiB]) {
+        let offset = 0n
+        let bytes = 0
+        const start = process.hrtime.bigint()
+        while (offset < end) {
+          const r = await w.log.read(offset, maxBytes)
+          bytes += r.bytes
+          const last = r.records[r.records.length - 1]!
+          let pos = 0
+          let lastBase = 0n
+          let lastDelta = 0
+          while (pos < last.length) {
+            lastBase = last.readBigInt64BE(pos)
+            lastDelta = last.readInt32BE(pos + 23)
+            pos += 12 + last.readInt32BE(pos + 8)
+          }
+          offset = lastBase + BigInt(lastDelta) + 1n
+        }
+        const secs = Number(process.hrtime.bigint() - start) / 1e9
+        rows.push({
+          name: `log read, ${maxBytes / MiB} MiB fetches`,
+          value: round1(bytes / MiB / secs),
+          unit: 'MB/s',
+        })
+      }
+      await w.close()
+      // Unclean restart with no recovery point: every segment is re-read and CRC-checked.
+      await unlink(join(dir, '.kafka_cleanshutdown'))
+      await unlink(join(dir, 'recovery-point-offset-checkpoint'))
+      const start = process.hrtime.bigint()
+      const store = await openDiskLogStore(dir, { checkpointIntervalMs: 0 })
+      const log = await store.open(
+        { topic: 'bench', partition: 0 },
+        { ...DEFAULT_LOG_CONFIG, segmentBytes: 64 * MiB },
+      )
+      const secs = Number(process.hrtime.bigint() - start) / 1e9
+      if (log.logEndOffset() !== end) throw new Error('recovery lost data in the benchmark')
+      rows.push({ name: 'recovery (full CRC scan)', value: round1(secs * 4), unit: 's/GiB' })
+      await store.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+
+    // --- durable mode: serial appends on one partition, then 8 partitions appending at once
+    {
+      const dir = join(root, 'durable')
+      const store = await openDiskLogStore(dir, { checkpointIntervalMs: 0 })
+      const cfg = { ...DEFAULT_LOG_CONFIG, durable: true }
+      const logs = await Promise.all(
+        Array.from({ length: 8 }, (_, p) => store.open({ topic: 'durable', partition: p }, cfg)),
+      )
+      const small = batchOf(1024)
+      const timed = async (ms: number, body: () => Promise<number>): Promise<number> => {
+        const start = Date.now()
+        let n = 0
+        while (Date.now() - start < ms) n += await body()
+        return n / ((Date.now() - start) / 1000)
+      }
+      const serial = await timed(2000, async () => {
+        await logs[0]!.append(Buffer.from(small), { leaderEpoch: 0 })
+        return 1
+      })
+      rows.push({ name: 'durable append, 1 partition, serial', value: Math.round(serial), unit: 'appends/s' })
+      let appends = 0
+      const roundsBefore = store.committer.rounds
+      const parallel = await timed(2000, async () => {
+        await Promise.all(logs.map((l) => l.append(Buffer.from(small), { leaderEpoch: 0 })))
+        appends += logs.length
+        return logs.length
+      })
+      rows.push({
+        name: 'durable append, 8 partitions, concurrent',
+        value: Math.round(parallel),
+        unit: 'appends/s',
+      })
+      rows.push({
+        name: 'durable append, 8 partitions: appends per group-commit round',
+        value: round2(appends / Math.max(1, store.committer.rounds - roundsBefore)),
+        unit: 'appends',
+      })
+      await store.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+
+    // --- many partitions: memory and file descriptors with 10,000 open partitions
+    {
+      const dir = join(root, 'many')
+      const fdsBefore = openFds()
+      const rssBefore = process.memoryUsage().rss
+      const store = await openDiskLogStore(dir, { checkpointIntervalMs: 0, maxOpenFiles: 256 })
+      const start = Date.now()
+      const batch = batchOf(1024)
+      for (let p = 0; p < 10_000; p++) {
+        const log = await store.open({ topic: 'many', partition: p }, DEFAULT_LOG_CONFIG)
+        await log.append(Buffer.from(batch), { leaderEpoch: 0 })
+      }
+      const secs = (Date.now() - start) / 1000
+      global.gc?.()
+      rows.push({ name: '10,000 partitions: open + first append', value: round1(secs), unit: 's' })
+      rows.push({
+        name: '10,000 partitions: RSS growth',
+        value: round1((process.memoryUsage().rss - rssBefore) / MiB),
+        unit: 'MiB',
+      })
+      rows.push({
+        name: '10,000 partitions: open file descriptors',
+        value: openFds() - fdsBefore,
+        unit: 'fds',
+      })
+      await store.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true })
+  }
+  return rows
+}
+
+function openFds(): number {
+  try {
+    return readdirSync('/proc/self/fd').length
+  } catch {
+    return -1
+  }
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100
+}
+
+if (import.meta.main) {
+  const rows = await runStorageBench()
+  const width = Math.max(...rows.map((r) => r.name.length))
+  for (const r of rows)
+    console.log(`${r.name.padEnd(width)}  ${r.value.toLocaleString('en-US').padStart(10)} ${r.unit}`)
+}
