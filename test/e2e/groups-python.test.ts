@@ -14,14 +14,17 @@ const PYTHON = '/usr/bin/python3'
 
 // Each member prints JSON lines: {"assign": [...]}, {"revoke": [...]}, {"p": partition, "o": offset},
 // {"closed": true}; it leaves the group (close) after `idle` seconds without messages.
+// With a strategy argument of cooperative-sticky (KIP-429), callbacks carry increments: "add"/"revoke".
 const LIBRDKAFKA_MEMBER = `
 import sys, json, time
 from confluent_kafka import Consumer
 bootstrap, group, topic, idle = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+strategy = sys.argv[5] if len(sys.argv) > 5 else 'range,roundrobin'
 c = Consumer({'bootstrap.servers': bootstrap, 'group.id': group, 'auto.offset.reset': 'earliest',
               'enable.auto.commit': True, 'auto.commit.interval.ms': 200, 'session.timeout.ms': 6000,
-              'heartbeat.interval.ms': 300, 'broker.address.family': 'v4'})
-def on_assign(cons, parts): print(json.dumps({'assign': sorted(p.partition for p in parts)}), flush=True)
+              'heartbeat.interval.ms': 300, 'broker.address.family': 'v4', 'partition.assignment.strategy': strategy})
+incremental = strategy == 'cooperative-sticky'
+def on_assign(cons, parts): print(json.dumps({'add' if incremental else 'assign': sorted(p.partition for p in parts)}), flush=True)
 def on_revoke(cons, parts): print(json.dumps({'revoke': sorted(p.partition for p in parts)}), flush=True)
 c.subscribe([topic], on_assign=on_assign, on_revoke=on_revoke)
 last = time.time()
@@ -61,16 +64,30 @@ function hasModule(mod: string): boolean {
 
 interface Member {
   assigned: number[]
+  /** Every non-empty revocation, in order. */
+  revokes: number[][]
   seen: string[]
   errors: string[]
   exited: Promise<number | null>
 }
 
-function startMember(script: string, bootstrap: string, group: string, topic: string): Member {
-  const child = spawn(PYTHON, ['-c', script, bootstrap, group, topic, '6'], {
+function startMember(
+  script: string,
+  bootstrap: string,
+  group: string,
+  topic: string,
+  extra: readonly string[],
+): Member {
+  const child = spawn(PYTHON, ['-c', script, bootstrap, group, topic, '6', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  const m: Member = { assigned: [], seen: [], errors: [], exited: new Promise((r) => child.on('exit', r)) }
+  const m: Member = {
+    assigned: [],
+    revokes: [],
+    seen: [],
+    errors: [],
+    exited: new Promise((r) => child.on('exit', r)),
+  }
   let buf = ''
   child.stdout.on('data', (d: Buffer) => {
     buf += d.toString()
@@ -81,12 +98,15 @@ function startMember(script: string, bootstrap: string, group: string, topic: st
       if (line === '') continue
       const ev = JSON.parse(line) as {
         assign?: number[]
+        add?: number[]
         revoke?: number[]
         p?: number
         o?: number
         error?: string
       }
       if (ev.assign !== undefined) m.assigned = ev.assign
+      if (ev.add !== undefined) m.assigned = [...m.assigned, ...ev.add].sort((x, y) => x - y)
+      if (ev.revoke !== undefined && ev.revoke.length > 0) m.revokes.push(ev.revoke)
       if (ev.revoke !== undefined) m.assigned = m.assigned.filter((p) => !ev.revoke?.includes(p))
       if (ev.p !== undefined) m.seen.push(`${ev.p}:${ev.o}`)
       if (ev.error !== undefined) m.errors.push(ev.error)
@@ -109,8 +129,21 @@ function until(cond: () => boolean, timeoutMs: number, what: string): Promise<vo
 }
 
 const clients = [
-  { name: 'confluent-kafka-python (librdkafka 2.0.2)', module: 'confluent_kafka', script: LIBRDKAFKA_MEMBER },
-  { name: 'kafka-python 2.0.2', module: 'kafka', script: KAFKA_PYTHON_MEMBER },
+  {
+    name: 'confluent-kafka-python (librdkafka 2.0.2)',
+    id: 'rdk',
+    module: 'confluent_kafka',
+    script: LIBRDKAFKA_MEMBER,
+    extra: [],
+  },
+  {
+    name: 'confluent-kafka-python, cooperative-sticky (incremental rebalancing)',
+    id: 'rdk-coop',
+    module: 'confluent_kafka',
+    script: LIBRDKAFKA_MEMBER,
+    extra: ['cooperative-sticky'],
+  },
+  { name: 'kafka-python 2.0.2', id: 'kp', module: 'kafka', script: KAFKA_PYTHON_MEMBER, extra: [] },
 ]
 
 describe('Python consumer groups', () => {
@@ -138,8 +171,8 @@ describe('Python consumer groups', () => {
     it.skipIf(!hasModule(client.module))(
       `${client.name}: two members split four partitions and commit every message exactly once`,
       async () => {
-        const topic = `py-${client.module}`
-        const group = `py-group-${client.module}`
+        const topic = `py-${client.id}`
+        const group = `py-group-${client.id}`
         await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true })
         const send = (tag: string): Promise<unknown> =>
           producer.send({
@@ -148,11 +181,13 @@ describe('Python consumer groups', () => {
           })
         await send('a')
 
-        const a = startMember(client.script, broker.bootstrap, group, topic)
+        const a = startMember(client.script, broker.bootstrap, group, topic, client.extra)
         await until(() => a.assigned.length === 4, 30_000, 'the first member to own all four')
-        const b = startMember(client.script, broker.bootstrap, group, topic)
+        const b = startMember(client.script, broker.bootstrap, group, topic, client.extra)
         await until(() => a.assigned.length === 2 && b.assigned.length === 2, 30_000, 'two partitions each')
         expect([...a.assigned, ...b.assigned].sort()).toEqual([0, 1, 2, 3])
+        // Eager protocols revoke everything on a rebalance; cooperative-sticky only what moves.
+        expect(a.revokes[0]?.length).toBe(client.extra.includes('cooperative-sticky') ? 2 : 4)
         await send('b')
 
         // Both leave after 6 s without messages (LeaveGroup); one may take over the other's
