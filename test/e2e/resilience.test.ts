@@ -50,6 +50,44 @@ describe('a malformed frame', () => {
   })
 })
 
+describe('random frames', () => {
+  it('never take the broker down: each bad connection closes, and clients keep being served', async () => {
+    const broker = await testBroker()
+    const admin = kafkaFor(broker).admin()
+    try {
+      await admin.connect()
+      // Deterministic pseudo-random frames: a valid size prefix, then a header with a real or
+      // random API key and version, then random bytes. Bounded: 150 connections, 2 KiB each.
+      let seed = 12345
+      const rand = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff
+      const keys = broker.services.apiVersions.map((a) => a.apiKey)
+      for (let i = 0; i < 150; i++) {
+        const len = 8 + Math.floor(rand() * 2048)
+        const frame = Buffer.alloc(4 + len)
+        frame.writeInt32BE(len)
+        for (let j = 4; j < frame.length; j++) frame[j] = Math.floor(rand() * 256)
+        if (rand() < 0.8) frame.writeInt16BE(keys[Math.floor(rand() * keys.length)]!, 4)
+        if (rand() < 0.8) frame.writeInt16BE(Math.floor(rand() * 14), 6)
+        await new Promise<void>((resolve) => {
+          const s = connect({ host: '127.0.0.1', port: broker.port }, () => s.end(frame))
+          s.on('data', () => {})
+          s.on('close', () => resolve())
+          s.on('error', () => {})
+          setTimeout(() => {
+            s.destroy()
+            resolve()
+          }, 2000)
+        })
+      }
+      await admin.createTopics({ topics: [{ topic: 'after-fuzz' }] })
+      expect(await admin.listTopics()).toContain('after-fuzz')
+    } finally {
+      await admin.disconnect()
+      await broker.close()
+    }
+  })
+})
+
 describe('Metadata auto-creation', () => {
   async function metadataV4(
     broker: RunningBroker,
