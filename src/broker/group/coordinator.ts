@@ -443,10 +443,11 @@ export class GroupCoordinator implements ClassicHost, ConsumerHost {
       const invalid = this.classic.validateMember(group, req.memberId, req.groupInstanceId)
       if (invalid !== ErrorCode.NONE) return invalid
       if (gen !== group.generationId) return ErrorCode.ILLEGAL_GENERATION
-    } else if (!group.is(ClassicGroupState.Empty)) {
+    } else if (!transactional && !group.is(ClassicGroupState.Empty)) {
+      // TxnOffsetCommit v0-2 carries no member or generation: Kafka accepts it in any state.
       return ErrorCode.UNKNOWN_MEMBER_ID
     }
-    if (group.is(ClassicGroupState.CompletingRebalance)) return ErrorCode.REBALANCE_IN_PROGRESS
+    if (!transactional && group.is(ClassicGroupState.CompletingRebalance)) return ErrorCode.REBALANCE_IN_PROGRESS
     return ErrorCode.NONE
   }
 
