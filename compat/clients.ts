@@ -2,6 +2,7 @@
 
 import type { ClientRunner } from './harness/runner.ts'
 import { runner as kafkajs } from './kafkajs/runner.ts'
+import { runner as confluentPython } from './confluent-python/runner.ts'
 import { runner as platformatic } from './platformatic/runner.ts'
 
-export const CLIENTS: readonly ClientRunner[] = [kafkajs, platformatic]
+export const CLIENTS: readonly ClientRunner[] = [kafkajs, platformatic, confluentPython]

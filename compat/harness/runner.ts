@@ -7,7 +7,9 @@
 
 import { randomBytes } from 'node:crypto'
 import { SCENARIOS } from '../scenarios.ts'
+import { CheckFailed } from './assert.ts'
 import { startCompatBroker } from './broker.ts'
+import { CODEC_IDS, storedCodecs } from './stored-batches.ts'
 import { firstLine, Unsupported, type ClientRun, type ScenarioResult } from './results.ts'
 
 export interface ScenarioContext {
@@ -101,6 +103,14 @@ export async function runClient(runner: ClientRunner, options: RunOptions = {}):
       let result: ScenarioResult
       try {
         await Promise.race([runner.run(scenario.id, ctx), timeout])
+        const codec = /^compression-(\w+)$/.exec(scenario.id)?.[1]
+        if (codec !== undefined) {
+          const seen = await storedCodecs(broker.broker, ctx.topic())
+          if (!seen.includes(CODEC_IDS[codec]!))
+            throw new CheckFailed(
+              `no ${codec} batch stored (codecs seen: ${[...new Set(seen)].join(',') || 'none'})`,
+            )
+        }
         result = { scenario: scenario.id, status: 'pass', ms: Date.now() - started }
       } catch (err) {
         const status = err instanceof Unsupported ? 'unsupported' : 'fail'
