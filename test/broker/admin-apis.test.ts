@@ -313,6 +313,55 @@ describe('one-node answers', () => {
     ])
   })
 
+  it('describes the cluster for broker endpoints and refuses controller endpoints', async () => {
+    type R = {
+      errorCode: number
+      controllerId: number
+      brokers: Array<{ brokerId: number; port: number }>
+      clusterAuthorizedOperations: number
+    }
+    const r = await call<R>(ApiKey.DescribeCluster, 1, {
+      includeClusterAuthorizedOperations: true,
+      endpointType: 1,
+    })
+    expect(r).toMatchObject({ errorCode: 0, controllerId: 1, brokers: [{ brokerId: 1, port: broker.port }] })
+    // CREATE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE, ALTER, DESCRIBE
+    expect(r.clusterAuthorizedOperations).toBe(
+      (1 << 5) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 7) | (1 << 8),
+    )
+    const ctl = await call<R>(ApiKey.DescribeCluster, 1, { endpointType: 2 })
+    expect(ctl).toMatchObject({ errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, brokers: [] })
+  })
+
+  it('describes the one log dir with partition sizes', async () => {
+    await broker.services.topics.create('sized', { partitions: 2, replicationFactor: 1, configs: {} })
+    type R = {
+      results: Array<{
+        logDir: string
+        topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; partitionSize: bigint }> }>
+        totalBytes: bigint
+      }>
+    }
+    const r = await call<R>(ApiKey.DescribeLogDirs, 4, {
+      topics: [
+        { topic: 'sized', partitions: [0, 1, 7] },
+        { topic: 'nope', partitions: [0] },
+      ],
+    })
+    expect(r.results).toHaveLength(1)
+    expect(r.results[0]!.logDir).toBe('memory')
+    expect(r.results[0]!.totalBytes).toBe(-1n)
+    expect(r.results[0]!.topics).toEqual([
+      {
+        name: 'sized',
+        partitions: [
+          expect.objectContaining({ partitionIndex: 0, partitionSize: 0n }),
+          expect.objectContaining({ partitionIndex: 1 }),
+        ],
+      },
+    ])
+  })
+
   it('needs no leader election', async () => {
     await broker.services.topics.create('elect', { partitions: 1, replicationFactor: 1, configs: {} })
     const r = await call<{
