@@ -2,6 +2,9 @@
 // changes, dynamic broker configs, deletion by topic id, DescribeTopicPartitions paging,
 // FindCoordinator before a coordinator exists, ACLs without an authorizer, one-node elections.
 
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../src/protocol/errors.ts'
 import { ApiKey } from '../../src/protocol/generated/index.ts'
@@ -375,5 +378,35 @@ describe('one-node answers', () => {
       expect.objectContaining({ partitionId: 0, errorCode: ErrorCode.ELECTION_NOT_NEEDED }),
       expect.objectContaining({ partitionId: 3, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }),
     ])
+  })
+})
+
+describe('on disk', () => {
+  it('reports the data directory with its file-system sizes and partition sizes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-logdirs-'))
+    const disk = await startBroker({ port: 0, dataDir: dir, logger: silentLogger(), components: [] })
+    const client = await WireClient.open(disk.port)
+    try {
+      await disk.services.topics.create('on-disk', { partitions: 1, replicationFactor: 1, configs: {} })
+      client.send(ApiKey.DescribeLogDirs, 4, { topics: null })
+      await client.waitFor(1)
+      type R = {
+        results: Array<{
+          logDir: string
+          totalBytes: bigint
+          usableBytes: bigint
+          topics: Array<{ name: string }>
+        }>
+      }
+      const r = client.response<R>(0).body.results[0]!
+      expect(r.logDir).toBe(dir)
+      expect(r.totalBytes).toBeGreaterThan(0n)
+      expect(r.usableBytes).toBeGreaterThan(0n)
+      expect(r.topics.map((t) => t.name)).toContain('on-disk')
+    } finally {
+      client.close()
+      await disk.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
