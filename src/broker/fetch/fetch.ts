@@ -229,7 +229,11 @@ function waitForData(ctx: RequestContext, first: ReadAll, minBytes: number, wait
   // Appends that landed between the first read and now were neither read nor will be signalled:
   // answer at once rather than miss them.
   for (const p of first.partitions)
-    if (p.log !== undefined && p.data.errorCode === 0 && p.log.highWatermark() !== p.data.highWatermark)
+    if (
+      p.log !== undefined &&
+      p.data.errorCode === 0 &&
+      (p.log.highWatermark() !== p.data.highWatermark || p.log.lastStableOffset() !== p.data.lastStableOffset)
+    )
       return Promise.resolve()
   return new Promise<void>((resolve) => {
     const watched = new Map<PartitionLog, { size: number; added: number; cap: number }>()

@@ -164,9 +164,22 @@ async function readOne(
   }
 
   const committed = s.isolationLevel === READ_COMMITTED
+  const maxOffset = committed ? log.lastStableOffset() : log.highWatermark()
+  // A caught-up consumer (the common case for idle partitions in a long poll or a session) has
+  // nothing to read: answer from the offsets without touching the log's segments.
+  if (item.fetchOffset === maxOffset && item.fetchOffset >= log.logStartOffset())
+    return {
+      ...base,
+      data: partitionData(item.partition, ErrorCode.NONE, {
+        highWatermark: log.highWatermark(),
+        lastStableOffset: log.lastStableOffset(),
+        logStartOffset: log.logStartOffset(),
+        abortedTransactions: committed ? [] : null,
+      }),
+    }
   try {
     const r = await log.read(item.fetchOffset, Math.max(0, Math.min(item.maxBytes, budget)), {
-      maxOffset: committed ? log.lastStableOffset() : log.highWatermark(),
+      maxOffset,
       minOneBatch,
     })
     let aborted: FetchResponseAbortedTransaction[] | null = null

@@ -7,6 +7,7 @@
 // append (on one node, acks=all is satisfied by the leader's own append, fsynced first in durable
 // mode). Kafka 4 does not auto-create topics on Produce (only Metadata does), so neither do we.
 
+import { ATTR_TRANSACTIONAL, OFF_ATTRIBUTES } from '../../protocol/records/batch-header.ts'
 import { DEFAULT_MAX_DECOMPRESSED } from '../../protocol/records/records.ts'
 import { ErrorCode, KafkaError, toErrorCode } from '../../protocol/errors.ts'
 import type {
@@ -77,6 +78,22 @@ export function handleProduce(
   ctx: RequestContext,
   req: ProduceRequest,
 ): ProduceResponse | NoResponse | Promise<ProduceResponse | NoResponse> {
+  if (req.acks !== 0) return produceRequest(ctx, req)
+  // acks=0: the client reads no response, so a whole-request error must not produce one either
+  // (an unexpected response would desynchronise its correlation ids). Kafka closes the connection
+  // here; the handler contract has no "close" outcome, so the failure is logged instead.
+  try {
+    return produceRequest(ctx, req)
+  } catch (err) {
+    ctx.logger.info({ err }, 'acks=0 produce failed')
+    return NO_RESPONSE
+  }
+}
+
+function produceRequest(
+  ctx: RequestContext,
+  req: ProduceRequest,
+): ProduceResponse | NoResponse | Promise<ProduceResponse | NoResponse> {
   const s = ctx.services
   const v = ctx.apiVersion
   const acks = req.acks
@@ -89,7 +106,11 @@ export function handleProduce(
   if (req.transactionalId === null && validAcks)
     for (const t of req.topicData)
       for (const p of t.partitionData)
-        if (p.records !== null && p.records.length > 21 && (p.records.readInt16BE(21) & 0x10) !== 0)
+        if (
+          p.records !== null &&
+          p.records.length >= OFF_ATTRIBUTES + 2 &&
+          (p.records.readInt16BE(OFF_ATTRIBUTES) & ATTR_TRANSACTIONAL) !== 0
+        )
           throw new KafkaError('TRANSACTIONAL_ID_AUTHORIZATION_FAILED')
 
   const topics: Array<{ name: string; topicId: string; slots: Slot[] }> = []

@@ -294,6 +294,12 @@ describe('Produce', () => {
     await expect(h.call(produce, 9, req('t', txn))).rejects.toMatchObject({
       code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
     })
+    // With acks=0 nothing may be answered, not even the whole-request error.
+    expect(await h.call(produce, 9, req('t', Buffer.from(txn), 0, 0))).toBe(NO_RESPONSE)
+    // Too short to hold attributes: a per-partition CORRUPT_MESSAGE, not a crash.
+    const short = Buffer.alloc(22)
+    short[16] = 2
+    expect(part(await produceOk(h, 9, req('t', short))).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE)
     const ok = await produceOk(h, 9, { ...req('t', Buffer.from(txn)), transactionalId: 'tx' })
     expect(part(ok).errorCode).toBe(ErrorCode.NONE)
   })
