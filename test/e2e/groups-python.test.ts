@@ -20,9 +20,10 @@ import sys, json, time
 from confluent_kafka import Consumer
 bootstrap, group, topic, idle = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 strategy = sys.argv[5] if len(sys.argv) > 5 else 'range,roundrobin'
+static = {'group.instance.id': sys.argv[6]} if len(sys.argv) > 6 else {}
 c = Consumer({'bootstrap.servers': bootstrap, 'group.id': group, 'auto.offset.reset': 'earliest',
               'enable.auto.commit': True, 'auto.commit.interval.ms': 200, 'session.timeout.ms': 6000,
-              'heartbeat.interval.ms': 300, 'broker.address.family': 'v4', 'partition.assignment.strategy': strategy})
+              'heartbeat.interval.ms': 300, 'broker.address.family': 'v4', 'partition.assignment.strategy': strategy, **static})
 incremental = strategy == 'cooperative-sticky'
 def on_assign(cons, parts): print(json.dumps({'add' if incremental else 'assign': sorted(p.partition for p in parts)}), flush=True)
 def on_revoke(cons, parts): print(json.dumps({'revoke': sorted(p.partition for p in parts)}), flush=True)
@@ -69,6 +70,7 @@ interface Member {
   seen: string[]
   errors: string[]
   exited: Promise<number | null>
+  kill(): void
 }
 
 function startMember(
@@ -77,8 +79,9 @@ function startMember(
   group: string,
   topic: string,
   extra: readonly string[],
+  idleSeconds = 6,
 ): Member {
-  const child = spawn(PYTHON, ['-c', script, bootstrap, group, topic, '6', ...extra], {
+  const child = spawn(PYTHON, ['-c', script, bootstrap, group, topic, String(idleSeconds), ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const m: Member = {
@@ -87,6 +90,7 @@ function startMember(
     seen: [],
     errors: [],
     exited: new Promise((r) => child.on('exit', r)),
+    kill: () => void child.kill('SIGKILL'),
   }
   let buf = ''
   child.stdout.on('data', (d: Buffer) => {
@@ -205,4 +209,38 @@ describe('Python consumer groups', () => {
       90_000,
     )
   }
+
+  it.skipIf(!hasModule('confluent_kafka'))(
+    'librdkafka static members (KIP-345): a member restarted within its session gets its partitions back without a rebalance',
+    async () => {
+      const topic = 'py-static'
+      const group = 'py-group-static'
+      await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true })
+      const started: Member[] = []
+      const start = (instance: string): Member => {
+        const m = startMember(LIBRDKAFKA_MEMBER, broker.bootstrap, group, topic, ['range', instance], 60)
+        started.push(m)
+        return m
+      }
+      try {
+        const a = start('instance-a')
+        await until(() => a.assigned.length === 4, 30_000, 'the first member to own all four')
+        const b = start('instance-b')
+        await until(() => a.assigned.length === 2 && b.assigned.length === 2, 30_000, 'two partitions each')
+        const aPartitions = [...a.assigned]
+        const bRevokes = b.revokes.length
+
+        a.kill() // no LeaveGroup: a static member's slot waits for it
+        const a2 = start('instance-a')
+        await until(() => a2.assigned.length === 2, 30_000, 'the restarted member to get its partitions')
+        await new Promise((r) => setTimeout(r, 1000))
+        expect(a2.assigned).toEqual(aPartitions)
+        expect(b.revokes.length).toBe(bRevokes) // the other member was never disturbed
+        expect(b.assigned).toHaveLength(2)
+      } finally {
+        for (const m of started) m.kill()
+      }
+    },
+    60_000,
+  )
 })
