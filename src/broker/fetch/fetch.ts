@@ -5,7 +5,8 @@
 // partition errored or diverged, or the bytes read reach minBytes. Otherwise wait on the partitions'
 // logs (append-signal.ts; no polling): each signalled append adds the log's growth (capped at the
 // partition's maxBytes) to the bytes available, and once they reach minBytes — or maxWaitMs after
-// the request arrived — every partition is read again and that read is the answer.
+// the request arrived, or when a fetched topic is deleted — every partition is read again and that
+// read is the answer.
 
 import { ErrorCode } from '../../protocol/errors.ts'
 import type {
@@ -266,6 +267,13 @@ function waitForData(ctx: RequestContext, first: ReadAll, minBytes: number, wait
       if (available >= minBytes) finish()
     }
     for (const log of watched.keys()) unsubscribe.push(onAppend(log, wake))
+    // A fetched topic deleted meanwhile will never grow: answer now (Kafka's DelayedFetch does too).
+    const names = new Set(first.partitions.map((p) => p.topicName))
+    unsubscribe.push(
+      ctx.services.topics.onChange((change) => {
+        if (change.kind === 'deleted' && names.has(change.topic.name)) finish()
+      }),
+    )
     const timer = ctx.clock.setTimeout(finish, waitMs)
   })
 }

@@ -242,6 +242,25 @@ describe('Fetch', () => {
     expect(waiterCount(h.services.topics.partition('t', 0)!)).toBe(0)
   })
 
+  it('ends a long poll when a fetched topic is deleted', async () => {
+    const h = await harness()
+    await h.createTopic('gone')
+    const pending = h.start(
+      fetch,
+      11,
+      fetchReq([{ topic: 'gone', partition: 0, offset: 0n }], { maxWaitMs: 10_000 }),
+    )
+    let done = false
+    void pending.then(() => (done = true))
+    await settle()
+    expect(done).toBe(false)
+    await h.services.topics.delete('gone')
+    await settle()
+    expect(done).toBe(true)
+    const res = (await pending) as FetchResponse
+    expect(res.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+  })
+
   it('keeps waiting while appends stay below minBytes', async () => {
     const h = await harness()
     await h.createTopic('t')
