@@ -442,3 +442,65 @@ describe('@platformatic/kafka transactions', () => {
     }
   }, 60_000)
 })
+
+describe('transactional offsets across a restart (disk log)', () => {
+  it('offsets sent in an open transaction stay pending through a restart and commit with it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'samsa-txn-offsets-'))
+    let broker = await testBroker({ memory: false, dataDir: dir })
+    const port = broker.port
+    const kafka = new Kafka({
+      clientId: 'offsets-restart',
+      brokers: [`127.0.0.1:${port}`],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 10, initialRetryTime: 100 },
+    })
+    const admin = kafka.admin()
+    const producer = kafka.producer({
+      transactionalId: 'offsets-1',
+      idempotent: true,
+      maxInFlightRequests: 1,
+    })
+    try {
+      await admin.connect()
+      await admin.createTopics({
+        topics: [{ topic: 'offsets-in' }, { topic: 'offsets-out' }],
+        waitForLeaders: true,
+      })
+      await producer.connect()
+      // First transaction: committed before the restart.
+      let tx = await producer.transaction()
+      await tx.send({ topic: 'offsets-out', messages: [{ value: 'o1' }] })
+      await tx.sendOffsets({
+        consumerGroupId: 'og',
+        topics: [{ topic: 'offsets-in', partitions: [{ partition: 0, offset: '1' }] }],
+      })
+      await tx.commit()
+      // Second transaction: offsets sent, then the broker restarts before the commit.
+      tx = await producer.transaction()
+      await tx.send({ topic: 'offsets-out', messages: [{ value: 'o2' }] })
+      await tx.sendOffsets({
+        consumerGroupId: 'og',
+        topics: [{ topic: 'offsets-in', partitions: [{ partition: 0, offset: '2' }] }],
+      })
+
+      await broker.close()
+      broker = await testBroker({ memory: false, dataDir: dir, port })
+      const fetched = async (): Promise<string | undefined> =>
+        (await admin.fetchOffsets({ groupId: 'og', topics: ['offsets-in'] }))[0]?.partitions[0]?.offset
+      expect(await fetched()).toBe('1')
+      await tx.commit()
+      expect(await fetched()).toBe('2')
+      expect(await readAll(kafka, 'offsets-out', true, 2)).toEqual(['o1', 'o2'])
+
+      // And once more after a second restart: the committed offset was made durable by the marker.
+      await broker.close()
+      broker = await testBroker({ memory: false, dataDir: dir, port })
+      expect(await fetched()).toBe('2')
+    } finally {
+      await producer.disconnect().catch(() => {})
+      await admin.disconnect().catch(() => {})
+      await broker.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})

@@ -91,6 +91,7 @@ export interface CommitRequest {
 export interface TxnCommitRequest {
   groupId: string
   producerId: bigint
+  producerEpoch: number
   generationId: number
   memberId: string
   groupInstanceId: string | null
@@ -198,7 +199,10 @@ export class GroupCoordinator implements ClassicHost, ConsumerHost {
 
   /** Replays the log, then starts serving and the periodic offset-expiry task. */
   async load(): Promise<void> {
-    await this.log.replay((r) => this.replay(r))
+    await this.log.replay(
+      (r) => this.replay(r),
+      (producerId, commit) => this.replayTxnEnd(producerId, commit),
+    )
     for (const g of this.groups.values()) {
       if (g instanceof ClassicGroup) this.classic.onLoaded(g)
       else this.consumer.onLoaded(g)
@@ -447,7 +451,8 @@ export class GroupCoordinator implements ClassicHost, ConsumerHost {
       // TxnOffsetCommit v0-2 carries no member or generation: Kafka accepts it in any state.
       return ErrorCode.UNKNOWN_MEMBER_ID
     }
-    if (!transactional && group.is(ClassicGroupState.CompletingRebalance)) return ErrorCode.REBALANCE_IN_PROGRESS
+    if (!transactional && group.is(ClassicGroupState.CompletingRebalance))
+      return ErrorCode.REBALANCE_IN_PROGRESS
     return ErrorCode.NONE
   }
 
@@ -600,13 +605,31 @@ export class GroupCoordinator implements ClassicHost, ConsumerHost {
               const metadata = p.committedMetadata ?? ''
               if (Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes)
                 return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE }
-              this.offsets.addPendingTransactional(req.groupId, req.producerId, t.name, p.partitionIndex, {
+              const value: OffsetAndMetadata = {
                 offset: p.committedOffset,
                 leaderEpoch: p.committedLeaderEpoch,
                 metadata,
                 commitTimestamp: now,
                 expireTimestamp: -1,
+              }
+              // Durable (in the producer's transactional batch) before the answer; pending until
+              // the transaction's marker.
+              this.emit({
+                type: 'offset',
+                groupId: req.groupId,
+                topic: t.name,
+                partition: p.partitionIndex,
+                value,
+                producerId: req.producerId,
+                producerEpoch: req.producerEpoch,
               })
+              this.offsets.addPendingTransactional(
+                req.groupId,
+                req.producerId,
+                t.name,
+                p.partitionIndex,
+                value,
+              )
               return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE }
             }),
           }
@@ -615,7 +638,17 @@ export class GroupCoordinator implements ClassicHost, ConsumerHost {
     })
   }
 
-  /** The producer's transaction ended: its pending offsets are committed (written) or dropped. */
+  /** A COMMIT/ABORT marker met while loading: the producer's pending offsets become visible or go. */
+  private replayTxnEnd(producerId: bigint, commit: boolean): void {
+    for (const o of this.offsets.takePendingTransactional(producerId))
+      if (commit) this.offsets.replay(o.groupId, o.topic, o.partition, o.value)
+  }
+
+  /**
+   * The producer's transaction ended (its marker is in the log): pending offsets are committed or
+   * dropped. Committed ones are also written as plain offset records, so a log without the marker
+   * (MemoryGroupLog) replays to the same state.
+   */
   completeTransaction(producerId: bigint, commit: boolean): Promise<void> {
     return this.step((respond) => {
       for (const o of this.offsets.takePendingTransactional(producerId))
@@ -845,7 +878,9 @@ export class GroupCoordinator implements ClassicHost, ConsumerHost {
       case 'offset':
         // Offsets of a group never written otherwise belong to a simple classic group.
         if (r.value !== null && !this.groups.has(r.groupId)) this.createClassicGroup(r.groupId)
-        this.offsets.replay(r.groupId, r.topic, r.partition, r.value)
+        if (r.producerId !== undefined && r.value !== null)
+          this.offsets.addPendingTransactional(r.groupId, r.producerId, r.topic, r.partition, r.value)
+        else this.offsets.replay(r.groupId, r.topic, r.partition, r.value)
         return
       case 'group-metadata': {
         if (r.value === null) {

@@ -7,8 +7,14 @@ import type { GroupRecord } from './records.ts'
 export interface GroupLog {
   /** Resolves once the records are durably in the log (as durable as the log is configured). */
   append(records: readonly GroupRecord[]): Promise<void>
-  /** Feeds every stored record, oldest first, to `apply`. */
-  replay(apply: (record: GroupRecord) => void): Promise<void>
+  /**
+   * Feeds every stored record, oldest first, to `apply`; a transaction marker in the log (written by
+   * the transaction coordinator) is reported in its place through `onTxnEnd`.
+   */
+  replay(
+    apply: (record: GroupRecord) => void,
+    onTxnEnd?: (producerId: bigint, commit: boolean) => void,
+  ): Promise<void>
 }
 
 export class MemoryGroupLog implements GroupLog {

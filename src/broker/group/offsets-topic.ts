@@ -8,10 +8,22 @@
 // the latest value per key. Kafka tools that read this topic (kafka-console-consumer with the
 // offsets formatter) see what they would on Kafka.
 //
-// Replay reads every partition from its log start offset to its end, skipping control batches.
+// Transactional offset commits (TxnOffsetCommit) go in a transactional batch of their producer
+// (producer id/epoch, transactional bit, sequence -1), as in Kafka; the transaction coordinator
+// later writes a COMMIT or ABORT control batch of the same producer into the partition.
+//
+// Replay reads every partition from its log start offset to its end. Records of transactional
+// batches are replayed with their producer id (pending); a control batch reports the end of its
+// producer's transaction through onTxnEnd.
 
 import { buildRecordBatch } from '../../protocol/records/batch-builder.ts'
-import { isControl, readBatchHeader, scanBatches } from '../../protocol/records/batch-header.ts'
+import {
+  isControl,
+  isTransactional,
+  readBatchHeader,
+  scanBatches,
+} from '../../protocol/records/batch-header.ts'
+import { ControlType, decodeControlKey } from '../../protocol/records/control-record.ts'
 import { readRecords } from '../../protocol/records/records.ts'
 import type { PartitionLog } from '../../storage/log-store.ts'
 import type { Clock } from '../clock.ts'
@@ -66,16 +78,47 @@ export class OffsetsTopicLog implements GroupLog {
     const now = BigInt(this.clock.now())
     await Promise.all(
       [...byPartition].map(([p, list]) => {
-        const batch = buildRecordBatch({
-          records: list.map((r) => ({ ...encodeGroupRecord(r), timestamp: now })),
-          partitionLeaderEpoch: LEADER_EPOCH,
+        // Consecutive records of one producer (or of none) share a batch; order is kept.
+        const batches: Buffer[] = []
+        let run: GroupRecord[] = []
+        const producerOf = (r: GroupRecord): bigint | undefined =>
+          r.type === 'offset' ? r.producerId : undefined
+        const close = (): void => {
+          if (run.length === 0) return
+          const first = run[0]!
+          const producerId = producerOf(first)
+          batches.push(
+            buildRecordBatch({
+              records: run.map((r) => ({ ...encodeGroupRecord(r), timestamp: now })),
+              partitionLeaderEpoch: LEADER_EPOCH,
+              ...(producerId === undefined || first.type !== 'offset'
+                ? {}
+                : {
+                    transactional: true,
+                    producerId,
+                    producerEpoch: first.producerEpoch ?? 0,
+                    baseSequence: -1,
+                  }),
+            }),
+          )
+          run = []
+        }
+        for (const r of list) {
+          if (run.length > 0 && producerOf(run[0]!) !== producerOf(r)) close()
+          run.push(r)
+        }
+        close()
+        return this.log(p).append(batches.length === 1 ? batches[0]! : Buffer.concat(batches), {
+          leaderEpoch: LEADER_EPOCH,
         })
-        return this.log(p).append(batch, { leaderEpoch: LEADER_EPOCH })
       }),
     )
   }
 
-  async replay(apply: (record: GroupRecord) => void): Promise<void> {
+  async replay(
+    apply: (record: GroupRecord) => void,
+    onTxnEnd?: (producerId: bigint, commit: boolean) => void,
+  ): Promise<void> {
     for (let p = 0; p < this.partitions; p++) {
       const log = this.log(p)
       let offset = log.logStartOffset()
@@ -88,12 +131,25 @@ export class OffsetsTopicLog implements GroupLog {
             const h = readBatchHeader(chunk, pos)
             const last = h.baseOffset + BigInt(h.lastOffsetDelta)
             if (last >= offset) offset = last + 1n
-            if (isControl(h.attributes)) return
+            if (isControl(h.attributes)) {
+              if (h.producerId < 0n || onTxnEnd === undefined) return
+              try {
+                const type = decodeControlKey(readRecords(chunk, pos)[0]?.key ?? null).type
+                if (type === ControlType.Commit || type === ControlType.Abort)
+                  onTxnEnd(h.producerId, type === ControlType.Commit)
+              } catch (err) {
+                this.onSkip(err)
+              }
+              return
+            }
+            const txn = isTransactional(h.attributes) && h.producerId >= 0n
             for (const rec of readRecords(chunk, pos)) {
               if (rec.key === null) continue
               try {
                 const r = decodeGroupRecord(rec.key, rec.value)
-                if (r !== undefined) apply(r)
+                if (r !== undefined && txn && r.type === 'offset')
+                  apply({ ...r, producerId: h.producerId, producerEpoch: h.producerEpoch })
+                else if (r !== undefined) apply(r)
               } catch (err) {
                 // One undecodable record must not keep every other group from loading.
                 this.onSkip(err)

@@ -72,7 +72,19 @@ export interface SubscribedTopicMetadata {
 }
 
 export type GroupRecord =
-  | { type: 'offset'; groupId: string; topic: string; partition: number; value: OffsetAndMetadata | null }
+  | {
+      type: 'offset'
+      groupId: string
+      topic: string
+      partition: number
+      value: OffsetAndMetadata | null
+      /**
+       * Set on a TxnOffsetCommit: the record is written in a transactional batch of this producer
+       * and stays pending until the producer's COMMIT/ABORT marker (GroupLog.replay's onTxnEnd).
+       */
+      producerId?: bigint
+      producerEpoch?: number
+    }
   | { type: 'group-metadata'; groupId: string; value: GroupMetadataValue | null }
   | { type: 'consumer-metadata'; groupId: string; value: { epoch: number } | null }
   | {

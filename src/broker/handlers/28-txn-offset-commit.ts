@@ -33,6 +33,7 @@ export default defineHandler(ApiKey.TxnOffsetCommit, {
     const topics = await groups.coordinator.txnCommitOffsets({
       groupId: req.groupId,
       producerId: req.producerId,
+      producerEpoch: req.producerEpoch,
       generationId: req.generationId,
       memberId: req.memberId,
       groupInstanceId: req.groupInstanceId,

@@ -16,8 +16,9 @@
 //   completion is retried by a timer and on the next start.
 // - InitProducerId that fences an Ongoing transaction aborts it (with the bumped epoch) before
 //   answering, instead of answering CONCURRENT_TRANSACTIONS and letting the client retry.
-// - On load, an Ongoing transaction that includes __consumer_offsets is aborted: its pending
-//   transactional offsets were held in memory by the group coordinator and are gone.
+// - Ongoing transactions stay open across a restart (the timeout still applies): their data is in
+//   the partitions and their pending offsets in __consumer_offsets (transactional batches the group
+//   coordinator replays as pending until this coordinator's marker).
 // - Coordinator epoch is 0 (this node is the permanent leader of __transaction_state).
 
 import { ErrorCode } from '../../protocol/errors.ts'
@@ -141,11 +142,6 @@ export class TransactionCoordinator {
           this.onError(err)
           this.scheduleCompletion(m)
         })
-      } else if (
-        m.state === TxnState.Ongoing &&
-        [...m.partitions.values()].some((tp) => tp.topic === CONSUMER_OFFSETS_TOPIC)
-      ) {
-        await this.abortWithEpochBump(m).catch((err: unknown) => this.onError(err))
       }
     }
     this.schedule(this.config.abortTimedOutIntervalMs, () => this.abortTimedOut(), true)
