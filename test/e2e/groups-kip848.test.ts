@@ -1,6 +1,7 @@
 // KIP-848 consumer groups with a real client: @platformatic/kafka consumers with
 // groupProtocol 'consumer' speak ConsumerGroupHeartbeat; the broker assigns partitions.
 
+import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Consumer, stringDeserializers } from '@platformatic/kafka'
 import type { Admin, Producer } from 'kafkajs'
@@ -105,5 +106,64 @@ describe('@platformatic/kafka consumers on the KIP-848 protocol', () => {
     const keys = seen.map((s) => `${s.partition}:${s.offset}`)
     expect(new Set(keys).size).toBe(40)
     expect(keys.length).toBe(40)
+  }, 60_000)
+
+  it('a killed member is fenced after group.consumer.session.timeout.ms and the survivor takes its partitions', async () => {
+    const sessionMs = 2000
+    const b = await testBroker({
+      config: {
+        'group.consumer.session.timeout.ms': sessionMs,
+        'group.consumer.min.session.timeout.ms': 1000,
+        'group.consumer.heartbeat.interval.ms': 200,
+        'group.consumer.min.heartbeat.interval.ms': 100,
+      },
+    })
+    const kafka = kafkaFor(b)
+    const adm = kafka.admin()
+    await adm.connect()
+    const topic = 'kip848-failover'
+    await adm.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true })
+    await adm.disconnect()
+    const script = `
+      import { Consumer, stringDeserializers } from '@platformatic/kafka'
+      const c = new Consumer({ groupId: 'kip848-failover', clientId: 'doomed', bootstrapBrokers: [${JSON.stringify(b.bootstrap)}],
+        groupProtocol: 'consumer', deserializers: stringDeserializers, maxWaitTime: 100 })
+      await c.consume({ topics: [${JSON.stringify(topic)}], mode: 'earliest' })
+      setInterval(() => console.log('OWNS ' + JSON.stringify((c.assignments ?? []).flatMap((a) => a.partitions))), 100)
+    `
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let childOwns: number[] = []
+    child.stdout.on('data', (d: Buffer) => {
+      const lines = d.toString().trim().split('\n')
+      const last = lines[lines.length - 1]
+      if (last?.startsWith('OWNS ') === true) childOwns = JSON.parse(last.slice(5)) as number[]
+    })
+    const survivor = new Consumer({
+      groupId: 'kip848-failover',
+      clientId: 'survivor',
+      bootstrapBrokers: [b.bootstrap],
+      groupProtocol: 'consumer',
+      deserializers: stringDeserializers,
+      maxWaitTime: 100,
+    })
+    try {
+      await until(() => childOwns.length === 4, 30_000, 'the child to own the topic')
+      await survivor.consume({ topics: [topic], mode: 'earliest' })
+      const owned = (): number => (survivor.assignments ?? []).flatMap((a) => a.partitions).length
+      await until(() => owned() === 2 && childOwns.length === 2, 30_000, 'two partitions each')
+      const killedAt = Date.now()
+      child.kill('SIGKILL')
+      await until(() => owned() === 4, 30_000, 'the survivor to own all four')
+      const took = Date.now() - killedAt
+      expect(took).toBeGreaterThanOrEqual(sessionMs - 300)
+      expect(took).toBeLessThan(sessionMs + 3000)
+    } finally {
+      child.kill('SIGKILL')
+      await survivor.close(true).catch(() => {})
+      await b.close()
+    }
   }, 60_000)
 })
