@@ -703,11 +703,9 @@ export class TransactionCoordinator {
     for (const m of this.txns.values()) {
       if (stateFilters.length > 0 && !states.has(m.state)) continue
       if (pids.size > 0 && !pids.has(m.producerId)) continue
-      if (
-        durationFilterMs >= 0n &&
-        (m.state !== TxnState.Ongoing || BigInt(now - m.startTimestamp) < durationFilterMs)
-      )
-        continue
+      // Kafka's rule (KIP-994): skip what started no more than durationFilter ago.
+      if (m.state === TxnState.Dead) continue
+      if (durationFilterMs >= 0n && BigInt(now - m.startTimestamp) <= durationFilterMs) continue
       transactions.push({
         transactionalId: m.transactionalId,
         producerId: m.producerId,
