@@ -1,8 +1,9 @@
 // Every client runner, in matrix column order. Each lives in compat/<name>/runner.ts.
 
 import type { ClientRunner } from './harness/runner.ts'
+import { runner as kafkaPython } from './kafka-python/runner.ts'
 import { runner as kafkajs } from './kafkajs/runner.ts'
 import { runner as confluentPython } from './confluent-python/runner.ts'
 import { runner as platformatic } from './platformatic/runner.ts'
 
-export const CLIENTS: readonly ClientRunner[] = [kafkajs, platformatic, confluentPython]
+export const CLIENTS: readonly ClientRunner[] = [kafkajs, platformatic, confluentPython, kafkaPython]

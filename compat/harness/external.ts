@@ -36,7 +36,7 @@ export function runChild(
         stdio: ['pipe', 'pipe', 'pipe'],
       })
     } catch (err) {
-      reject(err as Error)
+      reject(err)
       return
     }
     const out: Buffer[] = []
