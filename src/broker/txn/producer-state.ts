@@ -257,12 +257,14 @@ export class ProducerStateManager implements ProducerStateGuard {
       })
       if (e.batches.length > BATCHES_TO_RETAIN) e.batches.shift()
     }
+    e.lastTimestamp = this.options.now()
+    // Only a batch that opened a transaction moves the first unstable offset (keeps the common
+    // idempotent path O(1) however many producers the partition has).
     if (flight?.opensTxn === true) {
       if (e.txnFirstOffset === -1n) e.txnFirstOffset = result.baseOffset
       this.releaseProvisional(s)
+      this.publishLso(log, s)
     }
-    e.lastTimestamp = this.options.now()
-    this.publishLso(log, s)
   }
 
   appendFailed(log: PartitionLog, batch: ProducerBatch, _err?: unknown): void {
