@@ -36,7 +36,7 @@ export function runChild(
         stdio: ['pipe', 'pipe', 'pipe'],
       })
     } catch (err) {
-      reject(err)
+      reject(err instanceof Error ? err : new Error(String(err)))
       return
     }
     const out: Buffer[] = []
