@@ -66,12 +66,28 @@ function succeeded(index: number, r: { baseOffset: bigint; logAppendTime: bigint
 }
 
 /**
- * A frame's records are a view of the socket chunk they arrived in. A log that keeps the Buffer
- * (the in-memory log) would pin the whole chunk for a small batch, so small views of large chunks
- * are copied into a Buffer of their own; big batches (their own frame, mostly) are kept as they are.
+ * A frame's records are views of the socket chunk they arrived in. A log that keeps the Buffers
+ * (the in-memory log) pins that whole chunk. When the request's records fill at least half of it
+ * (a large request assembled in a buffer of its own, or many partitions' batches) keeping the views
+ * is cheap; otherwise (a small request inside a large chunk) each batch is copied out. Decided per
+ * request, so a multi-partition request is never copied just because each share is small.
  */
-export function ownedRecords(records: Buffer): Buffer {
-  return records.length * 2 < records.buffer.byteLength ? Buffer.from(records) : records
+export function shouldCopyRecords(req: ProduceRequest): boolean {
+  let chunk: ArrayBufferLike | undefined
+  let bytes = 0
+  for (const t of req.topicData)
+    for (const p of t.partitionData) {
+      if (p.records === null) continue
+      chunk ??= p.records.buffer
+      if (p.records.buffer === chunk) bytes += p.records.length
+    }
+  return chunk !== undefined && bytes * 2 < chunk.byteLength
+}
+
+function ownedCopy(records: Buffer): Buffer {
+  const copy = Buffer.allocUnsafe(records.length)
+  records.copy(copy)
+  return copy
 }
 
 export function handleProduce(
@@ -115,6 +131,7 @@ function produceRequest(
 
   const topics: Array<{ name: string; topicId: string; slots: Slot[] }> = []
   let pending = false
+  const copy = shouldCopyRecords(req)
   for (const t of req.topicData) {
     const record: TopicRecord | undefined = byId ? s.topics.getById(t.topicId) : s.topics.get(t.name)
     const slots: Slot[] = []
@@ -146,7 +163,7 @@ function produceRequest(
         continue
       }
       policy ??= producePolicy(record, s.config, ctx.receivedAt)
-      const slot = appendPartition(ctx, req, log, record.name, p.index, p.records, policy, now, guard)
+      const slot = appendPartition(ctx, req, log, record.name, p.index, p.records, policy, now, guard, copy)
       if (slot instanceof Promise) pending = true
       slots.push(slot)
     }
@@ -200,6 +217,7 @@ function appendPartition(
   policy: ProducePolicy,
   now: number,
   guard: ProducerStateGuard | undefined,
+  copy: boolean,
 ): Slot {
   let batch
   try {
@@ -247,7 +265,7 @@ function appendPartition(
     ? { leaderEpoch: LEADER_EPOCH, logAppendTime: BigInt(now) }
     : { leaderEpoch: LEADER_EPOCH }
   // records is non-null here: validation rejects null.
-  return log.append(ownedRecords(records!), options).then(
+  return log.append(copy ? ownedCopy(records!) : records!, options).then(
     (r: AppendResult) => {
       if (producer !== undefined) guard!.appended(log, producer, r)
       signalAppend(log)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import produce from '../../../src/broker/handlers/00-produce.ts'
-import { ownedRecords } from '../../../src/broker/produce/produce.ts'
+import { shouldCopyRecords } from '../../../src/broker/produce/produce.ts'
 import { NO_RESPONSE } from '../../../src/broker/registry.ts'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
 import type { ProduceResponse } from '../../../src/protocol/generated/index.ts'
@@ -304,13 +304,21 @@ describe('Produce', () => {
     expect(part(ok).errorCode).toBe(ErrorCode.NONE)
   })
 
-  it('copies small records out of a large frame buffer instead of pinning it', () => {
-    const big = Buffer.alloc(64 * 1024)
-    const small = big.subarray(100, 300)
-    const owned = ownedRecords(small)
-    expect(owned).toEqual(small)
-    expect(owned.buffer).not.toBe(big.buffer)
-    const large = big.subarray(0, 60 * 1024)
-    expect(ownedRecords(large)).toBe(large)
+  it('copies small requests out of a large socket chunk, keeps requests that fill it', () => {
+    const chunk = Buffer.alloc(64 * 1024)
+    const reqOf = (...parts: Buffer[]) =>
+      ({
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 1,
+        topicData: [
+          { name: 't', topicId: '', partitionData: parts.map((records, index) => ({ index, records })) },
+        ],
+      }) as Parameters<typeof shouldCopyRecords>[0]
+    expect(shouldCopyRecords(reqOf(chunk.subarray(100, 1100)))).toBe(true)
+    // Four partitions of 10 KiB each fill more than half the chunk together: no copies.
+    const quarters = [0, 1, 2, 3].map((i) => chunk.subarray(i * 10240, (i + 1) * 10240))
+    expect(shouldCopyRecords(reqOf(...quarters))).toBe(false)
+    expect(shouldCopyRecords(reqOf(chunk.subarray(0, 40 * 1024)))).toBe(false)
   })
 })
