@@ -23,13 +23,13 @@
 #   --volume /path/ca.crt:/run/host-ca.crt:ro --build-arg NODE_EXTRA_CA_CERTS=/run/host-ca.crt
 
 FROM node:24-bookworm-slim AS build
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends busybox-static >/dev/null \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 ARG NODE_EXTRA_CA_CERTS
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
-RUN apt-get update -qq \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends busybox-static >/dev/null \
- && rm -rf /var/lib/apt/lists/*
 # The final root filesystem: node, the shared libraries of node and of the native addons in
 # node_modules (snappy, lz4, crc32 need librt etc.), busybox as /bin/sh, a user, /tmp and /data.
 RUN set -eu; R=/rootfs; \
