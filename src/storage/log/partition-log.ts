@@ -10,6 +10,7 @@
 // the finished segment (moving the recovery point past it); durable mode fsyncs each append's
 // segment (and the directory when a roll created a file) before the append resolves.
 
+import { dirname } from 'node:path'
 import { KafkaError } from '../../protocol/errors.ts'
 import { assignOffsets } from '../append.ts'
 import { writeFileAtomic, writeFully, type FileSystem } from '../fs.ts'
@@ -58,6 +59,8 @@ export class DiskPartitionLog implements PartitionLog {
   #firstUnstableOffset: bigint | undefined
   readonly #epochs: LeaderEpochCache
   #epochsDirty = false
+  /** The partition directory (and its entry in the log dir) still need an fsync. */
+  #dirsUnsynced: boolean
   /** The checkpoint file was last written without fsync. */
   #epochsUnsynced = false
   #queue: Promise<unknown> = Promise.resolve()
@@ -75,6 +78,7 @@ export class DiskPartitionLog implements PartitionLog {
     this.#logStartOffset = loaded.logStartOffset
     this.#nextOffset = loaded.nextOffset
     this.#recoveryPoint = loaded.recoveryPoint
+    this.#dirsUnsynced = !loaded.dirsSynced
     this.#epochs = new LeaderEpochCache(loaded.epochs, () => {
       this.#epochsDirty = true
     })
@@ -215,6 +219,7 @@ export class DiskPartitionLog implements PartitionLog {
     this.#nextOffset = assigned.lastOffset + 1n
     this.#epochs.assign(options.leaderEpoch, assigned.firstOffset)
     if (this.#epochsDirty) await this.#writeEpochCheckpoint(this.#config.durable)
+    if (durable && this.#dirsUnsynced) await this.#syncDirs()
 
     this.#unflushedMessages += assigned.records
     if (this.#unflushedMessages >= this.#config.flushMessages) await this.#flush()
@@ -312,13 +317,25 @@ export class DiskPartitionLog implements PartitionLog {
         await seg.sync()
         await seg.flushIndexes(true)
       }
-      await this.#ctx.fs.syncDir(this.#ctx.dir)
+      if (this.#dirsUnsynced) await this.#syncDirs()
+      else await this.#ctx.fs.syncDir(this.#ctx.dir)
       if (this.#epochsUnsynced || this.#epochsDirty) await this.#writeEpochCheckpoint(true)
     } catch (err) {
       throw this.#storageError('flush', err)
     }
     if (target > this.#recoveryPoint) this.#recoveryPoint = target
     if (target >= this.#nextOffset) this.#unflushedMessages = 0
+  }
+
+  /** Makes a new partition's directory durable: its entry in the log dir, then its contents. */
+  async #syncDirs(): Promise<void> {
+    try {
+      await this.#ctx.fs.syncDir(dirname(this.#ctx.dir))
+      await this.#ctx.fs.syncDir(this.#ctx.dir)
+    } catch (err) {
+      throw this.#storageError('directory fsync', err)
+    }
+    this.#dirsUnsynced = false
   }
 
   // ------------------------------------------------------------------------------ read
