@@ -503,7 +503,7 @@ export class ClassicCoordinator {
         return fail(ErrorCode.REBALANCE_IN_PROGRESS)
       case ClassicGroupState.CompletingRebalance: {
         const member = group.member(req.memberId)
-        member.awaitingSync = respond
+        group.parkSync(member, respond)
         this.removePendingSync(group, req.memberId)
         if (!group.isLeader(req.memberId)) return
         // The leader's assignment: missing members get an empty one. Applied now; the responses

@@ -4,6 +4,7 @@
 // plus invariants; the protocol flows that drive it live in classic-coordinator.ts.
 
 import { randomUUID } from 'node:crypto'
+import { ErrorCode } from '../../protocol/errors.ts'
 import { CLASSIC_VALID_PREVIOUS, ClassicGroupState } from './classic-state.ts'
 
 export interface JoinProtocol {
@@ -189,9 +190,17 @@ export class ClassicGroup {
     this.pendingJoinMembers.delete(member.memberId)
   }
 
+  /** Removes a member; a response still parked for it is answered UNKNOWN_MEMBER_ID. */
   remove(memberId: string): void {
     const m = this.members.get(memberId)
     if (m !== undefined) {
+      this.completeJoin(m, joinError(ErrorCode.UNKNOWN_MEMBER_ID, UNKNOWN_MEMBER_ID))
+      this.completeSync(m, {
+        errorCode: ErrorCode.UNKNOWN_MEMBER_ID,
+        protocolType: null,
+        protocolName: null,
+        assignment: EMPTY_ASSIGNMENT,
+      })
       this.members.delete(memberId)
       this.countVotes(m, -1)
       if (m.awaitingJoin !== undefined) this.awaitingJoinCount--
@@ -218,9 +227,18 @@ export class ClassicGroup {
     this.countVotes(m, 1)
     m.rebalanceTimeoutMs = rebalanceTimeoutMs
     m.sessionTimeoutMs = sessionTimeoutMs
-    if (onJoin !== undefined && m.awaitingJoin === undefined) this.awaitingJoinCount++
-    else if (onJoin === undefined && m.awaitingJoin !== undefined) this.awaitingJoinCount--
-    m.awaitingJoin = onJoin
+    const parked = m.awaitingJoin
+    if (onJoin !== undefined && parked === undefined) this.awaitingJoinCount++
+    else if (onJoin === undefined && parked !== undefined) this.awaitingJoinCount--
+    // A second JoinGroup while one is parked (a client retrying on another connection): both get
+    // the answer, so no request is left unanswered (which would stall its connection's replies).
+    m.awaitingJoin =
+      onJoin !== undefined && parked !== undefined
+        ? (r) => {
+            parked(r)
+            onJoin(r)
+          }
+        : onJoin
   }
 
   /** Gives a static member a new member id, fencing any response parked under the old id. */
@@ -254,6 +272,18 @@ export class ClassicGroup {
     this.awaitingJoinCount--
     waiter(r)
     return true
+  }
+
+  /** Parks a SyncGroup response; an already parked one gets the same answer when it comes. */
+  parkSync(m: ClassicMember, respond: (r: SyncResult) => void): void {
+    const parked = m.awaitingSync
+    m.awaitingSync =
+      parked === undefined
+        ? respond
+        : (r) => {
+            parked(r)
+            respond(r)
+          }
   }
 
   completeSync(m: ClassicMember, r: SyncResult): boolean {
