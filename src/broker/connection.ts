@@ -8,8 +8,9 @@
 // - per connection, the bytes held for this client = requests in flight + finished responses
 //   waiting for an earlier one + bytes queued in the socket. Above `pendingBytesLimit` the socket
 //   is paused (no more requests are read); it resumes when writes drain below it;
-// - globally, in-flight request bytes are charged to a shared MemoryBudget; when it is exhausted
-//   the connection pauses until the budget has room again;
+// - globally, in-flight request bytes and the bytes of frames still being received are charged
+//   to a shared MemoryBudget; when it is exhausted, connections between frames pause until the
+//   budget has room again (one in the middle of a frame finishes reading it);
 // - a frame larger than socket.request.max.bytes is refused by the FrameDecoder before anything is
 //   allocated, and the connection is closed.
 //
@@ -58,6 +59,12 @@ export class Connection {
   private inFlight = 0
   private inFlightBytes = 0
   private readyBytes = 0
+  /** Global-budget charge for the partly received frame (see chargeAssembly). */
+  private assemblyBytes = 0
+  private assemblyGranted = false
+  private assemblyFrameSize = -1
+  private assemblyFramesSeen = 0
+  private framesSeen = 0
   private paused = false
   private cancelMemoryWait: (() => void) | undefined
   private readonly closedWaiters: Array<() => void> = []
@@ -96,6 +103,8 @@ export class Connection {
         if (this.inFlight === 0 && this.ready.size === 0) this.destroy('idle for connections.max.idle.ms')
       })
     }
+    // A connection accepted while the global budget is spent reads nothing until it has room.
+    this.updateBackpressure()
   }
 
   /** Bytes held on behalf of this client right now. */
@@ -111,6 +120,8 @@ export class Connection {
     if (this.state !== 'open') return
     try {
       this.decoder.push(chunk, (frame) => this.onFrame(frame))
+      this.chargeAssembly()
+      this.updateBackpressure()
     } catch (err) {
       if (err instanceof FrameSizeError) {
         this.logger.warn({ size: err.size, max: err.max }, 'request frame too large; closing the connection')
@@ -124,6 +135,7 @@ export class Connection {
 
   private onFrame(frame: Buffer): void {
     if (this.state !== 'open') return
+    this.framesSeen++
     const seq = this.nextSeq++
     const cost = this.dispatcher.estimate(frame)
     this.inFlight++
@@ -185,11 +197,41 @@ export class Connection {
     }
   }
 
+  /**
+   * Keeps the global budget charged for the frame being received. A frame that starts while the
+   * budget has room reserves its whole declared size and is read to the end even if the budget
+   * runs out meanwhile (so half-read frames cannot deadlock each other); one that starts while
+   * the budget is spent is charged only for the bytes already here, and its connection pauses
+   * until there is room, when it reserves the rest.
+   */
+  private chargeAssembly(): void {
+    const size = this.decoder.pendingFrameSize
+    const sameFrame = size === this.assemblyFrameSize && this.framesSeen === this.assemblyFramesSeen
+    if (!sameFrame) {
+      this.memory.refund(this.assemblyBytes)
+      this.assemblyBytes = 0
+      this.assemblyGranted = false
+      this.assemblyFrameSize = size
+      this.assemblyFramesSeen = this.framesSeen
+    }
+    if (size < 0) return
+    if (!this.assemblyGranted && !this.memory.exhausted) {
+      this.memory.charge(size - this.assemblyBytes)
+      this.assemblyBytes = size
+      this.assemblyGranted = true
+    } else if (!this.assemblyGranted) {
+      const have = this.decoder.bufferedBytes
+      this.memory.charge(have - this.assemblyBytes)
+      this.assemblyBytes = have
+    }
+  }
+
   /** Pauses reading while this client holds too much or the global budget is spent; resumes after. */
   private updateBackpressure(): void {
     if (this.state !== 'open') return
     const overLocal = this.heldBytes > this.limits.pendingBytesLimit
-    const overGlobal = this.memory.exhausted
+    // A frame granted its reservation is read to the end; anything else waits for room.
+    const overGlobal = this.memory.exhausted && !this.assemblyGranted
     if (overLocal || overGlobal) {
       if (!this.paused) {
         this.paused = true
@@ -199,6 +241,7 @@ export class Connection {
       if (overGlobal && this.cancelMemoryWait === undefined)
         this.cancelMemoryWait = this.memory.onAvailable(() => {
           this.cancelMemoryWait = undefined
+          if (this.state === 'open') this.chargeAssembly()
           this.updateBackpressure()
         })
       return
@@ -244,6 +287,8 @@ export class Connection {
     this.state = 'closed'
     this.cancelMemoryWait?.()
     this.cancelMemoryWait = undefined
+    this.memory.refund(this.assemblyBytes)
+    this.assemblyBytes = 0
     this.ready.clear()
     this.readyBytes = 0
     this.logger.info('connection closed')

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ErrorCode, KafkaError } from '../../src/protocol/errors.ts'
 import { ApiKey } from '../../src/protocol/generated/index.ts'
+import { encodeRequestFrame } from '../../src/protocol/request-frame.ts'
 import { decodeApiVersionsResponse } from '../../src/protocol/generated/18-api-versions.ts'
 import { Reader } from '../../src/protocol/primitives/reader.ts'
 import { Writable } from 'node:stream'
@@ -308,5 +309,48 @@ describe('connection', () => {
       '<5 bytes>',
     )
     expect(res).toMatchObject({ api: 'SyncGroup', response: { assignment: '<300 bytes>' } })
+  })
+
+  it('counts frames still being received against the global budget', async () => {
+    let handled = 0
+    const sync = defineHandler(ApiKey.SyncGroup, {
+      versions: [0, 5],
+      handle() {
+        handled++
+        return {
+          throttleTimeMs: 0,
+          errorCode: 0,
+          protocolType: null,
+          protocolName: null,
+          assignment: Buffer.alloc(0),
+        }
+      },
+    })
+    const b = await start([sync], { config: { 'queued.max.request.bytes': 256 * 1024 } })
+    const slow = await client(b)
+    // A 1 MiB SyncGroup request, of which only the first 600 KiB arrive for now.
+    const big = Buffer.concat(
+      encodeRequestFrame(
+        { apiKey: ApiKey.SyncGroup, apiVersion: 3, correlationId: 1, clientId: 'slow' },
+        {
+          groupId: 'g',
+          memberId: 'm',
+          assignments: [{ memberId: 'm', assignment: Buffer.alloc(1024 * 1024) }],
+        },
+      ),
+    )
+    slow.writeRaw(big.subarray(0, 600 * 1024))
+    await sleep(150)
+    // A client arriving now is not read while the half-received frame holds the budget.
+    const late = await client(b)
+    late.send(ApiKey.SyncGroup, 3, { groupId: 'g', memberId: 'm' })
+    await sleep(200)
+    expect(handled).toBe(0)
+    expect(late.responseCount).toBe(0)
+    // The slow client may finish its frame; then the budget frees up and both are answered.
+    slow.writeRaw(big.subarray(600 * 1024))
+    await slow.waitFor(1)
+    await late.waitFor(1)
+    expect(handled).toBe(2)
   })
 })
