@@ -151,6 +151,29 @@ describe('KIP-848 reconciliation model', () => {
               }
             }
           }
+          // Replaying the log rebuilds exactly this group.
+          const restarted = await GroupTestContext.create({}, { clock: ctx.clock, log: ctx.log }, topics)
+          const snapshot = (x: ReturnType<typeof ctx.coordinator.consumerGroup>) => ({
+            groupEpoch: x?.groupEpoch,
+            assignmentEpoch: x?.assignmentEpoch,
+            state: x?.state,
+            members: [...(x?.members.values() ?? [])]
+              .map((m) => ({
+                id: m.memberId,
+                epoch: m.memberEpoch,
+                previous: m.previousMemberEpoch,
+                state: m.state,
+                topics: m.subscribedTopicNames,
+                assigned: [...m.assigned].filter(([, ps]) => ps.length > 0).sort(),
+                target: [...(x?.targetAssignment.get(m.memberId) ?? [])]
+                  .filter(([, ps]) => ps.length > 0)
+                  .sort(),
+              }))
+              .sort((a, b) => (a.id < b.id ? -1 : 1)),
+          })
+          expect(snapshot(restarted.coordinator.consumerGroup(G))).toEqual(snapshot(g))
+          await restarted.coordinator.close()
+
           const homogeneous =
             new Set([...clients.values()].map((c) => [...c.topics].sort().join())).size === 1
           if (homogeneous) {
