@@ -26,6 +26,11 @@ export interface ScenarioContext {
   readonly signal: AbortSignal
   /** Milliseconds left before the scenario times out. */
   remaining(): number
+  /**
+   * Creates a topic directly in the broker, bypassing the client: set-up for clients without an
+   * admin API (kcat), so their produce/consume scenarios can use several partitions.
+   */
+  createTopicDirect(name: string, partitions: number): Promise<void>
 }
 
 export interface ClientRunner {
@@ -92,6 +97,9 @@ export async function runClient(runner: ClientRunner, options: RunOptions = {}):
         defer: (fn) => cleanups.push(fn),
         signal: controller.signal,
         remaining: () => Math.max(0, deadline - Date.now()),
+        createTopicDirect: async (name, partitions) => {
+          await broker.broker.services.topics.create(name, { partitions, replicationFactor: 1, configs: {} })
+        },
       }
       let timer: NodeJS.Timeout | undefined
       const timeout = new Promise<never>((_, reject) => {
