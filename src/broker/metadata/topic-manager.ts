@@ -205,9 +205,17 @@ export class TopicManager {
 
   private async doCreate(record: TopicRecord): Promise<TopicRecord> {
     const logConfig = toLogConfig(record.configs, this.config)
-    for (let p = 0; p < record.partitions; p++)
-      await this.logs.open({ topic: record.name, partition: p }, logConfig)
-    await this.metadata.createTopic(record)
+    let opened = 0
+    try {
+      for (; opened < record.partitions; opened++)
+        await this.logs.open({ topic: record.name, partition: opened }, logConfig)
+      await this.metadata.createTopic(record)
+    } catch (err) {
+      // Undo what was opened; start() would also remove these orphans after a crash.
+      for (let p = 0; p < opened; p++)
+        await this.logs.delete({ topic: record.name, partition: p }).catch(() => undefined)
+      throw err
+    }
     this.logger.info(
       { topic: record.name, topicId: record.topicId, partitions: record.partitions },
       'topic created',

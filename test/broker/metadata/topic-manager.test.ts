@@ -137,3 +137,15 @@ describe('TopicManager', () => {
     expect(seen).toEqual(['created:l', 'partitions:l', 'configs:l', 'deleted:l'])
   })
 })
+
+describe('TopicManager failures', () => {
+  it('removes the logs it opened when the topic record cannot be written', async () => {
+    const { topics, metadata, logs } = manager()
+    metadata.createTopic = () => Promise.reject(new Error('disk full'))
+    await expect(
+      topics.create('doomed', { partitions: 3, replicationFactor: 1, configs: {} }),
+    ).rejects.toThrow('disk full')
+    expect(logs.partitions()).toEqual([])
+    expect(topics.get('doomed')).toBeUndefined()
+  })
+})
