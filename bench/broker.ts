@@ -1,0 +1,939 @@
+// Broker benchmarks (issue 7, performance.md §8): the same C load generator (native/loadgen.c,
+// librdkafka) drives four brokers one after another on 127.0.0.1:
+//   mock           librdkafka's mock cluster in its own process (native/mock-broker.c), the peer
+//   samsa-memory   `node src/cli/main.ts start --memory`
+//   samsa-disk     the disk log in a temporary data dir (default flush policy: no fsync per request)
+//   samsa-durable  the disk log with log.flush.interval.messages=1 (fsync before every ack)
+// Workloads, each repeated `reps` times (median, min, max):
+//   W1  produce COUNT × 1 KiB, 1 and 16 partitions, acks=all, linger.ms=5, batch.size=1 MiB; after
+//       the 1-partition run, the same data is fetched back from earliest ("W1 fetch")
+//   W2  produce COUNT × 100 B, 1 partition, same settings
+//   W3  consume 64 partitions from earliest, pre-loaded with 100 B messages (≤ 3 MB each, the mock's
+//       retention window)
+//   W4  100 B at a fixed 10 k msg/s, linger.ms=0, after a 1,000-message warm-up flush: ack latency
+//   W5  exec → TCP accept, → first ApiVersions+Metadata answer, → topic created and first produce
+//       acknowledged (fresh process each time); idle RSS 5 s after exec; a new classic-group
+//       consumer → first message
+//   W6  10 topics × 1,000 partitions created (CreateTopics; the mock creates them at start), a full
+//       Metadata request, idle CPU with them; N idle connections (each answered one ApiVersions)
+//       and the RSS each costs; an M-member classic group join
+// Broker cost comes from /proc of the broker process only: CPU (user+sys) per GB and per million
+// messages, peak RSS (VmHWM, reset before each workload). Every topic a repetition writes gets its
+// own name and is deleted afterwards on Samsa, so the in-memory broker's RSS stays bounded.
+// Every process started here is killed by PID in a finally block (and on exit or SIGINT).
+//
+// Result (stored under "broker" in bench/results/latest.json): { profile, sizes, librdkafka,
+// targets, rows: Row[], runs: raw loadgen JSON per workload and target, errors: string[] }.
+// Run alone: `node bench/broker.ts [--quick|--full] [--targets mock,samsa-memory,...]`.
+
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createConnection, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { buildNative, type NativeTools } from './native/build.ts'
+import { cpuSeconds, peakRssMB, resetPeakRss, rssMB } from './proc.ts'
+import { summarise, type Summary } from './stats.ts'
+import { freePort, type SystemLimits } from './system.ts'
+
+export const TARGETS = ['mock', 'samsa-memory', 'samsa-disk', 'samsa-durable'] as const
+export type TargetName = (typeof TARGETS)[number]
+
+export type Profile = 'quick' | 'default' | 'full'
+
+interface Sizes {
+  reps: number
+  w1Count: number
+  w2Count: number
+  w3PerPartition: number
+  w4Count: number
+  w5Starts: number
+  w6TopicPartitions: number
+  w6Connections: number
+  w6Members: number
+}
+
+// default keeps the whole `npm run bench` within ~5–8 minutes on the 2-core VM; full is §8's size.
+const SIZES: Record<Profile, Sizes> = {
+  quick: {
+    reps: 1,
+    w1Count: 50_000,
+    w2Count: 200_000,
+    w3PerPartition: 2_000,
+    w4Count: 5_000,
+    w5Starts: 2,
+    w6TopicPartitions: 100,
+    w6Connections: 200,
+    w6Members: 10,
+  },
+  default: {
+    reps: 3,
+    w1Count: 200_000,
+    w2Count: 500_000,
+    w3PerPartition: 10_000,
+    w4Count: 20_000,
+    w5Starts: 3,
+    w6TopicPartitions: 1_000,
+    w6Connections: 2_000,
+    w6Members: 100,
+  },
+  full: {
+    reps: 5,
+    w1Count: 1_000_000,
+    w2Count: 5_000_000,
+    w3PerPartition: 25_000,
+    w4Count: 50_000,
+    w5Starts: 5,
+    w6TopicPartitions: 1_000,
+    w6Connections: 2_000,
+    w6Members: 100,
+  },
+}
+
+const W6_TOPICS = 10
+
+export interface Row {
+  workload: string
+  metric: string
+  unit: string
+  better: 'higher' | 'lower'
+  values: Partial<Record<TargetName, Summary | null>>
+}
+
+export interface BrokerBenchResult {
+  profile: Profile
+  sizes: Sizes
+  librdkafka: string
+  targets: TargetName[]
+  rows: Row[]
+  runs: Record<string, Partial<Record<TargetName, unknown[]>>>
+  errors: string[]
+}
+
+// ---------- child processes ----------
+
+const children = new Set<ChildProcess>()
+
+function track<T extends ChildProcess>(cp: T): T {
+  children.add(cp)
+  cp.once('exit', () => children.delete(cp))
+  return cp
+}
+
+function killAll(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+}
+
+process.once('exit', killAll)
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => {
+    killAll()
+    process.exit(130)
+  })
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+function waitExit(cp: ChildProcess, ms: number): Promise<boolean> {
+  if (cp.exitCode !== null || cp.signalCode !== null) return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms)
+    cp.once('exit', () => {
+      clearTimeout(t)
+      resolve(true)
+    })
+  })
+}
+
+type Json = Record<string, unknown>
+
+interface LoadgenRun {
+  ok: boolean
+  json: Json | null
+  stderr: string
+}
+
+let loadgenPath = ''
+
+/** Runs the load generator to completion (killed after timeoutS + 15 s) and parses its JSON. */
+async function loadgen(args: string[], timeoutS: number): Promise<LoadgenRun> {
+  const cp = track(
+    spawn(loadgenPath, [...args, '--timeout-s', String(timeoutS)], { stdio: ['ignore', 'pipe', 'pipe'] }),
+  )
+  let out = ''
+  let err = ''
+  cp.stdout.on('data', (b: Buffer) => (out += b.toString()))
+  cp.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-2000)))
+  try {
+    if (!(await waitExit(cp, (timeoutS + 15) * 1000))) cp.kill('SIGKILL')
+    await waitExit(cp, 5000)
+  } finally {
+    if (cp.exitCode === null && cp.signalCode === null) cp.kill('SIGKILL')
+  }
+  let json: Json | null
+  try {
+    json = JSON.parse(out.trim().split('\n').pop() ?? '') as Json
+  } catch {
+    json = null
+  }
+  return { ok: cp.exitCode === 0 && json !== null, json, stderr: err.trim() }
+}
+
+// ---------- brokers ----------
+
+interface TopicSpec {
+  name: string
+  partitions: number
+}
+
+interface Broker {
+  target: TargetName
+  pid: number
+  bootstrap: string
+  /** process.hrtime at spawn and when the broker said it listens (mock: printed its address). */
+  spawnNs: bigint
+  readyNs: bigint
+  alive(): boolean
+  stderrTail(): string
+  /** Samsa: CreateTopics. The mock has its topics created at start. */
+  createTopics(specs: TopicSpec[]): Promise<void>
+  deleteTopics(names: string[]): Promise<void>
+  stop(): Promise<void>
+}
+
+const here = dirname(fileURLToPath(import.meta.url))
+const cliMain = join(here, '..', 'src', 'cli', 'main.ts')
+
+function watchStderr(cp: ChildProcess): () => string {
+  let tail = ''
+  cp.stderr?.on('data', (b: Buffer) => (tail = (tail + b.toString()).slice(-4000)))
+  return () => tail
+}
+
+async function stopProcess(cp: ChildProcess): Promise<void> {
+  if (cp.exitCode !== null || cp.signalCode !== null) return
+  cp.kill('SIGTERM')
+  if (!(await waitExit(cp, 5000))) {
+    cp.kill('SIGKILL')
+    await waitExit(cp, 2000)
+  }
+}
+
+async function startMock(tools: NativeTools, topics: TopicSpec[]): Promise<Broker> {
+  const spawnNs = process.hrtime.bigint()
+  const cp = track(
+    spawn(
+      tools.mockBroker,
+      topics.map((t) => `${t.name}:${t.partitions}`),
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
+  )
+  const tail = watchStderr(cp)
+  try {
+    const bootstrap = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      const t = setTimeout(() => reject(new Error('mock-broker did not start in 10 s')), 10_000)
+      cp.stdout.on('data', (b: Buffer) => {
+        out += b.toString()
+        const m = /^BOOTSTRAP (\S+)$/m.exec(out)
+        if (m) {
+          clearTimeout(t)
+          resolve(m[1]!)
+        }
+      })
+      cp.once('exit', (code) => {
+        clearTimeout(t)
+        reject(new Error(`mock-broker exited with ${code}: ${tail()}`))
+      })
+    })
+    const readyNs = process.hrtime.bigint()
+    return {
+      target: 'mock',
+      pid: cp.pid!,
+      bootstrap,
+      spawnNs,
+      readyNs,
+      alive: () => cp.exitCode === null && cp.signalCode === null,
+      stderrTail: tail,
+      createTopics: () => Promise.resolve(),
+      deleteTopics: () => Promise.resolve(),
+      stop: () => stopProcess(cp),
+    }
+  } catch (err) {
+    await stopProcess(cp)
+    throw err
+  }
+}
+
+async function startSamsa(target: Exclude<TargetName, 'mock'>): Promise<Broker> {
+  const port = await freePort()
+  const dataDir = target === 'samsa-memory' ? null : mkdtempSync(join(tmpdir(), 'samsa-bench-'))
+  const listener = `PLAINTEXT://127.0.0.1:${port}`
+  const args = [
+    cliMain,
+    'start',
+    '--override',
+    `listeners=${listener}`,
+    '--override',
+    `advertised.listeners=${listener}`,
+  ]
+  if (dataDir === null) args.push('--memory')
+  else args.push('--data-dir', dataDir)
+  if (target === 'samsa-durable') args.push('--override', 'log.flush.interval.messages=1')
+  const spawnNs = process.hrtime.bigint()
+  const cp = track(spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] }))
+  const tail = watchStderr(cp)
+  const bootstrap = `127.0.0.1:${port}`
+  const cleanup = async (): Promise<void> => {
+    await stopProcess(cp)
+    if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true })
+  }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`samsa did not start in 30 s: ${tail()}`)), 30_000)
+      const check = (): void => {
+        if (/listening on/.test(tail())) {
+          clearTimeout(t)
+          resolve()
+        }
+      }
+      cp.stderr.on('data', check)
+      cp.once('exit', (code) => {
+        clearTimeout(t)
+        reject(new Error(`samsa exited with ${code}: ${tail()}`))
+      })
+    })
+  } catch (err) {
+    await cleanup()
+    throw err
+  }
+  const readyNs = process.hrtime.bigint()
+  const admin = async (args: string[]): Promise<void> => {
+    const r = await loadgen([args[0]!, '--bootstrap', bootstrap, ...args.slice(1)], 120)
+    if (!r.ok) throw new Error(`${args[0]} failed: ${JSON.stringify(r.json)} ${r.stderr.slice(-300)}`)
+  }
+  return {
+    target,
+    pid: cp.pid!,
+    bootstrap,
+    spawnNs,
+    readyNs,
+    alive: () => cp.exitCode === null && cp.signalCode === null,
+    stderrTail: tail,
+    createTopics: (specs) =>
+      specs.length === 0
+        ? Promise.resolve()
+        : admin(['create', '--topics', specs.map((s) => `${s.name}:${s.partitions}`).join(',')]).then(
+            () => {},
+          ),
+    deleteTopics: (names) =>
+      names.length === 0 ? Promise.resolve() : admin(['delete', '--topics', names.join(',')]),
+    stop: cleanup,
+  }
+}
+
+function startBroker(tools: NativeTools, target: TargetName, mockTopics: TopicSpec[]): Promise<Broker> {
+  return target === 'mock' ? startMock(tools, mockTopics) : startSamsa(target)
+}
+
+// ---------- measurement ----------
+
+class Collector {
+  readonly samples = new Map<
+    string,
+    {
+      workload: string
+      metric: string
+      unit: string
+      better: 'higher' | 'lower'
+      values: Map<TargetName, number[]>
+    }
+  >()
+  readonly runs: Record<string, Partial<Record<TargetName, unknown[]>>> = {}
+  readonly errors: string[] = []
+
+  add(
+    workload: string,
+    target: TargetName,
+    metric: string,
+    unit: string,
+    better: 'higher' | 'lower',
+    value: number,
+  ): void {
+    const key = `${workload}\u0000${metric}`
+    let s = this.samples.get(key)
+    if (!s) {
+      s = { workload, metric, unit, better, values: new Map() }
+      this.samples.set(key, s)
+    }
+    const list = s.values.get(target) ?? []
+    list.push(value)
+    s.values.set(target, list)
+  }
+
+  raw(workload: string, target: TargetName, json: unknown): void {
+    const w = (this.runs[workload] ??= {})
+    ;(w[target] ??= []).push(json)
+  }
+
+  error(workload: string, target: TargetName, message: string): void {
+    this.errors.push(`${target} ${workload}: ${message}`)
+  }
+
+  rows(targets: readonly TargetName[]): Row[] {
+    // Group by workload id (W1…W6) in the order workloads were first seen, so that a workload
+    // the mock skips still prints next to its siblings.
+    const firstSeen = new Map<string, number>()
+    for (const s of this.samples.values())
+      if (!firstSeen.has(s.workload)) firstSeen.set(s.workload, firstSeen.size)
+    const order = (w: string): [string, number] => [w.slice(0, 2), firstSeen.get(w) ?? 0]
+    const sorted = [...this.samples.values()].sort((a, b) => {
+      const [ia, fa] = order(a.workload)
+      const [ib, fb] = order(b.workload)
+      return ia < ib ? -1 : ia > ib ? 1 : fa - fb
+    })
+    return sorted.map((s) => ({
+      workload: s.workload,
+      metric: s.metric,
+      unit: s.unit,
+      better: s.better,
+      values: Object.fromEntries(targets.map((t) => [t, summarise(s.values.get(t) ?? [])])),
+    }))
+  }
+}
+
+/** Runs one loadgen step against the broker and returns its JSON with the broker's CPU and peak RSS. */
+async function measure(
+  b: Broker,
+  args: string[],
+  timeoutS: number,
+): Promise<{ json: Json; cpu: number; peakMB: number } | { error: string }> {
+  if (!b.alive()) return { error: `broker is not running: ${b.stderrTail().slice(-300)}` }
+  resetPeakRss(b.pid)
+  const c0 = cpuSeconds(b.pid)
+  const r = await loadgen([args[0]!, '--bootstrap', b.bootstrap, ...args.slice(1)], timeoutS)
+  if (!b.alive()) return { error: `broker died: ${b.stderrTail().slice(-500)}` }
+  const cpu = cpuSeconds(b.pid) - c0
+  const peakMB = peakRssMB(b.pid)
+  if (!r.ok || r.json === null)
+    return {
+      error: `loadgen ${args[0]} failed: ${r.json ? JSON.stringify(r.json).slice(0, 400) : ''} ${r.stderr.slice(-300)}`,
+    }
+  return { json: r.json, cpu, peakMB }
+}
+
+function num(j: Json, k: string): number {
+  const v = j[k]
+  return typeof v === 'number' ? v : NaN
+}
+
+function recordThroughput(
+  c: Collector,
+  workload: string,
+  t: TargetName,
+  m: { json: Json; cpu: number; peakMB: number },
+  msgsKey: 'acked' | 'received',
+): void {
+  const msgs = num(m.json, msgsKey)
+  const bytes = num(m.json, 'bytes')
+  c.add(workload, t, 'throughput', 'msg/s', 'higher', num(m.json, 'msgsPerSec'))
+  c.add(workload, t, 'throughput', 'MB/s', 'higher', num(m.json, 'mbPerSec'))
+  c.add(workload, t, 'broker CPU', 'CPU-s/GB', 'lower', bytes > 0 ? m.cpu / (bytes / 1e9) : NaN)
+  c.add(workload, t, 'broker CPU', 'CPU-s/M msgs', 'lower', msgs > 0 ? m.cpu / (msgs / 1e6) : NaN)
+  c.add(workload, t, 'peak RSS', 'MB', 'lower', m.peakMB)
+}
+
+// ---------- workloads ----------
+
+function plan(sizes: Sizes): { mockTopics: TopicSpec[] } {
+  const topics: TopicSpec[] = []
+  for (let r = 0; r < sizes.reps; r++) {
+    topics.push(
+      { name: `w1-1p-${r}`, partitions: 1 },
+      { name: `w1-16p-${r}`, partitions: 16 },
+      { name: `w2-${r}`, partitions: 1 },
+    )
+  }
+  topics.push({ name: 'w3', partitions: 64 }, { name: 'w4', partitions: 1 }, { name: 'w5', partitions: 1 })
+  topics.push({ name: 'w6-group', partitions: sizes.w6Members })
+  for (let i = 0; i < W6_TOPICS; i++) topics.push({ name: `w6-t${i}`, partitions: sizes.w6TopicPartitions })
+  return { mockTopics: topics }
+}
+
+const PRODUCE_ARGS = ['--acks', 'all', '--linger-ms', '5', '--batch-size', '1048576', '--compression', 'none']
+
+async function produceWorkload(
+  c: Collector,
+  b: Broker,
+  workload: string,
+  topic: TopicSpec,
+  count: number,
+  size: number,
+): Promise<boolean> {
+  await b.createTopics([topic])
+  const m = await measure(
+    b,
+    [
+      'produce',
+      '--topic',
+      topic.name,
+      '--count',
+      String(count),
+      '--size',
+      String(size),
+      '--partitions',
+      String(topic.partitions),
+      ...PRODUCE_ARGS,
+    ],
+    300,
+  )
+  if ('error' in m) {
+    c.error(workload, b.target, m.error)
+    return false
+  }
+  c.raw(workload, b.target, { ...m.json, brokerCpuSeconds: m.cpu, brokerPeakRssMB: m.peakMB })
+  recordThroughput(c, workload, b.target, m, 'acked')
+  return true
+}
+
+async function consumeWorkload(
+  c: Collector,
+  b: Broker,
+  workload: string,
+  topic: TopicSpec,
+  count: number,
+): Promise<void> {
+  const m = await measure(
+    b,
+    ['consume', '--topic', topic.name, '--partitions', String(topic.partitions), '--count', String(count)],
+    120,
+  )
+  if ('error' in m) return void c.error(workload, b.target, m.error)
+  c.raw(workload, b.target, { ...m.json, brokerCpuSeconds: m.cpu, brokerPeakRssMB: m.peakMB })
+  recordThroughput(c, workload, b.target, m, 'received')
+}
+
+async function session(
+  c: Collector,
+  tools: NativeTools,
+  target: TargetName,
+  sizes: Sizes,
+  log: (s: string) => void,
+): Promise<void> {
+  const { mockTopics } = plan(sizes)
+  const b = await startBroker(tools, target, mockTopics)
+  const kib = (n: number): string => `${n.toLocaleString('en-US')}`
+  const W1_1 = `W1 produce ${kib(sizes.w1Count)} × 1 KiB, 1 partition`
+  const W1_F = `W1 fetch ${kib(sizes.w1Count)} × 1 KiB, 1 partition`
+  const W1_16 = `W1 produce ${kib(sizes.w1Count)} × 1 KiB, 16 partitions`
+  const W2 = `W2 produce ${kib(sizes.w2Count)} × 100 B, 1 partition`
+  const W3_LOAD = `W3 pre-load ${kib(64 * sizes.w3PerPartition)} × 100 B, 64 partitions`
+  const W3 = `W3 consume ${kib(64 * sizes.w3PerPartition)} × 100 B, 64 partitions`
+  const durable = target === 'samsa-durable'
+  const W4 = `W4 ack latency, 100 B at 10 k msg/s, ${kib(sizes.w4Count)} msgs`
+  try {
+    for (let r = 0; r < sizes.reps; r++) {
+      log(`  ${target}: W1 rep ${r + 1}/${sizes.reps}`)
+      const t1 = { name: `w1-1p-${r}`, partitions: 1 }
+      // The mock keeps only ~4 MB per partition, so reading W1 back is measured on Samsa alone
+      // (its bar is a fraction of P1, §8.3).
+      if ((await produceWorkload(c, b, W1_1, t1, sizes.w1Count, 1024)) && target !== 'mock')
+        await consumeWorkload(c, b, W1_F, t1, sizes.w1Count)
+      await b.deleteTopics([t1.name])
+      const t16 = { name: `w1-16p-${r}`, partitions: 16 }
+      await produceWorkload(c, b, W1_16, t16, sizes.w1Count, 1024)
+      await b.deleteTopics([t16.name])
+      if (durable) continue
+      log(`  ${target}: W2 rep ${r + 1}/${sizes.reps}`)
+      const t2 = { name: `w2-${r}`, partitions: 1 }
+      await produceWorkload(c, b, W2, t2, sizes.w2Count, 100)
+      await b.deleteTopics([t2.name])
+    }
+
+    if (!durable) {
+      log(`  ${target}: W3`)
+      const w3 = { name: 'w3', partitions: 64 }
+      if (await produceWorkload(c, b, W3_LOAD, w3, 64 * sizes.w3PerPartition, 100))
+        for (let r = 0; r < sizes.reps; r++) await consumeWorkload(c, b, W3, w3, 64 * sizes.w3PerPartition)
+    }
+
+    log(`  ${target}: W4`)
+    await b.createTopics([{ name: 'w4', partitions: 1 }])
+    for (let r = 0; r < sizes.reps; r++) {
+      const m = await measure(
+        b,
+        [
+          'produce',
+          '--topic',
+          'w4',
+          '--count',
+          String(sizes.w4Count),
+          '--size',
+          '100',
+          '--partitions',
+          '1',
+          '--rate',
+          '10000',
+          '--warmup',
+          '1000',
+          '--acks',
+          'all',
+          '--linger-ms',
+          '0',
+        ],
+        120,
+      )
+      if ('error' in m) {
+        c.error(W4, target, m.error)
+        continue
+      }
+      c.raw(W4, target, m.json)
+      const lat = m.json.latencyMs as Record<string, number>
+      c.add(W4, target, 'ack latency p50', 'ms', 'lower', lat.p50 ?? NaN)
+      c.add(W4, target, 'ack latency p99', 'ms', 'lower', lat.p99 ?? NaN)
+      c.add(W4, target, 'ack latency p99.9', 'ms', 'lower', lat.p999 ?? NaN)
+      c.add(W4, target, 'ack latency max', 'ms', 'lower', lat.max ?? NaN)
+      c.add(W4, target, 'broker CPU', 'CPU-s/M msgs', 'lower', m.cpu / (num(m.json, 'acked') / 1e6))
+    }
+
+    // Durable mode changes only the write path: W2/W3/W5/W6 would repeat samsa-disk's figures.
+    if (durable) return
+    log(`  ${target}: W5 new consumer → first message`)
+    const W5C = 'W5 new group consumer → first message'
+    await b.createTopics([{ name: 'w5', partitions: 1 }])
+    const pre = await measure(
+      b,
+      ['produce', '--topic', 'w5', '--count', '100', '--size', '100', '--partitions', '1'],
+      60,
+    )
+    if ('error' in pre) c.error(W5C, target, pre.error)
+    else
+      for (let r = 0; r < sizes.reps; r++) {
+        const m = await measure(b, ['consume', '--topic', 'w5', '--group', `w5-g${r}`, '--count', '1'], 30)
+        if ('error' in m) c.error(W5C, target, m.error)
+        else {
+          c.raw(W5C, target, m.json)
+          c.add(W5C, target, 'time', 'ms', 'lower', num(m.json, 'firstMessageMs'))
+        }
+      }
+
+    await scale(c, b, sizes, log)
+  } finally {
+    await b.stop()
+  }
+}
+
+function apiVersionsFrame(correlationId: number): Buffer {
+  const clientId = Buffer.from('bench-idle')
+  const body = Buffer.alloc(4 + 2 + 2 + 4 + 2 + clientId.length)
+  body.writeInt32BE(body.length - 4, 0)
+  body.writeInt16BE(18, 4) // ApiVersions
+  body.writeInt16BE(0, 6) // v0: no flexible header, answered by every broker
+  body.writeInt32BE(correlationId, 8)
+  body.writeInt16BE(clientId.length, 12)
+  clientId.copy(body, 14)
+  return body
+}
+
+/** Opens n connections, each answered one ApiVersions; returns them (the caller destroys them). */
+async function openIdle(bootstrap: string, n: number): Promise<Socket[]> {
+  const [host, port] = bootstrap.split(':') as [string, string]
+  const socks: Socket[] = []
+  for (let i = 0; i < n; i += 50) {
+    const batch = Array.from(
+      { length: Math.min(50, n - i) },
+      (_, j) =>
+        new Promise<Socket>((resolve, reject) => {
+          const s = createConnection({ host, port: Number(port) })
+          socks.push(s)
+          s.once('error', reject)
+          s.once('connect', () => s.write(apiVersionsFrame(i + j)))
+          s.once('data', () => resolve(s))
+          s.setTimeout(15_000, () => reject(new Error('idle connection: no ApiVersions answer in 15 s')))
+        }),
+    )
+    try {
+      await Promise.all(batch)
+    } catch (err) {
+      for (const s of socks) s.destroy()
+      throw err
+    }
+  }
+  for (const s of socks) s.setTimeout(0)
+  return socks
+}
+
+async function scale(c: Collector, b: Broker, sizes: Sizes, log: (s: string) => void): Promise<void> {
+  const t = b.target
+  const total = W6_TOPICS * sizes.w6TopicPartitions
+  const W6P = `W6 ${total.toLocaleString('en-US')} partitions (${W6_TOPICS} topics)`
+  const W6C = `W6 ${sizes.w6Connections.toLocaleString('en-US')} idle connections`
+  const W6G = `W6 ${sizes.w6Members}-member group join`
+
+  // The mock listens with a backlog of 5 (thousands of connects take minutes) and its group
+  // joins wait seconds per rebalance: connections and group join are measured on Samsa only,
+  // against absolute bars (≤ 30 KB per connection, join ≤ 2 s).
+  if (t !== 'mock') {
+    log(`  ${t}: W6 idle connections`)
+    await sleep(500)
+    const before = rssMB(b.pid)
+    try {
+      const t0 = process.hrtime.bigint()
+      const socks = await openIdle(b.bootstrap, sizes.w6Connections)
+      const openMs = Number(process.hrtime.bigint() - t0) / 1e6
+      await sleep(1000)
+      const after = rssMB(b.pid)
+      for (const s of socks) s.destroy()
+      c.add(W6C, t, 'RSS per connection', 'KB', 'lower', ((after - before) * 1024) / sizes.w6Connections)
+      c.add(W6C, t, 'open + first answer, all', 'ms', 'lower', openMs)
+      c.raw(W6C, t, { rssBeforeMB: before, rssAfterMB: after, openMs })
+    } catch (err) {
+      c.error(W6C, t, (err as Error).message)
+    }
+    await sleep(500)
+  }
+
+  log(`  ${t}: W6 partitions`)
+  const specs = Array.from({ length: W6_TOPICS }, (_, i) => ({
+    name: `w6-t${i}`,
+    partitions: sizes.w6TopicPartitions,
+  }))
+  let created = t === 'mock'
+  if (t !== 'mock') {
+    const m = await measure(
+      b,
+      [
+        'create',
+        '--prefix',
+        'w6-t',
+        '--topics-count',
+        String(W6_TOPICS),
+        '--partitions',
+        String(sizes.w6TopicPartitions),
+      ],
+      120,
+    )
+    if ('error' in m) c.error(W6P, t, m.error)
+    else {
+      created = true
+      c.raw(W6P, t, m.json)
+      c.add(W6P, t, 'CreateTopics', 'ms', 'lower', num(m.json, 'seconds') * 1000)
+      c.add(W6P, t, 'peak RSS', 'MB', 'lower', m.peakMB)
+    }
+  }
+  if (created) {
+    const m = await measure(b, ['metadata', '--repeat', '5'], 60)
+    if ('error' in m) c.error(W6P, t, m.error)
+    else {
+      c.raw(W6P, t, m.json)
+      c.add(W6P, t, 'full Metadata p50', 'ms', 'lower', (m.json.ms as Record<string, number>).p50 ?? NaN)
+    }
+    const c0 = cpuSeconds(b.pid)
+    await sleep(5000)
+    c.add(W6P, t, 'idle CPU', '% of a core', 'lower', ((cpuSeconds(b.pid) - c0) / 5) * 100)
+    c.add(W6P, t, 'RSS', 'MB', 'lower', rssMB(b.pid))
+    await b
+      .deleteTopics(specs.map((s) => s.name))
+      .catch((err: Error) => c.error(W6P, t, `delete: ${err.message}`))
+  }
+
+  if (t === 'mock') return
+  log(`  ${t}: W6 group join`)
+  try {
+    await b.createTopics([{ name: 'w6-group', partitions: sizes.w6Members }])
+    const m = await measure(
+      b,
+      ['group', '--topic', 'w6-group', '--group', 'w6', '--members', String(sizes.w6Members)],
+      120,
+    )
+    if ('error' in m) c.error(W6G, t, m.error)
+    else {
+      c.raw(W6G, t, m.json)
+      c.add(W6G, t, 'all members assigned', 'ms', 'lower', num(m.json, 'seconds') * 1000)
+      c.add(W6G, t, 'peak RSS', 'MB', 'lower', m.peakMB)
+    }
+  } catch (err) {
+    c.error(W6G, t, (err as Error).message)
+  }
+}
+
+/** W5: fresh processes; exec → TCP, → ApiVersions+Metadata, → topic created + first produce acked. */
+async function startups(
+  c: Collector,
+  tools: NativeTools,
+  target: TargetName,
+  sizes: Sizes,
+  log: (s: string) => void,
+): Promise<void> {
+  const W5 = 'W5 startup (fresh process)'
+  log(`  ${target}: W5 startups`)
+  // One unmeasured start first: Node's compile cache (and the page cache) are warm for a user's
+  // second `samsa start`, which is the case that matters for tests run over and over.
+  for (let i = 0; i <= sizes.w5Starts; i++) {
+    let b: Broker | null = null
+    try {
+      b = await startBroker(tools, target, [{ name: 'w5-probe', partitions: 1 }])
+      const r = await loadgen(
+        [
+          'probe',
+          '--bootstrap',
+          b.bootstrap,
+          '--topic',
+          'w5-probe',
+          '--create',
+          target === 'mock' ? '0' : '1',
+        ],
+        30,
+      )
+      if (i === 0) continue
+      if (!r.ok || r.json === null) {
+        c.error(W5, target, `probe failed: ${JSON.stringify(r.json)} ${r.stderr.slice(-300)}`)
+        continue
+      }
+      const ms = (k: string): number => {
+        const v = r.json![k]
+        return typeof v === 'number' && v > 0 ? (v - Number(b!.spawnNs)) / 1e6 : NaN
+      }
+      c.raw(W5, target, { ...r.json, spawnNs: Number(b.spawnNs), readyNs: Number(b.readyNs) })
+      c.add(W5, target, 'exec → accepts TCP', 'ms', 'lower', ms('tcpNs'))
+      c.add(W5, target, 'exec → ApiVersions+Metadata', 'ms', 'lower', ms('metadataNs'))
+      c.add(W5, target, 'exec → first produce acked', 'ms', 'lower', ms('ackNs'))
+      if (i === 1) {
+        const wait = 5000 - Number(process.hrtime.bigint() - b.spawnNs) / 1e6
+        if (wait > 0) await sleep(wait)
+        c.add(W5, target, 'idle RSS 5 s after exec', 'MB', 'lower', rssMB(b.pid))
+      }
+    } catch (err) {
+      c.error(W5, target, (err as Error).message)
+    } finally {
+      await b?.stop()
+    }
+  }
+}
+
+export async function runBrokerBench(opts: {
+  profile: Profile
+  targets?: readonly TargetName[]
+  log?: (s: string) => void
+}): Promise<BrokerBenchResult | { skipped: string }> {
+  const log = opts.log ?? ((s: string) => console.log(s))
+  const tools = buildNative()
+  if ('missing' in tools) return { skipped: tools.missing }
+  loadgenPath = tools.loadgen
+  const sizes = SIZES[opts.profile]
+  const targets = [...(opts.targets ?? TARGETS)]
+  const c = new Collector()
+  for (const t of targets) {
+    const t0 = Date.now()
+    try {
+      await session(c, tools, t, sizes, log)
+      // Startup does not depend on the flush policy: samsa-disk covers the durable broker.
+      if (t !== 'samsa-durable') await startups(c, tools, t, sizes, log)
+    } catch (err) {
+      c.error('session', t, (err as Error).message)
+    } finally {
+      killAll()
+    }
+    log(`  ${t}: ${((Date.now() - t0) / 1000).toFixed(0)} s`)
+  }
+  return {
+    profile: opts.profile,
+    sizes,
+    librdkafka: tools.librdkafkaVersion,
+    targets,
+    rows: c.rows(targets),
+    runs: c.runs,
+    errors: c.errors,
+  }
+}
+
+// ---------- report ----------
+
+function fmtNum(x: number): string {
+  if (!Number.isFinite(x)) return 'n/a'
+  const a = Math.abs(x)
+  const digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3
+  return x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 })
+}
+
+function cell(s: Summary | null | undefined): string {
+  return s ? fmtNum(s.median) : '—'
+}
+
+function ratio(s: Summary | null | undefined, ref: Summary | null | undefined): string {
+  if (!s || !ref || ref.median === 0) return ''
+  return `${fmtNum(s.median / ref.median)}×`
+}
+
+/** The comparison table: one line per (workload, metric), medians per target, ratios to the mock. */
+export function formatBrokerTable(r: BrokerBenchResult): string {
+  const samsa = r.targets.filter((t) => t !== 'mock')
+  const header = [
+    'workload',
+    'metric',
+    ...r.targets,
+    ...(r.targets.includes('mock') ? samsa.map((t) => `${t.replace('samsa-', '')}/mock`) : []),
+  ]
+  const lines: string[][] = [header]
+  let last = ''
+  for (const row of r.rows) {
+    lines.push([
+      row.workload === last ? '' : row.workload,
+      `${row.metric} (${row.unit})`,
+      ...r.targets.map((t) => cell(row.values[t])),
+      ...(r.targets.includes('mock') ? samsa.map((t) => ratio(row.values[t], row.values.mock)) : []),
+    ])
+    last = row.workload
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)))
+  return lines
+    .map((l) => l.map((x, i) => (i < 2 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  '))
+    .join('\n')
+}
+
+/** Figures as fractions of the machine's limits (performance.md §8.3). */
+export function physicalRatios(r: BrokerBenchResult, sys: SystemLimits | null): string[] {
+  if (!sys) return []
+  const find = (prefix: string, metric: string, unit: string): Row | undefined =>
+    r.rows.find((x) => x.workload.startsWith(prefix) && x.metric === metric && x.unit === unit)
+  const p1 = sys.p1.mbPerSec?.median
+  const p3 = sys.p3.mbPerSec?.median
+  const out: string[] = []
+  const prod = find('W1 produce', 'throughput', 'MB/s')
+  const fetch = find('W1 fetch', 'throughput', 'MB/s')
+  for (const t of r.targets) {
+    const parts: string[] = []
+    if (p1 && prod?.values[t]) parts.push(`W1 produce ${fmtNum(prod.values[t].median / p1)}× P1`)
+    if (p1 && fetch?.values[t]) parts.push(`W1 fetch ${fmtNum(fetch.values[t].median / p1)}× P1`)
+    if (p3 && t === 'samsa-durable' && prod?.values[t])
+      parts.push(`W1 produce ${fmtNum(prod.values[t].median / p3)}× P3 (fsync loop MB/s)`)
+    if (parts.length > 0) out.push(`${t}: ${parts.join(', ')}`)
+  }
+  return out
+}
+
+function parseTargets(s: string | undefined): TargetName[] | undefined {
+  if (s === undefined) return undefined
+  const list = s.split(',').filter(Boolean)
+  for (const t of list)
+    if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${t}`)
+  return list as TargetName[]
+}
+
+export function profileFromArgs(argv: readonly string[]): Profile {
+  return argv.includes('--quick') ? 'quick' : argv.includes('--full') ? 'full' : 'default'
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const argv = process.argv.slice(2)
+  const ti = argv.indexOf('--targets')
+  const res = await runBrokerBench({
+    profile: profileFromArgs(argv),
+    targets: parseTargets(ti >= 0 ? argv[ti + 1] : undefined),
+  })
+  if ('skipped' in res) console.log(`broker benchmarks skipped: ${res.skipped}`)
+  else {
+    console.log(formatBrokerTable(res))
+    for (const e of res.errors) console.log(`error: ${e}`)
+  }
+}
