@@ -113,6 +113,29 @@ describe('configs', () => {
     })
   })
 
+  it('describes the cluster default (empty broker name) as the dynamic settings only, and checks names', async () => {
+    type R = {
+      results: Array<{
+        errorCode: number
+        errorMessage: string | null
+        configs: Array<{ name: string; configSource: number }>
+      }>
+    }
+    const d = await call<R>(ApiKey.DescribeConfigs, 4, {
+      resources: [
+        { resourceType: 4, resourceName: '', configurationKeys: null },
+        { resourceType: 4, resourceName: '7', configurationKeys: null },
+        { resourceType: 2, resourceName: 'bad/name', configurationKeys: null },
+      ],
+    })
+    expect(d.results[0]!.configs.map((c) => [c.name, c.configSource])).toEqual([['log.retention.ms', 3]])
+    expect(d.results[1]).toMatchObject({
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'Unexpected broker id, expected 1 or empty string, but received 7',
+    })
+    expect(d.results[2]!.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION)
+  })
+
   it('reports and changes the root log level as a BROKER_LOGGER resource', async () => {
     await call(ApiKey.IncrementalAlterConfigs, 1, {
       resources: [

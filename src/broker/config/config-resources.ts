@@ -17,6 +17,7 @@ import {
 } from './definitions.ts'
 import { effectiveTopicConfigs, resolveTopicConfig, validateTopicConfigs } from './topic-config.ts'
 import { parseConfigValue, splitList, suggestName } from './values.ts'
+import { validateTopicName } from '../metadata/topic-names.ts'
 
 export const ResourceType = {
   UNKNOWN: 0,
@@ -55,12 +56,15 @@ function wanted(keys: readonly string[] | null, name: string): boolean {
 /** Throws INVALID_REQUEST unless `name` addresses this node (or the cluster default, ''). */
 function checkBrokerName(services: BrokerServices, name: string, allowDefault: boolean): void {
   if (name === '' && allowDefault) return
+  if (name === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Broker id must not be empty')
   if (!/^-?\d+$/.test(name))
-    throw new KafkaError(ErrorCode.INVALID_REQUEST, `Broker id must be an integer, got '${name}'.`)
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, `Broker id must be an integer, but it is: ${name}`)
   if (Number(name) !== services.nodeId)
     throw new KafkaError(
       ErrorCode.INVALID_REQUEST,
-      `Unexpected broker id, expected ${services.nodeId} but received ${name}.`,
+      allowDefault
+        ? `Unexpected broker id, expected ${services.nodeId} or empty string, but received ${name}`
+        : `Unexpected broker id, expected ${services.nodeId} but received ${name}`,
     )
 }
 
@@ -72,6 +76,8 @@ export function describeResource(
 ): DescribedConfig[] {
   switch (resourceType) {
     case ResourceType.TOPIC: {
+      const invalid = validateTopicName(resourceName)
+      if (invalid !== undefined) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, invalid)
       const topic = services.topics.get(resourceName)
       if (topic === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
       return effectiveTopicConfigs(topic.configs, services.config)
@@ -92,10 +98,16 @@ export function describeResource(
     }
     case ResourceType.BROKER: {
       checkBrokerName(services, resourceName, true)
-      return BROKER_CONFIGS.filter((d) => wanted(opts.keys, d.name))
+      // The cluster-wide default ('') shows only what was set dynamically, as Kafka does; on one
+      // node that is the same layer as this broker's dynamic configs.
+      const dynamic = services.config.dynamic()
+      return BROKER_CONFIGS.filter(
+        (d) => wanted(opts.keys, d.name) && (resourceName !== '' || d.name in dynamic),
+      )
         .map((d) => {
           const e = services.config.entry(d.name)
-          const source = brokerConfigSource(e.origin)
+          const source =
+            resourceName === '' ? ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG : brokerConfigSource(e.origin)
           return {
             name: d.name,
             value: e.raw,
