@@ -114,6 +114,8 @@ export class TransactionCoordinator {
   private readonly txns = new Map<string, TxnMetadata>()
   /** Producer id → transactional id, for Produce-time verification. */
   private readonly byProducerId = new Map<bigint, string>()
+  /** Transactional ids whose first record is being written. */
+  private readonly creating = new Set<string>()
   private idBlock: { next: bigint; end: bigint } | undefined
   private allocating: Promise<void> | undefined
   private state: 'loading' | 'active' | 'closed' = 'loading'
@@ -310,22 +312,25 @@ export class TransactionCoordinator {
     expectedProducerId: bigint,
     expectedEpoch: number,
   ): Promise<ProducerIdAndEpoch> {
-    let m = this.txns.get(transactionalId)
+    const m = this.txns.get(transactionalId)
     if (m === undefined) {
-      const producerId = await this.nextProducerId()
-      m = this.txns.get(transactionalId) // another request may have created it meanwhile
-      if (m === undefined) {
-        const now = this.clock.now()
+      // A first InitProducerId for this id is being written: the other one retries.
+      if (this.creating.has(transactionalId)) return result(ErrorCode.CONCURRENT_TRANSACTIONS)
+      this.creating.add(transactionalId)
+      try {
+        const producerId = await this.nextProducerId()
         const created = await this.persist(transactionalId, undefined, {
           producerId,
           producerEpoch: 0,
           timeoutMs,
           state: TxnState.Empty,
           partitions: [],
-          lastUpdateTimestamp: now,
+          lastUpdateTimestamp: this.clock.now(),
           startTimestamp: -1,
         })
         return result(ErrorCode.NONE, created.producerId, created.producerEpoch)
+      } finally {
+        this.creating.delete(transactionalId)
       }
     }
     if (m.pending) return result(ErrorCode.CONCURRENT_TRANSACTIONS)

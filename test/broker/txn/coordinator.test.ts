@@ -118,6 +118,20 @@ describe('transaction coordinator', () => {
     expect(h.nextId.n).toBe(1000n)
   })
 
+  it('serialises two first InitProducerId calls for one transactional id', async () => {
+    const h = await harness()
+    const [a, b] = await Promise.all([
+      h.coordinator.initProducerId('new', 60_000, -1n, -1),
+      h.coordinator.initProducerId('new', 60_000, -1n, -1),
+    ])
+    expect([a.errorCode, b.errorCode]).toEqual([ErrorCode.NONE, ErrorCode.CONCURRENT_TRANSACTIONS])
+    expect(await h.coordinator.initProducerId('new', 60_000, -1n, -1)).toEqual({
+      errorCode: ErrorCode.NONE,
+      producerId: a.producerId,
+      producerEpoch: 1,
+    })
+  })
+
   it('validates the transaction timeout', async () => {
     const h = await harness()
     expect((await h.coordinator.initProducerId('x', 0, -1n, -1)).errorCode).toBe(
