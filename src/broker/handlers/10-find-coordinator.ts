@@ -67,7 +67,8 @@ export default defineHandler(ApiKey.FindCoordinator, {
     return {
       throttleTimeMs: 0,
       errorCode: a.errorCode,
-      errorMessage: ctx.apiVersion >= 1 ? a.errorMessage : null,
+      // Kafka sends Errors.message() here, which reads "NONE" on success.
+      errorMessage: ctx.apiVersion >= 1 ? (a.errorMessage ?? (a.errorCode === 0 ? 'NONE' : null)) : null,
       nodeId: a.nodeId,
       host: a.host,
       port: a.port,
