@@ -572,6 +572,12 @@ export class ClassicCoordinator {
   leave(groupId: string, members: readonly LeaveMember[]): LeaveResult {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] }
     const group = this.host.classicGroup(groupId)
+    // A consumer (KIP-848) group has no classic members: each one is unknown, as in Kafka.
+    if (group === undefined && this.host.groupKind(groupId).startsWith('consumer'))
+      return {
+        errorCode: ErrorCode.NONE,
+        members: members.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })),
+      }
     if (group === undefined) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] }
     if (group.is(ClassicGroupState.Dead))
       return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] }

@@ -162,6 +162,13 @@ describe('KIP-848 consumer groups', () => {
     const { ctx } = await setup()
     await hb(ctx, { memberId: 'A', memberEpoch: 0 })
     expect((await ctx.join(G, { version: 5 })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
+    expect(await ctx.heartbeat(G, 'A', 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+    expect((await ctx.sync(G, 'A', 1)).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID)
+    const left = await ctx.coordinator.leaveGroup(G, [{ memberId: 'A', groupInstanceId: null }])
+    expect(left).toEqual({
+      errorCode: 0,
+      members: [{ memberId: 'A', groupInstanceId: null, errorCode: ErrorCode.UNKNOWN_MEMBER_ID }],
+    })
     const j = ctx.join('classic', { version: 3 })
     await ctx.sleep(0)
     await j
