@@ -3,7 +3,7 @@
 // (serial and group-committed across partitions), and the cost of many open partitions.
 // Every case is bounded in bytes and time. Run alone: `node bench/storage.ts`.
 
-import { mkdtemp, open, rm, unlink } from 'node:fs/promises'
+import { mkdir, mkdtemp, open, rm, unlink } from 'node:fs/promises'
 import { readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -50,6 +50,7 @@ async function appendVsRaw(
   batch: Buffer,
   total: number,
 ): Promise<{ rawMbps: number; logMbps: number; batchesPerSec: number }> {
+  await mkdir(dir, { recursive: true })
   const rawPath = join(dir, 'raw.bin')
   const raw = await open(rawPath, 'w')
   const { store, log } = await openBenchLog(join(dir, 'log'))

@@ -237,6 +237,28 @@ describe('disk log restart and recovery', () => {
     await s2.close()
   })
 
+  it('fsyncs by flush.messages and flush.ms', async () => {
+    const fs = new MemoryFileSystem()
+    const byCount = await openStore(fs)
+    const a = await byCount.open({ topic: 'fm', partition: 0 }, config({ flushMessages: 6 }))
+    const b = await byCount.open({ topic: 'ft', partition: 0 }, config({ flushMs: 20 }))
+    await a.append(simpleBatch(3), { leaderEpoch: 0 })
+    await a.append(simpleBatch(3), { leaderEpoch: 0 }) // 6 messages: flushed before acknowledging
+    await a.append(simpleBatch(1), { leaderEpoch: 0 }) // below the threshold: not flushed
+    await b.append(simpleBatch(2), { leaderEpoch: 0 })
+    // What a power loss right now would leave: flush.ms has not fired yet.
+    const early = await openStore(fs.afterCrash('power-loss'))
+    expect((await early.open({ topic: 'fm', partition: 0 }, config())).logEndOffset()).toBe(6n)
+    expect((await early.open({ topic: 'ft', partition: 0 }, config())).logEndOffset()).toBe(0n)
+    await early.close()
+    await new Promise((r) => setTimeout(r, 80))
+    fs.crash()
+    const after = await openStore(fs.afterCrash('power-loss'))
+    expect((await after.open({ topic: 'fm', partition: 0 }, config())).logEndOffset()).toBe(6n)
+    expect((await after.open({ topic: 'ft', partition: 0 }, config())).logEndOffset()).toBe(2n)
+    await after.close()
+  })
+
   it('keeps open files within the limit', async () => {
     const fs = new MemoryFileSystem()
     const store = await openStore(fs, { maxOpenFiles: 4 })

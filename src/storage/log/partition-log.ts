@@ -274,7 +274,8 @@ export class DiskPartitionLog implements PartitionLog {
     }
     this.#segments.push(seg)
     // Kafka's roll schedules a flush of the finished segment, moving the recovery point past it.
-    if (!durable) void this.#exclusive(() => this.#flushUpTo(baseOffset)).catch(() => undefined)
+    // The fsyncs run outside the queue (a 1 GiB segment can take seconds to reach the disk).
+    if (!durable) void this.#backgroundFlush(baseOffset)
     return seg
   }
 
@@ -325,6 +326,31 @@ export class DiskPartitionLog implements PartitionLog {
     }
     if (target > this.#recoveryPoint) this.#recoveryPoint = target
     if (target >= this.#nextOffset) this.#unflushedMessages = 0
+  }
+
+  /**
+   * fsyncs the finished segments below `upTo` without holding the queue, then takes the queue
+   * briefly to move the recovery point. Errors only leave the recovery point where it was.
+   */
+  async #backgroundFlush(upTo: bigint): Promise<void> {
+    try {
+      const rp = this.#recoveryPoint
+      const segments = this.#segments.filter((s, i) => {
+        const next = this.#segments[i + 1]
+        return s.baseOffset < upTo && (next === undefined || next.baseOffset > rp)
+      })
+      for (const seg of segments) await seg.syncFiles()
+      await this.#exclusive(async () => {
+        if (this.#dirsUnsynced) await this.#syncDirs()
+        else await this.#ctx.fs.syncDir(this.#ctx.dir)
+        if (this.#epochsUnsynced || this.#epochsDirty) await this.#writeEpochCheckpoint(true)
+        // A truncation in between may have cut below upTo; then the point stays put.
+        if (upTo <= this.#nextOffset && upTo > this.#recoveryPoint && this.#recoveryPoint >= rp)
+          this.#recoveryPoint = upTo
+      })
+    } catch {
+      // Deleted by retention meanwhile, an I/O error, or the log closed: nothing to advance.
+    }
   }
 
   /** Makes a new partition's directory durable: its entry in the log dir, then its contents. */

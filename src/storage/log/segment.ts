@@ -416,6 +416,18 @@ export class Segment {
     await this.#ctx.pool.use(this.logPath, (h) => h.sync())
   }
 
+  /** fsyncs the log and whichever index files exist, writing nothing (safe outside the queue). */
+  async syncFiles(): Promise<void> {
+    await this.sync()
+    for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      try {
+        await this.#ctx.pool.use(this.path(suffix), (h) => h.sync())
+      } catch (err) {
+        if (!isNotFound(err)) throw err
+      }
+    }
+  }
+
   // ------------------------------------------------------------------------------ txn index
 
   async loadTxnIndex(): Promise<void> {
