@@ -17,6 +17,8 @@ import type { LogStore } from '../../src/storage/log-store.ts'
 import type { MetadataStore } from '../../src/storage/metadata-store.ts'
 import { createMemoryLogStore } from '../../src/storage/index.ts'
 import { createMemoryMetadataStore } from '../../src/storage/metadata/index.ts'
+import { TopicTxnLog, TRANSACTION_STATE_TOPIC } from '../../src/broker/txn/txn-log.ts'
+import { TxnState } from '../../src/broker/txn/txn-state.ts'
 import { kafkaFor, testBroker } from './helpers.ts'
 
 function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -501,6 +503,65 @@ describe('transactional offsets across a restart (disk log)', () => {
       await admin.disconnect().catch(() => {})
       await broker.close()
       await rm(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
+
+describe('crash after PrepareCommit', () => {
+  it('the restarted coordinator writes the markers: output and offsets both become visible', async () => {
+    const logStore = keepOpen(createMemoryLogStore())
+    const metadataStore = keepOpen(createMemoryMetadataStore())
+    let broker = await testBroker({ logStore, metadataStore })
+    const port = broker.port
+    const kafka = new Kafka({
+      clientId: 'prepare-crash',
+      brokers: [`127.0.0.1:${port}`],
+      logLevel: logLevel.NOTHING,
+    })
+    const admin = kafka.admin()
+    const producer = kafka.producer({ transactionalId: 'prep-1', idempotent: true, maxInFlightRequests: 1 })
+    try {
+      await admin.connect()
+      await admin.createTopics({
+        topics: [{ topic: 'prep-in' }, { topic: 'prep-out' }],
+        waitForLeaders: true,
+      })
+      await producer.connect()
+      const tx = await producer.transaction()
+      await tx.send({ topic: 'prep-out', messages: [{ value: 'out-1' }] })
+      await tx.sendOffsets({
+        consumerGroupId: 'pg',
+        topics: [{ topic: 'prep-in', partitions: [{ partition: 0, offset: '7' }] }],
+      })
+      // What EndTxn(commit) writes first, then the "crash": no markers, no CompleteCommit.
+      const d = broker.services.transactions!.coordinator.describe(['prep-1'])[0]!
+      const stateLogs = [broker.services.topics.partition(TRANSACTION_STATE_TOPIC, 0)!]
+      await new TopicTxnLog(stateLogs, () => Date.now()).append({
+        transactionalId: 'prep-1',
+        value: {
+          producerId: d.producerId,
+          producerEpoch: d.producerEpoch,
+          timeoutMs: d.transactionTimeoutMs,
+          state: TxnState.PrepareCommit,
+          partitions: d.topics.map((t) => ({ topic: t.topic, partitions: t.partitions })),
+          lastUpdateTimestamp: Date.now(),
+          startTimestamp: Number(d.transactionStartTimeMs),
+        },
+      })
+      await producer.disconnect()
+      await broker.close()
+
+      broker = await testBroker({ logStore, metadataStore, port })
+      expect(broker.services.transactions!.coordinator.describe(['prep-1'])[0]!.transactionState).toBe(
+        'CompleteCommit',
+      )
+      const offsets = await admin.fetchOffsets({ groupId: 'pg', topics: ['prep-in'] })
+      expect(offsets[0]?.partitions[0]?.offset).toBe('7')
+      expect(await readAll(kafka, 'prep-out', true, 1)).toEqual(['out-1'])
+    } finally {
+      await producer.disconnect().catch(() => {})
+      await admin.disconnect().catch(() => {})
+      await broker.close()
     }
   }, 60_000)
 })
