@@ -205,6 +205,8 @@ export class Connection {
    * until there is room, when it reserves the rest.
    */
   private chargeAssembly(): void {
+    // A closed connection has refunded everything (onClosed); nothing may be charged after that.
+    if (this.state === 'closed') return
     const size = this.decoder.pendingFrameSize
     const sameFrame = size === this.assemblyFrameSize && this.framesSeen === this.assemblyFramesSeen
     if (!sameFrame) {

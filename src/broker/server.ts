@@ -82,6 +82,8 @@ export interface RunningBroker {
   readonly warnings: readonly string[]
   /** 'memory', or the data directory. */
   readonly storage: string
+  /** Open connections and the request bytes charged to the queued.max.request.bytes budget. */
+  stats(): { connections: number; requestBytes: number }
   close(): Promise<void>
 }
 
@@ -315,6 +317,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       services,
       warnings,
       storage: dir ?? 'memory',
+      stats: () => ({ connections: connections.size, requestBytes: memoryBudget.usedBytes }),
       close: () => (closing ??= shutdown()),
     }
   } catch (err) {

@@ -353,4 +353,37 @@ describe('connection', () => {
     await late.waitFor(1)
     expect(handled).toBe(2)
   })
+
+  it('gives the budget back when a connection closes mid-frame or after a malformed frame', async () => {
+    const b = await start([], { config: { 'queued.max.request.bytes': 64 * 1024 } })
+    const budget = (): number => b.stats().requestBytes
+    // A partial 1 MiB frame, then a hang-up.
+    const partial = await client(b)
+    const header = Buffer.alloc(4 + 8)
+    header.writeInt32BE(1024 * 1024)
+    header.writeInt16BE(ApiKey.ApiVersions, 4)
+    partial.writeRaw(Buffer.concat([header, Buffer.alloc(100 * 1024)]))
+    await sleep(100)
+    expect(budget()).toBeGreaterThan(0)
+    partial.close()
+    await sleep(100)
+    expect(budget()).toBe(0)
+    // A malformed frame followed, in the same write, by the start of another.
+    const bad = await client(b)
+    const junk = Buffer.alloc(4 + 10)
+    junk.writeInt32BE(10)
+    junk.writeInt16BE(ApiKey.Metadata, 4)
+    junk.writeInt16BE(1, 6)
+    junk.writeInt32BE(0x7fffffff, 10)
+    const next = Buffer.alloc(4 + 100)
+    next.writeInt32BE(200 * 1024)
+    bad.writeRaw(Buffer.concat([junk, next]))
+    expect(await bad.waitClosed()).toBe(true)
+    await sleep(50)
+    expect(budget()).toBe(0)
+    // And the broker still reads new clients.
+    const good = await client(b)
+    good.send(ApiKey.ApiVersions, 2, {})
+    await good.waitFor(1)
+  })
 })
