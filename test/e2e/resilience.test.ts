@@ -81,6 +81,8 @@ describe('random frames', () => {
       }
       await admin.createTopics({ topics: [{ topic: 'after-fuzz' }] })
       expect(await admin.listTopics()).toContain('after-fuzz')
+      // Nothing is left charged to the request budget by the connections that went away.
+      expect(broker.stats().requestBytes).toBe(0)
     } finally {
       await admin.disconnect()
       await broker.close()
