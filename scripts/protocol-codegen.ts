@@ -122,6 +122,8 @@ class MessageEmitter {
   private tsType(t: TypeSpec, init: boolean): string {
     switch (t.kind) {
       case 'primitive':
+        // Encoders take a record set as one Buffer or as the list of stored batches (no join).
+        if (init && t.primitive === 'records') return 'Buffer | readonly Buffer[]'
         return PRIM_TS[t.primitive]!
       case 'array': {
         const inner = this.tsType(t.items, init)
@@ -300,10 +302,13 @@ function ${name}(r: Reader, v: number, keep: boolean, nullable: boolean, field: 
             return `${indent}${pick(`w.string(${value})`, `w.compactString(${value})`)}\n`
           return `${nullGuard}${indent}${pick(`w.nullableString(${value})`, `w.compactNullableString(${value})`)}\n`
         case 'bytes':
-        case 'records':
           if (nullableCond === 'false' && !isNullableSomewhere(field))
             return `${indent}${pick(`w.bytes(${value})`, `w.compactBytes(${value})`)}\n`
           return `${nullGuard}${indent}${pick(`w.nullableBytes(${value})`, `w.compactNullableBytes(${value})`)}\n`
+        case 'records':
+          if (nullableCond === 'false' && !isNullableSomewhere(field))
+            return `${indent}${pick(`w.records(${value})`, `w.compactRecords(${value})`)}\n`
+          return `${nullGuard}${indent}${pick(`w.nullableRecords(${value})`, `w.compactNullableRecords(${value})`)}\n`
         default:
           return `${indent}w.${p}(${value})\n`
       }
@@ -653,7 +658,9 @@ export function emitIndexFile(apis: readonly ApiSpec[]): string {
     lines.push(
       `import { decode${a.name}Request, encode${a.name}Request, decode${a.name}Response, encode${a.name}Response } from './${base}.ts'`,
     )
-    lines.push(`import type { ${a.name}Request, ${a.name}Response } from './${base}.ts'`)
+    lines.push(
+      `import type { ${a.name}Request, ${a.name}Response, ${a.name}ResponseInit } from './${base}.ts'`,
+    )
   }
   lines.push('')
   for (const a of apis) {
@@ -669,7 +676,10 @@ export function emitIndexFile(apis: readonly ApiSpec[]): string {
   lines.push('')
   lines.push(`/** Request and response types by API key. */`)
   lines.push(`export interface ApiMessages {`)
-  for (const a of apis) lines.push(`  ${a.key}: { request: ${a.name}Request; response: ${a.name}Response }`)
+  for (const a of apis)
+    lines.push(
+      `  ${a.key}: { request: ${a.name}Request; response: ${a.name}Response; responseInit: ${a.name}ResponseInit }`,
+    )
   lines.push(`}`)
   lines.push('')
   lines.push(`export interface ApiCodec {`)

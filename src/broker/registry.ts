@@ -34,7 +34,12 @@ export type ResponseOf<K extends ApiKeyNumber> = ApiMessages[K]['response']
 export const NO_RESPONSE: unique symbol = Symbol('samsa.no-response')
 export type NoResponse = typeof NO_RESPONSE
 
-export type HandlerResult<K extends ApiKeyNumber> = ResponseOf<K> | NoResponse
+/**
+ * What a handler may return: the response in its encoder-input form (every field optional,
+ * defaults filled by the encoder; record sets may be lists of stored batches), or NO_RESPONSE.
+ */
+export type ResponseInitOf<K extends ApiKeyNumber> = ApiMessages[K]['responseInit']
+export type HandlerResult<K extends ApiKeyNumber> = ResponseInitOf<K> | NoResponse
 
 export interface HandlerSpec<K extends ApiKeyNumber> {
   /** Inclusive version range this handler implements and the broker advertises. */

@@ -11,15 +11,15 @@
 import { ErrorCode } from '../../protocol/errors.ts'
 import type {
   FetchRequest,
-  FetchResponse,
-  FetchResponseFetchableTopicResponse,
+  FetchResponseInit,
+  FetchResponseFetchableTopicResponseInit,
 } from '../../protocol/generated/index.ts'
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts'
 import type { PartitionLog } from '../../storage/log-store.ts'
 import type { RequestContext } from '../request-context.ts'
 import type { BrokerServices } from '../services.ts'
 import { onAppend } from './append-signal.ts'
-import { readAll, type FetchItem, type ReadAll, type ReadSettings } from './read.ts'
+import { readAll, type FetchItem, type ReadAll, type ReadSettings, type PartitionDataOut } from './read.ts'
 import {
   FetchSessionCache,
   FINAL_EPOCH,
@@ -143,9 +143,10 @@ function buildResponse(
   ctx: Context & { kind: 'full' | 'incremental' },
   read: ReadAll,
   byId: boolean,
-): FetchResponse {
-  const responses: FetchResponseFetchableTopicResponse[] = []
-  const byTopic = new Map<string, FetchResponseFetchableTopicResponse>()
+): FetchResponseInit {
+  type TopicOut = FetchResponseFetchableTopicResponseInit & { partitions: PartitionDataOut[] }
+  const responses: TopicOut[] = []
+  const byTopic = new Map<string, TopicOut>()
   const session = ctx.session
   for (const r of read.partitions) {
     const key = r.item.sessionKey
@@ -185,7 +186,10 @@ function buildResponse(
   }
 }
 
-export function handleFetch(ctx: RequestContext, req: FetchRequest): Promise<FetchResponse> | FetchResponse {
+export function handleFetch(
+  ctx: RequestContext,
+  req: FetchRequest,
+): Promise<FetchResponseInit> | FetchResponseInit {
   const s = ctx.services
   const v = ctx.apiVersion
   const byId = v >= 13

@@ -54,7 +54,7 @@ export interface ReadPartition {
   /** Resolved topic name (undefined when unknown). */
   readonly topicName: string | undefined
   readonly log: PartitionLog | undefined
-  readonly data: FetchResponsePartitionData
+  readonly data: PartitionDataOut
   readonly bytes: number
   readonly diverging: boolean
 }
@@ -71,11 +71,19 @@ const NO_EPOCH_END = Object.freeze({ epoch: -1, endOffset: -1n })
 const NO_LEADER = Object.freeze({ leaderId: -1, leaderEpoch: -1 })
 const NO_SNAPSHOT = Object.freeze({ endOffset: -1n, epoch: -1 })
 
+/**
+ * A partition's response data as the handler hands it to the encoder: the records stay the list of
+ * stored batches, which the Writer appends without joining them (zero copy for large batches).
+ */
+export type PartitionDataOut = Omit<FetchResponsePartitionData, 'records'> & {
+  records: Buffer | readonly Buffer[] | null
+}
+
 function partitionData(
   partitionIndex: number,
   errorCode: number,
-  fields?: Partial<FetchResponsePartitionData>,
-): FetchResponsePartitionData {
+  fields?: Partial<PartitionDataOut>,
+): PartitionDataOut {
   return {
     partitionIndex,
     errorCode,
@@ -90,25 +98,6 @@ function partitionData(
     records: EMPTY,
     ...fields,
   }
-}
-
-/** The batches as one Buffer: a view when they are contiguous in one allocation, else joined. */
-export function joinRecords(bufs: readonly Buffer[], bytes: number): Buffer {
-  if (bufs.length === 0) return EMPTY
-  const first = bufs[0]!
-  if (bufs.length === 1) return first
-  let end = first.byteOffset + first.length
-  let contiguous = true
-  for (let i = 1; i < bufs.length; i++) {
-    const b = bufs[i]!
-    if (b.buffer !== first.buffer || b.byteOffset !== end) {
-      contiguous = false
-      break
-    }
-    end += b.length
-  }
-  if (contiguous) return Buffer.from(first.buffer, first.byteOffset, bytes)
-  return Buffer.concat(bufs, bytes)
 }
 
 /** The offset after the last batch in `bufs` (for the aborted-transaction range). */
@@ -201,7 +190,7 @@ async function readOne(
         lastStableOffset: r.lastStableOffset,
         logStartOffset: r.logStartOffset,
         abortedTransactions: aborted,
-        records: joinRecords(r.records, r.bytes),
+        records: r.records.length === 1 ? r.records[0]! : r.records,
       }),
     }
   } catch (err) {

@@ -15,7 +15,7 @@ export interface ProduceRequestPartitionProduceData {
 
 export interface ProduceRequestPartitionProduceDataInit {
   index?: number
-  records?: Buffer | null
+  records?: Buffer | readonly Buffer[] | null
   _unknownTags?: UnknownTag[]
 }
 
@@ -55,8 +55,8 @@ export function encodeProduceRequestPartitionProduceData(
   const index_ = m.index ?? 0
   w.int32(index_)
   const records_ = m.records === undefined ? null : m.records
-  if (v >= 9) w.compactNullableBytes(records_)
-  else w.nullableBytes(records_)
+  if (v >= 9) w.compactNullableRecords(records_)
+  else w.nullableRecords(records_)
   if (v >= 9) {
     const tagged: Array<[number, Buffer]> = []
     writeTaggedFields(w, tagged, m._unknownTags)

@@ -1023,7 +1023,7 @@ export interface FetchResponsePartitionDataInit {
   snapshotId?: FetchResponseSnapshotIdInit
   abortedTransactions?: FetchResponseAbortedTransactionInit[] | null
   preferredReadReplica?: number
-  records?: Buffer | null
+  records?: Buffer | readonly Buffer[] | null
   _unknownTags?: UnknownTag[]
 }
 
@@ -1194,8 +1194,8 @@ export function encodeFetchResponsePartitionData(
   if (!(v >= 11) && m.preferredReadReplica !== undefined && m.preferredReadReplica !== -1)
     throw new EncodeError(`FetchResponse.preferredReadReplica is not supported at version ${v}`)
   const records_ = m.records === undefined ? null : m.records
-  if (v >= 12) w.compactNullableBytes(records_)
-  else w.nullableBytes(records_)
+  if (v >= 12) w.compactNullableRecords(records_)
+  else w.nullableRecords(records_)
   if (v >= 12) {
     const tagged: Array<[number, Buffer]> = []
     if (

@@ -9,133 +9,165 @@ import {
   decodeProduceResponse,
   encodeProduceResponse,
 } from './00-produce.ts'
-import type { ProduceRequest, ProduceResponse } from './00-produce.ts'
+import type { ProduceRequest, ProduceResponse, ProduceResponseInit } from './00-produce.ts'
 import {
   decodeFetchRequest,
   encodeFetchRequest,
   decodeFetchResponse,
   encodeFetchResponse,
 } from './01-fetch.ts'
-import type { FetchRequest, FetchResponse } from './01-fetch.ts'
+import type { FetchRequest, FetchResponse, FetchResponseInit } from './01-fetch.ts'
 import {
   decodeListOffsetsRequest,
   encodeListOffsetsRequest,
   decodeListOffsetsResponse,
   encodeListOffsetsResponse,
 } from './02-list-offsets.ts'
-import type { ListOffsetsRequest, ListOffsetsResponse } from './02-list-offsets.ts'
+import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsResponseInit } from './02-list-offsets.ts'
 import {
   decodeMetadataRequest,
   encodeMetadataRequest,
   decodeMetadataResponse,
   encodeMetadataResponse,
 } from './03-metadata.ts'
-import type { MetadataRequest, MetadataResponse } from './03-metadata.ts'
+import type { MetadataRequest, MetadataResponse, MetadataResponseInit } from './03-metadata.ts'
 import {
   decodeOffsetCommitRequest,
   encodeOffsetCommitRequest,
   decodeOffsetCommitResponse,
   encodeOffsetCommitResponse,
 } from './08-offset-commit.ts'
-import type { OffsetCommitRequest, OffsetCommitResponse } from './08-offset-commit.ts'
+import type {
+  OffsetCommitRequest,
+  OffsetCommitResponse,
+  OffsetCommitResponseInit,
+} from './08-offset-commit.ts'
 import {
   decodeOffsetFetchRequest,
   encodeOffsetFetchRequest,
   decodeOffsetFetchResponse,
   encodeOffsetFetchResponse,
 } from './09-offset-fetch.ts'
-import type { OffsetFetchRequest, OffsetFetchResponse } from './09-offset-fetch.ts'
+import type { OffsetFetchRequest, OffsetFetchResponse, OffsetFetchResponseInit } from './09-offset-fetch.ts'
 import {
   decodeFindCoordinatorRequest,
   encodeFindCoordinatorRequest,
   decodeFindCoordinatorResponse,
   encodeFindCoordinatorResponse,
 } from './10-find-coordinator.ts'
-import type { FindCoordinatorRequest, FindCoordinatorResponse } from './10-find-coordinator.ts'
+import type {
+  FindCoordinatorRequest,
+  FindCoordinatorResponse,
+  FindCoordinatorResponseInit,
+} from './10-find-coordinator.ts'
 import {
   decodeJoinGroupRequest,
   encodeJoinGroupRequest,
   decodeJoinGroupResponse,
   encodeJoinGroupResponse,
 } from './11-join-group.ts'
-import type { JoinGroupRequest, JoinGroupResponse } from './11-join-group.ts'
+import type { JoinGroupRequest, JoinGroupResponse, JoinGroupResponseInit } from './11-join-group.ts'
 import {
   decodeHeartbeatRequest,
   encodeHeartbeatRequest,
   decodeHeartbeatResponse,
   encodeHeartbeatResponse,
 } from './12-heartbeat.ts'
-import type { HeartbeatRequest, HeartbeatResponse } from './12-heartbeat.ts'
+import type { HeartbeatRequest, HeartbeatResponse, HeartbeatResponseInit } from './12-heartbeat.ts'
 import {
   decodeLeaveGroupRequest,
   encodeLeaveGroupRequest,
   decodeLeaveGroupResponse,
   encodeLeaveGroupResponse,
 } from './13-leave-group.ts'
-import type { LeaveGroupRequest, LeaveGroupResponse } from './13-leave-group.ts'
+import type { LeaveGroupRequest, LeaveGroupResponse, LeaveGroupResponseInit } from './13-leave-group.ts'
 import {
   decodeSyncGroupRequest,
   encodeSyncGroupRequest,
   decodeSyncGroupResponse,
   encodeSyncGroupResponse,
 } from './14-sync-group.ts'
-import type { SyncGroupRequest, SyncGroupResponse } from './14-sync-group.ts'
+import type { SyncGroupRequest, SyncGroupResponse, SyncGroupResponseInit } from './14-sync-group.ts'
 import {
   decodeDescribeGroupsRequest,
   encodeDescribeGroupsRequest,
   decodeDescribeGroupsResponse,
   encodeDescribeGroupsResponse,
 } from './15-describe-groups.ts'
-import type { DescribeGroupsRequest, DescribeGroupsResponse } from './15-describe-groups.ts'
+import type {
+  DescribeGroupsRequest,
+  DescribeGroupsResponse,
+  DescribeGroupsResponseInit,
+} from './15-describe-groups.ts'
 import {
   decodeListGroupsRequest,
   encodeListGroupsRequest,
   decodeListGroupsResponse,
   encodeListGroupsResponse,
 } from './16-list-groups.ts'
-import type { ListGroupsRequest, ListGroupsResponse } from './16-list-groups.ts'
+import type { ListGroupsRequest, ListGroupsResponse, ListGroupsResponseInit } from './16-list-groups.ts'
 import {
   decodeSaslHandshakeRequest,
   encodeSaslHandshakeRequest,
   decodeSaslHandshakeResponse,
   encodeSaslHandshakeResponse,
 } from './17-sasl-handshake.ts'
-import type { SaslHandshakeRequest, SaslHandshakeResponse } from './17-sasl-handshake.ts'
+import type {
+  SaslHandshakeRequest,
+  SaslHandshakeResponse,
+  SaslHandshakeResponseInit,
+} from './17-sasl-handshake.ts'
 import {
   decodeApiVersionsRequest,
   encodeApiVersionsRequest,
   decodeApiVersionsResponse,
   encodeApiVersionsResponse,
 } from './18-api-versions.ts'
-import type { ApiVersionsRequest, ApiVersionsResponse } from './18-api-versions.ts'
+import type { ApiVersionsRequest, ApiVersionsResponse, ApiVersionsResponseInit } from './18-api-versions.ts'
 import {
   decodeCreateTopicsRequest,
   encodeCreateTopicsRequest,
   decodeCreateTopicsResponse,
   encodeCreateTopicsResponse,
 } from './19-create-topics.ts'
-import type { CreateTopicsRequest, CreateTopicsResponse } from './19-create-topics.ts'
+import type {
+  CreateTopicsRequest,
+  CreateTopicsResponse,
+  CreateTopicsResponseInit,
+} from './19-create-topics.ts'
 import {
   decodeDeleteTopicsRequest,
   encodeDeleteTopicsRequest,
   decodeDeleteTopicsResponse,
   encodeDeleteTopicsResponse,
 } from './20-delete-topics.ts'
-import type { DeleteTopicsRequest, DeleteTopicsResponse } from './20-delete-topics.ts'
+import type {
+  DeleteTopicsRequest,
+  DeleteTopicsResponse,
+  DeleteTopicsResponseInit,
+} from './20-delete-topics.ts'
 import {
   decodeDeleteRecordsRequest,
   encodeDeleteRecordsRequest,
   decodeDeleteRecordsResponse,
   encodeDeleteRecordsResponse,
 } from './21-delete-records.ts'
-import type { DeleteRecordsRequest, DeleteRecordsResponse } from './21-delete-records.ts'
+import type {
+  DeleteRecordsRequest,
+  DeleteRecordsResponse,
+  DeleteRecordsResponseInit,
+} from './21-delete-records.ts'
 import {
   decodeInitProducerIdRequest,
   encodeInitProducerIdRequest,
   decodeInitProducerIdResponse,
   encodeInitProducerIdResponse,
 } from './22-init-producer-id.ts'
-import type { InitProducerIdRequest, InitProducerIdResponse } from './22-init-producer-id.ts'
+import type {
+  InitProducerIdRequest,
+  InitProducerIdResponse,
+  InitProducerIdResponseInit,
+} from './22-init-producer-id.ts'
 import {
   decodeOffsetForLeaderEpochRequest,
   encodeOffsetForLeaderEpochRequest,
@@ -145,6 +177,7 @@ import {
 import type {
   OffsetForLeaderEpochRequest,
   OffsetForLeaderEpochResponse,
+  OffsetForLeaderEpochResponseInit,
 } from './23-offset-for-leader-epoch.ts'
 import {
   decodeAddPartitionsToTxnRequest,
@@ -152,98 +185,142 @@ import {
   decodeAddPartitionsToTxnResponse,
   encodeAddPartitionsToTxnResponse,
 } from './24-add-partitions-to-txn.ts'
-import type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from './24-add-partitions-to-txn.ts'
+import type {
+  AddPartitionsToTxnRequest,
+  AddPartitionsToTxnResponse,
+  AddPartitionsToTxnResponseInit,
+} from './24-add-partitions-to-txn.ts'
 import {
   decodeAddOffsetsToTxnRequest,
   encodeAddOffsetsToTxnRequest,
   decodeAddOffsetsToTxnResponse,
   encodeAddOffsetsToTxnResponse,
 } from './25-add-offsets-to-txn.ts'
-import type { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from './25-add-offsets-to-txn.ts'
+import type {
+  AddOffsetsToTxnRequest,
+  AddOffsetsToTxnResponse,
+  AddOffsetsToTxnResponseInit,
+} from './25-add-offsets-to-txn.ts'
 import {
   decodeEndTxnRequest,
   encodeEndTxnRequest,
   decodeEndTxnResponse,
   encodeEndTxnResponse,
 } from './26-end-txn.ts'
-import type { EndTxnRequest, EndTxnResponse } from './26-end-txn.ts'
+import type { EndTxnRequest, EndTxnResponse, EndTxnResponseInit } from './26-end-txn.ts'
 import {
   decodeWriteTxnMarkersRequest,
   encodeWriteTxnMarkersRequest,
   decodeWriteTxnMarkersResponse,
   encodeWriteTxnMarkersResponse,
 } from './27-write-txn-markers.ts'
-import type { WriteTxnMarkersRequest, WriteTxnMarkersResponse } from './27-write-txn-markers.ts'
+import type {
+  WriteTxnMarkersRequest,
+  WriteTxnMarkersResponse,
+  WriteTxnMarkersResponseInit,
+} from './27-write-txn-markers.ts'
 import {
   decodeTxnOffsetCommitRequest,
   encodeTxnOffsetCommitRequest,
   decodeTxnOffsetCommitResponse,
   encodeTxnOffsetCommitResponse,
 } from './28-txn-offset-commit.ts'
-import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from './28-txn-offset-commit.ts'
+import type {
+  TxnOffsetCommitRequest,
+  TxnOffsetCommitResponse,
+  TxnOffsetCommitResponseInit,
+} from './28-txn-offset-commit.ts'
 import {
   decodeDescribeAclsRequest,
   encodeDescribeAclsRequest,
   decodeDescribeAclsResponse,
   encodeDescribeAclsResponse,
 } from './29-describe-acls.ts'
-import type { DescribeAclsRequest, DescribeAclsResponse } from './29-describe-acls.ts'
+import type {
+  DescribeAclsRequest,
+  DescribeAclsResponse,
+  DescribeAclsResponseInit,
+} from './29-describe-acls.ts'
 import {
   decodeCreateAclsRequest,
   encodeCreateAclsRequest,
   decodeCreateAclsResponse,
   encodeCreateAclsResponse,
 } from './30-create-acls.ts'
-import type { CreateAclsRequest, CreateAclsResponse } from './30-create-acls.ts'
+import type { CreateAclsRequest, CreateAclsResponse, CreateAclsResponseInit } from './30-create-acls.ts'
 import {
   decodeDeleteAclsRequest,
   encodeDeleteAclsRequest,
   decodeDeleteAclsResponse,
   encodeDeleteAclsResponse,
 } from './31-delete-acls.ts'
-import type { DeleteAclsRequest, DeleteAclsResponse } from './31-delete-acls.ts'
+import type { DeleteAclsRequest, DeleteAclsResponse, DeleteAclsResponseInit } from './31-delete-acls.ts'
 import {
   decodeDescribeConfigsRequest,
   encodeDescribeConfigsRequest,
   decodeDescribeConfigsResponse,
   encodeDescribeConfigsResponse,
 } from './32-describe-configs.ts'
-import type { DescribeConfigsRequest, DescribeConfigsResponse } from './32-describe-configs.ts'
+import type {
+  DescribeConfigsRequest,
+  DescribeConfigsResponse,
+  DescribeConfigsResponseInit,
+} from './32-describe-configs.ts'
 import {
   decodeAlterConfigsRequest,
   encodeAlterConfigsRequest,
   decodeAlterConfigsResponse,
   encodeAlterConfigsResponse,
 } from './33-alter-configs.ts'
-import type { AlterConfigsRequest, AlterConfigsResponse } from './33-alter-configs.ts'
+import type {
+  AlterConfigsRequest,
+  AlterConfigsResponse,
+  AlterConfigsResponseInit,
+} from './33-alter-configs.ts'
 import {
   decodeAlterReplicaLogDirsRequest,
   encodeAlterReplicaLogDirsRequest,
   decodeAlterReplicaLogDirsResponse,
   encodeAlterReplicaLogDirsResponse,
 } from './34-alter-replica-log-dirs.ts'
-import type { AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse } from './34-alter-replica-log-dirs.ts'
+import type {
+  AlterReplicaLogDirsRequest,
+  AlterReplicaLogDirsResponse,
+  AlterReplicaLogDirsResponseInit,
+} from './34-alter-replica-log-dirs.ts'
 import {
   decodeDescribeLogDirsRequest,
   encodeDescribeLogDirsRequest,
   decodeDescribeLogDirsResponse,
   encodeDescribeLogDirsResponse,
 } from './35-describe-log-dirs.ts'
-import type { DescribeLogDirsRequest, DescribeLogDirsResponse } from './35-describe-log-dirs.ts'
+import type {
+  DescribeLogDirsRequest,
+  DescribeLogDirsResponse,
+  DescribeLogDirsResponseInit,
+} from './35-describe-log-dirs.ts'
 import {
   decodeSaslAuthenticateRequest,
   encodeSaslAuthenticateRequest,
   decodeSaslAuthenticateResponse,
   encodeSaslAuthenticateResponse,
 } from './36-sasl-authenticate.ts'
-import type { SaslAuthenticateRequest, SaslAuthenticateResponse } from './36-sasl-authenticate.ts'
+import type {
+  SaslAuthenticateRequest,
+  SaslAuthenticateResponse,
+  SaslAuthenticateResponseInit,
+} from './36-sasl-authenticate.ts'
 import {
   decodeCreatePartitionsRequest,
   encodeCreatePartitionsRequest,
   decodeCreatePartitionsResponse,
   encodeCreatePartitionsResponse,
 } from './37-create-partitions.ts'
-import type { CreatePartitionsRequest, CreatePartitionsResponse } from './37-create-partitions.ts'
+import type {
+  CreatePartitionsRequest,
+  CreatePartitionsResponse,
+  CreatePartitionsResponseInit,
+} from './37-create-partitions.ts'
 import {
   decodeCreateDelegationTokenRequest,
   encodeCreateDelegationTokenRequest,
@@ -253,6 +330,7 @@ import {
 import type {
   CreateDelegationTokenRequest,
   CreateDelegationTokenResponse,
+  CreateDelegationTokenResponseInit,
 } from './38-create-delegation-token.ts'
 import {
   decodeRenewDelegationTokenRequest,
@@ -263,6 +341,7 @@ import {
 import type {
   RenewDelegationTokenRequest,
   RenewDelegationTokenResponse,
+  RenewDelegationTokenResponseInit,
 } from './39-renew-delegation-token.ts'
 import {
   decodeExpireDelegationTokenRequest,
@@ -273,6 +352,7 @@ import {
 import type {
   ExpireDelegationTokenRequest,
   ExpireDelegationTokenResponse,
+  ExpireDelegationTokenResponseInit,
 } from './40-expire-delegation-token.ts'
 import {
   decodeDescribeDelegationTokenRequest,
@@ -283,6 +363,7 @@ import {
 import type {
   DescribeDelegationTokenRequest,
   DescribeDelegationTokenResponse,
+  DescribeDelegationTokenResponseInit,
 } from './41-describe-delegation-token.ts'
 import {
   decodeDeleteGroupsRequest,
@@ -290,14 +371,22 @@ import {
   decodeDeleteGroupsResponse,
   encodeDeleteGroupsResponse,
 } from './42-delete-groups.ts'
-import type { DeleteGroupsRequest, DeleteGroupsResponse } from './42-delete-groups.ts'
+import type {
+  DeleteGroupsRequest,
+  DeleteGroupsResponse,
+  DeleteGroupsResponseInit,
+} from './42-delete-groups.ts'
 import {
   decodeElectLeadersRequest,
   encodeElectLeadersRequest,
   decodeElectLeadersResponse,
   encodeElectLeadersResponse,
 } from './43-elect-leaders.ts'
-import type { ElectLeadersRequest, ElectLeadersResponse } from './43-elect-leaders.ts'
+import type {
+  ElectLeadersRequest,
+  ElectLeadersResponse,
+  ElectLeadersResponseInit,
+} from './43-elect-leaders.ts'
 import {
   decodeIncrementalAlterConfigsRequest,
   encodeIncrementalAlterConfigsRequest,
@@ -307,6 +396,7 @@ import {
 import type {
   IncrementalAlterConfigsRequest,
   IncrementalAlterConfigsResponse,
+  IncrementalAlterConfigsResponseInit,
 } from './44-incremental-alter-configs.ts'
 import {
   decodeAlterPartitionReassignmentsRequest,
@@ -317,6 +407,7 @@ import {
 import type {
   AlterPartitionReassignmentsRequest,
   AlterPartitionReassignmentsResponse,
+  AlterPartitionReassignmentsResponseInit,
 } from './45-alter-partition-reassignments.ts'
 import {
   decodeListPartitionReassignmentsRequest,
@@ -327,6 +418,7 @@ import {
 import type {
   ListPartitionReassignmentsRequest,
   ListPartitionReassignmentsResponse,
+  ListPartitionReassignmentsResponseInit,
 } from './46-list-partition-reassignments.ts'
 import {
   decodeOffsetDeleteRequest,
@@ -334,7 +426,11 @@ import {
   decodeOffsetDeleteResponse,
   encodeOffsetDeleteResponse,
 } from './47-offset-delete.ts'
-import type { OffsetDeleteRequest, OffsetDeleteResponse } from './47-offset-delete.ts'
+import type {
+  OffsetDeleteRequest,
+  OffsetDeleteResponse,
+  OffsetDeleteResponseInit,
+} from './47-offset-delete.ts'
 import {
   decodeDescribeClientQuotasRequest,
   encodeDescribeClientQuotasRequest,
@@ -344,6 +440,7 @@ import {
 import type {
   DescribeClientQuotasRequest,
   DescribeClientQuotasResponse,
+  DescribeClientQuotasResponseInit,
 } from './48-describe-client-quotas.ts'
 import {
   decodeAlterClientQuotasRequest,
@@ -351,7 +448,11 @@ import {
   decodeAlterClientQuotasResponse,
   encodeAlterClientQuotasResponse,
 } from './49-alter-client-quotas.ts'
-import type { AlterClientQuotasRequest, AlterClientQuotasResponse } from './49-alter-client-quotas.ts'
+import type {
+  AlterClientQuotasRequest,
+  AlterClientQuotasResponse,
+  AlterClientQuotasResponseInit,
+} from './49-alter-client-quotas.ts'
 import {
   decodeDescribeUserScramCredentialsRequest,
   encodeDescribeUserScramCredentialsRequest,
@@ -361,6 +462,7 @@ import {
 import type {
   DescribeUserScramCredentialsRequest,
   DescribeUserScramCredentialsResponse,
+  DescribeUserScramCredentialsResponseInit,
 } from './50-describe-user-scram-credentials.ts'
 import {
   decodeAlterUserScramCredentialsRequest,
@@ -371,6 +473,7 @@ import {
 import type {
   AlterUserScramCredentialsRequest,
   AlterUserScramCredentialsResponse,
+  AlterUserScramCredentialsResponseInit,
 } from './51-alter-user-scram-credentials.ts'
 import {
   decodeDescribeQuorumRequest,
@@ -378,49 +481,77 @@ import {
   decodeDescribeQuorumResponse,
   encodeDescribeQuorumResponse,
 } from './55-describe-quorum.ts'
-import type { DescribeQuorumRequest, DescribeQuorumResponse } from './55-describe-quorum.ts'
+import type {
+  DescribeQuorumRequest,
+  DescribeQuorumResponse,
+  DescribeQuorumResponseInit,
+} from './55-describe-quorum.ts'
 import {
   decodeUpdateFeaturesRequest,
   encodeUpdateFeaturesRequest,
   decodeUpdateFeaturesResponse,
   encodeUpdateFeaturesResponse,
 } from './57-update-features.ts'
-import type { UpdateFeaturesRequest, UpdateFeaturesResponse } from './57-update-features.ts'
+import type {
+  UpdateFeaturesRequest,
+  UpdateFeaturesResponse,
+  UpdateFeaturesResponseInit,
+} from './57-update-features.ts'
 import {
   decodeDescribeClusterRequest,
   encodeDescribeClusterRequest,
   decodeDescribeClusterResponse,
   encodeDescribeClusterResponse,
 } from './60-describe-cluster.ts'
-import type { DescribeClusterRequest, DescribeClusterResponse } from './60-describe-cluster.ts'
+import type {
+  DescribeClusterRequest,
+  DescribeClusterResponse,
+  DescribeClusterResponseInit,
+} from './60-describe-cluster.ts'
 import {
   decodeDescribeProducersRequest,
   encodeDescribeProducersRequest,
   decodeDescribeProducersResponse,
   encodeDescribeProducersResponse,
 } from './61-describe-producers.ts'
-import type { DescribeProducersRequest, DescribeProducersResponse } from './61-describe-producers.ts'
+import type {
+  DescribeProducersRequest,
+  DescribeProducersResponse,
+  DescribeProducersResponseInit,
+} from './61-describe-producers.ts'
 import {
   decodeUnregisterBrokerRequest,
   encodeUnregisterBrokerRequest,
   decodeUnregisterBrokerResponse,
   encodeUnregisterBrokerResponse,
 } from './64-unregister-broker.ts'
-import type { UnregisterBrokerRequest, UnregisterBrokerResponse } from './64-unregister-broker.ts'
+import type {
+  UnregisterBrokerRequest,
+  UnregisterBrokerResponse,
+  UnregisterBrokerResponseInit,
+} from './64-unregister-broker.ts'
 import {
   decodeDescribeTransactionsRequest,
   encodeDescribeTransactionsRequest,
   decodeDescribeTransactionsResponse,
   encodeDescribeTransactionsResponse,
 } from './65-describe-transactions.ts'
-import type { DescribeTransactionsRequest, DescribeTransactionsResponse } from './65-describe-transactions.ts'
+import type {
+  DescribeTransactionsRequest,
+  DescribeTransactionsResponse,
+  DescribeTransactionsResponseInit,
+} from './65-describe-transactions.ts'
 import {
   decodeListTransactionsRequest,
   encodeListTransactionsRequest,
   decodeListTransactionsResponse,
   encodeListTransactionsResponse,
 } from './66-list-transactions.ts'
-import type { ListTransactionsRequest, ListTransactionsResponse } from './66-list-transactions.ts'
+import type {
+  ListTransactionsRequest,
+  ListTransactionsResponse,
+  ListTransactionsResponseInit,
+} from './66-list-transactions.ts'
 import {
   decodeConsumerGroupHeartbeatRequest,
   encodeConsumerGroupHeartbeatRequest,
@@ -430,6 +561,7 @@ import {
 import type {
   ConsumerGroupHeartbeatRequest,
   ConsumerGroupHeartbeatResponse,
+  ConsumerGroupHeartbeatResponseInit,
 } from './68-consumer-group-heartbeat.ts'
 import {
   decodeConsumerGroupDescribeRequest,
@@ -440,6 +572,7 @@ import {
 import type {
   ConsumerGroupDescribeRequest,
   ConsumerGroupDescribeResponse,
+  ConsumerGroupDescribeResponseInit,
 } from './69-consumer-group-describe.ts'
 import {
   decodeGetTelemetrySubscriptionsRequest,
@@ -450,6 +583,7 @@ import {
 import type {
   GetTelemetrySubscriptionsRequest,
   GetTelemetrySubscriptionsResponse,
+  GetTelemetrySubscriptionsResponseInit,
 } from './71-get-telemetry-subscriptions.ts'
 import {
   decodePushTelemetryRequest,
@@ -457,14 +591,22 @@ import {
   decodePushTelemetryResponse,
   encodePushTelemetryResponse,
 } from './72-push-telemetry.ts'
-import type { PushTelemetryRequest, PushTelemetryResponse } from './72-push-telemetry.ts'
+import type {
+  PushTelemetryRequest,
+  PushTelemetryResponse,
+  PushTelemetryResponseInit,
+} from './72-push-telemetry.ts'
 import {
   decodeListConfigResourcesRequest,
   encodeListConfigResourcesRequest,
   decodeListConfigResourcesResponse,
   encodeListConfigResourcesResponse,
 } from './74-list-config-resources.ts'
-import type { ListConfigResourcesRequest, ListConfigResourcesResponse } from './74-list-config-resources.ts'
+import type {
+  ListConfigResourcesRequest,
+  ListConfigResourcesResponse,
+  ListConfigResourcesResponseInit,
+} from './74-list-config-resources.ts'
 import {
   decodeDescribeTopicPartitionsRequest,
   encodeDescribeTopicPartitionsRequest,
@@ -474,6 +616,7 @@ import {
 import type {
   DescribeTopicPartitionsRequest,
   DescribeTopicPartitionsResponse,
+  DescribeTopicPartitionsResponseInit,
 } from './75-describe-topic-partitions.ts'
 import {
   decodeAddRaftVoterRequest,
@@ -481,14 +624,22 @@ import {
   decodeAddRaftVoterResponse,
   encodeAddRaftVoterResponse,
 } from './80-add-raft-voter.ts'
-import type { AddRaftVoterRequest, AddRaftVoterResponse } from './80-add-raft-voter.ts'
+import type {
+  AddRaftVoterRequest,
+  AddRaftVoterResponse,
+  AddRaftVoterResponseInit,
+} from './80-add-raft-voter.ts'
 import {
   decodeRemoveRaftVoterRequest,
   encodeRemoveRaftVoterRequest,
   decodeRemoveRaftVoterResponse,
   encodeRemoveRaftVoterResponse,
 } from './81-remove-raft-voter.ts'
-import type { RemoveRaftVoterRequest, RemoveRaftVoterResponse } from './81-remove-raft-voter.ts'
+import type {
+  RemoveRaftVoterRequest,
+  RemoveRaftVoterResponse,
+  RemoveRaftVoterResponseInit,
+} from './81-remove-raft-voter.ts'
 
 export * from './00-produce.ts'
 export * from './01-fetch.ts'
@@ -624,69 +775,229 @@ export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey]
 
 /** Request and response types by API key. */
 export interface ApiMessages {
-  0: { request: ProduceRequest; response: ProduceResponse }
-  1: { request: FetchRequest; response: FetchResponse }
-  2: { request: ListOffsetsRequest; response: ListOffsetsResponse }
-  3: { request: MetadataRequest; response: MetadataResponse }
-  8: { request: OffsetCommitRequest; response: OffsetCommitResponse }
-  9: { request: OffsetFetchRequest; response: OffsetFetchResponse }
-  10: { request: FindCoordinatorRequest; response: FindCoordinatorResponse }
-  11: { request: JoinGroupRequest; response: JoinGroupResponse }
-  12: { request: HeartbeatRequest; response: HeartbeatResponse }
-  13: { request: LeaveGroupRequest; response: LeaveGroupResponse }
-  14: { request: SyncGroupRequest; response: SyncGroupResponse }
-  15: { request: DescribeGroupsRequest; response: DescribeGroupsResponse }
-  16: { request: ListGroupsRequest; response: ListGroupsResponse }
-  17: { request: SaslHandshakeRequest; response: SaslHandshakeResponse }
-  18: { request: ApiVersionsRequest; response: ApiVersionsResponse }
-  19: { request: CreateTopicsRequest; response: CreateTopicsResponse }
-  20: { request: DeleteTopicsRequest; response: DeleteTopicsResponse }
-  21: { request: DeleteRecordsRequest; response: DeleteRecordsResponse }
-  22: { request: InitProducerIdRequest; response: InitProducerIdResponse }
-  23: { request: OffsetForLeaderEpochRequest; response: OffsetForLeaderEpochResponse }
-  24: { request: AddPartitionsToTxnRequest; response: AddPartitionsToTxnResponse }
-  25: { request: AddOffsetsToTxnRequest; response: AddOffsetsToTxnResponse }
-  26: { request: EndTxnRequest; response: EndTxnResponse }
-  27: { request: WriteTxnMarkersRequest; response: WriteTxnMarkersResponse }
-  28: { request: TxnOffsetCommitRequest; response: TxnOffsetCommitResponse }
-  29: { request: DescribeAclsRequest; response: DescribeAclsResponse }
-  30: { request: CreateAclsRequest; response: CreateAclsResponse }
-  31: { request: DeleteAclsRequest; response: DeleteAclsResponse }
-  32: { request: DescribeConfigsRequest; response: DescribeConfigsResponse }
-  33: { request: AlterConfigsRequest; response: AlterConfigsResponse }
-  34: { request: AlterReplicaLogDirsRequest; response: AlterReplicaLogDirsResponse }
-  35: { request: DescribeLogDirsRequest; response: DescribeLogDirsResponse }
-  36: { request: SaslAuthenticateRequest; response: SaslAuthenticateResponse }
-  37: { request: CreatePartitionsRequest; response: CreatePartitionsResponse }
-  38: { request: CreateDelegationTokenRequest; response: CreateDelegationTokenResponse }
-  39: { request: RenewDelegationTokenRequest; response: RenewDelegationTokenResponse }
-  40: { request: ExpireDelegationTokenRequest; response: ExpireDelegationTokenResponse }
-  41: { request: DescribeDelegationTokenRequest; response: DescribeDelegationTokenResponse }
-  42: { request: DeleteGroupsRequest; response: DeleteGroupsResponse }
-  43: { request: ElectLeadersRequest; response: ElectLeadersResponse }
-  44: { request: IncrementalAlterConfigsRequest; response: IncrementalAlterConfigsResponse }
-  45: { request: AlterPartitionReassignmentsRequest; response: AlterPartitionReassignmentsResponse }
-  46: { request: ListPartitionReassignmentsRequest; response: ListPartitionReassignmentsResponse }
-  47: { request: OffsetDeleteRequest; response: OffsetDeleteResponse }
-  48: { request: DescribeClientQuotasRequest; response: DescribeClientQuotasResponse }
-  49: { request: AlterClientQuotasRequest; response: AlterClientQuotasResponse }
-  50: { request: DescribeUserScramCredentialsRequest; response: DescribeUserScramCredentialsResponse }
-  51: { request: AlterUserScramCredentialsRequest; response: AlterUserScramCredentialsResponse }
-  55: { request: DescribeQuorumRequest; response: DescribeQuorumResponse }
-  57: { request: UpdateFeaturesRequest; response: UpdateFeaturesResponse }
-  60: { request: DescribeClusterRequest; response: DescribeClusterResponse }
-  61: { request: DescribeProducersRequest; response: DescribeProducersResponse }
-  64: { request: UnregisterBrokerRequest; response: UnregisterBrokerResponse }
-  65: { request: DescribeTransactionsRequest; response: DescribeTransactionsResponse }
-  66: { request: ListTransactionsRequest; response: ListTransactionsResponse }
-  68: { request: ConsumerGroupHeartbeatRequest; response: ConsumerGroupHeartbeatResponse }
-  69: { request: ConsumerGroupDescribeRequest; response: ConsumerGroupDescribeResponse }
-  71: { request: GetTelemetrySubscriptionsRequest; response: GetTelemetrySubscriptionsResponse }
-  72: { request: PushTelemetryRequest; response: PushTelemetryResponse }
-  74: { request: ListConfigResourcesRequest; response: ListConfigResourcesResponse }
-  75: { request: DescribeTopicPartitionsRequest; response: DescribeTopicPartitionsResponse }
-  80: { request: AddRaftVoterRequest; response: AddRaftVoterResponse }
-  81: { request: RemoveRaftVoterRequest; response: RemoveRaftVoterResponse }
+  0: { request: ProduceRequest; response: ProduceResponse; responseInit: ProduceResponseInit }
+  1: { request: FetchRequest; response: FetchResponse; responseInit: FetchResponseInit }
+  2: { request: ListOffsetsRequest; response: ListOffsetsResponse; responseInit: ListOffsetsResponseInit }
+  3: { request: MetadataRequest; response: MetadataResponse; responseInit: MetadataResponseInit }
+  8: { request: OffsetCommitRequest; response: OffsetCommitResponse; responseInit: OffsetCommitResponseInit }
+  9: { request: OffsetFetchRequest; response: OffsetFetchResponse; responseInit: OffsetFetchResponseInit }
+  10: {
+    request: FindCoordinatorRequest
+    response: FindCoordinatorResponse
+    responseInit: FindCoordinatorResponseInit
+  }
+  11: { request: JoinGroupRequest; response: JoinGroupResponse; responseInit: JoinGroupResponseInit }
+  12: { request: HeartbeatRequest; response: HeartbeatResponse; responseInit: HeartbeatResponseInit }
+  13: { request: LeaveGroupRequest; response: LeaveGroupResponse; responseInit: LeaveGroupResponseInit }
+  14: { request: SyncGroupRequest; response: SyncGroupResponse; responseInit: SyncGroupResponseInit }
+  15: {
+    request: DescribeGroupsRequest
+    response: DescribeGroupsResponse
+    responseInit: DescribeGroupsResponseInit
+  }
+  16: { request: ListGroupsRequest; response: ListGroupsResponse; responseInit: ListGroupsResponseInit }
+  17: {
+    request: SaslHandshakeRequest
+    response: SaslHandshakeResponse
+    responseInit: SaslHandshakeResponseInit
+  }
+  18: { request: ApiVersionsRequest; response: ApiVersionsResponse; responseInit: ApiVersionsResponseInit }
+  19: { request: CreateTopicsRequest; response: CreateTopicsResponse; responseInit: CreateTopicsResponseInit }
+  20: { request: DeleteTopicsRequest; response: DeleteTopicsResponse; responseInit: DeleteTopicsResponseInit }
+  21: {
+    request: DeleteRecordsRequest
+    response: DeleteRecordsResponse
+    responseInit: DeleteRecordsResponseInit
+  }
+  22: {
+    request: InitProducerIdRequest
+    response: InitProducerIdResponse
+    responseInit: InitProducerIdResponseInit
+  }
+  23: {
+    request: OffsetForLeaderEpochRequest
+    response: OffsetForLeaderEpochResponse
+    responseInit: OffsetForLeaderEpochResponseInit
+  }
+  24: {
+    request: AddPartitionsToTxnRequest
+    response: AddPartitionsToTxnResponse
+    responseInit: AddPartitionsToTxnResponseInit
+  }
+  25: {
+    request: AddOffsetsToTxnRequest
+    response: AddOffsetsToTxnResponse
+    responseInit: AddOffsetsToTxnResponseInit
+  }
+  26: { request: EndTxnRequest; response: EndTxnResponse; responseInit: EndTxnResponseInit }
+  27: {
+    request: WriteTxnMarkersRequest
+    response: WriteTxnMarkersResponse
+    responseInit: WriteTxnMarkersResponseInit
+  }
+  28: {
+    request: TxnOffsetCommitRequest
+    response: TxnOffsetCommitResponse
+    responseInit: TxnOffsetCommitResponseInit
+  }
+  29: { request: DescribeAclsRequest; response: DescribeAclsResponse; responseInit: DescribeAclsResponseInit }
+  30: { request: CreateAclsRequest; response: CreateAclsResponse; responseInit: CreateAclsResponseInit }
+  31: { request: DeleteAclsRequest; response: DeleteAclsResponse; responseInit: DeleteAclsResponseInit }
+  32: {
+    request: DescribeConfigsRequest
+    response: DescribeConfigsResponse
+    responseInit: DescribeConfigsResponseInit
+  }
+  33: { request: AlterConfigsRequest; response: AlterConfigsResponse; responseInit: AlterConfigsResponseInit }
+  34: {
+    request: AlterReplicaLogDirsRequest
+    response: AlterReplicaLogDirsResponse
+    responseInit: AlterReplicaLogDirsResponseInit
+  }
+  35: {
+    request: DescribeLogDirsRequest
+    response: DescribeLogDirsResponse
+    responseInit: DescribeLogDirsResponseInit
+  }
+  36: {
+    request: SaslAuthenticateRequest
+    response: SaslAuthenticateResponse
+    responseInit: SaslAuthenticateResponseInit
+  }
+  37: {
+    request: CreatePartitionsRequest
+    response: CreatePartitionsResponse
+    responseInit: CreatePartitionsResponseInit
+  }
+  38: {
+    request: CreateDelegationTokenRequest
+    response: CreateDelegationTokenResponse
+    responseInit: CreateDelegationTokenResponseInit
+  }
+  39: {
+    request: RenewDelegationTokenRequest
+    response: RenewDelegationTokenResponse
+    responseInit: RenewDelegationTokenResponseInit
+  }
+  40: {
+    request: ExpireDelegationTokenRequest
+    response: ExpireDelegationTokenResponse
+    responseInit: ExpireDelegationTokenResponseInit
+  }
+  41: {
+    request: DescribeDelegationTokenRequest
+    response: DescribeDelegationTokenResponse
+    responseInit: DescribeDelegationTokenResponseInit
+  }
+  42: { request: DeleteGroupsRequest; response: DeleteGroupsResponse; responseInit: DeleteGroupsResponseInit }
+  43: { request: ElectLeadersRequest; response: ElectLeadersResponse; responseInit: ElectLeadersResponseInit }
+  44: {
+    request: IncrementalAlterConfigsRequest
+    response: IncrementalAlterConfigsResponse
+    responseInit: IncrementalAlterConfigsResponseInit
+  }
+  45: {
+    request: AlterPartitionReassignmentsRequest
+    response: AlterPartitionReassignmentsResponse
+    responseInit: AlterPartitionReassignmentsResponseInit
+  }
+  46: {
+    request: ListPartitionReassignmentsRequest
+    response: ListPartitionReassignmentsResponse
+    responseInit: ListPartitionReassignmentsResponseInit
+  }
+  47: { request: OffsetDeleteRequest; response: OffsetDeleteResponse; responseInit: OffsetDeleteResponseInit }
+  48: {
+    request: DescribeClientQuotasRequest
+    response: DescribeClientQuotasResponse
+    responseInit: DescribeClientQuotasResponseInit
+  }
+  49: {
+    request: AlterClientQuotasRequest
+    response: AlterClientQuotasResponse
+    responseInit: AlterClientQuotasResponseInit
+  }
+  50: {
+    request: DescribeUserScramCredentialsRequest
+    response: DescribeUserScramCredentialsResponse
+    responseInit: DescribeUserScramCredentialsResponseInit
+  }
+  51: {
+    request: AlterUserScramCredentialsRequest
+    response: AlterUserScramCredentialsResponse
+    responseInit: AlterUserScramCredentialsResponseInit
+  }
+  55: {
+    request: DescribeQuorumRequest
+    response: DescribeQuorumResponse
+    responseInit: DescribeQuorumResponseInit
+  }
+  57: {
+    request: UpdateFeaturesRequest
+    response: UpdateFeaturesResponse
+    responseInit: UpdateFeaturesResponseInit
+  }
+  60: {
+    request: DescribeClusterRequest
+    response: DescribeClusterResponse
+    responseInit: DescribeClusterResponseInit
+  }
+  61: {
+    request: DescribeProducersRequest
+    response: DescribeProducersResponse
+    responseInit: DescribeProducersResponseInit
+  }
+  64: {
+    request: UnregisterBrokerRequest
+    response: UnregisterBrokerResponse
+    responseInit: UnregisterBrokerResponseInit
+  }
+  65: {
+    request: DescribeTransactionsRequest
+    response: DescribeTransactionsResponse
+    responseInit: DescribeTransactionsResponseInit
+  }
+  66: {
+    request: ListTransactionsRequest
+    response: ListTransactionsResponse
+    responseInit: ListTransactionsResponseInit
+  }
+  68: {
+    request: ConsumerGroupHeartbeatRequest
+    response: ConsumerGroupHeartbeatResponse
+    responseInit: ConsumerGroupHeartbeatResponseInit
+  }
+  69: {
+    request: ConsumerGroupDescribeRequest
+    response: ConsumerGroupDescribeResponse
+    responseInit: ConsumerGroupDescribeResponseInit
+  }
+  71: {
+    request: GetTelemetrySubscriptionsRequest
+    response: GetTelemetrySubscriptionsResponse
+    responseInit: GetTelemetrySubscriptionsResponseInit
+  }
+  72: {
+    request: PushTelemetryRequest
+    response: PushTelemetryResponse
+    responseInit: PushTelemetryResponseInit
+  }
+  74: {
+    request: ListConfigResourcesRequest
+    response: ListConfigResourcesResponse
+    responseInit: ListConfigResourcesResponseInit
+  }
+  75: {
+    request: DescribeTopicPartitionsRequest
+    response: DescribeTopicPartitionsResponse
+    responseInit: DescribeTopicPartitionsResponseInit
+  }
+  80: { request: AddRaftVoterRequest; response: AddRaftVoterResponse; responseInit: AddRaftVoterResponseInit }
+  81: {
+    request: RemoveRaftVoterRequest
+    response: RemoveRaftVoterResponse
+    responseInit: RemoveRaftVoterResponseInit
+  }
 }
 
 export interface ApiCodec {

@@ -180,6 +180,35 @@ export class Writer {
     else this.compactBytes(v)
   }
 
+  /**
+   * A record set given as one Buffer or as a list of stored batches: one length prefix, then each
+   * batch appended (large ones kept by reference), so a fetch response never joins its batches.
+   */
+  records(v: Buffer | readonly Buffer[]): void {
+    if (Buffer.isBuffer(v)) {
+      this.bytes(v)
+      return
+    }
+    this.int32(totalLength(v))
+    for (const b of v) this.raw(b)
+  }
+  nullableRecords(v: Buffer | readonly Buffer[] | null): void {
+    if (v === null) this.int32(-1)
+    else this.records(v)
+  }
+  compactRecords(v: Buffer | readonly Buffer[]): void {
+    if (Buffer.isBuffer(v)) {
+      this.compactBytes(v)
+      return
+    }
+    this.uvarint(totalLength(v) + 1)
+    for (const b of v) this.raw(b)
+  }
+  compactNullableRecords(v: Buffer | readonly Buffer[] | null): void {
+    if (v === null) this.uvarint(0)
+    else this.compactRecords(v)
+  }
+
   /** Patches an int32 already written at absolute position `at` (e.g. a size prefix). */
   patchInt32(at: number, v: number): void {
     if (!Number.isInteger(at) || at < 0 || at + 4 > this.length)
@@ -214,4 +243,10 @@ export class Writer {
     if (this.chunks === undefined) return this.buf.subarray(0, this.pos)
     return Buffer.concat(this.toChunks(), this.length)
   }
+}
+
+function totalLength(bufs: readonly Buffer[]): number {
+  let n = 0
+  for (const b of bufs) n += b.length
+  return n
 }

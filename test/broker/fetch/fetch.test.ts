@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { waiterCount } from '../../../src/broker/fetch/append-signal.ts'
-import { joinRecords } from '../../../src/broker/fetch/read.ts'
 import fetch from '../../../src/broker/handlers/01-fetch.ts'
 import produce from '../../../src/broker/handlers/00-produce.ts'
 import { NO_RESPONSE } from '../../../src/broker/registry.ts'
@@ -321,17 +320,6 @@ describe('Fetch', () => {
     expect(values(((await pending) as FetchResponse).responses[0]!.partitions[0]!.records)).toEqual([
       'racing',
     ])
-  })
-
-  it('passes stored buffers through without copying when they are one allocation', () => {
-    const whole = Buffer.from('abcdefgh')
-    const parts = [whole.subarray(0, 3), whole.subarray(3, 8)]
-    const joined = joinRecords(parts, 8)
-    expect(joined.buffer).toBe(whole.buffer)
-    expect(joined.toString()).toBe('abcdefgh')
-    const single = Buffer.from('xyz')
-    expect(joinRecords([single], 3)).toBe(single)
-    expect(joinRecords([Buffer.from('ab'), Buffer.from('cd')], 4).toString()).toBe('abcd')
   })
 
   it('writes partition data for the base offsets the log assigned', async () => {

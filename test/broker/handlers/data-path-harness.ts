@@ -100,8 +100,8 @@ export async function harness(brokerConfig: Record<string, string> = {}): Promis
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)))
     }
-    return Promise.resolve(result).then((res) => {
-      if (res === NO_RESPONSE) return res
+    return Promise.resolve(result).then((res): ResponseOf<K> | typeof NO_RESPONSE => {
+      if (res === NO_RESPONSE) return NO_RESPONSE
       const out = new Writer()
       codec.encodeResponse(out, version, res)
       return codec.decodeResponse(new Reader(out.toBuffer()), version) as ResponseOf<K>
