@@ -565,3 +565,53 @@ describe('crash after PrepareCommit', () => {
     }
   }, 60_000)
 })
+
+describe('transaction timeout', () => {
+  it('aborts a transaction that outlives transaction.timeout.ms and fences its producer', async () => {
+    const broker = await testBroker({
+      config: { 'transaction.abort.timed.out.transaction.cleanup.interval.ms': 100 },
+    })
+    const kafka = kafkaFor(broker)
+    const admin = kafka.admin()
+    const producer = kafka.producer({
+      transactionalId: 'slow-1',
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 500,
+    })
+    try {
+      await admin.connect()
+      await admin.createTopics({ topics: [{ topic: 'slow' }], waitForLeaders: true })
+      await producer.connect()
+      const tx = await producer.transaction()
+      await tx.send({ topic: 'slow', messages: [{ value: 'late' }] })
+      const log = broker.services.topics.partition('slow', 0)!
+      expect(log.lastStableOffset()).toBe(0n)
+      await until(
+        () => log.lastStableOffset() === log.logEndOffset(),
+        10_000,
+        'the timed-out transaction to be aborted',
+      )
+      expect(log.abortedTransactions(0n, 10n)).toHaveLength(1)
+      await expect(tx.commit()).rejects.toThrow()
+      expect(await readAll(kafka, 'slow', false, 1)).toEqual(['late'])
+      const committed = kafka.consumer({ groupId: 'slow-reader', maxWaitTimeInMs: 100 })
+      const seen: string[] = []
+      await committed.connect()
+      await committed.subscribe({ topic: 'slow', fromBeginning: true })
+      await committed.run({
+        eachMessage: ({ message }) => {
+          seen.push(String(message.value))
+          return Promise.resolve()
+        },
+      })
+      await new Promise((r) => setTimeout(r, 1000))
+      await committed.disconnect()
+      expect(seen).toEqual([])
+    } finally {
+      await producer.disconnect().catch(() => {})
+      await admin.disconnect().catch(() => {})
+      await broker.close()
+    }
+  }, 60_000)
+})
