@@ -84,6 +84,33 @@ export function describeLogBehaviour(name: string, makeHarness: () => Promise<St
         }
       }))
 
+    it('serialises concurrent appends in call order while reads see only whole batches', () =>
+      withLog({ segmentBytes: 2000 }, async (log) => {
+        const appends = Array.from({ length: 40 }, (_, i) =>
+          log.append(simpleBatch(1 + (i % 3), 50), { leaderEpoch: 0 }),
+        )
+        const reads: Promise<unknown>[] = []
+        for (let i = 0; i < 20; i++)
+          reads.push(
+            log.read(0n, 1 << 20).then((r) => {
+              const all = Buffer.concat(r.records)
+              for (let pos = 0; pos < all.length; pos += 12 + all.readInt32BE(pos + 8)) {
+                const size = 12 + all.readInt32BE(pos + 8)
+                expect(pos + size).toBeLessThanOrEqual(all.length)
+                expect(crc32c(all.subarray(pos + 21, pos + size))).toBe(all.readUInt32BE(pos + 17))
+              }
+            }),
+          )
+        const results = await Promise.all(appends)
+        await Promise.all(reads)
+        let next = 0n
+        for (const [i, r] of results.entries()) {
+          expect(r.baseOffset).toBe(next)
+          next += BigInt(1 + (i % 3))
+        }
+        expect(log.logEndOffset()).toBe(next)
+      }))
+
     it('applies LogAppendTime to the max timestamp and attributes, rewriting the CRC', () =>
       withLog({}, async (log) => {
         const r = await log.append(simpleBatch(2), { leaderEpoch: 0, logAppendTime: 1_800_000_000_000n })

@@ -274,6 +274,28 @@ describe('disk log restart and recovery', () => {
     await store.close()
   })
 
+  it('closes idle files and drops idle indexes on maintain, reopening them on demand', async () => {
+    const fs = new MemoryFileSystem()
+    let now = 1_000
+    const store = await openStore(fs, { idleMs: 10, now: () => now })
+    const log = await store.open(TP, config({ segmentBytes: 500, retentionMs: -1 }))
+    await fill(log, 10)
+    const all = await readAll(log)
+    expect(store.openFiles()).toBeGreaterThan(0)
+    now += 1_000
+    await store.maintain(now)
+    expect(store.openFiles()).toBe(0)
+    // Inactive segments forgot their indexes; the next read loads them again from the files.
+    const read0 = fs.ops
+    expect(await readAll(log)).toEqual(all)
+    expect(fs.ops).toBe(read0) // reads are not mutations
+    expect(fs.live.files.get('/data/t-0/00000000000000000000.index')).toBeDefined()
+    expect(await readAll(log)).toEqual(all)
+    expect(await log.offsetForTimestamp(1004n)).toMatchObject({ offset: 12n })
+    expect((await log.append(simpleBatch(1), { leaderEpoch: 0 })).baseOffset).toBe(30n)
+    await store.close()
+  })
+
   it('deletes a partition directory and forgets it', async () => {
     const fs = new MemoryFileSystem()
     const { log, store } = await openLog(fs)

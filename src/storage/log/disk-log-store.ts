@@ -159,6 +159,7 @@ class DiskLogStore implements LogStore {
         dir,
         config,
         now: this.#now(),
+        clock: this.#now,
         cleanShutdown: this.#cleanShutdown,
         recoveryPoint: this.#recoveryPoints.get(k),
         logStartOffset: this.#startOffsets.get(k),

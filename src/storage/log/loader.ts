@@ -45,6 +45,7 @@ export interface LoadOptions {
   dir: string
   config: LogConfig
   now: number
+  clock: () => number
   cleanShutdown: boolean
   /** From recovery-point-offset-checkpoint; undefined recovers every segment. */
   recoveryPoint: bigint | undefined
@@ -66,7 +67,7 @@ export interface LoadedLog {
 
 export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
   const { fs, dir } = o
-  const ctx: SegmentContext = { fs, pool: o.pool, dir }
+  const ctx: SegmentContext = { fs, pool: o.pool, dir, now: o.clock }
   // A new partition's directory entries are made durable lazily (by the first flush, or the
   // first durable append), so creating 10,000 partitions does not cost 20,000 fsyncs.
   let dirsSynced = true

@@ -252,7 +252,7 @@ export class DiskPartitionLog implements PartitionLog {
     const durable = this.#config.durable
     const now = this.#ctx.now()
     const seg = new Segment(
-      { fs: this.#ctx.fs, pool: this.#ctx.pool, dir: this.#ctx.dir },
+      { fs: this.#ctx.fs, pool: this.#ctx.pool, dir: this.#ctx.dir, now: this.#ctx.now },
       baseOffset,
       0,
       now,

@@ -42,6 +42,7 @@ export interface SegmentContext {
   fs: FileSystem
   pool: HandlePool
   dir: string
+  now: () => number
 }
 
 export interface RecoverResult {
@@ -259,7 +260,7 @@ export class Segment {
   // ------------------------------------------------------------------------------ reads
 
   async read(position: number, length: number): Promise<Buffer> {
-    this.lastUsedMs = Date.now()
+    this.lastUsedMs = this.#ctx.now()
     if (length <= 0) return Buffer.alloc(0)
     return this.#ctx.pool.use(this.logPath, (h) => readFully(h, length, position))
   }
