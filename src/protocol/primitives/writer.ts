@@ -118,7 +118,7 @@ export class Writer {
       return
     }
     this.ensure(b.length)
-    b.copy(this.buf, this.pos)
+    this.buf.set(b, this.pos)
     this.pos += b.length
   }
 
@@ -190,7 +190,7 @@ export class Writer {
       return
     }
     this.int32(totalLength(v))
-    for (const b of v) this.raw(b)
+    this.appendBatches(v)
   }
   nullableRecords(v: Buffer | readonly Buffer[] | null): void {
     if (v === null) this.int32(-1)
@@ -202,6 +202,14 @@ export class Writer {
       return
     }
     this.uvarint(totalLength(v) + 1)
+    this.appendBatches(v)
+  }
+
+  /** Small batches are copied (room reserved once, no repeated growth); large ones referenced. */
+  private appendBatches(v: readonly Buffer[]): void {
+    let small = 0
+    for (const b of v) if (b.length < ZERO_COPY_THRESHOLD) small += b.length
+    this.ensure(small)
     for (const b of v) this.raw(b)
   }
   compactNullableRecords(v: Buffer | readonly Buffer[] | null): void {
