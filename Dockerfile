@@ -19,8 +19,8 @@
 #   INTERNAL   0.0.0.0:9093, advertised as the container's hostname — for other containers on the
 #              same network (run with --hostname samsa, or compose `hostname: samsa`)
 #
-# Behind a TLS-intercepting proxy, pass its CA for `npm ci`:
-#   --volume /path/ca.crt:/run/host-ca.crt:ro --build-arg NODE_EXTRA_CA_CERTS=/run/host-ca.crt
+# Behind a TLS-intercepting proxy, pass its CA for `npm ci` as a build secret:
+#   --secret id=ca,src=/path/ca.crt
 
 FROM node:24-bookworm-slim AS build
 RUN apt-get update -qq \
@@ -28,8 +28,11 @@ RUN apt-get update -qq \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-ARG NODE_EXTRA_CA_CERTS
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# An optional build secret `ca` (a PEM bundle) is trusted by npm for a TLS-intercepting proxy; it
+# is mounted for this step only, never stored in a layer.
+RUN --mount=type=secret,id=ca \
+    if [ -s /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi; \
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 # The final root filesystem: node, the shared libraries of node and of the native addons in
 # node_modules (snappy, lz4, crc32 need librt etc.), busybox as /bin/sh, a user, /tmp and /data.
 RUN set -eu; R=/rootfs; \

@@ -32,3 +32,24 @@ smoke() {
   [ "$got" = "k1=v1 k2=v2 k3=v3 " ] || { echo "[container] consumed '$got'"; return 1; }
 }
 step "host CLI produce/consume via the mapped port" smoke
+
+# The README's container-network recipe: the broker on a user network under the name `samsa`
+# (--hostname: what it advertises for INTERNAL; --network-alias: what the network's DNS resolves),
+# and a client container producing and consuming through samsa:9093.
+NET=samsa-smoke-net-$$
+BROKER=samsa-smoke-net-broker-$$
+CLIENT=samsa-smoke-net-client-$$
+trap 'podman logs "$NAME" > "$CONTAINER_WORK/smoke.log" 2>&1 || true; podman rm -f "$NAME" "$BROKER" "$CLIENT" >/dev/null 2>&1 || true; podman network rm -f "$NET" >/dev/null 2>&1 || true' EXIT
+network_smoke() {
+  podman network create "$NET" >/dev/null
+  podman run -d --name "$BROKER" --network "$NET" --network-alias samsa --hostname samsa "$SAMSA_IMAGE" start --memory >/dev/null 2>&1
+  podman run -d --name "$CLIENT" --network "$NET" --entrypoint sh "$SAMSA_IMAGE" -c 'sleep 600' >/dev/null 2>&1
+  local cli='node /app/src/cli/main.ts'
+  podman exec "$CLIENT" sh -c "for i in \$(seq 1 50); do $cli healthcheck -b samsa:9093 --timeout 1000 >/dev/null 2>&1 && exit 0; sleep 0.2; done; exit 1" || {
+    echo "[container] samsa:9093 not reachable from another container"; podman logs "$BROKER" 2>&1 | tail -20; return 1; }
+  podman exec "$CLIENT" sh -c "$cli topics create net -b samsa:9093 >/dev/null && printf 'x\ny\n' | $cli produce net -b samsa:9093 2>/dev/null"
+  local got
+  got=$(podman exec "$CLIENT" sh -c "$cli consume net --from-beginning --exit -b samsa:9093 2>/dev/null" | tr '\n' ' ')
+  [ "$got" = "x y " ] || { echo "[container] consumed '$got' over the INTERNAL listener"; return 1; }
+}
+step "container network via INTERNAL listener" network_smoke
