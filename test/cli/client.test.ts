@@ -49,7 +49,7 @@ async function oldBroker(asked: number[]): Promise<number> {
     )
   })
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()))
-  return (server!.address() as { port: number }).port
+  return (server.address() as { port: number }).port
 }
 
 test('ApiVersions falls back to the highest version the broker lists, then versions are capped by it', async () => {
