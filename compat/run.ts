@@ -6,7 +6,7 @@
 // frames as golden fixtures under test/protocol/golden/fixtures/. Exits non-zero when a run
 // disagrees with compat/<client>/expectations, or (with CI=true) when a client is missing.
 
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { CLIENTS } from './clients.ts'
@@ -32,12 +32,23 @@ if (values.client !== undefined && selected.length !== values.client.length) {
 }
 const ci = process.env.CI === 'true'
 let bad = 0
+const fixturesDir = join(here, '..', 'test', 'protocol', 'golden', 'fixtures')
+
+/** A fresh capture replaces the client's previous fixtures (hashes differ run to run). */
+async function clearFixtures(client: (typeof CLIENTS)[number]): Promise<void> {
+  const detected = await client.detect().catch(() => undefined)
+  if (detected === undefined || 'missing' in detected || !existsSync(fixturesDir)) return
+  for (const dir of readdirSync(fixturesDir))
+    for (const file of readdirSync(join(fixturesDir, dir)))
+      if (file.includes(`-request.${detected.label}.`)) rmSync(join(fixturesDir, dir, file))
+}
+
 for (const client of selected) {
   const started = Date.now()
+  if (values.capture === true) await clearFixtures(client)
   const run = await runClient(client, {
     only: values.scenario,
-    captureDir:
-      values.capture === true ? join(here, '..', 'test', 'protocol', 'golden', 'fixtures') : undefined,
+    captureDir: values.capture === true ? fixturesDir : undefined,
     log: (line) => console.log(line),
   })
   if (run.missing !== undefined) {

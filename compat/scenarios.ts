@@ -51,7 +51,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'group-describe',
     group: 'groups',
-    title: 'list and describe groups, members and committed offsets (lag)',
+    title: 'list and describe groups, members, committed offsets and lag; delete the group',
   },
   { id: 'delete-records', group: 'admin', title: 'delete records before an offset; log start moves' },
   {
@@ -62,7 +62,8 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'transactions',
     group: 'transactions',
-    title: 'transactions: commit visible, abort invisible under read_committed',
+    title:
+      'transactions: commit visible, abort invisible under read_committed; offsets sent with a transaction count only if it commits',
   },
 ]
 

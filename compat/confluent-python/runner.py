@@ -386,13 +386,21 @@ def s_transactions():
     create_topic(topic)
     p = producer(**{"transactional.id": f"{PREFIX}-txn"})
     p.init_transactions(remaining())
-    for value, commit in (("committed-1", True), ("aborted", False), ("committed-2", True)):
+    # Consume-transform-produce: offsets sent with a transaction count only if it commits.
+    group = f"{PREFIX}-txn-group"
+    tx_consumer = consumer(group)
+    for value, commit, offset in (("committed-1", True, 1), ("aborted", False, 7), ("committed-2", True, None)):
         p.begin_transaction()
         p.produce(topic, value=value)
+        if offset is not None:
+            p.send_offsets_to_transaction([TopicPartition(topic, 0, offset)], tx_consumer.consumer_group_metadata(), remaining())
         if commit:
             p.commit_transaction(remaining())
         else:
             p.abort_transaction(remaining())
+    committed = tx_consumer.committed([TopicPartition(topic, 0)], timeout=remaining())[0].offset
+    tx_consumer.close()
+    check(committed == 1, f"offset committed with the transactions: {committed}, expected 1")
     c = consumer(**{"isolation.level": "read_committed"})
     c.subscribe([topic])
     got = collect(c, 2)

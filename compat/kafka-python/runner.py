@@ -396,6 +396,9 @@ def s_group_describe():
     high = c.end_offsets([tp])[tp]
     c.close()
     check(offsets[tp].offset == 2 and high - offsets[tp].offset == 2, f"committed {offsets.get(tp)}, high {high}")
+    deleted = dict(admin().delete_consumer_groups([group]))
+    check(deleted.get(group) is not None and deleted[group].errno == 0, f"delete_consumer_groups {deleted}")
+    check(group not in [g for g, _ in admin().list_consumer_groups()], "group still listed after delete")
 
 
 def unsupported(reason):

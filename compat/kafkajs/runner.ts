@@ -181,6 +181,13 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<void>> = {
       Number(high[0]!.high) - Number(committed) === 2,
       `lag from high ${high[0]!.high} and committed ${committed}`,
     )
+    await m.c.disconnect()
+    const deleted = await a.deleteGroups([groupId])
+    check(deleted[0]?.errorCode === 0, `deleteGroups ${JSON.stringify(deleted)}`)
+    check(
+      !(await a.listGroups()).groups.some((g) => g.groupId === groupId),
+      'group still listed after delete',
+    )
   },
 
   async 'delete-records'(ctx) {
@@ -529,12 +536,23 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<void>> = {
       idempotent: true,
       maxInFlightRequests: 1,
     })
+    // Consume-transform-produce: offsets committed with the transaction count only if it commits.
+    const groupId = ctx.id('txn-group')
+    const offsets = (offset: string) => ({
+      consumerGroupId: groupId,
+      topics: [{ topic, partitions: [{ partition: 0, offset }] }],
+    })
     const commit1 = await p.transaction()
     await commit1.send({ topic, messages: [{ value: 'committed-1' }] })
+    await commit1.sendOffsets(offsets('1'))
     await commit1.commit()
     const aborted = await p.transaction()
     await aborted.send({ topic, messages: [{ value: 'aborted' }] })
+    await aborted.sendOffsets(offsets('7'))
     await aborted.abort()
+    const a = await admin(ctx, k)
+    const committed = (await a.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions[0]?.offset
+    check(committed === '1', `offset committed with the transactions: ${committed}, expected 1`)
     const commit2 = await p.transaction()
     await commit2.send({ topic, messages: [{ value: 'committed-2' }] })
     await commit2.commit()

@@ -184,6 +184,9 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<void>> = {
     const lag = await m.consumer.getLag({ topics: [topic] })
     check(committed === 2n, `committed ${String(committed)}`)
     check(lag.get(topic)?.[0] === 2n, `lag ${String(lag.get(topic)?.[0])}`)
+    await m.consumer.close(true)
+    await a.deleteGroups({ groups: [groupId] })
+    check(!(await a.listGroups()).has(groupId), 'group still listed after delete')
   },
 
   async 'delete-records'(ctx) {
