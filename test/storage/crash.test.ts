@@ -10,7 +10,7 @@ import { CrashError, MemoryFileSystem, type CrashMode } from '../../src/storage/
 import type { LogConfig } from '../../src/storage/log-store.ts'
 import { makeBatch } from './batches.ts'
 import { config } from './log-behaviour.ts'
-import { openStore, readAll, TP } from './helpers.ts'
+import { openStore, readAll, seededRandom, TP } from './helpers.ts'
 
 interface Outcome {
   /** Every append attempted (patched in place by the log when it assigns offsets). */
@@ -93,11 +93,6 @@ async function verify(image: MemoryFileSystem, cfg: LogConfig, out: Outcome, mod
   await again.close()
 }
 
-function lcg(seed: number): () => number {
-  let x = seed + 1
-  return () => (x = (x * 48271) % 2147483647) / 2147483647
-}
-
 async function crashEveryStep(cfg: LogConfig): Promise<number> {
   const counting = new MemoryFileSystem()
   const full: Outcome = { attempted: [], durableEnd: 0n, ackedEnd: 0n, completed: false }
@@ -121,7 +116,7 @@ async function crashEveryStep(cfg: LogConfig): Promise<number> {
     await new Promise((r) => setImmediate(r))
     for (const mode of ['power-loss', 'torn-garbage', 'process-kill'] as const) {
       try {
-        await verify(fs.afterCrash(mode, lcg(n)), cfg, out, mode)
+        await verify(fs.afterCrash(mode, seededRandom(n)), cfg, out, mode)
       } catch (err) {
         throw new Error(`crash after op ${n}/${total} (${mode}): ${String(err)}`, { cause: err })
       }

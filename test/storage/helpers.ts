@@ -52,3 +52,11 @@ export async function readAll(log: PartitionLog): Promise<StoredBatch[]> {
   }
   return out
 }
+
+/** A small seeded generator (Park-Miller), warmed up so nearby seeds differ from the start. */
+export function seededRandom(seed: number): () => number {
+  let x = ((seed + 1) * 2654435761) % 2147483647 || 1
+  const next = (): number => (x = (x * 48271) % 2147483647) / 2147483647
+  for (let i = 0; i < 3; i++) next()
+  return next
+}

@@ -6,7 +6,7 @@ import { KafkaError } from '../../src/protocol/errors.ts'
 import { MemoryFileSystem } from '../../src/storage/fs.ts'
 import { config } from './log-behaviour.ts'
 import { makeBatch, simpleBatch } from './batches.ts'
-import { openLog, openStore, readAll, TP } from './helpers.ts'
+import { openLog, openStore, readAll, seededRandom, TP } from './helpers.ts'
 
 async function fill(log: Awaited<ReturnType<typeof openLog>>['log'], n: number, epoch = 0): Promise<void> {
   for (let i = 0; i < n; i++) await log.append(simpleBatch(3, 40, BigInt(1000 + i)), { leaderEpoch: epoch })
@@ -71,8 +71,7 @@ describe('disk log restart and recovery', () => {
     fs.crash()
     for (const mode of ['power-loss', 'torn', 'torn-garbage'] as const) {
       for (let seed = 0; seed < 5; seed++) {
-        let x = seed + 1
-        const random = (): number => (x = (x * 48271) % 2147483647) / 2147483647
+        const random = seededRandom(seed)
         const { log: again, store: s2 } = await openLog(fs.afterCrash(mode, random), { segmentBytes: 600 })
         const after = await readAll(again)
         expect(after.slice(0, flushed.length)).toEqual(flushed)

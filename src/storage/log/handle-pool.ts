@@ -35,8 +35,12 @@ export class HandlePool {
   /** Runs `fn` with the file open, opening (and with `create`, creating) it if needed. */
   async use<T>(path: string, fn: (h: FileHandle) => Promise<T>, create = false): Promise<T> {
     let entry = this.#open.get(path)
-    if (entry === undefined || entry.doomed) {
-      if (entry?.doomed === true) await this.close(path)
+    // Wait out a handle being closed; another caller may reopen the path meanwhile.
+    while (entry?.doomed === true) {
+      await this.close(path)
+      entry = this.#open.get(path)
+    }
+    if (entry === undefined) {
       const handle = this.#fs.open(path, { create })
       entry = { handle, pins: 0, lastUsed: this.#now(), doomed: false }
       this.#open.set(path, entry)
