@@ -11,7 +11,7 @@ export interface ToolRun {
 
 export async function samsa(
   argv: readonly string[],
-  options: { stdin?: string; interrupt?: Promise<void> } = {},
+  options: { stdin?: string; interrupt?: Promise<void>; onStdout?: (soFar: string) => void } = {},
 ): Promise<ToolRun> {
   const [name, ...args] = argv
   if (!isTool(name)) throw new Error(`not a tool: ${name}`)
@@ -19,7 +19,10 @@ export async function samsa(
   const stderr = new PassThrough()
   let out = ''
   let err = ''
-  stdout.on('data', (d: Buffer) => (out += d.toString()))
+  stdout.on('data', (d: Buffer) => {
+    out += d.toString()
+    options.onStdout?.(out)
+  })
   stderr.on('data', (d: Buffer) => (err += d.toString()))
   const code = await runTool(name, args, {
     stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
