@@ -122,10 +122,10 @@ export class Client {
   }
 
   /** Metadata for the given topics (null = all) without creating any. */
-  async metadata(topics: readonly string[] | null): Promise<MetadataResponse> {
+  async metadata(topics: readonly string[] | null, autoCreate = false): Promise<MetadataResponse> {
     const res = await this.send('Metadata', {
       topics: topics === null ? null : topics.map((name) => ({ name })),
-      allowAutoTopicCreation: false,
+      allowAutoTopicCreation: autoCreate,
     })
     for (const b of res.brokers) this.nodes.set(b.nodeId, { host: b.host, port: b.port })
     if (topics === null) this.metadataCache = res
@@ -133,8 +133,8 @@ export class Client {
   }
 
   /** Topics as plain objects; errors per topic are kept (UNKNOWN_TOPIC_OR_PARTITION etc.). */
-  async topics(names: readonly string[] | null): Promise<TopicInfo[]> {
-    const res = await this.metadata(names)
+  async topics(names: readonly string[] | null, autoCreate = false): Promise<TopicInfo[]> {
+    const res = await this.metadata(names, autoCreate)
     return res.topics.map((t) => ({
       name: t.name ?? '',
       topicId: t.topicId,
@@ -153,12 +153,24 @@ export class Client {
     }))
   }
 
-  /** One existing topic; throws BrokerError (UNKNOWN_TOPIC_OR_PARTITION) when it does not exist. */
-  async topic(name: string): Promise<TopicInfo> {
-    const [t] = await this.topics([name])
-    if (t === undefined) throw new BrokerError(ERRORS.UNKNOWN_TOPIC_OR_PARTITION.code, `topic '${name}'`)
-    if (t.errorCode !== 0) throw new BrokerError(t.errorCode, `topic '${name}'`)
-    return t
+  /**
+   * One topic; throws BrokerError (UNKNOWN_TOPIC_OR_PARTITION) when it does not exist. With
+   * `autoCreate` the broker may create it (auto.create.topics.enable, as producers do); the
+   * LEADER_NOT_AVAILABLE a fresh topic can answer with is retried for up to ~2 s.
+   */
+  async topic(name: string, autoCreate = false): Promise<TopicInfo> {
+    for (let attempt = 0; ; attempt++) {
+      const [t] = await this.topics([name], autoCreate)
+      if (t === undefined) throw new BrokerError(ERRORS.UNKNOWN_TOPIC_OR_PARTITION.code, `topic '${name}'`)
+      const leaderless =
+        t.errorCode === ERRORS.LEADER_NOT_AVAILABLE.code || t.partitions.some((p) => p.leader < 0)
+      if (leaderless && attempt < 20) {
+        await new Promise((r) => setTimeout(r, 100))
+        continue
+      }
+      if (t.errorCode !== 0) throw new BrokerError(t.errorCode, `topic '${name}'`)
+      return t
+    }
   }
 
   /** Connection to the leader of a partition (from fresh metadata). */

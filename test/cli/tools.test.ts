@@ -157,6 +157,13 @@ describe('produce and consume', () => {
     expect(r.stdout).toBe('late-1\nlate-2\n')
   })
 
+  test('acks=0 sends without waiting for answers; produce auto-creates a topic when the broker allows it', async () => {
+    let r = await samsa(['produce', 'fresh', '--acks', '0', ...b], { stdin: 'one\ntwo\n' })
+    expect(r.code, r.stderr).toBe(EXIT.OK)
+    r = await samsa(['consume', 'fresh', '--from-beginning', '-n', '2', ...b])
+    expect(r.stdout).toBe('one\ntwo\n')
+  })
+
   test('a line without the key separator stops produce with exit 1 after sending the lines before it', async () => {
     await samsa(['topics', 'create', 'strict', ...b])
     const r = await samsa(['produce', 'strict', '-k', ':', ...b], { stdin: 'a:1\nno separator\nb:2\n' })

@@ -7,6 +7,8 @@
 //                         Java client, and unkeyed ones round-robin per batch
 //   --acks all|1|0        default all
 //   --compression none|gzip|snappy|lz4|zstd
+//   The topic is created if the broker auto-creates topics (auto.create.topics.enable), as with
+//   kafka-console-producer.
 //   --batch-size N        records per request at most (default 1000); a batch is also sent as soon
 //                         as stdin has no more buffered input, so interactive lines go out at once
 //
@@ -84,7 +86,7 @@ export async function produceCommand(args: readonly string[], io: ToolIO): Promi
 
   const client = clientFor(values, io)
   try {
-    const topic = await client.topic(topicName)
+    const topic = await client.topic(topicName, true)
     if (fixedPartition !== undefined && !topic.partitions.some((p) => p.partition === fixedPartition))
       throw new UsageError(
         `topic '${topicName}' has no partition ${fixedPartition} (it has ${topic.partitions.length})`,
