@@ -61,16 +61,28 @@ async function appendVsRaw(
   let rawNs = 0n
   let logNs = 0n
   let pos = 0
-  for (let s = 0; s < slices; s++) {
-    let t = process.hrtime.bigint()
+  const rawSlice = async (): Promise<void> => {
+    const t = process.hrtime.bigint()
     for (let i = 0; i < perSlice; i++) {
       await raw.write(batch, 0, batch.length, pos)
       pos += batch.length
     }
     rawNs += process.hrtime.bigint() - t
-    t = process.hrtime.bigint()
+  }
+  const logSlice = async (): Promise<void> => {
+    const t = process.hrtime.bigint()
     for (let i = 0; i < perSlice; i++) await log.append(batch, { leaderEpoch: 0 })
     logNs += process.hrtime.bigint() - t
+  }
+  // Alternate which goes first, so background writeback of one side's dirty pages lands on both.
+  for (let s = 0; s < slices; s++) {
+    if (s % 2 === 0) {
+      await rawSlice()
+      await logSlice()
+    } else {
+      await logSlice()
+      await rawSlice()
+    }
   }
   await raw.close()
   await unlink(rawPath)
