@@ -360,7 +360,7 @@ class Collector {
     better: 'higher' | 'lower',
     value: number,
   ): void {
-    const key = `${workload}\u0000${metric}`
+    const key = `${workload}\u0000${metric}\u0000${unit}`
     let s = this.samples.get(key)
     if (!s) {
       s = { workload, metric, unit, better, values: new Map() }

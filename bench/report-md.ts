@@ -1,0 +1,92 @@
+// Prints bench/results/latest.json's machine limits and broker comparison as Markdown, the form
+// the README's Performance section carries: `node bench/report-md.ts [results.json]`.
+
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { BrokerBenchResult, TargetName } from './broker.ts'
+import type { Summary } from './stats.ts'
+import type { SystemLimits } from './system.ts'
+
+interface Results {
+  date: string
+  node: string
+  cpus: number
+  cpuModel: string | null
+  system?: SystemLimits | null
+  broker?: BrokerBenchResult | { skipped: string }
+}
+
+function n(x: number): string {
+  const a = Math.abs(x)
+  const digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3
+  return x.toLocaleString('en-US', { maximumFractionDigits: digits })
+}
+
+function cell(s: Summary | null | undefined): string {
+  if (!s) return '—'
+  return s.n > 1 && s.min !== s.max ? `${n(s.median)} <sub>${n(s.min)}–${n(s.max)}</sub>` : n(s.median)
+}
+
+function range(s: Summary | null | undefined, unit: string): string {
+  return s ? `${n(s.median)} ${unit} (${n(s.min)}–${n(s.max)})` : 'n/a'
+}
+
+export function markdown(r: Results): string {
+  const out: string[] = []
+  out.push(
+    `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${r.cpus} × ${r.cpuModel ?? '?'} (shared VM), Node ${r.node}` +
+      (r.broker && !('skipped' in r.broker)
+        ? `, librdkafka ${r.broker.librdkafka}, profile \`${r.broker.profile}\` (${r.broker.sizes.reps} repetitions: median, min–max)`
+        : '') +
+      '.',
+    '',
+  )
+  if (r.system) {
+    const s = r.system
+    out.push(
+      '| Machine limit | Result |',
+      '| --- | --- |',
+      `| P1 ${s.p1.method} | ${range(s.p1.mbPerSec, 'MB/s')} |`,
+      `| P2 ${s.p2.method} | ${range(s.p2.mbPerSec, 'MB/s')} |`,
+      `| P3 ${s.p3.method} | ${range(s.p3.opsPerSec, 'ops/s')}, ${range(s.p3.mbPerSec, 'MB/s')}, p99 ${range(s.p3.p99Ms, 'ms')} |`,
+      '',
+    )
+  }
+  const b = r.broker
+  if (!b || 'skipped' in b) {
+    out.push(`Broker comparison: ${b ? `skipped (${b.skipped})` : 'not run'}.`)
+    return out.join('\n')
+  }
+  const samsa = b.targets.filter((t): t is Exclude<TargetName, 'mock'> => t !== 'mock')
+  const hasMock = b.targets.includes('mock')
+  const head = [
+    'Workload',
+    'Metric',
+    ...b.targets,
+    ...(hasMock ? samsa.map((t) => `${t.replace('samsa-', '')} / mock`) : []),
+  ]
+  out.push(`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`)
+  let last = ''
+  for (const row of b.rows) {
+    const ratios = hasMock
+      ? samsa.map((t) => {
+          const v = row.values[t]
+          const m = row.values.mock
+          return v && m && m.median !== 0 ? `${n(v.median / m.median)}×` : ''
+        })
+      : []
+    out.push(
+      `| ${row.workload === last ? '' : row.workload} | ${row.metric} (${row.unit}) | ${b.targets.map((t) => cell(row.values[t])).join(' | ')} | ${ratios.join(' | ')}${ratios.length ? ' |' : ''}`,
+    )
+    last = row.workload
+  }
+  if (b.errors.length > 0)
+    out.push('', 'Failures in this run:', ...b.errors.map((e) => `- ${e.split('\n')[0]!.slice(0, 300)}`))
+  return out.join('\n')
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const file = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json')
+  console.log(markdown(JSON.parse(readFileSync(file, 'utf8')) as Results))
+}
