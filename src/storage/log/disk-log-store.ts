@@ -73,6 +73,7 @@ class DiskLogStore implements LogStore {
   readonly #timers = new Set<NodeJS.Timeout>()
   #checkpointTimer: NodeJS.Timeout | undefined
   #checkpointChain: Promise<void> = Promise.resolve()
+  #nextCheckpoint: Promise<void> | undefined
   #closed = false
 
   constructor(dir: string, options: DiskLogStoreOptions, fs: FileSystem, cleanShutdown: boolean) {
@@ -239,7 +240,13 @@ class DiskLogStore implements LogStore {
 
   /** Writes the recovery-point and log-start-offset checkpoints (serialised). */
   writeCheckpoints(): Promise<void> {
-    const run = this.#checkpointChain.then(() => this.#writeCheckpoints())
+    // Callers that arrive while a write is waiting to start share it: it will see their state.
+    if (this.#nextCheckpoint !== undefined) return this.#nextCheckpoint
+    const run = this.#checkpointChain.then(() => {
+      this.#nextCheckpoint = undefined
+      return this.#writeCheckpoints()
+    })
+    this.#nextCheckpoint = run
     this.#checkpointChain = run.catch(() => undefined)
     return run
   }

@@ -520,16 +520,18 @@ export class DiskPartitionLog implements PartitionLog {
       if (offset > this.#logStartOffset) {
         this.#logStartOffset = offset
         this.#epochs.truncateFromStart(offset)
-        await this.#afterStartMoved()
+        await this.#afterStartMoved(true)
       }
       return this.#logStartOffset
     })
   }
 
-  async #afterStartMoved(): Promise<void> {
+  /** `persist`: rewrite the store's log-start-offset checkpoint now (DeleteRecords); retention
+   * leaves it to the store's maintain(), which writes it once for all partitions. */
+  async #afterStartMoved(persist: boolean): Promise<void> {
     try {
       if (this.#epochsDirty) await this.#writeEpochCheckpoint(true)
-      await this.#ctx.onLogStartOffsetChange()
+      if (persist) await this.#ctx.onLogStartOffsetChange()
     } catch (err) {
       throw this.#storageError('checkpoint', err)
     }
@@ -600,7 +602,7 @@ export class DiskPartitionLog implements PartitionLog {
       if (first > this.#logStartOffset) {
         this.#logStartOffset = first
         this.#epochs.truncateFromStart(first)
-        await this.#afterStartMoved()
+        await this.#afterStartMoved(false)
       }
     })
   }
