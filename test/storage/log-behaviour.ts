@@ -347,6 +347,9 @@ export function describeLogBehaviour(name: string, makeHarness: () => Promise<St
         expect((await log.read(0n, 1 << 20)).lastStableOffset).toBe(15n)
         log.setFirstUnstableOffset(undefined)
         expect(log.lastStableOffset()).toBe(20n)
+        // Truncating away an ABORT marker forgets that transaction.
+        await log.truncateTo(12n)
+        expect(log.abortedTransactions(0n, 20n).map((t) => t.producerId)).toEqual([7n])
       }))
 
     it('keeps partitions apart and deletes them from the store', async () => {

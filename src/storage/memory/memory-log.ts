@@ -317,7 +317,8 @@ export class MemoryPartitionLog implements PartitionLog {
       this.#logEndOffset = last !== undefined ? last.lastOffset + 1n : seg.baseOffset
       this.#reindex(seg)
       this.#epochs.truncateFromEnd(this.#logEndOffset)
-      this.#aborted = this.#aborted.filter((t) => t.firstOffset < this.#logEndOffset)
+      // A transaction whose ABORT marker was cut off is no longer known to be aborted.
+      this.#aborted = this.#aborted.filter((t) => t.lastOffset < this.#logEndOffset)
     })
   }
 
