@@ -220,6 +220,15 @@ async function stopProcess(cp: ChildProcess): Promise<void> {
 }
 
 async function startMock(tools: NativeTools, topics: TopicSpec[]): Promise<Broker> {
+  // One retry: on the loaded VM a start has once hung past its 10 s limit (not reproduced since).
+  try {
+    return await startMockOnce(tools, topics)
+  } catch {
+    return await startMockOnce(tools, topics)
+  }
+}
+
+async function startMockOnce(tools: NativeTools, topics: TopicSpec[]): Promise<Broker> {
   const spawnNs = process.hrtime.bigint()
   const cp = track(
     spawn(
@@ -232,7 +241,7 @@ async function startMock(tools: NativeTools, topics: TopicSpec[]): Promise<Broke
   try {
     const bootstrap = await new Promise<string>((resolve, reject) => {
       let out = ''
-      const t = setTimeout(() => reject(new Error('mock-broker did not start in 10 s')), 10_000)
+      const t = setTimeout(() => reject(new Error(`mock-broker did not start in 10 s: ${tail()}`)), 10_000)
       cp.stdout.on('data', (b: Buffer) => {
         out += b.toString()
         const m = /^BOOTSTRAP (\S+)$/m.exec(out)

@@ -21,7 +21,9 @@
  *       W5: waits until the port accepts TCP (1 ms polling), then has librdkafka fetch metadata
  *       (ApiVersions + Metadata), then, with --topic, produces one message (acks=all) and waits
  *       for its acknowledgement; --create 1 first creates T (1 partition) with CreateTopics, as a
- *       test suite does, instead of relying on auto-creation and the client's metadata retries. Reports CLOCK_MONOTONIC nanoseconds, which are comparable with
+ *       test suite does, instead of relying on auto-creation and the client's metadata retries.
+ *       The topic's metadata is requested before the produce (see mode_probe).
+ *   LOADGEN_DEBUG=metadata,topic,... in the environment turns on librdkafka's debug log. Reports CLOCK_MONOTONIC nanoseconds, which are comparable with
  *       Node's process.hrtime.bigint() on Linux.
  *   loadgen create   --bootstrap B --topics NAME:P[,NAME:P...] [--timeout-s 120]
  *   loadgen create   --bootstrap B --prefix X --topics-count K --partitions P [--timeout-s 120]
@@ -116,6 +118,7 @@ static rd_kafka_conf_t *base_conf(const char *bootstrap) {
   /* Reconnect quickly: the default 100 ms back-off would dominate the startup probes. */
   set(conf, "reconnect.backoff.ms", "10");
   set(conf, "reconnect.backoff.max.ms", "100");
+  if (getenv("LOADGEN_DEBUG")) set(conf, "debug", getenv("LOADGEN_DEBUG"));
   return conf;
 }
 
@@ -481,6 +484,14 @@ static int mode_probe(void) {
       rd_kafka_queue_destroy(q);
     }
     if (meta && topic && !probe_error[0]) {
+      /* Ask for the topic's metadata before producing: otherwise librdkafka 2.0.2 learns of a
+       * topic it has not seen only at its 1 s periodic scan, which would be measured as broker time. */
+      rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+      const struct rd_kafka_metadata *tmd;
+      int left = (int)((deadline - now_ns()) / 1000000);
+      if (rd_kafka_metadata(rk, 0, rkt, &tmd, left > 0 ? left : 1) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_metadata_destroy(tmd);
+      rd_kafka_topic_destroy(rkt);
       rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE("probe", 5), RD_KAFKA_V_END);
       while (!probe_acked && !probe_error[0] && now_ns() < deadline) rd_kafka_poll(rk, 1);
     }
