@@ -7,12 +7,18 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SCENARIOS } from './scenarios.ts'
-import type { ClientRun } from './harness/results.ts'
+import { loadExpectations, type ClientRun, type Expectation } from './harness/results.ts'
 import { CLIENTS } from './clients.ts'
 
 const ICON = { pass: '✅', fail: '❌', unsupported: '➖' } as const
 
-export function renderMatrix(runs: readonly ClientRun[]): string {
+/** Expected outcome per client and scenario, for the notes (the ledger's reason, e.g. 'F1: …'). */
+export type ExpectedReasons = (client: string, scenario: string) => string | undefined
+
+export function renderMatrix(
+  runs: readonly ClientRun[],
+  expected: ExpectedReasons = () => undefined,
+): string {
   const notes: string[] = []
   const noteIndex = new Map<string, number>()
   const note = (text: string): number => {
@@ -53,7 +59,9 @@ export function renderMatrix(runs: readonly ClientRun[]): string {
       const r = run.results.find((x) => x.scenario === s.id)
       if (r === undefined) return ''
       if (r.status === 'pass') return ICON.pass
-      return `${ICON[r.status]} [${note(`${run.client}: ${r.reason ?? ''}`)}]`
+      const ledger = r.status === 'fail' ? expected(run.client, s.id) : undefined
+      const text = `${run.client}: ${r.reason ?? ''}${ledger === undefined || ledger === '' ? '' : ` — ledger: ${ledger}`}`
+      return `${ICON[r.status]} [${note(text)}]`
     })
     lines.push(`| **${s.id}** — ${s.title} | ${cells.join(' | ')} |`)
   }
@@ -70,7 +78,15 @@ export function writeMatrix(compatDir: string): void {
       byName.set(f.replace(/\.json$/, ''), JSON.parse(readFileSync(join(dir, f), 'utf8')) as ClientRun)
   const order = CLIENTS.map((c) => c.name)
   const runs = [...byName.values()].sort((a, b) => order.indexOf(a.client) - order.indexOf(b.client))
-  writeFileSync(join(compatDir, 'MATRIX.md'), renderMatrix(runs))
+  const ledgers = new Map<string, Map<string, Expectation>>()
+  for (const run of runs) {
+    const path = join(compatDir, run.client, 'expectations')
+    if (existsSync(path)) ledgers.set(run.client, loadExpectations(path))
+  }
+  writeFileSync(
+    join(compatDir, 'MATRIX.md'),
+    renderMatrix(runs, (client, scenario) => ledgers.get(client)?.get(scenario)?.reason),
+  )
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) writeMatrix(import.meta.dirname)

@@ -76,7 +76,12 @@ func produce(c *sarama.Config, msgs []*sarama.ProducerMessage) {
 	p, err := sarama.NewSyncProducer([]string{bootstrap}, c)
 	must(err)
 	defer p.Close()
-	must(p.SendMessages(msgs))
+	if err := p.SendMessages(msgs); err != nil {
+		if errs, ok := err.(sarama.ProducerErrors); ok && len(errs) > 0 {
+			panic(fmt.Errorf("%v first: %v", err, errs[0].Err))
+		}
+		panic(err)
+	}
 }
 
 func values(topic string, vs []string) []*sarama.ProducerMessage {
