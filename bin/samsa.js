@@ -3,7 +3,7 @@
 // (Node 22.18+ strips types), so it is always current; an installed package runs the JavaScript
 // built into dist/ (Node refuses to strip types under node_modules).
 import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { URL, fileURLToPath } from 'node:url'
 
 const source = new URL('../src/cli/main.ts', import.meta.url)
 const installed = fileURLToPath(import.meta.url).includes('/node_modules/')
