@@ -24,6 +24,11 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: 'produce-acks-1', group: 'produce', title: 'produce with acks=1, offsets returned' },
   { id: 'produce-acks-all', group: 'produce', title: 'produce with acks=all (-1), offsets returned' },
   { id: 'headers', group: 'produce', title: 'record headers survive produce → fetch' },
+  {
+    id: 'large-message',
+    group: 'produce',
+    title: 'a 900 KB record (near max.message.bytes, 1 MiB by default) round-trips',
+  },
   { id: 'compression-gzip', group: 'compression', title: 'gzip batch: produce and consume' },
   { id: 'compression-snappy', group: 'compression', title: 'snappy batch: produce and consume' },
   { id: 'compression-lz4', group: 'compression', title: 'lz4 batch: produce and consume' },

@@ -257,6 +257,18 @@ def s_headers():
     check(("trace-id", b"abc") in headers and any(k == "empty" and not v for k, v in headers), f"headers {headers}")
 
 
+def s_large_message():
+    topic = f"{PREFIX}-t"
+    create_topic(topic)
+    value = "L" * (900 * 1024)
+    produce(producer(), topic, [{"value": value}, {"value": "after"}])
+    c = consumer()
+    c.subscribe([topic])
+    got = collect(c, 2)
+    c.close()
+    check(values(got) == [value, "after"], f"sizes {[len(v) for v in values(got)]}")
+
+
 def s_consume_latest():
     topic = f"{PREFIX}-t"
     create_topic(topic)
@@ -428,6 +440,7 @@ SCENARIOS = {
     "produce-acks-1": lambda: produce_and_consume(acks=1),
     "produce-acks-all": lambda: produce_and_consume(acks="all"),
     "headers": s_headers,
+    "large-message": s_large_message,
     "compression-gzip": lambda: produce_and_consume(**{"compression.type": "gzip"}),
     "compression-snappy": lambda: produce_and_consume(**{"compression.type": "snappy"}),
     "compression-lz4": lambda: produce_and_consume(**{"compression.type": "lz4"}),

@@ -135,6 +135,7 @@ var scenarios = map[string]func(){
 	"idempotent":              func() { panic(unsupported("kafka-go 0.2.1 has no idempotent producer")) },
 	"transactions":            func() { panic(unsupported("kafka-go 0.2.1 has no transactions")) },
 	"produce-keys":            func() { produceAndConsume(nil) },
+	"large-message":           func() { produceAndConsume(nil) },
 	"produce-acks-0":          func() { produceAndConsume(nil) },
 	"produce-acks-1":          func() { produceAndConsume(nil) },
 	"produce-acks-all":        func() { produceAndConsume(nil) },

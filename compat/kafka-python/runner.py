@@ -270,6 +270,19 @@ def s_headers():
     check(got[0].headers == [("trace-id", b"abc"), ("empty", b"")], f"headers {got[0].headers}")
 
 
+def s_large_message():
+    topic = f"{PREFIX}-t"
+    create_topic(topic)
+    value = "L" * (900 * 1024)
+    p = producer()
+    produce(p, topic, [{"value": value.encode()}, {"value": b"after"}])
+    p.close(remaining())
+    c = consumer(topics=[topic])
+    got = collect(c, 2)
+    c.close()
+    check(values(got) == [value, "after"], f"sizes {[len(v) for v in values(got)]}")
+
+
 def s_consume_latest():
     topic = f"{PREFIX}-t"
     create_topic(topic)
@@ -420,6 +433,7 @@ SCENARIOS = {
     "produce-acks-1": lambda: produce_and_consume(acks=1),
     "produce-acks-all": lambda: produce_and_consume(acks="all"),
     "headers": s_headers,
+    "large-message": s_large_message,
     "compression-gzip": lambda: produce_and_consume(compression_type="gzip"),
     "compression-snappy": lambda: produce_and_consume(compression_type="snappy"),
     "compression-lz4": lambda: produce_and_consume(compression_type="lz4"),

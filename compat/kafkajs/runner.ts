@@ -139,7 +139,28 @@ async function produceAndConsume(
   )
 }
 
+const LARGE = 900 * 1024
+
 const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<void>> = {
+  async 'large-message'(ctx) {
+    const k = kafka(ctx)
+    const topic = ctx.topic()
+    await createTopic(ctx, await admin(ctx, k), topic)
+    const p = await producer(ctx, k)
+    const value = 'L'.repeat(LARGE)
+    await p.send({ topic, acks: -1, messages: [{ value }, { value: 'after' }] })
+    const { seen } = await consumer(ctx, topic, { k })
+    await eventually(
+      ctx,
+      () => seen.length >= 2,
+      () => `consumed ${seen.length}/2`,
+    )
+    check(
+      seen[0]!.value === value && seen[1]!.value === 'after',
+      `sizes ${seen.map((s) => s.value.length).join()}`,
+    )
+  },
+
   'group-consumer-protocol': () =>
     Promise.reject(new Unsupported('kafkajs implements only the classic group protocol (no KIP-848)')),
 

@@ -93,6 +93,18 @@ const unsupported = (reason: string) => (): Promise<void> => Promise.reject(new 
 const NO_ADMIN = 'kcat has no admin operations'
 
 const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<void>> = {
+  async 'large-message'(ctx) {
+    const topic = ctx.topic()
+    await ctx.createTopicDirect(topic, 1)
+    const value = 'L'.repeat(900 * 1024)
+    await produce(ctx, topic, [value, 'after'])
+    const got = await consumeAll(ctx, topic)
+    check(
+      got.length === 2 && got[0] === value && got[1] === 'after',
+      `sizes ${got.map((g) => g.length).join()}`,
+    )
+  },
+
   async connect(ctx) {
     const md = JSON.parse((await kcat(ctx, ['-L', '-J'])).stdout) as {
       brokers: unknown[]

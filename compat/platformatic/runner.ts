@@ -151,7 +151,32 @@ async function assignedCount(member: Member, topic: string): Promise<number> {
   return a.filter((x) => x.topic === topic).reduce((n, x) => n + x.partitions.length, 0)
 }
 
+const LARGE = 900 * 1024
+
 const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<void>> = {
+  async 'large-message'(ctx) {
+    const topic = ctx.topic()
+    await createTopic(ctx, topic)
+    const value = Buffer.alloc(LARGE, 'L')
+    await producer(ctx).send({
+      acks: -1,
+      messages: [
+        { topic, value },
+        { topic, value: Buffer.from('after') },
+      ],
+    })
+    const { seen } = await consume(ctx, topic)
+    await eventually(
+      ctx,
+      () => seen.length >= 2,
+      () => `consumed ${seen.length}/2`,
+    )
+    check(
+      seen[0]!.value === value.toString() && seen[1]!.value === 'after',
+      `sizes ${seen.map((s) => s.value.length).join()}`,
+    )
+  },
+
   async 'group-describe'(ctx) {
     const topic = ctx.topic()
     await createTopic(ctx, topic)

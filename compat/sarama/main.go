@@ -349,6 +349,16 @@ var scenarios = map[string]func(){
 		h := got[0].Headers
 		check(string(h[0].Key) == "trace-id" && string(h[0].Value) == "abc" && string(h[1].Key) == "empty" && len(h[1].Value) == 0, "headers %v", h)
 	},
+	"large-message": func() {
+		topic := prefix + "-t"
+		createTopic(topic, 1, nil)
+		value := strings.Repeat("L", 900*1024)
+		c := config()
+		c.Producer.MaxMessageBytes = 1000000
+		produce(c, values(topic, []string{value, "after"}))
+		got := consumePartition(topic, 0, sarama.OffsetOldest, 2)
+		check(len(got) == 2 && string(got[0].Value) == value && string(got[1].Value) == "after", "consumed %d", len(got))
+	},
 	"compression-gzip": func() { produceAndConsume(func(c *sarama.Config) { c.Producer.Compression = sarama.CompressionGZIP }) },
 	"compression-snappy": func() {
 		produceAndConsume(func(c *sarama.Config) { c.Producer.Compression = sarama.CompressionSnappy })
