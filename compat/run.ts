@@ -6,7 +6,7 @@
 // frames as golden fixtures under test/protocol/golden/fixtures/. Exits non-zero when a run
 // disagrees with compat/<client>/expectations, or (with CI=true) when a client is missing.
 
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { CLIENTS } from './clients.ts'
@@ -43,6 +43,18 @@ async function clearFixtures(client: (typeof CLIENTS)[number]): Promise<void> {
       if (file.includes(`-request.${detected.label}.`)) rmSync(join(fixturesDir, dir, file))
 }
 
+/** Fixtures stay small: frames above this (e.g. the large-message produce) are not kept. */
+const MAX_FIXTURE_HEX_CHARS = 2 * 32 * 1024
+
+function pruneLargeFixtures(): void {
+  if (!existsSync(fixturesDir)) return
+  for (const dir of readdirSync(fixturesDir))
+    for (const file of readdirSync(join(fixturesDir, dir))) {
+      const path = join(fixturesDir, dir, file)
+      if (statSync(path).size > MAX_FIXTURE_HEX_CHARS) rmSync(path)
+    }
+}
+
 for (const client of selected) {
   const started = Date.now()
   if (values.capture === true) await clearFixtures(client)
@@ -51,6 +63,7 @@ for (const client of selected) {
     captureDir: values.capture === true ? fixturesDir : undefined,
     log: (line) => console.log(line),
   })
+  if (values.capture === true) pruneLargeFixtures()
   if (run.missing !== undefined) {
     console.log(`${client.name}: not installed (${run.missing})${ci ? ' — a failure in CI' : ''}`)
     if (ci) bad++
