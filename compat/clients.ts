@@ -5,6 +5,7 @@ import { runner as kafkaPython } from './kafka-python/runner.ts'
 import { runner as kafkaGo } from './kafka-go/runner.ts'
 import { runner as kafkajs } from './kafkajs/runner.ts'
 import { runner as kcat } from './kcat/runner.ts'
+import { runner as confluentGo } from './confluent-go/runner.ts'
 import { runner as confluentPython } from './confluent-python/runner.ts'
 import { runner as platformatic } from './platformatic/runner.ts'
 import { runner as sarama } from './sarama/runner.ts'
@@ -17,4 +18,5 @@ export const CLIENTS: readonly ClientRunner[] = [
   kafkaPython,
   sarama,
   kafkaGo,
+  confluentGo,
 ]
