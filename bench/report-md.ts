@@ -1,5 +1,6 @@
 // Prints bench/results/latest.json's machine limits and broker comparison as Markdown, the form
-// the README's Performance section carries: `node bench/report-md.ts [results.json]`.
+// the README's Performance section carries: `node bench/report-md.ts [--compact] [results.json]`.
+// --compact prints medians only (no min–max), which keeps the README table readable.
 
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -23,9 +24,13 @@ function n(x: number): string {
   return x.toLocaleString('en-US', { maximumFractionDigits: digits })
 }
 
+let compact = false
+
 function cell(s: Summary | null | undefined): string {
   if (!s) return '—'
-  return s.n > 1 && s.min !== s.max ? `${n(s.median)} <sub>${n(s.min)}–${n(s.max)}</sub>` : n(s.median)
+  return !compact && s.n > 1 && s.min !== s.max
+    ? `${n(s.median)} <sub>${n(s.min)}–${n(s.max)}</sub>`
+    : n(s.median)
 }
 
 function range(s: Summary | null | undefined, unit: string): string {
@@ -87,6 +92,10 @@ export function markdown(r: Results): string {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const file = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json')
+  const args = process.argv.slice(2)
+  compact = args.includes('--compact')
+  const file =
+    args.find((a) => !a.startsWith('--')) ??
+    join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json')
   console.log(markdown(JSON.parse(readFileSync(file, 'utf8')) as Results))
 }
