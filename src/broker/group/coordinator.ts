@@ -24,7 +24,7 @@ import {
   type RequestMeta,
   type SyncRequest,
 } from './classic-coordinator.ts'
-import { ClassicGroup, type JoinResult, type SyncResult } from './classic-group.ts'
+import { ClassicGroup, joinError, type JoinResult, type SyncResult } from './classic-group.ts'
 import { ClassicGroupState } from './classic-state.ts'
 import { DEFAULT_GROUP_CONFIG, type GroupCoordinatorConfig } from './config.ts'
 import {
@@ -148,7 +148,7 @@ export class GroupCoordinator implements ClassicHost, ConsumerHost {
     for (const g of this.groups.values()) {
       if (!(g instanceof ClassicGroup)) continue
       for (const m of g.members.values()) {
-        g.completeJoin(m, { ...joinErrorFor(ErrorCode.NOT_COORDINATOR, m.memberId) })
+        g.completeJoin(m, joinError(ErrorCode.NOT_COORDINATOR, m.memberId))
         g.completeSync(m, {
           errorCode: ErrorCode.NOT_COORDINATOR,
           protocolType: null,
@@ -363,18 +363,5 @@ export class GroupCoordinator implements ClassicHost, ConsumerHost {
   /** Applies one log record while loading (Kafka's GroupCoordinatorShard.replay). */
   replay(r: GroupRecord): void {
     replayRecord(this.host, r)
-  }
-}
-
-function joinErrorFor(errorCode: number, memberId: string): JoinResult {
-  return {
-    errorCode,
-    generationId: -1,
-    protocolType: null,
-    protocolName: null,
-    leader: '',
-    skipAssignment: false,
-    memberId,
-    members: [],
   }
 }

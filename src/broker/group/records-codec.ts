@@ -65,35 +65,39 @@ const toList = (m: TopicPartitionsById): Array<{ topicId: string; partitions: nu
 const toMap = (l: ReadonlyArray<{ topicId: string; partitions: number[] }>): TopicPartitionsById =>
   new Map(l.map((t) => [t.topicId, [...t.partitions]]))
 
+/** A key with its value framed at `version`, or a tombstone for a null value. */
+function keyed<V>(
+  key: Buffer,
+  value: V | null,
+  version: number,
+  body: (w: Writer, v: V) => void,
+): EncodedRecord {
+  return { key, value: value === null ? null : framed(version, (w) => body(w, value)) }
+}
+
 export function encodeGroupRecord(r: GroupRecord): EncodedRecord {
   switch (r.type) {
     case 'offset': {
       const key = framed(1, (w) =>
         encodeOffsetCommitKey(w, 1, { group: r.groupId, topic: r.topic, partition: r.partition }),
       )
-      if (r.value === null) return { key, value: null }
-      const v = r.value
-      const version = v.expireTimestamp !== -1 ? 1 : 3
-      return {
-        key,
-        value: framed(version, (w) =>
-          encodeOffsetCommitValue(w, version, {
-            offset: v.offset,
-            leaderEpoch: v.leaderEpoch,
-            metadata: v.metadata,
-            commitTimestamp: BigInt(v.commitTimestamp),
-            expireTimestamp: BigInt(v.expireTimestamp),
-          }),
-        ),
-      }
+      const version = r.value !== null && r.value.expireTimestamp !== -1 ? 1 : 3
+      return keyed(key, r.value, version, (w, v) =>
+        encodeOffsetCommitValue(w, version, {
+          offset: v.offset,
+          leaderEpoch: v.leaderEpoch,
+          metadata: v.metadata,
+          commitTimestamp: BigInt(v.commitTimestamp),
+          expireTimestamp: BigInt(v.expireTimestamp),
+        }),
+      )
     }
-    case 'group-metadata': {
-      const key = framed(2, (w) => encodeGroupMetadataKey(w, 2, { group: r.groupId }))
-      if (r.value === null) return { key, value: null }
-      const v = r.value
-      return {
-        key,
-        value: framed(3, (w) =>
+    case 'group-metadata':
+      return keyed(
+        framed(2, (w) => encodeGroupMetadataKey(w, 2, { group: r.groupId })),
+        r.value,
+        3,
+        (w, v) =>
           encodeGroupMetadataValue(w, 3, {
             protocolType: v.protocolType,
             generation: v.generation,
@@ -111,108 +115,72 @@ export function encodeGroupRecord(r: GroupRecord): EncodedRecord {
               assignment: m.assignment,
             })),
           }),
+      )
+    case 'consumer-metadata':
+      return keyed(
+        framed(3, (w) => encodeConsumerGroupMetadataKey(w, 3, { groupId: r.groupId })),
+        r.value,
+        0,
+        (w, v) => encodeConsumerGroupMetadataValue(w, 0, { epoch: v.epoch }),
+      )
+    case 'consumer-partition-metadata':
+      return keyed(
+        framed(4, (w) => encodeConsumerGroupPartitionMetadataKey(w, 4, { groupId: r.groupId })),
+        r.value,
+        0,
+        (w, v) =>
+          encodeConsumerGroupPartitionMetadataValue(w, 0, {
+            topics: v.topics.map((t) => ({
+              topicId: t.topicId,
+              topicName: t.topicName,
+              numPartitions: t.numPartitions,
+              partitionMetadata: [],
+            })),
+          }),
+      )
+    case 'consumer-member':
+      return keyed(
+        framed(5, (w) =>
+          encodeConsumerGroupMemberMetadataKey(w, 5, { groupId: r.groupId, memberId: r.memberId }),
         ),
-      }
-    }
-    case 'consumer-metadata': {
-      const key = framed(3, (w) => encodeConsumerGroupMetadataKey(w, 3, { groupId: r.groupId }))
-      const v = r.value
-      return {
-        key,
-        value:
-          v === null ? null : framed(0, (w) => encodeConsumerGroupMetadataValue(w, 0, { epoch: v.epoch })),
-      }
-    }
-    case 'consumer-partition-metadata': {
-      const key = framed(4, (w) => encodeConsumerGroupPartitionMetadataKey(w, 4, { groupId: r.groupId }))
-      const v = r.value
-      return {
-        key,
-        value:
-          v === null
-            ? null
-            : framed(0, (w) =>
-                encodeConsumerGroupPartitionMetadataValue(w, 0, {
-                  topics: v.topics.map((t) => ({
-                    topicId: t.topicId,
-                    topicName: t.topicName,
-                    numPartitions: t.numPartitions,
-                    partitionMetadata: [],
-                  })),
-                }),
-              ),
-      }
-    }
-    case 'consumer-member': {
-      const key = framed(5, (w) =>
-        encodeConsumerGroupMemberMetadataKey(w, 5, { groupId: r.groupId, memberId: r.memberId }),
+        r.value,
+        0,
+        (w, v) => encodeConsumerGroupMemberMetadataValue(w, 0, { ...v, classicMemberMetadata: null }),
       )
-      const v = r.value
-      return {
-        key,
-        value:
-          v === null
-            ? null
-            : framed(0, (w) =>
-                encodeConsumerGroupMemberMetadataValue(w, 0, { ...v, classicMemberMetadata: null }),
-              ),
-      }
-    }
-    case 'consumer-target-metadata': {
-      const key = framed(6, (w) =>
-        encodeConsumerGroupTargetAssignmentMetadataKey(w, 6, { groupId: r.groupId }),
+    case 'consumer-target-metadata':
+      return keyed(
+        framed(6, (w) => encodeConsumerGroupTargetAssignmentMetadataKey(w, 6, { groupId: r.groupId })),
+        r.value,
+        0,
+        (w, v) =>
+          encodeConsumerGroupTargetAssignmentMetadataValue(w, 0, { assignmentEpoch: v.assignmentEpoch }),
       )
-      const v = r.value
-      return {
-        key,
-        value:
-          v === null
-            ? null
-            : framed(0, (w) =>
-                encodeConsumerGroupTargetAssignmentMetadataValue(w, 0, {
-                  assignmentEpoch: v.assignmentEpoch,
-                }),
-              ),
-      }
-    }
-    case 'consumer-target-member': {
-      const key = framed(7, (w) =>
-        encodeConsumerGroupTargetAssignmentMemberKey(w, 7, { groupId: r.groupId, memberId: r.memberId }),
+    case 'consumer-target-member':
+      return keyed(
+        framed(7, (w) =>
+          encodeConsumerGroupTargetAssignmentMemberKey(w, 7, { groupId: r.groupId, memberId: r.memberId }),
+        ),
+        r.value,
+        0,
+        (w, v) =>
+          encodeConsumerGroupTargetAssignmentMemberValue(w, 0, { topicPartitions: toList(v.partitions) }),
       )
-      const v = r.value
-      return {
-        key,
-        value:
-          v === null
-            ? null
-            : framed(0, (w) =>
-                encodeConsumerGroupTargetAssignmentMemberValue(w, 0, {
-                  topicPartitions: toList(v.partitions),
-                }),
-              ),
-      }
-    }
-    case 'consumer-current': {
-      const key = framed(8, (w) =>
-        encodeConsumerGroupCurrentMemberAssignmentKey(w, 8, { groupId: r.groupId, memberId: r.memberId }),
+    case 'consumer-current':
+      return keyed(
+        framed(8, (w) =>
+          encodeConsumerGroupCurrentMemberAssignmentKey(w, 8, { groupId: r.groupId, memberId: r.memberId }),
+        ),
+        r.value,
+        0,
+        (w, v) =>
+          encodeConsumerGroupCurrentMemberAssignmentValue(w, 0, {
+            memberEpoch: v.memberEpoch,
+            previousMemberEpoch: v.previousMemberEpoch,
+            state: v.state,
+            assignedPartitions: toList(v.assigned),
+            partitionsPendingRevocation: toList(v.pendingRevocation),
+          }),
       )
-      const v = r.value
-      return {
-        key,
-        value:
-          v === null
-            ? null
-            : framed(0, (w) =>
-                encodeConsumerGroupCurrentMemberAssignmentValue(w, 0, {
-                  memberEpoch: v.memberEpoch,
-                  previousMemberEpoch: v.previousMemberEpoch,
-                  state: v.state,
-                  assignedPartitions: toList(v.assigned),
-                  partitionsPendingRevocation: toList(v.pendingRevocation),
-                }),
-              ),
-      }
-    }
   }
 }
 
@@ -222,52 +190,56 @@ export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecor
   const type = kr.int16()
   const vr = value === null ? undefined : new Reader(value)
   const vv = vr === undefined ? -1 : vr.int16()
+  // The value read by `read` at its version, or null for a tombstone.
+  const valueOf = <V>(read: (r: Reader, version: number) => V): V | null =>
+    vr === undefined ? null : read(vr, vv)
   switch (type) {
     case 0:
     case 1: {
       const k = decodeOffsetCommitKey(kr, type)
-      if (vr === undefined)
-        return { type: 'offset', groupId: k.group, topic: k.topic, partition: k.partition, value: null }
-      const v = decodeOffsetCommitValue(vr, vv)
       return {
         type: 'offset',
         groupId: k.group,
         topic: k.topic,
         partition: k.partition,
-        value: {
-          offset: v.offset,
-          leaderEpoch: v.leaderEpoch,
-          metadata: v.metadata,
-          commitTimestamp: Number(v.commitTimestamp),
-          expireTimestamp: Number(v.expireTimestamp),
-        },
+        value: valueOf((r, version) => {
+          const v = decodeOffsetCommitValue(r, version)
+          return {
+            offset: v.offset,
+            leaderEpoch: v.leaderEpoch,
+            metadata: v.metadata,
+            commitTimestamp: Number(v.commitTimestamp),
+            expireTimestamp: Number(v.expireTimestamp),
+          }
+        }),
       }
     }
     case 2: {
       const k = decodeGroupMetadataKey(kr, 2)
-      if (vr === undefined) return { type: 'group-metadata', groupId: k.group, value: null }
-      const v = decodeGroupMetadataValue(vr, vv)
       return {
         type: 'group-metadata',
         groupId: k.group,
-        value: {
-          protocolType: v.protocolType,
-          generation: v.generation,
-          protocol: v.protocol,
-          leader: v.leader,
-          currentStateTimestamp: Number(v.currentStateTimestamp),
-          members: v.members.map((m) => ({
-            memberId: m.memberId,
-            groupInstanceId: m.groupInstanceId,
-            clientId: m.clientId,
-            clientHost: m.clientHost,
-            // Values before v1 had no rebalance timeout: the session timeout stood in for it.
-            rebalanceTimeoutMs: m.rebalanceTimeout === -1 ? m.sessionTimeout : m.rebalanceTimeout,
-            sessionTimeoutMs: m.sessionTimeout,
-            subscription: m.subscription,
-            assignment: m.assignment,
-          })),
-        },
+        value: valueOf((r, version) => {
+          const v = decodeGroupMetadataValue(r, version)
+          return {
+            protocolType: v.protocolType,
+            generation: v.generation,
+            protocol: v.protocol,
+            leader: v.leader,
+            currentStateTimestamp: Number(v.currentStateTimestamp),
+            members: v.members.map((m) => ({
+              memberId: m.memberId,
+              groupInstanceId: m.groupInstanceId,
+              clientId: m.clientId,
+              clientHost: m.clientHost,
+              // Values before v1 had no rebalance timeout: the session timeout stood in for it.
+              rebalanceTimeoutMs: m.rebalanceTimeout === -1 ? m.sessionTimeout : m.rebalanceTimeout,
+              sessionTimeoutMs: m.sessionTimeout,
+              subscription: m.subscription,
+              assignment: m.assignment,
+            })),
+          }
+        }),
       }
     }
     case 3: {
@@ -275,44 +247,42 @@ export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecor
       return {
         type: 'consumer-metadata',
         groupId: k.groupId,
-        value: vr === undefined ? null : { epoch: decodeConsumerGroupMetadataValue(vr, vv).epoch },
+        value: valueOf((r, version) => ({ epoch: decodeConsumerGroupMetadataValue(r, version).epoch })),
       }
     }
     case 4: {
       const k = decodeConsumerGroupPartitionMetadataKey(kr, 4)
-      if (vr === undefined) return { type: 'consumer-partition-metadata', groupId: k.groupId, value: null }
-      const v = decodeConsumerGroupPartitionMetadataValue(vr, vv)
       return {
         type: 'consumer-partition-metadata',
         groupId: k.groupId,
-        value: {
-          topics: v.topics.map((t) => ({
+        value: valueOf((r, version) => ({
+          topics: decodeConsumerGroupPartitionMetadataValue(r, version).topics.map((t) => ({
             topicId: t.topicId,
             topicName: t.topicName,
             numPartitions: t.numPartitions,
           })),
-        },
+        })),
       }
     }
     case 5: {
       const k = decodeConsumerGroupMemberMetadataKey(kr, 5)
-      if (vr === undefined)
-        return { type: 'consumer-member', groupId: k.groupId, memberId: k.memberId, value: null }
-      const v = decodeConsumerGroupMemberMetadataValue(vr, vv)
       return {
         type: 'consumer-member',
         groupId: k.groupId,
         memberId: k.memberId,
-        value: {
-          instanceId: v.instanceId,
-          rackId: v.rackId,
-          clientId: v.clientId,
-          clientHost: v.clientHost,
-          subscribedTopicNames: v.subscribedTopicNames,
-          subscribedTopicRegex: v.subscribedTopicRegex,
-          rebalanceTimeoutMs: v.rebalanceTimeoutMs,
-          serverAssignor: v.serverAssignor,
-        },
+        value: valueOf((r, version) => {
+          const v = decodeConsumerGroupMemberMetadataValue(r, version)
+          return {
+            instanceId: v.instanceId,
+            rackId: v.rackId,
+            clientId: v.clientId,
+            clientHost: v.clientHost,
+            subscribedTopicNames: v.subscribedTopicNames,
+            subscribedTopicRegex: v.subscribedTopicRegex,
+            rebalanceTimeoutMs: v.rebalanceTimeoutMs,
+            serverAssignor: v.serverAssignor,
+          }
+        }),
       }
     }
     case 6: {
@@ -320,10 +290,9 @@ export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecor
       return {
         type: 'consumer-target-metadata',
         groupId: k.groupId,
-        value:
-          vr === undefined
-            ? null
-            : { assignmentEpoch: decodeConsumerGroupTargetAssignmentMetadataValue(vr, vv).assignmentEpoch },
+        value: valueOf((r, version) => ({
+          assignmentEpoch: decodeConsumerGroupTargetAssignmentMetadataValue(r, version).assignmentEpoch,
+        })),
       }
     }
     case 7: {
@@ -332,28 +301,27 @@ export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecor
         type: 'consumer-target-member',
         groupId: k.groupId,
         memberId: k.memberId,
-        value:
-          vr === undefined
-            ? null
-            : { partitions: toMap(decodeConsumerGroupTargetAssignmentMemberValue(vr, vv).topicPartitions) },
+        value: valueOf((r, version) => ({
+          partitions: toMap(decodeConsumerGroupTargetAssignmentMemberValue(r, version).topicPartitions),
+        })),
       }
     }
     case 8: {
       const k = decodeConsumerGroupCurrentMemberAssignmentKey(kr, 8)
-      if (vr === undefined)
-        return { type: 'consumer-current', groupId: k.groupId, memberId: k.memberId, value: null }
-      const v = decodeConsumerGroupCurrentMemberAssignmentValue(vr, vv)
       return {
         type: 'consumer-current',
         groupId: k.groupId,
         memberId: k.memberId,
-        value: {
-          memberEpoch: v.memberEpoch,
-          previousMemberEpoch: v.previousMemberEpoch,
-          state: v.state,
-          assigned: toMap(v.assignedPartitions),
-          pendingRevocation: toMap(v.partitionsPendingRevocation),
-        },
+        value: valueOf((r, version) => {
+          const v = decodeConsumerGroupCurrentMemberAssignmentValue(r, version)
+          return {
+            memberEpoch: v.memberEpoch,
+            previousMemberEpoch: v.previousMemberEpoch,
+            state: v.state,
+            assigned: toMap(v.assignedPartitions),
+            pendingRevocation: toMap(v.partitionsPendingRevocation),
+          }
+        }),
       }
     }
     default:

@@ -8,7 +8,7 @@
 import { ErrorCode } from '../../protocol/errors.ts'
 import { ApiKey } from '../../protocol/generated/index.ts'
 import { groupCoordinator } from '../group/component.ts'
-import type { JoinResult } from '../group/classic-group.ts'
+import { joinError, type JoinResult } from '../group/classic-group.ts'
 import { defineHandler } from '../registry.ts'
 
 /** The response at the request's version: errors and fields older clients cannot receive are mapped. */
@@ -55,18 +55,6 @@ export default defineHandler(ApiKey.JoinGroup, {
     return toResponse(r, ctx.apiVersion)
   },
   errorResponse(req, errorCode, _message, ctx) {
-    return toResponse(
-      {
-        errorCode,
-        generationId: -1,
-        protocolType: null,
-        protocolName: null,
-        leader: '',
-        skipAssignment: false,
-        memberId: req.memberId,
-        members: [],
-      },
-      ctx.apiVersion,
-    )
+    return toResponse(joinError(errorCode, req.memberId), ctx.apiVersion)
   },
 })
