@@ -6,7 +6,8 @@
 // Changes are computed as a new override map, validated as a whole, and only then stored, so a
 // request either applies completely or not at all for each resource.
 
-import { ErrorCode, KafkaError } from '../../protocol/errors.ts'
+import { ErrorCode, KafkaError, toErrorCode } from '../../protocol/errors.ts'
+import type { Logger } from '../logger.ts'
 import type { BrokerServices } from '../services.ts'
 import { brokerConfigSource, ConfigSource, topicConfigSource } from './config-source.ts'
 import {
@@ -288,5 +289,43 @@ export async function alterResource(
     }
     default:
       throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resourceType}.`)
+  }
+}
+
+export interface AlterResourceResult {
+  errorCode: number
+  errorMessage: string | null
+  resourceType: number
+  resourceName: string
+}
+
+/**
+ * One resource of AlterConfigs / IncrementalAlterConfigs, which succeeds or fails on its own:
+ * `rejected` (a request-level check the handler made) or alterResource's error becomes the
+ * resource's result; an error that is not a KafkaError is logged and answered
+ * UNKNOWN_SERVER_ERROR.
+ */
+export async function alterResourceResult(
+  services: BrokerServices,
+  logger: Logger,
+  resource: { resourceType: number; resourceName: string },
+  changes: readonly ConfigChange[],
+  replace: boolean,
+  validateOnly: boolean,
+  rejected?: KafkaError,
+): Promise<AlterResourceResult> {
+  const { resourceType, resourceName } = resource
+  try {
+    if (rejected !== undefined) throw rejected
+    await alterResource(services, resourceType, resourceName, changes, replace, validateOnly)
+    return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType, resourceName }
+  } catch (err) {
+    if (!(err instanceof KafkaError)) logger.error({ err }, 'altering configs failed')
+    return {
+      errorCode: toErrorCode(err),
+      errorMessage: err instanceof KafkaError ? (err.errorMessage ?? err.message) : null,
+      resourceType,
+      resourceName,
+    }
   }
 }

@@ -4,9 +4,9 @@
 // (starting from the effective value when the resource has no override). A resource named twice
 // in one request fails with INVALID_REQUEST; each resource succeeds or fails on its own.
 
-import { ErrorCode, KafkaError, toErrorCode } from '../../protocol/errors.ts'
+import { ErrorCode, KafkaError } from '../../protocol/errors.ts'
 import { ApiKey } from '../../protocol/generated/index.ts'
-import { alterResource } from '../config/config-resources.ts'
+import { alterResourceResult } from '../config/config-resources.ts'
 import { defineHandler } from '../registry.ts'
 
 export default defineHandler(ApiKey.IncrementalAlterConfigs, {
@@ -17,34 +17,20 @@ export default defineHandler(ApiKey.IncrementalAlterConfigs, {
     const seen = new Map<string, number>()
     for (const r of req.resources) seen.set(key(r), (seen.get(key(r)) ?? 0) + 1)
     const responses = []
-    for (const r of req.resources) {
-      try {
-        if (seen.get(key(r))! > 1)
-          throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Error due to duplicate resources in the request.')
-        await alterResource(
+    for (const r of req.resources)
+      responses.push(
+        await alterResourceResult(
           ctx.services,
-          r.resourceType,
-          r.resourceName,
+          ctx.logger,
+          r,
           r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value })),
           false,
           req.validateOnly,
-        )
-        responses.push({
-          errorCode: ErrorCode.NONE,
-          errorMessage: null,
-          resourceType: r.resourceType,
-          resourceName: r.resourceName,
-        })
-      } catch (err) {
-        if (!(err instanceof KafkaError)) ctx.logger.error({ err }, 'altering configs failed')
-        responses.push({
-          errorCode: toErrorCode(err),
-          errorMessage: err instanceof KafkaError ? (err.errorMessage ?? err.message) : null,
-          resourceType: r.resourceType,
-          resourceName: r.resourceName,
-        })
-      }
-    }
+          seen.get(key(r))! > 1
+            ? new KafkaError(ErrorCode.INVALID_REQUEST, 'Error due to duplicate resources in the request.')
+            : undefined,
+        ),
+      )
     return { throttleTimeMs: 0, responses }
   },
 })
