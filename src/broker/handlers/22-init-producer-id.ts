@@ -4,10 +4,10 @@
 // a producer that knows its id) · v4 PRODUCER_FENCED (older versions get INVALID_PRODUCER_EPOCH) ·
 // v5 same as v4 (KIP-890 part 1 clients). The work is in src/broker/txn/coordinator.ts.
 
-import { ErrorCode } from '../../protocol/errors.ts'
 import { ApiKey } from '../../protocol/generated/index.ts'
 import { defineHandler } from '../registry.ts'
 import { txnCoordinator } from '../txn/component.ts'
+import { fencedErrorFor } from '../txn/fenced-error.ts'
 
 export default defineHandler(ApiKey.InitProducerId, {
   versions: [0, 5],
@@ -18,10 +18,7 @@ export default defineHandler(ApiKey.InitProducerId, {
       req.producerId,
       req.producerEpoch,
     )
-    const errorCode =
-      r.errorCode === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 4
-        ? ErrorCode.INVALID_PRODUCER_EPOCH
-        : r.errorCode
+    const errorCode = fencedErrorFor(r.errorCode, ctx.apiVersion, 4)
     return { throttleTimeMs: 0, errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch }
   },
 })

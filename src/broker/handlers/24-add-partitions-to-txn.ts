@@ -14,6 +14,7 @@ import type { TopicPartition } from '../../storage/log-store.ts'
 import { defineHandler } from '../registry.ts'
 import type { RequestContext } from '../request-context.ts'
 import { txnCoordinator } from '../txn/component.ts'
+import { fencedErrorFor } from '../txn/fenced-error.ts'
 
 function results(
   topics: readonly AddPartitionsToTxnRequestAddPartitionsToTxnTopic[],
@@ -44,9 +45,7 @@ async function addOne(
     return results(topics, (_, i) =>
       missing.has(i) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED,
     )
-  let fenced = (code: number): number => code
-  if (ctx.apiVersion < 2)
-    fenced = (code) => (code === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : code)
+  const fenced = (code: number): number => fencedErrorFor(code, ctx.apiVersion, 2)
   if (txn.verifyOnly) {
     const codes = coordinator.verifyPartitions(
       txn.transactionalId,

@@ -6,6 +6,7 @@ import { ErrorCode } from '../../protocol/errors.ts'
 import { ApiKey } from '../../protocol/generated/index.ts'
 import { defineHandler } from '../registry.ts'
 import { txnCoordinator } from '../txn/component.ts'
+import { fencedErrorFor } from '../txn/fenced-error.ts'
 
 export default defineHandler(ApiKey.AddOffsetsToTxn, {
   versions: [0, 4],
@@ -17,8 +18,6 @@ export default defineHandler(ApiKey.AddOffsetsToTxn, {
       req.producerEpoch,
       req.groupId,
     )
-    const errorCode =
-      code === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 2 ? ErrorCode.INVALID_PRODUCER_EPOCH : code
-    return { throttleTimeMs: 0, errorCode }
+    return { throttleTimeMs: 0, errorCode: fencedErrorFor(code, ctx.apiVersion, 2) }
   },
 })

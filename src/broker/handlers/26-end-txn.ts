@@ -4,10 +4,10 @@
 // v5 (KIP-890 part 2: epoch bump per transaction, implicit partition adds) is not served: clients
 // use it only with the transaction.version feature, which this broker does not advertise.
 
-import { ErrorCode } from '../../protocol/errors.ts'
 import { ApiKey } from '../../protocol/generated/index.ts'
 import { defineHandler } from '../registry.ts'
 import { txnCoordinator } from '../txn/component.ts'
+import { fencedErrorFor } from '../txn/fenced-error.ts'
 
 export default defineHandler(ApiKey.EndTxn, {
   versions: [0, 4],
@@ -18,10 +18,7 @@ export default defineHandler(ApiKey.EndTxn, {
       req.producerEpoch,
       req.committed,
     )
-    const errorCode =
-      r.errorCode === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 2
-        ? ErrorCode.INVALID_PRODUCER_EPOCH
-        : r.errorCode
+    const errorCode = fencedErrorFor(r.errorCode, ctx.apiVersion, 2)
     return { throttleTimeMs: 0, errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch }
   },
 })
