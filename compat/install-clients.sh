@@ -5,6 +5,7 @@
 #   kcat, python3-confluent-kafka   librdkafka 2.0.2 (old overlap rules, feature map)
 #   python3-kafka                   kafka-python 2.0.2; python3-snappy/-lz4/-zstandard give it codecs
 #   golang-go + sarama + kafka-go   Go clients, built offline in GOPATH mode (compat/harness/go-build.ts)
+#   confluent-kafka-go + librdkafka-dev  the Go binding of librdkafka (cgo)
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,7 @@ packages=(
   python3-confluent-kafka
   python3-kafka python3-snappy python3-lz4 python3-zstandard
   golang-go golang-github-shopify-sarama-dev golang-github-segmentio-kafka-go-dev
+  golang-github-confluentinc-confluent-kafka-go-dev librdkafka-dev
 )
 
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
