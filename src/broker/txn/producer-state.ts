@@ -308,15 +308,7 @@ export class ProducerStateManager implements ProducerStateGuard {
     if (s === undefined) return min
     if (s.provisional > 0 && s.provisionalFloor !== undefined && s.provisionalFloor < min)
       min = s.provisionalFloor
-    for (const e of s.producers.values())
-      if (
-        e.producerId !== producerId &&
-        e.txnFirstOffset !== undefined &&
-        e.txnFirstOffset >= 0n &&
-        e.txnFirstOffset < min
-      )
-        min = e.txnFirstOffset
-    return min
+    return openBefore(s, producerId, min)
   }
 
   /** Applies an appended COMMIT/ABORT marker: closes the producer's transaction on the partition. */
