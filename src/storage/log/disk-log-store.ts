@@ -3,6 +3,7 @@
 //
 //   recovery-point-offset-checkpoint   per partition, the offset below which data was fsynced
 //   log-start-offset-checkpoint        per partition, the log start offset (DeleteRecords)
+//   cleaner-offset-checkpoint          per compacted partition, where its dirty section starts
 //   .kafka_cleanshutdown               present only after a clean close; removed at open
 //
 // Partitions found at startup are listed by partitions() and loaded (recovered) when the broker
@@ -20,8 +21,10 @@ import {
   encodeOffsetCheckpoint,
   type PartitionOffset,
 } from './checkpoint-file.ts'
+import { runCleanerRound, type RoundResult } from '../cleaner/round.ts'
 import {
   CLEAN_SHUTDOWN_FILE,
+  CLEANER_OFFSET_CHECKPOINT,
   DELETE_DIR_SUFFIX,
   LOG_START_OFFSET_CHECKPOINT,
   parsePartitionDirName,
@@ -48,6 +51,8 @@ export interface DiskLogStoreOptions {
   decompress?: Decompressor
   /** Receives what recovery did per partition (for logging). */
   onRecovered?: (tp: TopicPartition, recovered: LoadedLog['recovered']) => void
+  /** Receives what each cleaner round did (for logging and tests). */
+  onCleaned?: (round: RoundResult) => void
 }
 
 function key(tp: TopicPartition): string {
@@ -68,6 +73,8 @@ class DiskLogStore implements LogStore {
   /** Checkpointed values for partitions not loaded yet. */
   readonly #recoveryPoints = new Map<string, bigint>()
   readonly #startOffsets = new Map<string, bigint>()
+  /** The cleaner's first dirty offset per compacted partition (cleaner-offset-checkpoint). */
+  readonly #firstDirty = new Map<string, bigint>()
   readonly #cleanShutdown: boolean
   readonly #pendingDeletes = new Set<string>()
   readonly #timers = new Set<NodeJS.Timeout>()
@@ -93,6 +100,9 @@ class DiskLogStore implements LogStore {
     } else for (const e of rp) this.#recoveryPoints.set(key(e), e.offset)
     const lso = await this.#readCheckpoint(LOG_START_OFFSET_CHECKPOINT)
     if (lso !== 'corrupt') for (const e of lso) this.#startOffsets.set(key(e), e.offset)
+    // Lost or corrupt: the cleaner starts over from each log start (more work, same result).
+    const dirty = await this.#readCheckpoint(CLEANER_OFFSET_CHECKPOINT)
+    if (dirty !== 'corrupt') for (const e of dirty) this.#firstDirty.set(key(e), e.offset)
     for (const name of await this.#fs.readdir(this.#dir)) {
       const path = `${this.#dir}/${name}`
       if (name.endsWith(DELETE_DIR_SUFFIX)) {
@@ -181,6 +191,7 @@ class DiskLogStore implements LogStore {
         now: this.#now,
         ...(this.#options.decompress !== undefined ? { decompress: this.#options.decompress } : {}),
         onLogStartOffsetChange: () => this.writeCheckpoints(),
+        writeCheckpoints: () => this.writeCheckpoints(),
         scheduleDelete: (paths, delayMs) => this.#scheduleDelete(paths, delayMs),
       },
       loaded,
@@ -204,6 +215,7 @@ class DiskLogStore implements LogStore {
     this.#known.delete(k)
     this.#recoveryPoints.delete(k)
     this.#startOffsets.delete(k)
+    const hadDirty = this.#firstDirty.delete(k)
     if (log !== undefined) await log.abandon()
     const dir = `${this.#dir}/${k}`
     await this.#pool.closeUnder(dir)
@@ -214,6 +226,7 @@ class DiskLogStore implements LogStore {
     await this.#fs.syncDir(this.#dir)
     await this.#fs.rmdir(doomed)
     await this.writeCheckpoints()
+    if (hadDirty) await this.#writeCleanerCheckpoint()
   }
 
   partitions(): TopicPartition[] {
@@ -230,6 +243,27 @@ class DiskLogStore implements LogStore {
     }
     await this.#pool.closeIdle(idleMs)
     await this.writeCheckpoints()
+    // One compaction pass per call, on the dirtiest eligible log (bounded work per maintain()).
+    const loaded = [...this.#logs].filter(([, log]) => !log.closed)
+    const round = await runCleanerRound(loaded, this.#firstDirty, now)
+    if (round !== undefined) {
+      await this.#writeCleanerCheckpoint()
+      this.#options.onCleaned?.(round)
+    }
+  }
+
+  /** Writes cleaner-offset-checkpoint (Kafka's format): `<topic> <partition> <firstDirty>`. */
+  async #writeCleanerCheckpoint(): Promise<void> {
+    const entries: PartitionOffset[] = []
+    for (const [k, offset] of this.#firstDirty) {
+      const tp = this.#known.get(k)
+      if (tp !== undefined) entries.push({ ...tp, offset })
+    }
+    await writeFileAtomic(
+      this.#fs,
+      `${this.#dir}/${CLEANER_OFFSET_CHECKPOINT}`,
+      encodeOffsetCheckpoint(entries),
+    )
   }
 
   async flush(): Promise<void> {

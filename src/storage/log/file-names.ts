@@ -27,6 +27,8 @@ export const DELETE_DIR_SUFFIX = '-delete'
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint'
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint'
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint'
+/** Per log dir: where each compacted partition's dirty section starts (src/storage/cleaner). */
+export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint'
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown'
 
 export const SEGMENT_FILE_SUFFIXES = [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX] as const

@@ -3,15 +3,22 @@
 //
 // Steps (Kafka's LogLoader, restated):
 //   1. Delete leftovers: `.deleted` (retention/truncation had already dropped them), `.cleaned`
-//      and `.swap` (compaction output; this log has no cleaner yet, so they are never live), `.tmp`
-//      (a checkpoint being replaced), and index files whose `.log` is gone.
+//      (a compaction output not yet committed), `.tmp` (a checkpoint being replaced), and index
+//      files whose `.log` is gone. A `<base>.log.swap` is a committed compaction output (see the
+//      swap protocol in partition-log.ts): the swap is finished by removing the old segment's
+//      indexes and renaming it over `<base>.log`; the indexes are rebuilt from it. Any other
+//      `.swap` file is not ours to finish and is deleted.
 //   2. Segments are the `.log` files, ordered by base offset. An empty directory gets one empty
 //      segment at the checkpointed log start offset (made durable by the log's first flush).
 //   3. After an unclean shutdown, every segment from the one holding the recovery point onwards is
 //      recovered: batches validated (length, magic, CRC, increasing offsets), indexes rebuilt, the
 //      file cut at the first invalid byte, and all later segments deleted (they cannot be trusted
-//      to follow on). A segment that does not start exactly where its predecessor ends is
-//      treated the same way, so the recovered log is always a gap-free prefix of what was written. Recovered segments are fsynced so the new recovery point is honest.
+//      to follow on). A recovered segment that does not start exactly where its recovered
+//      predecessor ends is treated the same way, so the recovered part is a gap-free prefix of
+//      what was written. Gaps are accepted only where compaction can have made them: before the
+//      first recovered segment, whose predecessors lie wholly below the recovery point and so were
+//      fsynced whole (the cleaner only cleans below the recovery point and checkpoints it before
+//      swapping segments in). Gaps inside a segment are always fine (offsets just increase). Recovered segments are fsynced so the new recovery point is honest.
 //      After a clean shutdown only segments with missing index files are rebuilt.
 //   4. The last segment becomes active; the log end offset is one past its last batch.
 //   5. Log start offset = max(checkpoint, first segment base), at most the log end offset. The
@@ -29,10 +36,12 @@ import {
 import {
   CLEANED_SUFFIX,
   DELETED_SUFFIX,
+  INDEX_SUFFIX,
   LEADER_EPOCH_CHECKPOINT,
   LOG_SUFFIX,
   parseSegmentFileName,
   SWAP_SUFFIX,
+  TIME_INDEX_SUFFIX,
   TMP_SUFFIX,
   TXN_INDEX_SUFFIX,
 } from './file-names.ts'
@@ -81,6 +90,7 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
   const logs = new Set<bigint>()
   const others: { name: string; base: bigint }[] = []
   const txnIndexes = new Set<bigint>()
+  await finishSwaps(fs, dir, names)
   for (const name of names) {
     if (
       name.endsWith(DELETED_SUFFIX) ||
@@ -131,16 +141,16 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
       let start = 0
       if (o.recoveryPoint !== undefined)
         for (let i = 0; i < segments.length; i++) if (segments[i]!.baseOffset <= o.recoveryPoint) start = i
-      let prevEnd = start > 0 ? await endOffsetOf(segments[start - 1]!) : undefined
+      let prevEnd: bigint | undefined
       for (let i = start; i < segments.length; i++) {
         const seg = segments[i]!
         const fileSize = await o.pool.use(seg.logPath, (h) => h.size())
         // A segment must start exactly where its predecessor ends: an overlap is garbage, and a
         // gap means the predecessor lost its unsynced tail while this segment kept data, so this
         // segment and everything after it go (the log stays a prefix of what was appended).
-        // (Compaction, when it lands, can leave legitimate gaps and will need to relax this.)
+        // Not checked for the first recovered segment (its predecessor may have been compacted).
         const result =
-          prevEnd !== undefined && seg.baseOffset !== prevEnd
+          i > start && prevEnd !== undefined && seg.baseOffset !== prevEnd
             ? undefined
             : await seg.recover(o.config.indexIntervalBytes, seg.baseOffset, (h) => {
                 if (h.partitionLeaderEpoch >= 0 && (epochs.latest()?.epoch ?? -1) < h.partitionLeaderEpoch)
@@ -215,15 +225,36 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
   }
 }
 
-/** One past the last offset in an inactive segment (undefined when it is empty). */
-async function endOffsetOf(seg: Segment): Promise<bigint | undefined> {
-  let last: bigint | undefined
-  const oi = await seg.offsetIndex()
-  await seg.scanHeaders(oi.lastEntry().position, (h) => {
-    last = h.baseOffset + BigInt(h.lastOffsetDelta)
-    return true
-  })
-  return last === undefined ? undefined : last + 1n
+/**
+ * Finishes compaction swaps: each `<base>.log.swap` replaces `<base>.log` (whose index files go
+ * first, so a stale index never pairs with the new log). Updates the directory listing in place.
+ */
+async function finishSwaps(fs: FileSystem, dir: string, names: string[]): Promise<void> {
+  const consumed = new Set<string>()
+  for (const name of names) {
+    const parsed = parseSegmentFileName(name)
+    if (parsed?.suffix !== LOG_SUFFIX || parsed.transient !== SWAP_SUFFIX) continue
+    const prefix = name.slice(0, 20)
+    for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      const index = `${prefix}${suffix}`
+      if (names.includes(index)) {
+        await fs.unlink(`${dir}/${index}`)
+        consumed.add(index)
+      }
+    }
+    await fs.rename(`${dir}/${name}`, `${dir}/${prefix}${LOG_SUFFIX}`)
+    consumed.add(name)
+  }
+  if (consumed.size === 0) return
+  await fs.syncDir(dir)
+  const live = names.filter((n) => !consumed.has(n))
+  for (const name of consumed) {
+    const parsed = parseSegmentFileName(name)
+    if (parsed?.transient === SWAP_SUFFIX && !live.includes(`${name.slice(0, 20)}${LOG_SUFFIX}`))
+      live.push(`${name.slice(0, 20)}${LOG_SUFFIX}`)
+  }
+  names.length = 0
+  names.push(...live)
 }
 
 async function readEpochCheckpoint(fs: FileSystem, dir: string): Promise<EpochEntry[]> {

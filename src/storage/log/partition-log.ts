@@ -28,12 +28,35 @@ import type {
 } from '../log-store.ts'
 import { findInBatchByTimestamp, offsetOfMaxTimestamp, type Decompressor } from '../record-timestamps.ts'
 import { retentionDeleteCount, shouldRoll } from '../segment-policy.ts'
+import {
+  cleanLog,
+  planClean,
+  shouldClean,
+  type CleanableLog,
+  type CleanerSegment,
+  type CleanPlan,
+  type CleanResult,
+  type SegmentRewrite,
+} from '../cleaner/cleaner.ts'
+import type { CompactableLog } from '../cleaner/round.ts'
 import { encodeLeaderEpochCheckpoint } from './checkpoint-file.ts'
-import { LEADER_EPOCH_CHECKPOINT } from './file-names.ts'
+import {
+  CLEANED_SUFFIX,
+  INDEX_SUFFIX,
+  LEADER_EPOCH_CHECKPOINT,
+  LOG_SUFFIX,
+  SWAP_SUFFIX,
+  TIME_INDEX_SUFFIX,
+} from './file-names.ts'
 import type { GroupCommitter } from './group-commit.ts'
 import type { HandlePool } from './handle-pool.ts'
 import type { LoadedLog } from './loader.ts'
-import { Segment } from './segment.ts'
+import { Segment, SegmentRetiredError } from './segment.ts'
+
+/** Bytes read per chunk when the cleaner walks a segment. */
+const CLEAN_READ_CHUNK = 1024 * 1024
+/** Readers retry this often when compaction swaps segments under them. */
+const RETIRED_RETRIES = 16
 
 export interface DiskLogContext {
   fs: FileSystem
@@ -46,9 +69,14 @@ export interface DiskLogContext {
   onLogStartOffsetChange: () => Promise<void>
   /** Files renamed to .deleted, to be unlinked after file.delete.delay.ms. */
   scheduleDelete: (paths: string[], delayMs: number) => void
+  /**
+   * Writes the store's recovery-point checkpoint durably. The cleaner calls it before swapping
+   * segments in: the loader accepts offset gaps only below the checkpointed recovery point.
+   */
+  writeCheckpoints?: () => Promise<void>
 }
 
-export class DiskPartitionLog implements PartitionLog {
+export class DiskPartitionLog implements PartitionLog, CompactableLog {
   readonly topicPartition: TopicPartition
   readonly #ctx: DiskLogContext
   #config: LogConfig
@@ -366,7 +394,11 @@ export class DiskPartitionLog implements PartitionLog {
 
   // ------------------------------------------------------------------------------ read
 
-  async read(offset: bigint, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
+  read(offset: bigint, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
+    return retryRetired(() => this.#readOnce(offset, maxBytes, options))
+  }
+
+  async #readOnce(offset: bigint, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
     if (this.#closed) throw new KafkaError('KAFKA_STORAGE_ERROR', `log ${this.#name()} is closed`)
     if (offset < this.#logStartOffset || offset > this.#nextOffset)
       throw new KafkaError(
@@ -404,7 +436,7 @@ export class DiskPartitionLog implements PartitionLog {
         if (kept.stoppedAtMaxOffset || kept.bytes < chunk.length || start + kept.bytes < end) break
       }
     } catch (err) {
-      if (err instanceof KafkaError) throw err
+      if (err instanceof KafkaError || err instanceof SegmentRetiredError) throw err
       // A segment deleted by retention under our feet: the offset is no longer in range.
       if (offset < this.#logStartOffset)
         throw new KafkaError(
@@ -424,7 +456,11 @@ export class DiskPartitionLog implements PartitionLog {
 
   // ------------------------------------------------------------------------------ timestamps
 
-  async offsetForTimestamp(timestamp: bigint): Promise<TimestampLookup | undefined> {
+  offsetForTimestamp(timestamp: bigint): Promise<TimestampLookup | undefined> {
+    return retryRetired(() => this.#offsetForTimestamp(timestamp))
+  }
+
+  async #offsetForTimestamp(timestamp: bigint): Promise<TimestampLookup | undefined> {
     const segments = this.#segments.slice()
     const lso = this.#logStartOffset
     for (const seg of segments) {
@@ -450,7 +486,11 @@ export class DiskPartitionLog implements PartitionLog {
     return undefined
   }
 
-  async maxTimestamp(): Promise<TimestampLookup | undefined> {
+  maxTimestamp(): Promise<TimestampLookup | undefined> {
+    return retryRetired(() => this.#maxTimestamp())
+  }
+
+  async #maxTimestamp(): Promise<TimestampLookup | undefined> {
     const segments = this.#segments.slice()
     let best: Segment | undefined
     let bestTs = -1n
@@ -611,6 +651,146 @@ export class DiskPartitionLog implements PartitionLog {
     this.#config = config
   }
 
+  // ------------------------------------------------------------------------------ compaction
+
+  compactionEnabled(): boolean {
+    return this.#config.cleanupPolicy.compact && !this.#closed && this.#failed === undefined
+  }
+
+  async planCompaction(now: number, firstDirty: bigint | undefined): Promise<CleanPlan | undefined> {
+    const view = this.#cleanerView()
+    return planClean(
+      await view.cleanerSegments(),
+      this.#config,
+      now,
+      this.#logStartOffset,
+      view.cleanUpperBound(),
+      firstDirty,
+    )
+  }
+
+  worthCleaning(plan: CleanPlan): boolean {
+    return shouldClean(plan, this.#config)
+  }
+
+  async compact(plan: CleanPlan, now: number): Promise<CleanResult> {
+    // Gaps left by compaction are legitimate to the loader only below the checkpointed recovery
+    // point; the plan ends at or below the current one, so persist it first.
+    await this.#ctx.writeCheckpoints?.()
+    return cleanLog(this.#cleanerView(), plan, this.#config, now)
+  }
+
+  #cleanerView(): CleanableLog {
+    const find = (s: CleanerSegment): Segment | undefined =>
+      this.#segments.find((m) => m.baseOffset === s.baseOffset)
+    return {
+      logStartOffset: () => this.#logStartOffset,
+      cleanerSegments: async () => {
+        const out: CleanerSegment[] = []
+        for (const seg of this.#segments.slice())
+          out.push({
+            baseOffset: seg.baseOffset,
+            size: seg.size,
+            largestTimestamp: await seg.largestTimestamp(),
+          })
+        return out
+      },
+      cleanUpperBound: () => {
+        const lso = this.lastStableOffset()
+        return lso < this.#recoveryPoint ? lso : this.#recoveryPoint
+      },
+      forEachBatch: async (s, visit) => {
+        const seg = find(s)
+        if (seg === undefined) return
+        await forEachBatchOf(seg, visit)
+      },
+      rewriteSegment: (s) => Promise.resolve(this.#rewrite(s, find(s))),
+    }
+  }
+
+  /**
+   * A segment's replacement, written to `<base>.log.cleaned` and swapped in by commit() (a
+   * suffix state machine the loader can finish or roll back at every step):
+   *   .log.cleaned written and fsynced        crash: the loader deletes it (old segment stays)
+   *   rename .log.cleaned -> .log.swap, fsync directory          (the commit point)
+   *   unlink the old .index/.timeindex        crash: the loader sees .log.swap and finishes
+   *   rename .log.swap -> .log (replacing the old file), fsync directory
+   *   rebuild and fsync the indexes           crash: missing/unsynced indexes are rebuilt
+   * The .txnindex stays: compaction keeps every transactional and control batch.
+   * An emptied segment (not the first) is instead deleted: its files renamed to .deleted.
+   */
+  #rewrite(s: CleanerSegment, seg: Segment | undefined): SegmentRewrite {
+    const cleaned = `${this.#ctx.dir}/${segmentName(s.baseOffset)}${LOG_SUFFIX}${CLEANED_SUFFIX}`
+    const pool = this.#ctx.pool
+    const fs = this.#ctx.fs
+    let size = 0
+    let created = false
+    const discard = async (): Promise<void> => {
+      await pool.close(cleaned)
+      if (created && (await fs.stat(cleaned)) !== undefined) await fs.unlink(cleaned)
+    }
+    return {
+      write: async (batch) => {
+        if (!created) {
+          await pool.use(cleaned, (h) => h.truncate(0), true)
+          created = true
+        }
+        const at = size
+        await pool.use(cleaned, (h) => writeFully(h, batch, at))
+        size += batch.length
+      },
+      abort: discard,
+      commit: () =>
+        this.#exclusive(async () => {
+          const i = seg === undefined ? -1 : this.#segments.indexOf(seg)
+          if (seg === undefined || i < 0 || i === this.#segments.length - 1 || seg.size !== s.size) {
+            await discard()
+            return false
+          }
+          try {
+            if (size === 0 && i > 0) {
+              await discard()
+              seg.retired = true
+              this.#segments.splice(i, 1)
+              await this.#deleteSegments([seg])
+              return true
+            }
+            if (!created) await pool.use(cleaned, (h) => h.truncate(0), true)
+            await pool.use(cleaned, (h) => h.sync())
+            await pool.close(cleaned)
+            const swap = `${this.#ctx.dir}/${segmentName(s.baseOffset)}${LOG_SUFFIX}${SWAP_SUFFIX}`
+            await fs.rename(cleaned, swap)
+            await fs.syncDir(this.#ctx.dir)
+            seg.retired = true
+            await seg.closeFiles()
+            for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+              const path = seg.path(suffix)
+              if ((await fs.stat(path)) !== undefined) await fs.unlink(path)
+            }
+            await fs.rename(swap, seg.logPath)
+            await fs.syncDir(this.#ctx.dir)
+            const fresh = new Segment(
+              { fs, pool, dir: this.#ctx.dir, now: this.#ctx.now },
+              seg.baseOffset,
+              size,
+              seg.createdMs,
+              seg.lastModifiedMs,
+            )
+            fresh.aborted = seg.aborted
+            await fresh.loadTxnIndex()
+            await fresh.rebuildIndexes(this.#config.indexIntervalBytes)
+            await fresh.syncFiles()
+            this.#segments[i] = fresh
+            return true
+          } catch (err) {
+            // Half swapped: stop taking appends; the loader finishes the swap on restart.
+            this.#failed = this.#storageError('compaction swap', err)
+            throw this.#failed
+          }
+        }),
+    }
+  }
+
   /** Flushes, seals the active segment's indexes and closes its files. */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve()
@@ -644,6 +824,45 @@ export class DiskPartitionLog implements PartitionLog {
 
   get failed(): boolean {
     return this.#failed !== undefined
+  }
+}
+
+/** Runs a read again when compaction swapped a segment under it (see SegmentRetiredError). */
+async function retryRetired<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn()
+    } catch (err) {
+      if (!(err instanceof SegmentRetiredError) || attempt >= RETIRED_RETRIES) throw err
+    }
+  }
+}
+
+function segmentName(baseOffset: bigint): string {
+  return baseOffset.toString().padStart(20, '0')
+}
+
+/** Calls `visit` with every whole batch of the segment, reading it in chunks. */
+async function forEachBatchOf(seg: Segment, visit: (batch: Buffer) => Promise<void> | void): Promise<void> {
+  const end = seg.size
+  let pos = 0
+  while (pos + 12 <= end) {
+    const chunk = await seg.read(pos, Math.min(CLEAN_READ_CHUNK, end - pos))
+    let at = 0
+    while (at + 12 <= chunk.length) {
+      const size = 12 + chunk.readInt32BE(at + 8)
+      if (at + size > chunk.length) break
+      await visit(chunk.subarray(at, at + size))
+      at += size
+    }
+    if (at === 0) {
+      // One batch larger than the chunk.
+      const size = 12 + chunk.readInt32BE(8)
+      if (pos + size > end) return
+      await visit(await seg.read(pos, size))
+      at = size
+    }
+    pos += at
   }
 }
 

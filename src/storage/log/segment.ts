@@ -54,8 +54,18 @@ export interface RecoverResult {
   nextOffset: bigint
 }
 
+/**
+ * Thrown by a segment that compaction replaced: its files now hold the new contents, so the old
+ * object must not read them (readers retry with the log's current segments).
+ */
+export class SegmentRetiredError extends Error {
+  override name = 'SegmentRetiredError'
+}
+
 export class Segment {
   readonly baseOffset: bigint
+  /** Set when compaction swapped in a replacement (see SegmentRetiredError). */
+  retired = false
   readonly #ctx: SegmentContext
   /** Completed bytes of the .log file. */
   size: number
@@ -123,19 +133,26 @@ export class Segment {
 
   /** Loads both indexes from their files; a missing or invalid one triggers a rebuild. */
   async #loadIndexes(): Promise<void> {
+    this.#checkLive()
     try {
       const [oi, ti] = await Promise.all([
         this.#ctx.fs.readFile(this.path(INDEX_SUFFIX)),
         this.#ctx.fs.readFile(this.path(TIME_INDEX_SUFFIX)),
       ])
+      this.#checkLive()
       const offsetIndex = OffsetIndex.fromBytes(this.baseOffset, oi, Math.max(this.size, 1))
       const timeIndex = TimeIndex.fromBytes(this.baseOffset, ti)
       if (this.#offsetIndex === undefined) this.#offsetIndex = offsetIndex
       if (this.#timeIndex === undefined) this.#timeIndex = timeIndex
     } catch (err) {
       if (!(err instanceof IndexCorruptError) && !isNotFound(err)) throw err
+      this.#checkLive()
       await this.rebuildIndexes()
     }
+  }
+
+  #checkLive(): void {
+    if (this.retired) throw new SegmentRetiredError(`segment ${this.logPath} was replaced by compaction`)
   }
 
   /** Whether both index files exist (clean-shutdown sanity check). */
@@ -260,9 +277,13 @@ export class Segment {
   // ------------------------------------------------------------------------------ reads
 
   async read(position: number, length: number): Promise<Buffer> {
+    this.#checkLive()
     this.lastUsedMs = this.#ctx.now()
     if (length <= 0) return Buffer.alloc(0)
-    return this.#ctx.pool.use(this.logPath, (h) => readFully(h, length, position))
+    const data = await this.#ctx.pool.use(this.logPath, (h) => readFully(h, length, position))
+    // The file may have been swapped while the read was queued: never hand out its bytes.
+    this.#checkLive()
+    return data
   }
 
   async readHeader(position: number): Promise<BatchHeader | undefined> {

@@ -3,6 +3,7 @@
 
 import type { LogConfig, LogStore, PartitionLog, TopicPartition } from '../log-store.ts'
 import type { Decompressor } from '../record-timestamps.ts'
+import { runCleanerRound } from '../cleaner/round.ts'
 import { MemoryPartitionLog } from './memory-log.ts'
 
 export { MemoryPartitionLog } from './memory-log.ts'
@@ -20,6 +21,8 @@ function key(tp: TopicPartition): string {
 
 class MemoryLogStore implements LogStore {
   readonly #logs = new Map<string, MemoryPartitionLog>()
+  /** The cleaner's first dirty offset per partition (what the disk store checkpoints). */
+  readonly #firstDirty = new Map<string, bigint>()
   readonly #options: Required<Pick<MemoryLogStoreOptions, 'now'>> & MemoryLogStoreOptions
 
   constructor(options: MemoryLogStoreOptions) {
@@ -45,6 +48,7 @@ class MemoryLogStore implements LogStore {
     const log = this.#logs.get(key(tp))
     if (log === undefined) return
     this.#logs.delete(key(tp))
+    this.#firstDirty.delete(key(tp))
     await log.close()
   }
 
@@ -54,6 +58,7 @@ class MemoryLogStore implements LogStore {
 
   async maintain(now: number): Promise<void> {
     for (const log of this.#logs.values()) await log.maintain(now)
+    await runCleanerRound(this.#logs, this.#firstDirty, now)
   }
 
   flush(): Promise<void> {

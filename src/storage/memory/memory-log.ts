@@ -18,6 +18,18 @@ import type {
 } from '../log-store.ts'
 import { findInBatchByTimestamp, offsetOfMaxTimestamp, type Decompressor } from '../record-timestamps.ts'
 import { IndexCadence, retentionDeleteCount, shouldRoll } from '../segment-policy.ts'
+import { readBatchHeader } from '../../protocol/records/batch-header.ts'
+import {
+  cleanLog,
+  planClean,
+  shouldClean,
+  type CleanableLog,
+  type CleanerSegment,
+  type CleanPlan,
+  type CleanResult,
+  type SegmentRewrite,
+} from '../cleaner/cleaner.ts'
+import type { CompactableLog } from '../cleaner/round.ts'
 
 interface MemBatch {
   buf: Buffer
@@ -73,7 +85,7 @@ function batchIndexFor(batches: readonly MemBatch[], offset: bigint): number {
   return lo
 }
 
-export class MemoryPartitionLog implements PartitionLog {
+export class MemoryPartitionLog implements PartitionLog, CompactableLog {
   readonly topicPartition: TopicPartition
   #config: LogConfig
   readonly #options: MemoryLogOptions
@@ -371,6 +383,97 @@ export class MemoryPartitionLog implements PartitionLog {
 
   updateConfig(config: LogConfig): void {
     this.#config = config
+  }
+
+  // ------------------------------------------------------------------------------ compaction
+
+  compactionEnabled(): boolean {
+    return this.#config.cleanupPolicy.compact && !this.#closed
+  }
+
+  async planCompaction(now: number, firstDirty: bigint | undefined): Promise<CleanPlan | undefined> {
+    const view = this.#cleanerView()
+    return planClean(
+      await view.cleanerSegments(),
+      this.#config,
+      now,
+      this.#logStartOffset,
+      view.cleanUpperBound(),
+      firstDirty,
+    )
+  }
+
+  worthCleaning(plan: CleanPlan): boolean {
+    return shouldClean(plan, this.#config)
+  }
+
+  compact(plan: CleanPlan, now: number): Promise<CleanResult> {
+    return cleanLog(this.#cleanerView(), plan, this.#config, now)
+  }
+
+  #cleanerView(): CleanableLog {
+    const find = (s: CleanerSegment): MemSegment | undefined =>
+      this.#segments.find((m) => m.baseOffset === s.baseOffset)
+    return {
+      logStartOffset: () => this.#logStartOffset,
+      cleanerSegments: () =>
+        Promise.resolve(
+          this.#segments.map((m) => ({
+            baseOffset: m.baseOffset,
+            size: m.size,
+            largestTimestamp: m.cadence.maxTimestampSoFar,
+          })),
+        ),
+      cleanUpperBound: () => this.lastStableOffset(),
+      forEachBatch: async (s, visit) => {
+        const seg = find(s)
+        if (seg === undefined) return
+        for (const b of seg.batches.slice()) await visit(b.buf)
+      },
+      rewriteSegment: (s) => Promise.resolve(this.#rewrite(s, find(s))),
+    }
+  }
+
+  /** Collects a segment's cleaned batches and swaps them in at once (nothing to crash here). */
+  #rewrite(s: CleanerSegment, seg: MemSegment | undefined): SegmentRewrite {
+    const out: MemBatch[] = []
+    return {
+      write: (buf) => {
+        const h = readBatchHeader(buf, 0)
+        out.push({
+          buf,
+          baseOffset: h.baseOffset,
+          lastOffset: h.baseOffset + BigInt(h.lastOffsetDelta),
+          maxTimestamp: h.maxTimestamp,
+          leaderEpoch: h.partitionLeaderEpoch,
+        })
+        return Promise.resolve()
+      },
+      commit: () => {
+        const i = seg === undefined ? -1 : this.#segments.indexOf(seg)
+        // Truncated, deleted by retention, or become active again: the rewrite is stale.
+        if (
+          seg === undefined ||
+          i < 0 ||
+          i === this.#segments.length - 1 ||
+          seg.size !== s.size ||
+          this.#closed
+        )
+          return Promise.resolve(false)
+        if (out.length === 0 && i > 0) {
+          // An emptied segment goes (the first stays: it anchors the log start).
+          this.#segments.splice(i, 1)
+        } else {
+          seg.batches = out
+          const { createdMs, lastModifiedMs } = seg
+          this.#reindex(seg)
+          seg.createdMs = createdMs
+          seg.lastModifiedMs = lastModifiedMs
+        }
+        return Promise.resolve(true)
+      },
+      abort: () => Promise.resolve(),
+    }
   }
 
   flush(): Promise<void> {

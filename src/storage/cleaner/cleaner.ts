@@ -1,0 +1,192 @@
+// One cleaning pass over a compacted log (cleanup.policy=compact or compact,delete), shared by the
+// disk log and the memory log through the CleanableLog interface. Kafka's LogCleaner, restated:
+//
+//   firstDirty   where the previous pass stopped (cleaner-offset-checkpoint), at least the log
+//                start offset. Below it the log is "clean": every key appears at most once there.
+//   cleanableEnd the base offset of the first segment that may not be cleaned yet: the active
+//                segment, a segment reaching the last stable offset (open transactions; and on
+//                disk the recovery point, so cleaned segments are always below the checkpointed
+//                recovery point), a segment with records newer than min.compaction.lag.ms, or
+//                the segment at which the offset map filled up.
+//   dirty ratio  bytes in [firstDirty, cleanableEnd) / bytes in [log start, cleanableEnd); a pass
+//                runs only when it reaches min.cleanable.dirty.ratio.
+//
+// A pass builds the offset map (latest offset per key) from the dirty section, then rewrites every
+// segment below cleanableEnd with the rules of compact-batch.ts, one segment at a time (the log
+// swaps each in atomically), and returns cleanableEnd as the new firstDirty. Tombstones in a
+// segment whose largest timestamp is older than delete.retention.ms are dropped. Differences from
+// Kafka: no grouping of small cleaned segments into one (an emptied segment is removed instead,
+// except the first); the delete horizon is measured from the segment's largest record timestamp,
+// not from when the segment was first cleaned; transactional batches are kept whole.
+
+import type { LogConfig } from '../log-store.ts'
+import { addBatchToMap, cleanBatch } from './compact-batch.ts'
+import { OffsetMap } from './offset-map.ts'
+
+export interface CleanerSegment {
+  baseOffset: bigint
+  /** Bytes in the segment. */
+  size: number
+  /** Largest record timestamp in the segment (-1 when none). */
+  largestTimestamp: bigint
+}
+
+/** Writes a segment's replacement; nothing is visible until commit(). */
+export interface SegmentRewrite {
+  write(batch: Buffer): Promise<void>
+  /**
+   * Swaps the new contents in. Returns false (and discards them) when the segment changed
+   * meanwhile (truncated or deleted), so the pass stops.
+   */
+  commit(): Promise<boolean>
+  abort(): Promise<void>
+}
+
+export interface CleanableLog {
+  logStartOffset(): bigint
+  /** Every segment in offset order, the active one last. */
+  cleanerSegments(): Promise<CleanerSegment[]>
+  /** Offsets at or above this are never cleaned (last stable offset; on disk also the recovery point). */
+  cleanUpperBound(): bigint
+  /** Calls `visit` with each whole batch of the segment, in order. */
+  forEachBatch(segment: CleanerSegment, visit: (batch: Buffer) => Promise<void> | void): Promise<void>
+  rewriteSegment(segment: CleanerSegment): Promise<SegmentRewrite>
+}
+
+export interface CleanPlan {
+  firstDirty: bigint
+  cleanableEnd: bigint
+  /** Segments below cleanableEnd (all of them are rewritten). */
+  segments: CleanerSegment[]
+  /** Index in `segments` of the first dirty one. */
+  firstDirtyIndex: number
+  cleanBytes: number
+  dirtyBytes: number
+  dirtyRatio: number
+}
+
+export interface CleanResult {
+  /** The new first dirty offset (where the next pass starts). */
+  cleanedTo: bigint
+  segmentsRewritten: number
+  recordsRemoved: number
+  /** False when the log changed under the pass; the offsets before it are still clean. */
+  complete: boolean
+}
+
+/** Kafka's log.cleaner.dedupe.buffer.size default. */
+export const DEFAULT_MAP_BYTES = 128 * 1024 * 1024
+
+/**
+ * Works out what a pass would clean; undefined when nothing is dirty and cleanable. The offset
+ * map bound is applied later (a pass may stop earlier than `cleanableEnd`).
+ */
+export function planClean(
+  segments: readonly CleanerSegment[],
+  config: Pick<LogConfig, 'minCompactionLagMs'>,
+  now: number,
+  logStartOffset: bigint,
+  upperBound: bigint,
+  checkpointed: bigint | undefined,
+): CleanPlan | undefined {
+  const lagLimit = BigInt(now) - BigInt(config.minCompactionLagMs)
+  const cleanable: CleanerSegment[] = []
+  for (let i = 0; i + 1 < segments.length; i++) {
+    const seg = segments[i]!
+    const next = segments[i + 1]!
+    if (next.baseOffset > upperBound) break
+    if (seg.largestTimestamp > lagLimit) break
+    cleanable.push(seg)
+  }
+  // Segments wholly below the log start offset are retention's to delete.
+  const live = cleanable.filter((_s, i) => {
+    const next = cleanable[i + 1]?.baseOffset ?? segments[cleanable.length]?.baseOffset
+    return next === undefined || next > logStartOffset
+  })
+  if (live.length === 0) return undefined
+  const cleanableEnd = segments[cleanable.length]!.baseOffset
+  let firstDirty = checkpointed ?? logStartOffset
+  if (firstDirty < logStartOffset || firstDirty > cleanableEnd) firstDirty = logStartOffset
+  let firstDirtyIndex = live.length
+  for (let i = 0; i < live.length; i++) {
+    const next = live[i + 1]?.baseOffset ?? cleanableEnd
+    if (next > firstDirty) {
+      firstDirtyIndex = i
+      break
+    }
+  }
+  let cleanBytes = 0
+  let dirtyBytes = 0
+  live.forEach((s, i) => {
+    if (i < firstDirtyIndex) cleanBytes += s.size
+    else dirtyBytes += s.size
+  })
+  if (dirtyBytes === 0) return undefined
+  return {
+    firstDirty,
+    cleanableEnd,
+    segments: live,
+    firstDirtyIndex,
+    cleanBytes,
+    dirtyBytes,
+    dirtyRatio: dirtyBytes / (cleanBytes + dirtyBytes),
+  }
+}
+
+/** Whether the plan is dirty enough to run under `config`. */
+export function shouldClean(plan: CleanPlan, config: Pick<LogConfig, 'minCleanableDirtyRatio'>): boolean {
+  return plan.dirtyRatio >= config.minCleanableDirtyRatio
+}
+
+/** Runs one pass of `plan` over `log`. */
+export async function cleanLog(
+  log: CleanableLog,
+  plan: CleanPlan,
+  config: Pick<LogConfig, 'deleteRetentionMs'>,
+  now: number,
+  mapBytes = DEFAULT_MAP_BYTES,
+): Promise<CleanResult> {
+  // 1. The offset map over the dirty section, a whole segment at a time until it is full.
+  const map = new OffsetMap(mapBytes)
+  let end = plan.cleanableEnd
+  for (let i = plan.firstDirtyIndex; i < plan.segments.length; i++) {
+    const seg = plan.segments[i]!
+    if (map.full && i > plan.firstDirtyIndex) {
+      end = seg.baseOffset
+      break
+    }
+    await log.forEachBatch(seg, (b) => addBatchToMap(b, map, plan.cleanableEnd))
+  }
+  // 2. Rewrite every segment below the end of what the map covers.
+  const horizon = BigInt(now) - BigInt(config.deleteRetentionMs)
+  const result: CleanResult = { cleanedTo: end, segmentsRewritten: 0, recordsRemoved: 0, complete: true }
+  for (const seg of plan.segments) {
+    if (seg.baseOffset >= end) break
+    const rules = { map, dropTombstones: seg.largestTimestamp >= 0n && seg.largestTimestamp < horizon }
+    const rewrite = await log.rewriteSegment(seg)
+    let removed = 0
+    try {
+      await log.forEachBatch(seg, async (b) => {
+        const cleaned = cleanBatch(b, rules)
+        removed += cleaned.removed
+        if (cleaned.batch !== undefined) await rewrite.write(cleaned.batch)
+      })
+    } catch (err) {
+      await rewrite.abort()
+      throw err
+    }
+    if (removed === 0) {
+      await rewrite.abort()
+      continue
+    }
+    if (!(await rewrite.commit())) {
+      // Truncated or deleted under us: the next pass starts over from the old dirty point.
+      result.cleanedTo = plan.firstDirty
+      result.complete = false
+      return result
+    }
+    result.segmentsRewritten++
+    result.recordsRemoved += removed
+  }
+  return result
+}

@@ -1,0 +1,105 @@
+// The per-batch rules of compaction (Kafka's LogCleaner.shouldRetainRecord, restated):
+//
+//   - Control batches (transaction markers) and transactional batches are kept whole, and their
+//     records never enter the offset map. Kafka goes further (it removes aborted transactional
+//     records, and markers once their transaction's data is gone); keeping them is always safe:
+//     a read_committed consumer still sees the markers and the aborted-transaction index stays
+//     valid, and a record that might belong to an aborted transaction never hides an earlier
+//     committed value of its key.
+//   - A record without a key is dropped (Kafka counts it as invalid; producers cannot send one
+//     to a compacted topic).
+//   - A record whose key has a later offset in the offset map is dropped.
+//   - A tombstone (null value) that is the latest for its key is dropped once its segment is past
+//     the delete horizon (the caller decides, per segment); until then it is kept so consumers
+//     can see the delete.
+//   - Offsets never change. A batch that keeps every record is returned as the same bytes; one
+//     that keeps some is rebuilt with the same base offset, lastOffsetDelta, timestamps,
+//     producer id/epoch/sequence, leader epoch and compression; one that keeps none is dropped.
+
+import {
+  ATTR_LOG_APPEND_TIME,
+  batchCompression,
+  isControl,
+  isTransactional,
+  readBatchHeader,
+  type Compression,
+} from '../../protocol/records/batch-header.ts'
+import { buildRecordBatch, type RecordInput } from '../../protocol/records/batch-builder.ts'
+import { openBatch } from '../../protocol/records/records.ts'
+import type { OffsetMap } from './offset-map.ts'
+
+/** Whether the batch's records take part in key deduplication (not control, not transactional). */
+export function isCompactable(attributes: number): boolean {
+  return !isControl(attributes) && !isTransactional(attributes)
+}
+
+/** Puts every keyed record of a compactable batch below `endOffset` into the map. */
+export function addBatchToMap(batch: Buffer, map: OffsetMap, endOffset: bigint): void {
+  const header = readBatchHeader(batch, 0)
+  if (!isCompactable(header.attributes)) return
+  const { cursor } = openBatch(batch, 0)
+  while (cursor.next()) {
+    const offset = header.baseOffset + BigInt(cursor.offsetDelta)
+    if (offset >= endOffset) break
+    const key = cursor.key()
+    if (key !== null) map.put(key, offset)
+  }
+}
+
+export interface CleanRules {
+  map: OffsetMap
+  /** Drop tombstones that are the latest for their key. */
+  dropTombstones: boolean
+}
+
+export interface CleanedBatch {
+  /** The batch to keep (the input itself when unchanged), or undefined when nothing is left. */
+  batch: Buffer | undefined
+  kept: number
+  removed: number
+}
+
+export function cleanBatch(batch: Buffer, rules: CleanRules): CleanedBatch {
+  const header = readBatchHeader(batch, 0)
+  if (!isCompactable(header.attributes)) return { batch, kept: header.recordsCount, removed: 0 }
+  const { cursor } = openBatch(batch, 0)
+  const keep: RecordInput[] = []
+  let removed = 0
+  while (cursor.next()) {
+    const offset = header.baseOffset + BigInt(cursor.offsetDelta)
+    const key = cursor.key()
+    const value = cursor.value()
+    const latest = key === null ? undefined : rules.map.get(key)
+    const retain =
+      key !== null && (latest === undefined || latest <= offset) && !(value === null && rules.dropTombstones)
+    if (!retain) {
+      removed++
+      continue
+    }
+    keep.push({
+      key,
+      value,
+      headers: cursor.headers(),
+      // The stored delta, as produced (under LogAppendTime readers ignore it).
+      timestamp: header.baseTimestamp + BigInt(cursor.timestampDelta),
+      offsetDelta: cursor.offsetDelta,
+    })
+  }
+  if (removed === 0) return { batch, kept: keep.length, removed }
+  if (keep.length === 0) return { batch: undefined, kept: 0, removed }
+  const logAppendTime = (header.attributes & ATTR_LOG_APPEND_TIME) !== 0
+  const rebuilt = buildRecordBatch({
+    records: keep,
+    baseOffset: header.baseOffset,
+    partitionLeaderEpoch: header.partitionLeaderEpoch,
+    compression: batchCompression(header.attributes) as Compression,
+    logAppendTime,
+    producerId: header.producerId,
+    producerEpoch: header.producerEpoch,
+    baseSequence: header.baseSequence,
+    baseTimestamp: header.baseTimestamp,
+    maxTimestamp: header.maxTimestamp,
+    lastOffsetDelta: header.lastOffsetDelta,
+  })
+  return { batch: rebuilt, kept: keep.length, removed }
+}

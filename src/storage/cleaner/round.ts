@@ -1,0 +1,48 @@
+// One round of the cleaner, run from a store's maintain(): among the logs with compaction on,
+// plan a pass for each (from its first dirty offset), pick the dirtiest one whose dirty ratio
+// reaches min.cleanable.dirty.ratio, and clean it. One log per round bounds the work per
+// maintain() call (Kafka's cleaner threads likewise take the dirtiest log each time).
+
+import type { CleanPlan, CleanResult } from './cleaner.ts'
+
+export interface CompactableLog {
+  /** Whether cleanup.policy includes compact. */
+  compactionEnabled(): boolean
+  planCompaction(now: number, firstDirty: bigint | undefined): Promise<CleanPlan | undefined>
+  /** Whether `plan` reaches the log's min.cleanable.dirty.ratio. */
+  worthCleaning(plan: CleanPlan): boolean
+  compact(plan: CleanPlan, now: number): Promise<CleanResult>
+}
+
+export interface RoundResult {
+  key: string
+  plan: CleanPlan
+  result: CleanResult
+}
+
+/**
+ * Cleans the dirtiest eligible log; records the new first dirty offset in `firstDirty`.
+ * Logs whose planning fails (deleted meanwhile, I/O error) are skipped.
+ */
+export async function runCleanerRound(
+  logs: Iterable<[string, CompactableLog]>,
+  firstDirty: Map<string, bigint>,
+  now: number,
+): Promise<RoundResult | undefined> {
+  let best: { key: string; log: CompactableLog; plan: CleanPlan } | undefined
+  for (const [key, log] of logs) {
+    if (!log.compactionEnabled()) continue
+    let plan: CleanPlan | undefined
+    try {
+      plan = await log.planCompaction(now, firstDirty.get(key))
+    } catch {
+      continue
+    }
+    if (plan === undefined || !log.worthCleaning(plan)) continue
+    if (best === undefined || plan.dirtyRatio > best.plan.dirtyRatio) best = { key, log, plan }
+  }
+  if (best === undefined) return undefined
+  const result = await best.log.compact(best.plan, now)
+  firstDirty.set(best.key, result.cleanedTo)
+  return { key: best.key, plan: best.plan, result }
+}

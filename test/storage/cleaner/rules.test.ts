@@ -1,0 +1,224 @@
+// Unit tests of the cleaner's pieces: the offset map, the per-batch rules and the pass planning.
+
+import { describe, expect, it } from 'vitest'
+import { ATTR_CONTROL, ATTR_TRANSACTIONAL, Compression } from '../../../src/protocol/records/batch-header.ts'
+import { buildRecordBatch } from '../../../src/protocol/records/batch-builder.ts'
+import { readBatchHeader } from '../../../src/protocol/records/batch-header.ts'
+import { readRecords } from '../../../src/protocol/records/records.ts'
+import { addBatchToMap, cleanBatch } from '../../../src/storage/cleaner/compact-batch.ts'
+import { planClean, shouldClean, type CleanerSegment } from '../../../src/storage/cleaner/cleaner.ts'
+import { OffsetMap } from '../../../src/storage/cleaner/offset-map.ts'
+import { keyedBatch } from './records.ts'
+
+function at(batch: Buffer, base: bigint): Buffer {
+  batch.writeBigInt64BE(base, 0)
+  return batch
+}
+
+const k = (s: string): Buffer => Buffer.from(s)
+
+describe('OffsetMap', () => {
+  it('keeps the latest offset per exact key bytes', () => {
+    const m = new OffsetMap(1 << 20)
+    m.put(k('a'), 1n)
+    m.put(k('b'), 2n)
+    m.put(k('a'), 5n)
+    m.put(Buffer.from([0xff, 0x00]), 6n)
+    expect(m.get(k('a'))).toBe(5n)
+    expect(m.get(k('b'))).toBe(2n)
+    expect(m.get(Buffer.from([0xff, 0x00]))).toBe(6n)
+    expect(m.get(Buffer.from([0xff]))).toBeUndefined()
+    expect(m.size).toBe(3)
+    expect(m.latestOffset).toBe(6n)
+  })
+
+  it('reports full once the estimated bytes reach the bound', () => {
+    const m = new OffsetMap(200)
+    m.put(k('x'.repeat(50)), 0n)
+    expect(m.full).toBe(false)
+    m.put(k('y'.repeat(50)), 1n)
+    expect(m.full).toBe(true)
+    // Overwriting an existing key costs nothing.
+    const before = m.bytes
+    m.put(k('x'.repeat(50)), 2n)
+    expect(m.bytes).toBe(before)
+  })
+})
+
+describe('cleanBatch', () => {
+  const map = (): OffsetMap => {
+    const m = new OffsetMap(1 << 20)
+    addBatchToMap(
+      at(
+        keyedBatch([
+          { key: 'a', value: '3' },
+          { key: 'b', value: null },
+        ]),
+        10n,
+      ),
+      m,
+      100n,
+    )
+    return m
+  }
+
+  it('drops superseded and keyless records, keeps offsets and header fields', () => {
+    const b = at(
+      keyedBatch(
+        [
+          { key: 'a', value: '1' },
+          { key: null, value: 'no key' },
+          { key: 'c', value: '2' },
+          { key: 'b', value: 'old' },
+        ],
+        5_000n,
+        { producerId: 7n, producerEpoch: 2, baseSequence: 40 },
+      ),
+      0n,
+    )
+    b.writeInt32BE(3, 12) // leader epoch
+    const out = cleanBatch(b, { map: map(), dropTombstones: false })
+    expect(out.removed).toBe(3)
+    expect(out.kept).toBe(1)
+    const h = readBatchHeader(out.batch!, 0)
+    expect(h.baseOffset).toBe(0n)
+    expect(h.lastOffsetDelta).toBe(3)
+    expect(h.partitionLeaderEpoch).toBe(3)
+    expect(h.producerId).toBe(7n)
+    expect(h.producerEpoch).toBe(2)
+    expect(h.baseSequence).toBe(40)
+    expect(h.recordsCount).toBe(1)
+    const recs = readRecords(out.batch!)
+    expect(recs.map((r) => [r.offsetDelta, r.key?.toString(), r.value?.toString()])).toEqual([[2, 'c', '2']])
+  })
+
+  it('returns the same bytes when nothing is removed, and nothing when everything is', () => {
+    const m = map()
+    const keep = at(keyedBatch([{ key: 'z', value: '1' }]), 50n)
+    expect(cleanBatch(keep, { map: m, dropTombstones: false }).batch).toBe(keep)
+    const gone = at(keyedBatch([{ key: 'a', value: '0' }]), 1n)
+    expect(cleanBatch(gone, { map: m, dropTombstones: false })).toEqual({
+      batch: undefined,
+      kept: 0,
+      removed: 1,
+    })
+  })
+
+  it('keeps the latest tombstone until the delete horizon, then drops it', () => {
+    const tomb = at(
+      keyedBatch([
+        { key: 'a', value: '3' },
+        { key: 'b', value: null },
+      ]),
+      10n,
+    )
+    const m = map()
+    expect(cleanBatch(tomb, { map: m, dropTombstones: false }).batch).toBe(tomb)
+    const dropped = cleanBatch(tomb, { map: m, dropTombstones: true })
+    expect(dropped.removed).toBe(1)
+    expect(readRecords(dropped.batch!).map((r) => r.key?.toString())).toEqual(['a'])
+  })
+
+  it('keeps transactional and control batches whole and keeps their keys out of the map', () => {
+    const m = new OffsetMap(1 << 20)
+    const txn = at(
+      keyedBatch([{ key: 'a', value: 'txn' }], 1n, { attributes: ATTR_TRANSACTIONAL, producerId: 1n }),
+      20n,
+    )
+    const marker = at(
+      keyedBatch([{ key: 'a', value: 'marker' }], 1n, {
+        attributes: ATTR_TRANSACTIONAL | ATTR_CONTROL,
+        producerId: 1n,
+      }),
+      21n,
+    )
+    addBatchToMap(txn, m, 100n)
+    addBatchToMap(marker, m, 100n)
+    expect(m.size).toBe(0)
+    addBatchToMap(at(keyedBatch([{ key: 'a', value: 'later' }]), 30n), m, 100n)
+    expect(cleanBatch(txn, { map: m, dropTombstones: true }).batch).toBe(txn)
+    expect(cleanBatch(marker, { map: m, dropTombstones: true }).batch).toBe(marker)
+  })
+
+  it('ignores records at or beyond the map end offset', () => {
+    const m = new OffsetMap(1 << 20)
+    addBatchToMap(
+      at(
+        keyedBatch([
+          { key: 'a', value: '1' },
+          { key: 'b', value: '2' },
+        ]),
+        9n,
+      ),
+      m,
+      10n,
+    )
+    expect(m.get(k('a'))).toBe(9n)
+    expect(m.get(k('b'))).toBeUndefined()
+  })
+
+  it('preserves compression when rebuilding', () => {
+    const b = buildRecordBatch({
+      records: [
+        { key: k('a'), value: k('old'), timestamp: 10n },
+        { key: k('q'), value: k('keep'), timestamp: 12n, headers: [{ key: 'h', value: k('v') }] },
+      ],
+      baseOffset: 0n,
+      compression: Compression.Gzip,
+    })
+    const out = cleanBatch(b, { map: map(), dropTombstones: false })
+    const h = readBatchHeader(out.batch!, 0)
+    expect(h.attributes & 7).toBe(Compression.Gzip)
+    const [r] = readRecords(out.batch!)
+    expect(r!.offsetDelta).toBe(1)
+    expect(r!.value!.toString()).toBe('keep')
+    expect(r!.headers).toEqual([{ key: 'h', value: k('v') }])
+    expect(h.baseTimestamp + BigInt(r!.timestampDelta)).toBe(12n)
+  })
+})
+
+describe('planClean', () => {
+  const seg = (base: number, size: number, ts = 0): CleanerSegment => ({
+    baseOffset: BigInt(base),
+    size,
+    largestTimestamp: BigInt(ts),
+  })
+  const cfg = { minCompactionLagMs: 0 }
+
+  it('never cleans the active segment', () => {
+    expect(planClean([seg(0, 100)], cfg, 1000, 0n, 1000n, undefined)).toBeUndefined()
+    const p = planClean([seg(0, 100), seg(10, 100)], cfg, 1000, 0n, 1000n, undefined)!
+    expect(p.cleanableEnd).toBe(10n)
+    expect(p.dirtyRatio).toBe(1)
+  })
+
+  it('computes the dirty ratio from the checkpoint', () => {
+    const segs = [seg(0, 100), seg(10, 300), seg(20, 50), seg(30, 0)]
+    const p = planClean(segs, cfg, 1000, 0n, 1000n, 10n)!
+    expect(p.firstDirtyIndex).toBe(1)
+    expect(p.cleanBytes).toBe(100)
+    expect(p.dirtyBytes).toBe(350)
+    expect(shouldClean(p, { minCleanableDirtyRatio: 0.8 })).toBe(false)
+    expect(shouldClean(p, { minCleanableDirtyRatio: 0.7 })).toBe(true)
+    // Nothing dirty once the checkpoint reaches the cleanable end.
+    expect(planClean(segs, cfg, 1000, 0n, 1000n, 30n)).toBeUndefined()
+    // A checkpoint beyond the log (truncated since) starts over.
+    expect(planClean(segs, cfg, 1000, 0n, 1000n, 99n)!.firstDirtyIndex).toBe(0)
+  })
+
+  it('stops at the upper bound (last stable offset, recovery point) and the compaction lag', () => {
+    const segs = [seg(0, 100, 100), seg(10, 100, 900), seg(20, 100, 950), seg(30, 0)]
+    expect(planClean(segs, cfg, 1000, 0n, 25n, undefined)!.cleanableEnd).toBe(20n)
+    expect(planClean(segs, cfg, 1000, 0n, 9n, undefined)).toBeUndefined()
+    expect(planClean(segs, { minCompactionLagMs: 80 }, 1000, 0n, 1000n, undefined)!.cleanableEnd).toBe(20n)
+    expect(planClean(segs, { minCompactionLagMs: 150 }, 1000, 0n, 1000n, undefined)!.cleanableEnd).toBe(10n)
+    expect(planClean(segs, { minCompactionLagMs: 2000 }, 1000, 0n, 1000n, undefined)).toBeUndefined()
+  })
+
+  it('skips segments wholly below the log start offset', () => {
+    const segs = [seg(0, 100), seg(10, 100), seg(20, 0)]
+    const p = planClean(segs, cfg, 1000, 12n, 1000n, undefined)!
+    expect(p.segments.map((s) => s.baseOffset)).toEqual([10n])
+    expect(p.firstDirty).toBe(12n)
+  })
+})
