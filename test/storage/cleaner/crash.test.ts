@@ -1,0 +1,146 @@
+// Crash at every step of compaction: a workload of keyed appends, flushes and cleaner passes
+// (through the store's maintain(), which also writes cleaner-offset-checkpoint) runs on a
+// MemoryFileSystem that crashes after its N-th mutating operation, for every N. Each crash image
+// (power loss, torn writes with garbage, process kill) must open to a valid log: every record the
+// one appended at its offset, batches in order with valid CRCs, and for every key a record at
+// least as new as its latest durable (or, after a process kill, acknowledged) one.
+
+import { describe, expect, it } from 'vitest'
+import { CrashError, MemoryFileSystem, type CrashMode } from '../../../src/storage/fs.ts'
+import type { LogConfig } from '../../../src/storage/log-store.ts'
+import type { RoundResult } from '../../../src/storage/cleaner/round.ts'
+import { config } from '../log-behaviour.ts'
+import { openStore, seededRandom, TP } from '../helpers.ts'
+import { keyedBatch, readAllRecords, type KV } from './records.ts'
+
+const KEYS = ['k0', 'k1', 'k2', 'k3']
+
+/** The i-th append: two records, updating two keys (one a tombstone now and then). */
+function records(i: number): KV[] {
+  return [
+    { key: KEYS[i % 4]!, value: `v${i}-a`.padEnd(20 + (i % 3) * 10, '.') },
+    { key: KEYS[(i * 3 + 1) % 4]!, value: i % 7 === 3 ? null : `v${i}-b` },
+  ]
+}
+
+/** Offset -> record of every append the workload makes (offsets are assigned in order). */
+const ATTEMPTED = new Map<bigint, KV>()
+for (let i = 0, o = 0n; i < 40; i++) for (const r of records(i)) ATTEMPTED.set(o++, r)
+
+interface Outcome {
+  durableEnd: bigint
+  ackedEnd: bigint
+  completed: boolean
+  rounds: RoundResult[]
+}
+
+async function workload(fs: MemoryFileSystem, cfg: LogConfig, out: Outcome): Promise<void> {
+  let now = 2_000_000
+  const store = await openStore(fs, { now: () => now, onCleaned: (r) => out.rounds.push(r) })
+  const log = await store.open(TP, cfg)
+  let i = 0
+  const append = async (n: number): Promise<void> => {
+    for (const end = i + n; i < end; i++) {
+      const r = await log.append(keyedBatch(records(i)), { leaderEpoch: 1 })
+      out.ackedEnd = r.lastOffset + 1n
+      if (cfg.durable) out.durableEnd = out.ackedEnd
+    }
+  }
+  await append(14)
+  await log.flush()
+  out.durableEnd = log.logEndOffset()
+  now += 1000
+  await store.maintain(now)
+  await append(12)
+  await log.flush()
+  out.durableEnd = log.logEndOffset()
+  now += 1000
+  await store.maintain(now)
+  await append(4)
+  await store.close()
+  out.durableEnd = out.ackedEnd
+  out.completed = true
+}
+
+async function verify(image: MemoryFileSystem, cfg: LogConfig, out: Outcome, mode: CrashMode): Promise<void> {
+  const store = await openStore(image)
+  const log = await store.open(TP, cfg)
+  const seen = await readAllRecords(log)
+  for (const r of seen)
+    expect({ key: r.key, value: r.value }, `record at ${r.offset}`).toEqual(ATTEMPTED.get(r.offset))
+  const end = log.logEndOffset()
+  const mustHave = mode === 'process-kill' ? out.ackedEnd : out.durableEnd
+  expect(end >= mustHave, `log end ${end} lost acknowledged data below ${mustHave} (${mode})`).toBe(true)
+  // Compaction may only drop a record once a newer one of its key exists.
+  const newest = new Map<string, bigint>()
+  for (const r of seen) newest.set(r.key!, r.offset)
+  for (const [offset, r] of ATTEMPTED) {
+    if (offset >= mustHave) continue
+    const have = newest.get(r.key!)
+    expect(have !== undefined && have >= offset, `key ${r.key} lost its record at ${offset} (${mode})`).toBe(
+      true,
+    )
+  }
+  // The recovered log takes appends and survives a clean restart.
+  const r = await log.append(keyedBatch([{ key: 'x', value: 'after' }]), { leaderEpoch: 2 })
+  expect(r.baseOffset).toBe(end)
+  await store.close()
+  const again = await openStore(image)
+  const log2 = await again.open(TP, cfg)
+  expect(await readAllRecords(log2)).toEqual([...seen, { offset: end, key: 'x', value: 'after' }])
+  await again.close()
+}
+
+async function crashEveryStep(cfg: LogConfig): Promise<{ ops: number; rounds: RoundResult[] }> {
+  const counting = new MemoryFileSystem()
+  const full: Outcome = { durableEnd: 0n, ackedEnd: 0n, completed: false, rounds: [] }
+  await workload(counting, cfg, full)
+  expect(full.completed).toBe(true)
+  const total = counting.ops
+  for (let n = 0; n <= total; n++) {
+    const fs = new MemoryFileSystem()
+    fs.faults.crashAfterOps = n
+    const out: Outcome = { durableEnd: 0n, ackedEnd: 0n, completed: false, rounds: [] }
+    try {
+      await workload(fs, cfg, out)
+    } catch (err) {
+      if (!(err instanceof CrashError) && !(err instanceof Error && err.cause instanceof CrashError))
+        if (!String(err).includes('crash')) throw err
+    }
+    fs.crash()
+    await new Promise((r) => setImmediate(r))
+    for (const mode of ['power-loss', 'torn-garbage', 'process-kill'] as const) {
+      try {
+        await verify(fs.afterCrash(mode, seededRandom(n)), cfg, out, mode)
+      } catch (err) {
+        throw new Error(`crash after op ${n}/${total} (${mode}): ${String(err)}`, { cause: err })
+      }
+    }
+  }
+  return { ops: total, rounds: full.rounds }
+}
+
+const compacted = (overrides: Partial<LogConfig> = {}): LogConfig =>
+  config({
+    cleanupPolicy: { delete: false, compact: true },
+    segmentBytes: 500,
+    indexIntervalBytes: 100,
+    minCleanableDirtyRatio: 0,
+    deleteRetentionMs: 1e12,
+    ...overrides,
+  })
+
+describe('crash at every file-system operation of compaction', () => {
+  it('default flush policy', async () => {
+    const { ops, rounds } = await crashEveryStep(compacted())
+    expect(rounds.length).toBe(2)
+    expect(rounds.reduce((n, r) => n + r.result.segmentsRewritten, 0)).toBeGreaterThan(3)
+    expect(rounds.reduce((n, r) => n + r.result.recordsRemoved, 0)).toBeGreaterThan(20)
+    expect(ops).toBeGreaterThan(100)
+  }, 300_000)
+
+  it('durable mode', async () => {
+    const { rounds } = await crashEveryStep(compacted({ durable: true }))
+    expect(rounds.reduce((n, r) => n + r.result.segmentsRewritten, 0)).toBeGreaterThan(3)
+  }, 300_000)
+})
