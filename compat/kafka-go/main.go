@@ -11,8 +11,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log"
 	"os"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	kafka "github.com/segmentio/kafka-go"
@@ -93,6 +98,90 @@ func produceAndConsume(codec kafka.CompressionCodec) {
 	check(strings.Join(got, ",") == "a,b", "consumed %v", got)
 }
 
+// member is one Reader in a consumer group. kafka-go 0.2.1 has no API for a Reader's assignment,
+// but its Logger reports each one ("subscribed to partitions: map[0:-2 1:-2]", after JoinGroup
+// v1, SyncGroup v0 and OffsetFetch v1) and each rebalance; the member follows those lines. Its
+// fetches (Fetch v2) fail against a Kafka 4 broker (F2); the group protocol does not need them.
+type member struct {
+	reader *kafka.Reader
+	mu     sync.Mutex
+	parts  []int // nil while (re)joining
+	buf    string
+}
+
+var subscribedLine = regexp.MustCompile(`subscribed to partitions: map\[([^\]]*)\]`)
+var partitionKey = regexp.MustCompile(`(\d+):-?\d+`)
+
+func (m *member) Write(b []byte) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.buf += string(b)
+	for {
+		i := strings.IndexByte(m.buf, '\n')
+		if i < 0 {
+			break
+		}
+		line := m.buf[:i]
+		m.buf = m.buf[i+1:]
+		if strings.Contains(line, "rebalancing consumer group") {
+			m.parts = nil
+		} else if sub := subscribedLine.FindStringSubmatch(line); sub != nil {
+			parts := []int{}
+			for _, kv := range partitionKey.FindAllStringSubmatch(sub[1], -1) {
+				n, _ := strconv.Atoi(kv[1])
+				parts = append(parts, n)
+			}
+			sort.Ints(parts)
+			m.parts = parts
+		}
+	}
+	return len(b), nil
+}
+
+func (m *member) assigned() []int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]int(nil), m.parts...)
+}
+
+func join(topic, group string) *member {
+	m := &member{}
+	m.reader = kafka.NewReader(kafka.ReaderConfig{
+		Brokers:           []string{bootstrap},
+		GroupID:           group,
+		Topic:             topic,
+		HeartbeatInterval: 300 * time.Millisecond,
+		SessionTimeout:    6 * time.Second,
+		RebalanceTimeout:  5 * time.Second,
+		MaxWait:           100 * time.Millisecond,
+		Logger:            log.New(m, "", 0),
+		ErrorLogger:       log.New(os.Stderr, "kafka-go: ", 0),
+	})
+	return m
+}
+
+func waitFor(cond func() bool, describe func() string) {
+	for time.Now().Before(deadline.Add(-500 * time.Millisecond)) {
+		if cond() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	panic(fmt.Errorf("%s", describe()))
+}
+
+func ints(p []int, want ...int) bool {
+	return fmt.Sprint(p) == fmt.Sprint(want)
+}
+
+// split says whether the members hold two partitions each, together all four.
+func split(a, b *member) bool {
+	pa, pb := a.assigned(), b.assigned()
+	all := append(append([]int{}, pa...), pb...)
+	sort.Ints(all)
+	return len(pa) == 2 && len(pb) == 2 && ints(all, 0, 1, 2, 3)
+}
+
 var scenarios = map[string]func(){
 	"connect": func() {
 		c := dial()
@@ -146,9 +235,33 @@ var scenarios = map[string]func(){
 	"consume-latest":          func() { produceAndConsume(nil) },
 	"consume-committed":       func() { produceAndConsume(nil) },
 	"consume-timestamp":       func() { produceAndConsume(nil) },
-	"group-members":           func() { produceAndConsume(nil) },
-	"group-rebalance":         func() { produceAndConsume(nil) },
-	"group-resume":            func() { produceAndConsume(nil) },
+	"group-members": func() {
+		topic, group := prefix+"-t", prefix+"-g"
+		createTopic(topic, 4)
+		a, b := join(topic, group), join(topic, group)
+		defer a.reader.Close()
+		defer b.reader.Close()
+		waitFor(func() bool { return split(a, b) },
+			func() string { return fmt.Sprintf("assignments %v %v", a.assigned(), b.assigned()) })
+	},
+	"group-rebalance": func() {
+		topic, group := prefix+"-t", prefix+"-g"
+		createTopic(topic, 4)
+		a := join(topic, group)
+		defer a.reader.Close()
+		waitFor(func() bool { return ints(a.assigned(), 0, 1, 2, 3) },
+			func() string { return fmt.Sprintf("first member has %v", a.assigned()) })
+		b := join(topic, group)
+		waitFor(func() bool { return split(a, b) },
+			func() string { return fmt.Sprintf("after join: %v %v", a.assigned(), b.assigned()) })
+		// kafka-go 0.2.1's Close cancels the Reader's context before it dials the coordinator for
+		// LeaveGroup, so no LeaveGroup is sent (with Apache Kafka too): the broker sees the member
+		// leave when its session (6 s) expires, and rebalances then.
+		must(b.reader.Close())
+		waitFor(func() bool { return ints(a.assigned(), 0, 1, 2, 3) },
+			func() string { return fmt.Sprintf("after leave, first member has %v", a.assigned()) })
+	},
+	"group-resume": func() { produceAndConsume(nil) },
 }
 
 func main() {
