@@ -1,0 +1,137 @@
+// Compaction through the broker: a disk-mode broker whose maintenance runs every 100 ms
+// (log.retention.check.interval.ms), a topic with cleanup.policy=compact and small segments,
+// KafkaJS producing keyed updates; once the cleaner has passed the updates, a consumer reading
+// from the earliest offset sees exactly one record per key, its latest value (a tombstone as a
+// null value), at the offset it was produced at.
+
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Kafka, logLevel } from 'kafkajs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startBroker, type RunningBroker } from '../../../src/index.ts'
+import { silentLogger } from '../../../src/broker/logger.ts'
+
+const TOPIC = 'compacted-e2e'
+const KEYS = 8
+const ROUNDS = 12
+
+describe('compaction end to end (disk broker, KafkaJS)', () => {
+  let broker: RunningBroker
+  let dir: string
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'samsa-compact-'))
+    broker = await startBroker({
+      port: 0,
+      memory: false,
+      dataDir: dir,
+      logger: silentLogger(),
+      config: { 'log.retention.check.interval.ms': 100 },
+    })
+  })
+
+  afterAll(async () => {
+    await broker?.close()
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('a consumer from earliest sees only the latest value per key, at its original offset', async () => {
+    const kafka = new Kafka({
+      clientId: 'samsa-compaction',
+      brokers: [broker.bootstrap],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 2, initialRetryTime: 50 },
+    })
+    const admin = kafka.admin()
+    const producer = kafka.producer()
+    await admin.connect()
+    await producer.connect()
+    const latest = new Map<string, { offset: string; value: string | null }>()
+    let updatesEnd = 0n
+    try {
+      await admin.createTopics({
+        topics: [
+          {
+            topic: TOPIC,
+            numPartitions: 1,
+            configEntries: [
+              { name: 'cleanup.policy', value: 'compact' },
+              { name: 'segment.bytes', value: '1024' },
+              { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+            ],
+          },
+        ],
+      })
+      for (let round = 0; round < ROUNDS; round++) {
+        const messages = []
+        for (let k = 0; k < KEYS; k++) {
+          // The last round deletes key 0 (a tombstone, kept for delete.retention.ms).
+          const value = round === ROUNDS - 1 && k === 0 ? null : `key${k}-round${round}-`.padEnd(60, 'x')
+          messages.push({ key: `key${k}`, value })
+        }
+        const [meta] = await producer.send({ topic: TOPIC, messages })
+        const base = BigInt(meta!.baseOffset!)
+        messages.forEach((m, i) => latest.set(m.key, { offset: String(base + BigInt(i)), value: m.value }))
+        updatesEnd = base + BigInt(messages.length)
+      }
+      // Fillers with fresh keys roll the segment holding the last updates, making it cleanable.
+      for (let i = 0; i < 4; i++) {
+        const [meta] = await producer.send({
+          topic: TOPIC,
+          messages: [{ key: `filler${i}`, value: 'f'.repeat(600) }],
+        })
+        latest.set(`filler${i}`, { offset: meta!.baseOffset!, value: 'f'.repeat(600) })
+      }
+
+      // Wait for the cleaner to pass the updates (its checkpoint is `<topic> <partition> <offset>`).
+      const deadline = Date.now() + 15_000
+      let cleanedTo = -1n
+      while (Date.now() < deadline && cleanedTo < updatesEnd) {
+        await new Promise((r) => setTimeout(r, 100))
+        const text = await readFile(join(dir, 'cleaner-offset-checkpoint'), 'utf8').catch(() => '')
+        const line = text.split('\n').find((l) => l.startsWith(`${TOPIC} 0 `))
+        if (line !== undefined) cleanedTo = BigInt(line.split(' ')[2]!)
+      }
+      expect(cleanedTo >= updatesEnd, `cleaner reached ${cleanedTo}, updates end at ${updatesEnd}`).toBe(true)
+
+      const [offsets] = await admin.fetchTopicOffsets(TOPIC)
+      expect(offsets!.low).toBe('0')
+      const high = BigInt(offsets!.high)
+      const seen: { key: string; offset: string; value: string | null }[] = []
+      const consumer = kafka.consumer({ groupId: 'compaction-reader' })
+      await consumer.connect()
+      try {
+        await consumer.subscribe({ topic: TOPIC, fromBeginning: true })
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`consumed ${seen.length} records only`)), 15_000)
+          void consumer.run({
+            eachMessage: async ({ message }) => {
+              seen.push({
+                key: message.key!.toString(),
+                offset: message.offset,
+                value: message.value === null ? null : message.value.toString(),
+              })
+              if (BigInt(message.offset) + 1n >= high) {
+                clearTimeout(timer)
+                resolve()
+              }
+            },
+          })
+        })
+      } finally {
+        await consumer.disconnect()
+      }
+      const expected = [...latest]
+        .map(([key, v]) => ({ key, ...v }))
+        .sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1))
+      expect(seen).toEqual(expected)
+      // The compacted log is much smaller than what was produced.
+      expect(seen.length).toBe(KEYS + 4)
+      expect(high).toBe(updatesEnd + 4n)
+    } finally {
+      await producer.disconnect()
+      await admin.disconnect()
+    }
+  }, 60_000)
+})
