@@ -106,7 +106,7 @@ describe('compaction end to end (disk broker, KafkaJS)', () => {
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`consumed ${seen.length} records only`)), 15_000)
           void consumer.run({
-            eachMessage: async ({ message }) => {
+            eachMessage: ({ message }) => {
               seen.push({
                 key: message.key!.toString(),
                 offset: message.offset,
@@ -116,6 +116,7 @@ describe('compaction end to end (disk broker, KafkaJS)', () => {
                 clearTimeout(timer)
                 resolve()
               }
+              return Promise.resolve()
             },
           })
         })
