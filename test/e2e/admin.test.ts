@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Admin } from 'kafkajs'
 import type { RunningBroker } from '../../src/index.ts'
-import { kafkaFor, testBroker } from './helpers.ts'
+import { type AdminHarness, startWithAdmin } from './helpers.ts'
 
 const TOPIC = 2
 const BROKER = 4
@@ -13,15 +13,15 @@ describe('KafkaJS admin', () => {
   let broker: RunningBroker
   let admin: Admin
 
+  let harness: AdminHarness | undefined
+
   beforeAll(async () => {
-    broker = await testBroker({ config: { 'num.partitions': 2 } })
-    admin = kafkaFor(broker).admin()
-    await admin.connect()
+    harness = await startWithAdmin({ config: { 'num.partitions': 2 } })
+    ;({ broker, admin } = harness)
   })
 
   afterAll(async () => {
-    await admin?.disconnect()
-    await broker?.close()
+    await harness?.close()
   })
 
   it('describes the cluster as one node with its advertised address', async () => {

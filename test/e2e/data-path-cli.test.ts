@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Admin } from 'kafkajs'
 import type { RunningBroker } from '../../src/index.ts'
 import { batchCompression, readBatchHeader } from '../../src/protocol/records/batch-header.ts'
-import { kafkaFor, testBroker } from './helpers.ts'
+import { type AdminHarness, startWithAdmin } from './helpers.ts'
 
 const KCAT = '/usr/bin/kcat'
 const PYTHON = '/usr/bin/python3'
@@ -36,15 +36,15 @@ describe('data path with kcat and kafka-python', () => {
   let broker: RunningBroker
   let admin: Admin
 
+  let harness: AdminHarness | undefined
+
   beforeAll(async () => {
-    broker = await testBroker({ config: { 'message.max.bytes': 100_000 } })
-    admin = kafkaFor(broker).admin()
-    await admin.connect()
+    harness = await startWithAdmin({ config: { 'message.max.bytes': 100_000 } })
+    ;({ broker, admin } = harness)
   })
 
   afterAll(async () => {
-    await admin?.disconnect()
-    await broker?.close()
+    await harness?.close()
   })
 
   const CODECS = [

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CompressionCodecs, CompressionTypes, type Admin, type Kafka, type Producer } from 'kafkajs'
 import SnappyCodec from 'kafkajs-snappy'
 import type { RunningBroker } from '../../src/index.ts'
-import { kafkaFor, testBroker } from './helpers.ts'
+import { type ClientsHarness, startWithClients } from './helpers.ts'
 import { Connection } from '../../src/client/connection.ts'
 import { buildRecordBatch } from '../../src/protocol/records/batch-builder.ts'
 
@@ -42,19 +42,15 @@ describe('data path with KafkaJS', () => {
   let admin: Admin
   let producer: Producer
 
+  let harness: ClientsHarness | undefined
+
   beforeAll(async () => {
-    broker = await testBroker({ config: { 'message.max.bytes': 100_000 } })
-    kafka = kafkaFor(broker)
-    admin = kafka.admin()
-    await admin.connect()
-    producer = kafka.producer()
-    await producer.connect()
+    harness = await startWithClients({ config: { 'message.max.bytes': 100_000 } })
+    ;({ broker, kafka, admin, producer } = harness)
   })
 
   afterAll(async () => {
-    await producer?.disconnect()
-    await admin?.disconnect()
-    await broker?.close()
+    await harness?.close()
   })
 
   it('sends keyed messages to one partition per key and consumes them all', async () => {

@@ -8,20 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { RunningBroker } from '../../src/index.ts'
-import { kafkaFor, testBroker } from './helpers.ts'
+import { kafkaFor, testBroker, until } from './helpers.ts'
 
-function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now()
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (cond()) return resolve()
-      if (Date.now() - start > timeoutMs) return reject(new Error(`timed out waiting for ${what}`))
-      setTimeout(check, 25)
-    }
-    check()
-  })
-}
-
+/** How often these tests poll for the group's progress. */
+const POLL_MS = 25
 const SESSION_TIMEOUT_MS = 3000
 
 /** A KafkaJS group member in its own process, printing its assignment on every join. */
@@ -64,7 +54,7 @@ describe('group failover and durability', () => {
       for (const line of d.toString().split('\n'))
         if (line.startsWith('JOINED ')) childPartitions = JSON.parse(line.slice(7)) as number[]
     })
-    await until(() => childPartitions.length === 6, 30_000, 'the child process to own the topic')
+    await until(() => childPartitions.length === 6, 30_000, 'the child process to own the topic', POLL_MS)
 
     const survivor = kafka.consumer({
       groupId: 'failover-group',
@@ -83,6 +73,7 @@ describe('group failover and durability', () => {
       () => mine.length === 3 && childPartitions.length === 3,
       30_000,
       'three partitions each',
+      POLL_MS,
     ).catch((e: unknown) => {
       throw new Error(
         `${String(e)} mine=${JSON.stringify(mine)} child=${JSON.stringify(childPartitions)} ${JSON.stringify(broker.services.groups?.coordinator.classicGroup('failover-group')?.state)}`,
@@ -91,7 +82,7 @@ describe('group failover and durability', () => {
 
     const killedAt = Date.now()
     child.kill('SIGKILL')
-    await until(() => mine.length === 6, 30_000, 'the survivor to take over all six')
+    await until(() => mine.length === 6, 30_000, 'the survivor to take over all six', POLL_MS)
     const took = Date.now() - killedAt
     // Not before the session timeout (the broker cannot know sooner), and promptly after it.
     expect(took).toBeGreaterThanOrEqual(SESSION_TIMEOUT_MS - 300)
@@ -115,7 +106,7 @@ describe('group failover and durability', () => {
     await first.connect()
     await first.subscribe({ topic, fromBeginning: true })
     await first.run({ eachMessage: () => Promise.resolve(void count++) })
-    await until(() => count === 10, 30_000, 'the first 10 messages')
+    await until(() => count === 10, 30_000, 'the first 10 messages', POLL_MS)
     await first.disconnect() // commits, then leaves: the group is Empty with its offsets
     await broker.close()
 
@@ -145,7 +136,7 @@ describe('group failover and durability', () => {
     await second.connect()
     await second.subscribe({ topic, fromBeginning: true })
     await second.run({ eachMessage: ({ message }) => Promise.resolve(void got.push(String(message.value))) })
-    await until(() => got.length >= 1, 30_000, 'the message produced after the restart')
+    await until(() => got.length >= 1, 30_000, 'the message produced after the restart', POLL_MS)
     await new Promise((r) => setTimeout(r, 300))
     expect(got).toEqual(['after-restart'])
   }, 60_000)

@@ -6,46 +6,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Consumer, stringDeserializers } from '@platformatic/kafka'
 import type { Admin, Producer } from 'kafkajs'
 import type { RunningBroker } from '../../src/index.ts'
-import { kafkaFor, testBroker } from './helpers.ts'
-
-function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now()
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (cond()) return resolve()
-      if (Date.now() - start > timeoutMs) return reject(new Error(`timed out waiting for ${what}`))
-      setTimeout(check, 50)
-    }
-    check()
-  })
-}
+import { type ClientsHarness, kafkaFor, startWithClients, testBroker, until } from './helpers.ts'
 
 describe('@platformatic/kafka consumers on the KIP-848 protocol', () => {
   let broker: RunningBroker
   let admin: Admin
   let producer: Producer
   const consumers: Array<Consumer<string, string, string, string>> = []
+  let harness: ClientsHarness | undefined
 
   beforeAll(async () => {
     // A short heartbeat interval keeps reconciliation quick in a test.
-    broker = await testBroker({
+    harness = await startWithClients({
       config: {
         'group.consumer.heartbeat.interval.ms': 200,
         'group.consumer.min.heartbeat.interval.ms': 100,
       },
     })
-    const kafka = kafkaFor(broker)
-    admin = kafka.admin()
-    await admin.connect()
-    producer = kafka.producer()
-    await producer.connect()
+    ;({ broker, admin, producer } = harness)
   })
 
   afterAll(async () => {
     for (const c of consumers) await c.close(true).catch(() => {})
-    await producer?.disconnect()
-    await admin?.disconnect()
-    await broker?.close()
+    await harness?.close()
   })
 
   it('two members split four partitions and read every message once; a leaver hands its partitions over', async () => {

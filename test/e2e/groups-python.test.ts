@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Admin, Producer } from 'kafkajs'
 import type { RunningBroker } from '../../src/index.ts'
-import { kafkaFor, testBroker } from './helpers.ts'
+import { type ClientsHarness, startWithClients, until } from './helpers.ts'
 
 const PYTHON = '/usr/bin/python3'
 
@@ -120,18 +120,6 @@ function startMember(
   return m
 }
 
-function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now()
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (cond()) return resolve()
-      if (Date.now() - start > timeoutMs) return reject(new Error(`timed out waiting for ${what}`))
-      setTimeout(check, 50)
-    }
-    check()
-  })
-}
-
 const clients = [
   {
     name: 'confluent-kafka-python (librdkafka 2.0.2)',
@@ -155,19 +143,15 @@ describe('Python consumer groups', () => {
   let admin: Admin
   let producer: Producer
 
+  let harness: ClientsHarness | undefined
+
   beforeAll(async () => {
-    broker = await testBroker()
-    const kafka = kafkaFor(broker)
-    admin = kafka.admin()
-    await admin.connect()
-    producer = kafka.producer()
-    await producer.connect()
+    harness = await startWithClients()
+    ;({ broker, admin, producer } = harness)
   })
 
   afterAll(async () => {
-    await producer?.disconnect()
-    await admin?.disconnect()
-    await broker?.close()
+    await harness?.close()
   })
 
   for (const client of clients) {

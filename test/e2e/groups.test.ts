@@ -4,25 +4,12 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs'
-import type { RunningBroker } from '../../src/index.ts'
-import { kafkaFor, testBroker } from './helpers.ts'
+import { type ClientsHarness, startWithClients, until } from './helpers.ts'
 
 interface Seen {
   member: number
   partition: number
   offset: number
-}
-
-function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now()
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (cond()) return resolve()
-      if (Date.now() - start > timeoutMs) return reject(new Error(`timed out waiting for ${what}`))
-      setTimeout(check, 50)
-    }
-    check()
-  })
 }
 
 async function produce(
@@ -40,26 +27,21 @@ async function produce(
 }
 
 describe('KafkaJS consumer groups', () => {
-  let broker: RunningBroker
   let kafka: Kafka
   let admin: Admin
   let producer: Producer
   const consumers: Consumer[] = []
 
+  let harness: ClientsHarness | undefined
+
   beforeAll(async () => {
-    broker = await testBroker({ config: { 'group.min.session.timeout.ms': 1000 } })
-    kafka = kafkaFor(broker)
-    admin = kafka.admin()
-    await admin.connect()
-    producer = kafka.producer()
-    await producer.connect()
+    harness = await startWithClients({ config: { 'group.min.session.timeout.ms': 1000 } })
+    ;({ kafka, admin, producer } = harness)
   })
 
   afterAll(async () => {
     for (const c of consumers) await c.disconnect().catch(() => {})
-    await producer?.disconnect()
-    await admin?.disconnect()
-    await broker?.close()
+    await harness?.close()
   })
 
   function consumer(groupId: string): Consumer {

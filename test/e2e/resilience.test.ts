@@ -8,21 +8,21 @@ import type { RunningBroker } from '../../src/index.ts'
 import { ErrorCode } from '../../src/protocol/errors.ts'
 import { ApiKey } from '../../src/protocol/generated/index.ts'
 import { WireClient } from '../broker/wire-client.ts'
-import { kafkaFor, testBroker } from './helpers.ts'
+import { type AdminHarness, kafkaFor, startWithAdmin, testBroker } from './helpers.ts'
 
 describe('a malformed frame', () => {
   let broker: RunningBroker
   let admin: Admin
 
+  let harness: AdminHarness | undefined
+
   beforeAll(async () => {
-    broker = await testBroker()
-    admin = kafkaFor(broker).admin()
-    await admin.connect()
+    harness = await startWithAdmin()
+    ;({ broker, admin } = harness)
   })
 
   afterAll(async () => {
-    await admin?.disconnect()
-    await broker?.close()
+    await harness?.close()
   })
 
   it('closes only the connection that sent it', async () => {

@@ -12,26 +12,13 @@ import { createServer, connect, type Server, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs'
 import { Producer as PlatformaticProducer, stringSerializers } from '@platformatic/kafka'
-import type { RunningBroker } from '../../src/index.ts'
 import type { LogStore } from '../../src/storage/log-store.ts'
 import type { MetadataStore } from '../../src/storage/metadata-store.ts'
 import { createMemoryLogStore } from '../../src/storage/index.ts'
 import { createMemoryMetadataStore } from '../../src/storage/metadata/index.ts'
 import { TopicTxnLog, TRANSACTION_STATE_TOPIC } from '../../src/broker/txn/txn-log.ts'
 import { TxnState } from '../../src/broker/txn/txn-state.ts'
-import { kafkaFor, testBroker } from './helpers.ts'
-
-function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now()
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (cond()) return resolve()
-      if (Date.now() - start > timeoutMs) return reject(new Error(`timed out waiting for ${what}`))
-      setTimeout(check, 50)
-    }
-    check()
-  })
-}
+import { type AdminHarness, kafkaFor, startWithAdmin, testBroker, until } from './helpers.ts'
 
 /** Reads a topic from the beginning with a fresh group until `expected` values arrived (+ a grace). */
 async function readAll(
@@ -64,22 +51,20 @@ async function readAll(
 }
 
 describe('KafkaJS transactions', () => {
-  let broker: RunningBroker
   let kafka: Kafka
   let admin: Admin
   const closers: Array<Producer | Consumer> = []
 
+  let harness: AdminHarness | undefined
+
   beforeAll(async () => {
-    broker = await testBroker({ config: { 'group.min.session.timeout.ms': 1000 } })
-    kafka = kafkaFor(broker)
-    admin = kafka.admin()
-    await admin.connect()
+    harness = await startWithAdmin({ config: { 'group.min.session.timeout.ms': 1000 } })
+    ;({ kafka, admin } = harness)
   })
 
   afterAll(async () => {
     for (const c of closers) await c.disconnect().catch(() => {})
-    await admin?.disconnect()
-    await broker?.close()
+    await harness?.close()
   })
 
   function txProducer(transactionalId: string): Producer {
