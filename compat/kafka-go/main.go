@@ -75,7 +75,9 @@ func produceAndConsume(codec kafka.CompressionCodec) {
 	c := leader(topic)
 	defer c.Close()
 	if codec != nil { // the Conn API has no codec; a Writer carries it
-		w := kafka.NewWriter(kafka.WriterConfig{Brokers: []string{bootstrap}, Topic: topic, CompressionCodec: codec, BatchTimeout: 10 * time.Millisecond})
+		w := kafka.NewWriter(kafka.WriterConfig{Brokers: []string{bootstrap}, Topic: topic, CompressionCodec: codec, BatchTimeout: 10 * time.Millisecond,
+			// One retry: a broker that closes the connection on Produce v2 closes it every time (8 s saved).
+			MaxAttempts: 2})
 		defer w.Close()
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		defer cancel()
