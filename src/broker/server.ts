@@ -18,7 +18,7 @@ import type { MetadataStore } from '../storage/metadata-store.ts'
 import { createMemoryMetadataStore, openMetadataStore } from '../storage/metadata/index.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { COMPONENTS, type BrokerComponent, type RunningComponent } from './components.ts'
-import { resolveListeners, type Listener } from './config/listeners.ts'
+import { listenerSettingsOf, resolveListeners, type Listener } from './config/listeners.ts'
 import { loadConfig } from './config/load.ts'
 import { Connection, DEFAULT_PENDING_BYTES_LIMIT } from './connection.ts'
 import { Dispatcher } from './dispatch.ts'
@@ -146,14 +146,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const memory = options.memory ?? (!dirConfigured && options.defaultDataDir === undefined)
   const dir = memory ? undefined : dirConfigured ? config.logDir : (options.defaultDataDir ?? config.logDir)
 
-  const listenerSpecs = resolveListeners({
-    listeners: config.list('listeners').join(','),
-    advertisedListeners: config.isSet('advertised.listeners')
-      ? config.list('advertised.listeners').join(',')
-      : null,
-    protocolMap: config.string('listener.security.protocol.map') ?? '',
-    controllerListenerNames: config.list('controller.listener.names'),
-  })
+  const listenerSpecs = resolveListeners(listenerSettingsOf(config))
 
   const { logs, metadata } = await openStores(options, dir, logger)
   const cleanups: Array<() => Promise<void>> = [() => metadata.close(), () => logs.close()]

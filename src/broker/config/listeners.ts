@@ -7,6 +7,7 @@
 // `controller.listener.names` are accepted and not bound (there is no KRaft controller here).
 
 import { hostname } from 'node:os'
+import type { BrokerConfig } from './broker-config.ts'
 
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const
 export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number]
@@ -97,6 +98,18 @@ export interface ListenerSettings {
 }
 
 /** Resolves the configured listeners into the ones to bind. Throws ListenerConfigError. */
+/** The listener properties of a broker configuration, as resolveListeners takes them. */
+export function listenerSettingsOf(config: BrokerConfig): ListenerSettings {
+  return {
+    listeners: config.list('listeners').join(','),
+    advertisedListeners: config.isSet('advertised.listeners')
+      ? config.list('advertised.listeners').join(',')
+      : null,
+    protocolMap: config.string('listener.security.protocol.map') ?? '',
+    controllerListenerNames: config.list('controller.listener.names'),
+  }
+}
+
 export function resolveListeners(s: ListenerSettings): ListenerSpec[] {
   const protocols = parseProtocolMap(s.protocolMap)
   const controllers = new Set(s.controllerListenerNames.map((n) => n.toUpperCase()))

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs'
 import { BrokerConfig } from './broker-config.ts'
 import { BROKER_CONFIG_BY_NAME } from './definitions.ts'
-import { resolveListeners, ListenerConfigError } from './listeners.ts'
+import { listenerSettingsOf, resolveListeners, ListenerConfigError } from './listeners.ts'
 import { parseConfigValue, suggestName } from './values.ts'
 
 export interface ConfigSources {
@@ -195,14 +195,7 @@ function crossChecks(config: BrokerConfig): string[] {
   if (brokerId !== null && brokerId !== -1 && config.isSet('node.id') && brokerId !== config.nodeId)
     problems.push(`broker.id=${brokerId} differs from node.id=${config.nodeId}; set only node.id`)
   try {
-    resolveListeners({
-      listeners: config.list('listeners').join(','),
-      advertisedListeners: config.isSet('advertised.listeners')
-        ? config.list('advertised.listeners').join(',')
-        : null,
-      protocolMap: config.string('listener.security.protocol.map') ?? '',
-      controllerListenerNames: config.list('controller.listener.names'),
-    })
+    resolveListeners(listenerSettingsOf(config))
   } catch (err) {
     if (err instanceof ListenerConfigError) problems.push(err.message)
     else throw err
