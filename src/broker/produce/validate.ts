@@ -11,6 +11,8 @@
 //   CRC         CRC-32C of the batch                          CORRUPT_MESSAGE
 //   timestamps  CreateTime within [now-before, now+after]; no LogAppendTime from producers
 //                                                             INVALID_TIMESTAMP with record errors
+//               a header maxTimestamp below baseTimestamp (-1 from some producers) is recomputed
+//               from the records and rewritten, with the CRC, as Kafka's LogValidator does
 //   keys        compacted topics need a key on every record   INVALID_RECORD with record errors
 //
 // Records are decoded (decompressing compressed batches, with a cap) only when the header cannot
@@ -40,6 +42,7 @@ import {
   OFF_PRODUCER_EPOCH,
   OFF_PRODUCER_ID,
   OFF_RECORDS_COUNT,
+  rewriteCrc,
 } from '../../protocol/records/batch-header.ts'
 import { crc32c } from '../../protocol/records/crc32c.ts'
 import { openBatch } from '../../protocol/records/records.ts'
@@ -211,6 +214,9 @@ function checkRecords(records: Buffer, attributes: number, count: number, o: Val
     const baseTs = Number(records.readBigInt64BE(OFF_BASE_TIMESTAMP))
     // maxTimestamp bounds every record from above; only a configured lower bound needs every record.
     if (maxTs > highest || (baseTs !== -1 && baseTs < lowest) || hasLowerTimestampBound(p)) decode = true
+    // Some producers (sarama <= 1.2x) leave maxTimestamp at -1. Kafka's LogValidator recomputes it
+    // from the records; without it the time index and timestamp lookups would skip the batch.
+    if (count > 0 && maxTs < baseTs) decode = true
   }
   if (!decode) return
 
@@ -229,6 +235,7 @@ function checkRecords(records: Buffer, attributes: number, count: number, o: Val
   const timestampErrors: RecordErrorEntry[] = []
   const keyErrors: RecordErrorEntry[] = []
   const cursor = batch.cursor
+  let maxSeen = -1
   try {
     for (let i = 0; cursor.next(); i++) {
       if (p.compacted && cursor.keyLength < 0)
@@ -238,6 +245,7 @@ function checkRecords(records: Buffer, attributes: number, count: number, o: Val
         })
       if (!checkTimestamps) continue
       const ts = Number(baseTs) + cursor.timestampDelta
+      if (ts > maxSeen) maxSeen = ts
       if (ts === -1) continue
       if (ts < lowest || ts > highest)
         timestampErrors.push({
@@ -250,6 +258,11 @@ function checkRecords(records: Buffer, attributes: number, count: number, o: Val
       'CORRUPT_MESSAGE',
       `Record batch in ${o.partitionName} is malformed: ${(err as Error).message}`,
     )
+  }
+  if (checkTimestamps && count > 0 && BigInt(maxSeen) !== records.readBigInt64BE(OFF_MAX_TIMESTAMP)) {
+    // As LogValidator: the stored batch carries the true max timestamp (the CRC covers it).
+    records.writeBigInt64BE(BigInt(maxSeen), OFF_MAX_TIMESTAMP)
+    rewriteCrc(records, 0)
   }
   const errors = [...keyErrors, ...timestampErrors].sort((a, b) => a.batchIndex - b.batchIndex)
   if (timestampErrors.length > 0)

@@ -12,6 +12,7 @@ import {
   OFF_MAGIC,
   OFF_MAX_TIMESTAMP,
   readBatchHeader,
+  rewriteCrc,
   scanBatches,
 } from '../../../src/protocol/records/batch-header.ts'
 import { readRecords } from '../../../src/protocol/records/records.ts'
@@ -171,6 +172,34 @@ describe('Produce', () => {
       expect(bufs[i]!.subarray(16)).toEqual(copies[i]!.subarray(16))
       expect(readRecords(bufs[i]!).map((r) => r.value?.toString())).toEqual(['v1', 'v2'])
     }
+  })
+
+  it('recomputes a missing batch maxTimestamp from the records, as LogValidator (sarama <= 1.2x)', async () => {
+    const h = await harness()
+    await h.createTopic('t')
+    const now = BigInt(h.clock.now())
+    for (const compression of [Compression.None, Compression.Gzip]) {
+      const b = batch(
+        [
+          { value: 'a', timestamp: now - 2000n },
+          { value: 'b', timestamp: now - 500n },
+          { value: 'c', timestamp: now - 1000n },
+        ],
+        { compression },
+      )
+      // What such a producer sends: maxTimestamp -1, CRC computed over that.
+      b.writeBigInt64BE(-1n, OFF_MAX_TIMESTAMP)
+      const crcOk = Buffer.from(b)
+      rewriteCrc(crcOk, 0)
+      expect(part(await produceOk(h, 3, req('t', crcOk))).errorCode).toBe(ErrorCode.NONE)
+    }
+    const bufs = await stored(h, 't')
+    for (const b of bufs) {
+      expect(readBatchHeader(b).maxTimestamp).toBe(now - 500n)
+      expect(scanBatches(b, 0, b.length, true).problem).toBeUndefined()
+    }
+    const log = h.services.topics.partition('t', 0)!
+    expect((await log.offsetForTimestamp(now - 600n))?.offset).toBe(1n)
   })
 
   it('rejects a batch larger than max.message.bytes with MESSAGE_TOO_LARGE', async () => {
