@@ -13,7 +13,7 @@ packages=(
   python3-confluent-kafka
   python3-kafka python3-snappy python3-lz4 python3-zstandard
   golang-go golang-github-shopify-sarama-dev golang-github-segmentio-kafka-go-dev
-  golang-github-confluentinc-confluent-kafka-go-dev librdkafka-dev
+  golang-github-confluentinc-confluent-kafka-go-dev librdkafka-dev gcc libc6-dev pkg-config
 )
 
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
