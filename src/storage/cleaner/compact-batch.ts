@@ -14,7 +14,10 @@
 //     can see the delete.
 //   - Offsets never change. A batch that keeps every record is returned as the same bytes; one
 //     that keeps some is rebuilt with the same base offset, lastOffsetDelta, timestamps,
-//     producer id/epoch/sequence, leader epoch and compression; one that keeps none is dropped.
+//     producer id/epoch/sequence, leader epoch and compression; one that keeps none is dropped,
+//     except that an idempotent producer's batch stays as an empty batch (header only) unless
+//     the dirty section holds a later batch of that producer: producer state is rebuilt from
+//     batch headers on start, and Kafka likewise keeps the last batch of each producer.
 
 import {
   ATTR_LOG_APPEND_TIME,
@@ -36,6 +39,8 @@ export function isCompactable(attributes: number): boolean {
 /** Puts every keyed record of a compactable batch below `endOffset` into the map. */
 export function addBatchToMap(batch: Buffer, map: OffsetMap, endOffset: bigint): void {
   const header = readBatchHeader(batch, 0)
+  if (header.producerId >= 0n && header.baseOffset < endOffset)
+    map.noteProducerBatch(header.producerId, header.baseOffset)
   if (!isCompactable(header.attributes)) return
   const { cursor } = openBatch(batch, 0)
   while (cursor.next()) {
@@ -86,7 +91,9 @@ export function cleanBatch(batch: Buffer, rules: CleanRules): CleanedBatch {
     })
   }
   if (removed === 0) return { batch, kept: keep.length, removed }
-  if (keep.length === 0) return { batch: undefined, kept: 0, removed }
+  const keepEmpty =
+    header.producerId >= 0n && !rules.map.producerWroteAfter(header.producerId, header.baseOffset)
+  if (keep.length === 0 && !keepEmpty) return { batch: undefined, kept: 0, removed }
   const logAppendTime = (header.attributes & ATTR_LOG_APPEND_TIME) !== 0
   const rebuilt = buildRecordBatch({
     records: keep,

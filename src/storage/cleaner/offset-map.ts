@@ -9,6 +9,8 @@ const ENTRY_OVERHEAD = 64
 
 export class OffsetMap {
   readonly #map = new Map<string, bigint>()
+  /** Base offset of the last batch seen per producer id (idempotent/transactional producers). */
+  readonly #producers = new Map<bigint, bigint>()
   readonly maxBytes: number
   #bytes = 0
   /** Largest offset put so far (-1 when empty). */
@@ -41,5 +43,16 @@ export class OffsetMap {
 
   get(key: Buffer): bigint | undefined {
     return this.#map.get(key.toString('latin1'))
+  }
+
+  noteProducerBatch(producerId: bigint, baseOffset: bigint): void {
+    const seen = this.#producers.get(producerId)
+    if (seen === undefined || baseOffset > seen) this.#producers.set(producerId, baseOffset)
+  }
+
+  /** Whether a batch of `producerId` later than `baseOffset` was seen. */
+  producerWroteAfter(producerId: bigint, baseOffset: bigint): boolean {
+    const seen = this.#producers.get(producerId)
+    return seen !== undefined && seen > baseOffset
   }
 }

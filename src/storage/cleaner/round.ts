@@ -1,7 +1,10 @@
 // One round of the cleaner, run from a store's maintain(): among the logs with compaction on,
 // plan a pass for each (from its first dirty offset), pick the dirtiest one whose dirty ratio
 // reaches min.cleanable.dirty.ratio, and clean it. One log per round bounds the work per
-// maintain() call (Kafka's cleaner threads likewise take the dirtiest log each time).
+// maintain() call (Kafka's cleaner threads likewise take the dirtiest log each time). A log
+// whose pass fails (a batch that cannot be decoded, an I/O error) is marked uncleanable and
+// skipped from then on, as Kafka's cleaner does (uncleanable-partitions), so one bad batch does
+// not fail every maintenance run; the error is rethrown once for the caller to log.
 
 import type { CleanPlan, CleanResult } from './cleaner.ts'
 
@@ -28,10 +31,11 @@ export async function runCleanerRound(
   logs: Iterable<[string, CompactableLog]>,
   firstDirty: Map<string, bigint>,
   now: number,
+  uncleanable: Set<string>,
 ): Promise<RoundResult | undefined> {
   let best: { key: string; log: CompactableLog; plan: CleanPlan } | undefined
   for (const [key, log] of logs) {
-    if (!log.compactionEnabled()) continue
+    if (!log.compactionEnabled() || uncleanable.has(key)) continue
     let plan: CleanPlan | undefined
     try {
       plan = await log.planCompaction(now, firstDirty.get(key))
@@ -42,7 +46,13 @@ export async function runCleanerRound(
     if (best === undefined || plan.dirtyRatio > best.plan.dirtyRatio) best = { key, log, plan }
   }
   if (best === undefined) return undefined
-  const result = await best.log.compact(best.plan, now)
+  let result: CleanResult
+  try {
+    result = await best.log.compact(best.plan, now)
+  } catch (err) {
+    uncleanable.add(best.key)
+    throw new Error(`log cleaner: ${best.key} is now uncleanable: ${String(err)}`, { cause: err })
+  }
   firstDirty.set(best.key, result.cleanedTo)
   return { key: best.key, plan: best.plan, result }
 }

@@ -75,6 +75,8 @@ class DiskLogStore implements LogStore {
   readonly #startOffsets = new Map<string, bigint>()
   /** The cleaner's first dirty offset per compacted partition (cleaner-offset-checkpoint). */
   readonly #firstDirty = new Map<string, bigint>()
+  /** Partitions whose cleaning failed this session (skipped by the cleaner until a restart). */
+  readonly #uncleanable = new Set<string>()
   readonly #cleanShutdown: boolean
   readonly #pendingDeletes = new Set<string>()
   readonly #timers = new Set<NodeJS.Timeout>()
@@ -216,6 +218,7 @@ class DiskLogStore implements LogStore {
     this.#recoveryPoints.delete(k)
     this.#startOffsets.delete(k)
     const hadDirty = this.#firstDirty.delete(k)
+    this.#uncleanable.delete(k)
     if (log !== undefined) await log.abandon()
     const dir = `${this.#dir}/${k}`
     await this.#pool.closeUnder(dir)
@@ -245,7 +248,7 @@ class DiskLogStore implements LogStore {
     await this.writeCheckpoints()
     // One compaction pass per call, on the dirtiest eligible log (bounded work per maintain()).
     const loaded = [...this.#logs].filter(([, log]) => !log.closed)
-    const round = await runCleanerRound(loaded, this.#firstDirty, now)
+    const round = await runCleanerRound(loaded, this.#firstDirty, now, this.#uncleanable)
     if (round !== undefined) {
       await this.#writeCleanerCheckpoint()
       this.#options.onCleaned?.(round)

@@ -23,6 +23,7 @@ class MemoryLogStore implements LogStore {
   readonly #logs = new Map<string, MemoryPartitionLog>()
   /** The cleaner's first dirty offset per partition (what the disk store checkpoints). */
   readonly #firstDirty = new Map<string, bigint>()
+  readonly #uncleanable = new Set<string>()
   readonly #options: Required<Pick<MemoryLogStoreOptions, 'now'>> & MemoryLogStoreOptions
 
   constructor(options: MemoryLogStoreOptions) {
@@ -49,6 +50,7 @@ class MemoryLogStore implements LogStore {
     if (log === undefined) return
     this.#logs.delete(key(tp))
     this.#firstDirty.delete(key(tp))
+    this.#uncleanable.delete(key(tp))
     await log.close()
   }
 
@@ -58,7 +60,7 @@ class MemoryLogStore implements LogStore {
 
   async maintain(now: number): Promise<void> {
     for (const log of this.#logs.values()) await log.maintain(now)
-    await runCleanerRound(this.#logs, this.#firstDirty, now)
+    await runCleanerRound(this.#logs, this.#firstDirty, now, this.#uncleanable)
   }
 
   flush(): Promise<void> {

@@ -140,6 +140,32 @@ describe('cleanBatch', () => {
     expect(cleanBatch(marker, { map: m, dropTombstones: true }).batch).toBe(marker)
   })
 
+  it("keeps an idempotent producer's emptied batch unless the producer wrote later", () => {
+    const m = map()
+    const b = at(
+      keyedBatch([{ key: 'a', value: '0' }], 7n, { producerId: 4n, producerEpoch: 1, baseSequence: 9 }),
+      2n,
+    )
+    const out = cleanBatch(b, { map: m, dropTombstones: false })
+    expect(out.removed).toBe(1)
+    const h = readBatchHeader(out.batch!, 0)
+    expect([
+      h.baseOffset,
+      h.lastOffsetDelta,
+      h.recordsCount,
+      h.producerId,
+      h.producerEpoch,
+      h.baseSequence,
+    ]).toEqual([2n, 0, 0, 4n, 1, 9])
+    expect(readRecords(out.batch!)).toEqual([])
+    addBatchToMap(
+      at(keyedBatch([{ key: 'q', value: '1' }], 7n, { producerId: 4n, producerEpoch: 1 }), 12n),
+      m,
+      100n,
+    )
+    expect(cleanBatch(b, { map: m, dropTombstones: false }).batch).toBeUndefined()
+  })
+
   it('ignores records at or beyond the map end offset', () => {
     const m = new OffsetMap(1 << 20)
     addBatchToMap(

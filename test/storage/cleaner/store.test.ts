@@ -7,6 +7,7 @@ import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from '../../../src/protocol/records/
 import { MemoryFileSystem } from '../../../src/storage/fs.ts'
 import type { LogConfig, LogStore, PartitionLog } from '../../../src/storage/log-store.ts'
 import { createMemoryLogStore } from '../../../src/storage/memory/index.ts'
+import { batchOffsets } from '../batches.ts'
 import { config } from '../log-behaviour.ts'
 import { openStore, TP } from '../helpers.ts'
 import { keyedBatch, readAllRecords, type SeenRecord } from './records.ts'
@@ -40,7 +41,8 @@ const subjects: [string, () => Promise<Subject>][] = [
 ]
 
 async function put(log: PartitionLog, key: string, value: string | null, attributes = 0): Promise<bigint> {
-  const opts = attributes === 0 ? {} : { attributes, producerId: 9n, producerEpoch: 0 }
+  const opts =
+    attributes === 0 ? {} : { attributes, producerId: attributes === 1 ? -1n : 9n, producerEpoch: 0 }
   const r = await log.append(keyedBatch([{ key, value }], 1_000_000n, opts), { leaderEpoch: 0 })
   // The disk cleaner stays below the recovery point: flush as a roll's background flush would.
   await log.flush()
@@ -110,6 +112,23 @@ describe.each(subjects)('cleaner via maintain() (%s store)', (_name, make) => {
     await put(log, 'c', 'filler')
     await store.maintain(NOW)
     expect(keys(await readAllRecords(log))).toEqual(['b@2', 'c@3'])
+    await store.close()
+  })
+})
+
+describe.each(subjects)('an undecodable batch (%s store)', (_name, make) => {
+  it('marks the partition uncleanable once instead of failing every maintain()', async () => {
+    const { store } = await make()
+    const log = await store.open(TP, cfg({ minCleanableDirtyRatio: 0 }))
+    await put(log, 'a', 'v0')
+    // Claims gzip but holds plain records: decompression fails when the cleaner opens it.
+    await put(log, 'a', 'v1', 1)
+    await put(log, 'a', 'v2')
+    await put(log, 'a', 'v3')
+    await expect(store.maintain(NOW)).rejects.toThrow(/uncleanable/)
+    await store.maintain(NOW)
+    // Nothing was rewritten: all four batches are still there.
+    expect(batchOffsets((await log.read(0n, 1 << 20)).records).map((b) => b.base)).toEqual([0n, 1n, 2n, 3n])
     await store.close()
   })
 })
