@@ -1,8 +1,10 @@
 // Building a Go compat runner offline, in GOPATH mode against Debian's packaged libraries
 // (/usr/share/gocode): GO111MODULE=off, the runner's folder copied into a temporary GOPATH.
-// The build cache lives in the OS temp directory so repeated runs are quick.
+// The workspace is named after a hash of the runner's source, so an unchanged runner is built
+// once and reused (no temp directory per run); the build cache lives in the OS temp directory.
 
-import { cpSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runChild } from './external.ts'
@@ -18,11 +20,14 @@ export async function buildGoRunner(
 ): Promise<{ binary: string } | { missing: string }> {
   if (!existsSync(join(DEBIAN_GOPATH, 'src', requiredPackage)))
     return { missing: `${requiredPackage} is not in ${DEBIAN_GOPATH} (compat/install-clients.sh)` }
-  const gopath = mkdtempSync(join(tmpdir(), `samsa-compat-${name}-`))
+  const source = join(sourceDir, 'main.go')
+  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16)
+  const gopath = join(tmpdir(), `samsa-compat-${name}-${hash}`)
+  const binary = join(gopath, name)
+  if (existsSync(binary)) return { binary }
   const pkgDir = join(gopath, 'src', name)
   mkdirSync(pkgDir, { recursive: true })
-  cpSync(join(sourceDir, 'main.go'), join(pkgDir, 'main.go'))
-  const binary = join(gopath, name)
+  cpSync(source, join(pkgDir, 'main.go'))
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(), 180_000)
   const ctx = { signal: controller.signal, defer: () => {} } as unknown as ScenarioContext
