@@ -14,7 +14,14 @@ export interface CompactableLog {
   planCompaction(now: number, firstDirty: bigint | undefined): Promise<CleanPlan | undefined>
   /** Whether `plan` reaches the log's min.cleanable.dirty.ratio. */
   worthCleaning(plan: CleanPlan): boolean
-  compact(plan: CleanPlan, now: number): Promise<CleanResult>
+  /** Runs the pass; `mapBytes` bounds the offset map (log.cleaner.dedupe.buffer.size). */
+  compact(plan: CleanPlan, now: number, mapBytes?: number): Promise<CleanResult>
+}
+
+/** Store-level cleaner settings (Kafka's log.cleaner.enable and log.cleaner.dedupe.buffer.size). */
+export interface CleanerOptions {
+  enabled?: boolean
+  dedupeBufferBytes?: number
 }
 
 export interface RoundResult {
@@ -32,7 +39,9 @@ export async function runCleanerRound(
   firstDirty: Map<string, bigint>,
   now: number,
   uncleanable: Set<string>,
+  options: CleanerOptions = {},
 ): Promise<RoundResult | undefined> {
+  if (options.enabled === false) return undefined
   let best: { key: string; log: CompactableLog; plan: CleanPlan } | undefined
   for (const [key, log] of logs) {
     if (!log.compactionEnabled() || uncleanable.has(key)) continue
@@ -48,7 +57,7 @@ export async function runCleanerRound(
   if (best === undefined) return undefined
   let result: CleanResult
   try {
-    result = await best.log.compact(best.plan, now)
+    result = await best.log.compact(best.plan, now, options.dedupeBufferBytes)
   } catch (err) {
     uncleanable.add(best.key)
     throw new Error(`log cleaner: ${best.key} is now uncleanable: ${String(err)}`, { cause: err })

@@ -21,7 +21,7 @@ import {
   encodeOffsetCheckpoint,
   type PartitionOffset,
 } from './checkpoint-file.ts'
-import { runCleanerRound, type RoundResult } from '../cleaner/round.ts'
+import { runCleanerRound, type CleanerOptions, type RoundResult } from '../cleaner/round.ts'
 import {
   CLEAN_SHUTDOWN_FILE,
   CLEANER_OFFSET_CHECKPOINT,
@@ -51,6 +51,8 @@ export interface DiskLogStoreOptions {
   decompress?: Decompressor
   /** Receives what recovery did per partition (for logging). */
   onRecovered?: (tp: TopicPartition, recovered: LoadedLog['recovered']) => void
+  /** Compaction settings (default: on, 128 MiB offset map). */
+  cleaner?: CleanerOptions
   /** Receives what each cleaner round did (for logging and tests). */
   onCleaned?: (round: RoundResult) => void
 }
@@ -248,7 +250,13 @@ class DiskLogStore implements LogStore {
     await this.writeCheckpoints()
     // One compaction pass per call, on the dirtiest eligible log (bounded work per maintain()).
     const loaded = [...this.#logs].filter(([, log]) => !log.closed)
-    const round = await runCleanerRound(loaded, this.#firstDirty, now, this.#uncleanable)
+    const round = await runCleanerRound(
+      loaded,
+      this.#firstDirty,
+      now,
+      this.#uncleanable,
+      this.#options.cleaner,
+    )
     if (round !== undefined) {
       await this.#writeCleanerCheckpoint()
       this.#options.onCleaned?.(round)

@@ -658,6 +658,12 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   }
 
   async planCompaction(now: number, firstDirty: bigint | undefined): Promise<CleanPlan | undefined> {
+    // The cleaner stays below the recovery point. Durable mode fsyncs each append but moves the
+    // point only on flush, and a roll's background flush may still be running: flush the sealed
+    // segments now so the finished ones become cleanable.
+    const activeBase = this.#active().baseOffset
+    if (this.#recoveryPoint < activeBase && this.#failed === undefined)
+      await this.#exclusive(() => this.#flushUpTo(this.#active().baseOffset))
     const view = this.#cleanerView()
     return planClean(
       await view.cleanerSegments(),
@@ -673,11 +679,11 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
     return shouldClean(plan, this.#config)
   }
 
-  async compact(plan: CleanPlan, now: number): Promise<CleanResult> {
+  async compact(plan: CleanPlan, now: number, mapBytes?: number): Promise<CleanResult> {
     // Gaps left by compaction are legitimate to the loader only below the checkpointed recovery
     // point; the plan ends at or below the current one, so persist it first.
     await this.#ctx.writeCheckpoints?.()
-    return cleanLog(this.#cleanerView(), plan, this.#config, now)
+    return cleanLog(this.#cleanerView(), plan, this.#config, now, mapBytes)
   }
 
   #cleanerView(): CleanableLog {

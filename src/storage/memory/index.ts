@@ -3,7 +3,7 @@
 
 import type { LogConfig, LogStore, PartitionLog, TopicPartition } from '../log-store.ts'
 import type { Decompressor } from '../record-timestamps.ts'
-import { runCleanerRound } from '../cleaner/round.ts'
+import { runCleanerRound, type CleanerOptions } from '../cleaner/round.ts'
 import { MemoryPartitionLog } from './memory-log.ts'
 
 export { MemoryPartitionLog } from './memory-log.ts'
@@ -13,6 +13,8 @@ export interface MemoryLogStoreOptions {
   now?: () => number
   /** Decompresses record sections for exact timestamp lookups in compressed batches. */
   decompress?: Decompressor
+  /** Compaction settings (default: on, 128 MiB offset map). */
+  cleaner?: CleanerOptions
 }
 
 function key(tp: TopicPartition): string {
@@ -60,7 +62,7 @@ class MemoryLogStore implements LogStore {
 
   async maintain(now: number): Promise<void> {
     for (const log of this.#logs.values()) await log.maintain(now)
-    await runCleanerRound(this.#logs, this.#firstDirty, now, this.#uncleanable)
+    await runCleanerRound(this.#logs, this.#firstDirty, now, this.#uncleanable, this.#options.cleaner)
   }
 
   flush(): Promise<void> {

@@ -407,8 +407,8 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
     return shouldClean(plan, this.#config)
   }
 
-  compact(plan: CleanPlan, now: number): Promise<CleanResult> {
-    return cleanLog(this.#cleanerView(), plan, this.#config, now)
+  compact(plan: CleanPlan, now: number, mapBytes?: number): Promise<CleanResult> {
+    return cleanLog(this.#cleanerView(), plan, this.#config, now, mapBytes)
   }
 
   #cleanerView(): CleanableLog {

@@ -133,6 +133,34 @@ describe.each(subjects)('an undecodable batch (%s store)', (_name, make) => {
   })
 })
 
+describe('log.cleaner.enable=false', () => {
+  it('leaves compacted logs alone', async () => {
+    for (const store of [
+      createMemoryLogStore({ now: () => NOW, cleaner: { enabled: false } }),
+      await openStore(new MemoryFileSystem(), { now: () => NOW, cleaner: { enabled: false } }),
+    ]) {
+      const log = await store.open(TP, cfg({ minCleanableDirtyRatio: 0 }))
+      for (let i = 0; i < 4; i++) await put(log, 'a', `v${i}`)
+      await store.maintain(NOW)
+      expect(keys(await readAllRecords(log))).toEqual(['a@0', 'a@1', 'a@2', 'a@3'])
+      await store.close()
+    }
+  })
+})
+
+describe('durable disk log', () => {
+  it('cleans sealed segments without an explicit flush', async () => {
+    const fs = new MemoryFileSystem()
+    const store = await openStore(fs, { now: () => NOW })
+    const log = await store.open(TP, cfg({ minCleanableDirtyRatio: 0, durable: true }))
+    for (let i = 0; i < 5; i++)
+      await log.append(keyedBatch([{ key: 'a', value: `v${i}` }]), { leaderEpoch: 0 })
+    await store.maintain(NOW)
+    expect(keys(await readAllRecords(log))).toEqual(['a@3', 'a@4'])
+    await store.close()
+  })
+})
+
 describe('cleaner-offset-checkpoint', () => {
   it('keeps the first dirty offset across restarts', async () => {
     const fs = new MemoryFileSystem()
