@@ -7,8 +7,8 @@
 //
 // Two kinds, both version 0:
 //   leader-epoch-checkpoint (per partition dir): entries `<epoch> <startOffset>`
-//   recovery-point-offset-checkpoint, log-start-offset-checkpoint (per log dir):
-//     entries `<topic> <partition> <offset>`
+//   recovery-point-offset-checkpoint, log-start-offset-checkpoint, cleaner-offset-checkpoint
+//     (per log dir): entries `<topic> <partition> <offset>`
 
 import type { EpochEntry } from '../leader-epoch-cache.ts'
 import type { TopicPartition } from '../log-store.ts'
