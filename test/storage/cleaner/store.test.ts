@@ -100,6 +100,20 @@ describe.each(subjects)('cleaner via maintain() (%s store)', (_name, make) => {
     await store.close()
   })
 
+  it('cleans from the log start offset (DeleteRecords) and with cleanup.policy=compact,delete', async () => {
+    const { store } = await make()
+    const log = await store.open(
+      TP,
+      cfg({ minCleanableDirtyRatio: 0, cleanupPolicy: { delete: true, compact: true }, retentionMs: -1 }),
+    )
+    for (let i = 0; i < 6; i++) await put(log, i < 3 ? 'a' : 'b', `v${i}`)
+    await log.deleteRecordsBefore(2n)
+    await store.maintain(NOW)
+    expect(log.logStartOffset()).toBe(2n)
+    expect(keys(await readAllRecords(log))).toEqual(['a@2', 'b@4', 'b@5'])
+    await store.close()
+  })
+
   it('drops tombstones once past delete.retention.ms', async () => {
     const { store } = await make()
     const log = await store.open(TP, cfg({ minCleanableDirtyRatio: 0, deleteRetentionMs: 1_000_000 }))
