@@ -761,10 +761,19 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
               await this.#deleteSegments([seg])
               return true
             }
-            if (!created) await pool.use(cleaned, (h) => h.truncate(0), true)
-            await pool.use(cleaned, (h) => h.sync())
-            await pool.close(cleaned)
             const swap = `${this.#ctx.dir}/${segmentName(s.baseOffset)}${LOG_SUFFIX}${SWAP_SUFFIX}`
+            try {
+              if (!created) await pool.use(cleaned, (h) => h.truncate(0), true)
+              created = true
+              await pool.use(cleaned, (h) => h.sync())
+              await pool.close(cleaned)
+            } catch (err) {
+              // Before the commit point the old segment is untouched: give up on this pass only.
+              await discard().catch(() => undefined)
+              throw this.#storageError('compaction write', err)
+            }
+            // From the rename on, the .swap must be finished (a restart does it): were the log to
+            // carry on and later truncate this segment, a leftover .swap would bring it back.
             await fs.rename(cleaned, swap)
             await fs.syncDir(this.#ctx.dir)
             seg.retired = true
@@ -789,6 +798,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
             this.#segments[i] = fresh
             return true
           } catch (err) {
+            if (err instanceof KafkaError) throw err
             // Half swapped: stop taking appends; the loader finishes the swap on restart.
             this.#failed = this.#storageError('compaction swap', err)
             throw this.#failed

@@ -146,3 +146,53 @@ describe('disk log reads during compaction', () => {
     await store.close()
   })
 })
+
+describe('disk faults while cleaning', () => {
+  const faults = [
+    [
+      'fsync of the cleaned file fails (EIO)',
+      (fs: MemoryFileSystem) => {
+        fs.faults.syncError = (p) => p.endsWith('.cleaned')
+      },
+    ],
+    [
+      'the disk fills up (ENOSPC)',
+      (fs: MemoryFileSystem) => {
+        // Room for the checkpoints maintain() rewrites, not for a cleaned batch.
+        fs.faults.capacityBytes = fs.usedBytes() + 40
+      },
+    ],
+  ] as const
+
+  it.each(faults)(
+    '%s: the pass fails, the log stays as it was and keeps taking appends',
+    async (_name, inject) => {
+      const fs = new MemoryFileSystem()
+      const store = await openStore(fs, { now: () => 5_000_000 })
+      const log = await store.open(
+        TP,
+        config({
+          cleanupPolicy: { delete: false, compact: true },
+          segmentBytes: 120,
+          minCleanableDirtyRatio: 0,
+        }),
+      )
+      // The first segment keeps `z`, so the pass writes (and fails) before it changes anything.
+      await log.append(keyedBatch([upd('z'), upd('a')]), { leaderEpoch: 0 })
+      for (let i = 0; i < 4; i++) await log.append(keyedBatch([upd('a')]), { leaderEpoch: 0 })
+      await log.flush()
+      const before = await readAllRecords(log)
+      inject(fs)
+      await expect(store.maintain(5_000_000)).rejects.toThrow(/uncleanable/)
+      expect(await readAllRecords(log)).toEqual(before)
+      expect(
+        (await fs.readdir('/data/t-0')).filter((n) => n.endsWith('.cleaned') || n.endsWith('.swap')),
+      ).toEqual([])
+      fs.faults.syncError = undefined
+      fs.faults.capacityBytes = undefined
+      const r = await log.append(keyedBatch([upd('b')]), { leaderEpoch: 0 })
+      expect(r.baseOffset).toBe(6n)
+      await store.close()
+    },
+  )
+})
