@@ -6,8 +6,9 @@
 //      (a compaction output not yet committed), `.tmp` (a checkpoint being replaced), and index
 //      files whose `.log` is gone. A `<base>.log.swap` is a committed compaction output (see the
 //      swap protocol in partition-log.ts): the swap is finished by removing the old segment's
-//      indexes and renaming it over `<base>.log`; the indexes are rebuilt from it. Any other
-//      `.swap` file is not ours to finish and is deleted.
+//      indexes and renaming it over `<base>.log`; the indexes are rebuilt from it. A `.swap`
+//      whose `.log` is gone (the segment was deleted after the swap failed), or any other
+//      `.swap` file, is deleted.
 //   2. Segments are the `.log` files, ordered by base offset. An empty directory gets one empty
 //      segment at the checkpointed log start offset (made durable by the log's first flush).
 //   3. After an unclean shutdown, every segment from the one holding the recovery point onwards is
@@ -235,6 +236,9 @@ async function finishSwaps(fs: FileSystem, dir: string, names: string[]): Promis
     const parsed = parseSegmentFileName(name)
     if (parsed?.suffix !== LOG_SUFFIX || parsed.transient !== SWAP_SUFFIX) continue
     const prefix = name.slice(0, 20)
+    // The swap protocol keeps the old .log until the final rename; without it the segment was
+    // deleted since (retention on a log that went offline mid-swap) and the .swap is dropped.
+    if (!names.includes(`${prefix}${LOG_SUFFIX}`)) continue
     for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
       const index = `${prefix}${suffix}`
       if (names.includes(index)) {
