@@ -13,11 +13,11 @@
 //
 // A pass builds the offset map (latest offset per key) from the dirty section, then rewrites every
 // segment below cleanableEnd with the rules of compact-batch.ts, one segment at a time (the log
-// swaps each in atomically), and returns cleanableEnd as the new firstDirty. Tombstones in a
-// segment whose largest timestamp is older than delete.retention.ms are dropped. Differences from
-// Kafka: no grouping of small cleaned segments into one (an emptied segment is removed instead,
-// except the first); the delete horizon is measured from the segment's largest record timestamp,
-// not from when the segment was first cleaned; transactional batches are kept whole.
+// swaps each in atomically), and returns cleanableEnd as the new firstDirty. Tombstones go once
+// their batch's delete horizon (set by the first pass that kept them) has passed. Differences
+// from Kafka: no grouping of small cleaned segments into one (an emptied segment is removed
+// instead, except the first); a log is only picked again when it has new dirty bytes (Kafka also
+// revisits a log whose delete horizons have passed); transactional batches are kept whole.
 
 import type { LogConfig } from '../log-store.ts'
 import { addBatchToMap, cleanBatch } from './compact-batch.ts'
@@ -158,24 +158,25 @@ export async function cleanLog(
     await log.forEachBatch(seg, (b) => addBatchToMap(b, map, plan.cleanableEnd))
   }
   // 2. Rewrite every segment below the end of what the map covers.
-  const horizon = BigInt(now) - BigInt(config.deleteRetentionMs)
+  const rules = { map, now: BigInt(now), deleteRetentionMs: BigInt(config.deleteRetentionMs) }
   const result: CleanResult = { cleanedTo: end, segmentsRewritten: 0, recordsRemoved: 0, complete: true }
   for (const seg of plan.segments) {
     if (seg.baseOffset >= end) break
-    const rules = { map, dropTombstones: seg.largestTimestamp >= 0n && seg.largestTimestamp < horizon }
     const rewrite = await log.rewriteSegment(seg)
     let removed = 0
+    let changed = false
     try {
       await log.forEachBatch(seg, async (b) => {
         const cleaned = cleanBatch(b, rules)
         removed += cleaned.removed
+        if (cleaned.changed) changed = true
         if (cleaned.batch !== undefined) await rewrite.write(cleaned.batch)
       })
     } catch (err) {
       await rewrite.abort()
       throw err
     }
-    if (removed === 0) {
+    if (!changed) {
       await rewrite.abort()
       continue
     }

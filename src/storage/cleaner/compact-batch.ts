@@ -9,9 +9,12 @@
 //   - A record without a key is dropped (Kafka counts it as invalid; producers cannot send one
 //     to a compacted topic).
 //   - A record whose key has a later offset in the offset map is dropped.
-//   - A tombstone (null value) that is the latest for its key is dropped once its segment is past
-//     the delete horizon (the caller decides, per segment); until then it is kept so consumers
-//     can see the delete.
+//   - A tombstone (null value) that is the latest for its key is kept until its batch's delete
+//     horizon has passed (KIP-534, as Kafka 4 does): the first pass that keeps a tombstone
+//     rewrites its batch with the DELETE_HORIZON attribute and base timestamp = now +
+//     delete.retention.ms (record timestamp deltas re-based, so record timestamps do not change);
+//     a later pass at or past that time drops the batch's tombstones. Consumers reading from the
+//     start thus get delete.retention.ms from the first cleaning to see a delete.
 //   - Offsets never change. A batch that keeps every record is returned as the same bytes; one
 //     that keeps some is rebuilt with the same base offset, lastOffsetDelta, timestamps,
 //     producer id/epoch/sequence, leader epoch and compression; one that keeps none is dropped,
@@ -20,11 +23,14 @@
 //     batch headers on start, and Kafka likewise keeps the last batch of each producer.
 
 import {
+  ATTR_DELETE_HORIZON,
   ATTR_LOG_APPEND_TIME,
   batchCompression,
   isControl,
   isTransactional,
+  OFF_ATTRIBUTES,
   readBatchHeader,
+  rewriteCrc,
   type Compression,
 } from '../../protocol/records/batch-header.ts'
 import { buildRecordBatch, type RecordInput } from '../../protocol/records/batch-builder.ts'
@@ -53,8 +59,10 @@ export function addBatchToMap(batch: Buffer, map: OffsetMap, endOffset: bigint):
 
 export interface CleanRules {
   map: OffsetMap
-  /** Drop tombstones that are the latest for their key. */
-  dropTombstones: boolean
+  /** The pass's time (ms), compared with delete horizons. */
+  now: bigint
+  /** delete.retention.ms: a kept tombstone's batch gets the horizon now + this. */
+  deleteRetentionMs: bigint
 }
 
 export interface CleanedBatch {
@@ -62,25 +70,32 @@ export interface CleanedBatch {
   batch: Buffer | undefined
   kept: number
   removed: number
+  /** Whether `batch` differs from the input (records removed or a delete horizon set). */
+  changed: boolean
 }
 
 export function cleanBatch(batch: Buffer, rules: CleanRules): CleanedBatch {
   const header = readBatchHeader(batch, 0)
-  if (!isCompactable(header.attributes)) return { batch, kept: header.recordsCount, removed: 0 }
+  if (!isCompactable(header.attributes))
+    return { batch, kept: header.recordsCount, removed: 0, changed: false }
+  const horizon = (header.attributes & ATTR_DELETE_HORIZON) !== 0 ? header.baseTimestamp : undefined
+  const dropTombstones = horizon !== undefined && horizon <= rules.now
   const { cursor } = openBatch(batch, 0)
   const keep: RecordInput[] = []
   let removed = 0
+  let keptTombstone = false
   while (cursor.next()) {
     const offset = header.baseOffset + BigInt(cursor.offsetDelta)
     const key = cursor.key()
     const value = cursor.value()
     const latest = key === null ? undefined : rules.map.get(key)
     const retain =
-      key !== null && (latest === undefined || latest <= offset) && !(value === null && rules.dropTombstones)
+      key !== null && (latest === undefined || latest <= offset) && !(value === null && dropTombstones)
     if (!retain) {
       removed++
       continue
     }
+    if (value === null) keptTombstone = true
     keep.push({
       key,
       value,
@@ -90,10 +105,11 @@ export function cleanBatch(batch: Buffer, rules: CleanRules): CleanedBatch {
       offsetDelta: cursor.offsetDelta,
     })
   }
-  if (removed === 0) return { batch, kept: keep.length, removed }
+  const setHorizon = horizon === undefined && keptTombstone
+  if (removed === 0 && !setHorizon) return { batch, kept: keep.length, removed, changed: false }
   const keepEmpty =
     header.producerId >= 0n && !rules.map.producerWroteAfter(header.producerId, header.baseOffset)
-  if (keep.length === 0 && !keepEmpty) return { batch: undefined, kept: 0, removed }
+  if (keep.length === 0 && !keepEmpty) return { batch: undefined, kept: 0, removed, changed: true }
   const logAppendTime = (header.attributes & ATTR_LOG_APPEND_TIME) !== 0
   const rebuilt = buildRecordBatch({
     records: keep,
@@ -104,9 +120,14 @@ export function cleanBatch(batch: Buffer, rules: CleanRules): CleanedBatch {
     producerId: header.producerId,
     producerEpoch: header.producerEpoch,
     baseSequence: header.baseSequence,
-    baseTimestamp: header.baseTimestamp,
+    // With a delete horizon the base timestamp field holds it (record deltas are re-based on it).
+    baseTimestamp: setHorizon ? rules.now + rules.deleteRetentionMs : header.baseTimestamp,
     maxTimestamp: header.maxTimestamp,
     lastOffsetDelta: header.lastOffsetDelta,
   })
-  return { batch: rebuilt, kept: keep.length, removed }
+  if (setHorizon || horizon !== undefined) {
+    rebuilt.writeInt16BE(rebuilt.readInt16BE(OFF_ATTRIBUTES) | ATTR_DELETE_HORIZON, OFF_ATTRIBUTES)
+    rewriteCrc(rebuilt, 0)
+  }
+  return { batch: rebuilt, kept: keep.length, removed, changed: true }
 }

@@ -1,7 +1,13 @@
 // Unit tests of the cleaner's pieces: the offset map, the per-batch rules and the pass planning.
 
 import { describe, expect, it } from 'vitest'
-import { ATTR_CONTROL, ATTR_TRANSACTIONAL, Compression } from '../../../src/protocol/records/batch-header.ts'
+import {
+  ATTR_CONTROL,
+  ATTR_DELETE_HORIZON,
+  ATTR_TRANSACTIONAL,
+  Compression,
+} from '../../../src/protocol/records/batch-header.ts'
+import { crc32c } from '../../../src/protocol/records/crc32c.ts'
 import { buildRecordBatch } from '../../../src/protocol/records/batch-builder.ts'
 import { readBatchHeader } from '../../../src/protocol/records/batch-header.ts'
 import { readRecords } from '../../../src/protocol/records/records.ts'
@@ -77,7 +83,7 @@ describe('cleanBatch', () => {
       0n,
     )
     b.writeInt32BE(3, 12) // leader epoch
-    const out = cleanBatch(b, { map: map(), dropTombstones: false })
+    const out = cleanBatch(b, { map: map(), now: 0n, deleteRetentionMs: 1000n })
     expect(out.removed).toBe(3)
     expect(out.kept).toBe(1)
     const h = readBatchHeader(out.batch!, 0)
@@ -95,28 +101,52 @@ describe('cleanBatch', () => {
   it('returns the same bytes when nothing is removed, and nothing when everything is', () => {
     const m = map()
     const keep = at(keyedBatch([{ key: 'z', value: '1' }]), 50n)
-    expect(cleanBatch(keep, { map: m, dropTombstones: false }).batch).toBe(keep)
+    expect(cleanBatch(keep, { map: m, now: 0n, deleteRetentionMs: 1000n }).batch).toBe(keep)
     const gone = at(keyedBatch([{ key: 'a', value: '0' }]), 1n)
-    expect(cleanBatch(gone, { map: m, dropTombstones: false })).toEqual({
+    expect(cleanBatch(gone, { map: m, now: 0n, deleteRetentionMs: 1000n })).toEqual({
       batch: undefined,
       kept: 0,
       removed: 1,
+      changed: true,
     })
   })
 
-  it('keeps the latest tombstone until the delete horizon, then drops it', () => {
+  it('stamps a delete horizon on the first pass that keeps a tombstone, drops it once past', () => {
     const tomb = at(
-      keyedBatch([
-        { key: 'a', value: '3' },
-        { key: 'b', value: null },
-      ]),
+      keyedBatch(
+        [
+          { key: 'a', value: '3' },
+          { key: 'b', value: null },
+        ],
+        7_000n,
+      ),
       10n,
     )
     const m = map()
-    expect(cleanBatch(tomb, { map: m, dropTombstones: false }).batch).toBe(tomb)
-    const dropped = cleanBatch(tomb, { map: m, dropTombstones: true })
-    expect(dropped.removed).toBe(1)
-    expect(readRecords(dropped.batch!).map((r) => r.key?.toString())).toEqual(['a'])
+    const first = cleanBatch(tomb, { map: m, now: 50_000n, deleteRetentionMs: 1000n })
+    expect(first).toMatchObject({ removed: 0, kept: 2, changed: true })
+    const h = readBatchHeader(first.batch!, 0)
+    expect(h.attributes & ATTR_DELETE_HORIZON).toBe(ATTR_DELETE_HORIZON)
+    expect(h.baseTimestamp).toBe(51_000n)
+    expect(h.maxTimestamp).toBe(7_000n)
+    expect(crc32c(first.batch!.subarray(21))).toBe(h.crc)
+    // Record timestamps are unchanged (deltas re-based on the horizon).
+    expect(readRecords(first.batch!).map((r) => h.baseTimestamp + BigInt(r.timestampDelta))).toEqual([
+      7_000n,
+      7_000n,
+    ])
+    // Before the horizon: unchanged; at it: the tombstone goes, the horizon stays.
+    const again = cleanBatch(first.batch!, { map: m, now: 50_999n, deleteRetentionMs: 1000n })
+    expect(again).toMatchObject({ removed: 0, changed: false })
+    expect(again.batch).toBe(first.batch)
+    const past = cleanBatch(first.batch!, { map: m, now: 51_000n, deleteRetentionMs: 1000n })
+    expect(past).toMatchObject({ removed: 1, kept: 1, changed: true })
+    const ph = readBatchHeader(past.batch!, 0)
+    expect(ph.baseTimestamp).toBe(51_000n)
+    expect(ph.attributes & ATTR_DELETE_HORIZON).toBe(ATTR_DELETE_HORIZON)
+    expect(
+      readRecords(past.batch!).map((r) => [r.key?.toString(), ph.baseTimestamp + BigInt(r.timestampDelta)]),
+    ).toEqual([['a', 7_000n]])
   })
 
   it('keeps transactional and control batches whole and keeps their keys out of the map', () => {
@@ -136,8 +166,8 @@ describe('cleanBatch', () => {
     addBatchToMap(marker, m, 100n)
     expect(m.size).toBe(0)
     addBatchToMap(at(keyedBatch([{ key: 'a', value: 'later' }]), 30n), m, 100n)
-    expect(cleanBatch(txn, { map: m, dropTombstones: true }).batch).toBe(txn)
-    expect(cleanBatch(marker, { map: m, dropTombstones: true }).batch).toBe(marker)
+    expect(cleanBatch(txn, { map: m, now: 0n, deleteRetentionMs: 1000n }).batch).toBe(txn)
+    expect(cleanBatch(marker, { map: m, now: 0n, deleteRetentionMs: 1000n }).batch).toBe(marker)
   })
 
   it("keeps an idempotent producer's emptied batch unless the producer wrote later", () => {
@@ -146,7 +176,7 @@ describe('cleanBatch', () => {
       keyedBatch([{ key: 'a', value: '0' }], 7n, { producerId: 4n, producerEpoch: 1, baseSequence: 9 }),
       2n,
     )
-    const out = cleanBatch(b, { map: m, dropTombstones: false })
+    const out = cleanBatch(b, { map: m, now: 0n, deleteRetentionMs: 1000n })
     expect(out.removed).toBe(1)
     const h = readBatchHeader(out.batch!, 0)
     expect([
@@ -163,7 +193,7 @@ describe('cleanBatch', () => {
       m,
       100n,
     )
-    expect(cleanBatch(b, { map: m, dropTombstones: false }).batch).toBeUndefined()
+    expect(cleanBatch(b, { map: m, now: 0n, deleteRetentionMs: 1000n }).batch).toBeUndefined()
   })
 
   it('ignores records at or beyond the map end offset', () => {
@@ -192,7 +222,7 @@ describe('cleanBatch', () => {
       baseOffset: 0n,
       compression: Compression.Gzip,
     })
-    const out = cleanBatch(b, { map: map(), dropTombstones: false })
+    const out = cleanBatch(b, { map: map(), now: 0n, deleteRetentionMs: 1000n })
     const h = readBatchHeader(out.batch!, 0)
     expect(h.attributes & 7).toBe(Compression.Gzip)
     const [r] = readRecords(out.batch!)
