@@ -5,8 +5,10 @@
 //
 // Copying: a frame that lies wholly inside one socket chunk is emitted as a view of that chunk
 // (no copy). Only a frame split across chunks is assembled in a buffer of our own, which grows as
-// its bytes actually arrive (doubling, capped at the frame's size) so a peer that announces a large
-// frame and sends little cannot make us allocate the announced size; once complete it is emitted
+// its bytes actually arrive (at least 256 KiB, then ×4, capped at the frame's size) so a peer that
+// announces a large frame and sends little cannot make us allocate the announced size; growing by
+// four rather than two keeps a 1 MiB request to two allocations and ~1.25 copies of each byte
+// (the produce profile had a third of broker CPU in this assembly); once complete it is emitted
 // and forgotten, and the rest of the chunk is again parsed in place. Emitted frames are therefore
 // never overwritten later (handlers may hold them across awaits).
 //
@@ -23,7 +25,8 @@ import { ProtocolError } from './errors-protocol.ts'
 export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024
 
 /** First buffer size for a split frame's assembly, unless the frame is smaller. */
-const MIN_ASSEMBLY_BYTES = 64 * 1024
+const MIN_ASSEMBLY_BYTES = 256 * 1024
+const GROWTH = 4
 
 export class FrameSizeError extends ProtocolError {
   override name = 'FrameSizeError'
@@ -136,8 +139,8 @@ export class FrameDecoder {
   /** Begins assembling a frame of `size` bytes from chunk[from..]; the chunk ends inside it. */
   private startBody(size: number, chunk: Buffer, from: number): void {
     const have = chunk.length - from
-    // Sized to what has arrived (×2, at least 64 KiB), never above the frame: memory follows bytes.
-    const body = Buffer.allocUnsafe(Math.min(size, Math.max(MIN_ASSEMBLY_BYTES, have * 2)))
+    // Sized to what has arrived (×4, at least 256 KiB), never above the frame: memory follows bytes.
+    const body = Buffer.allocUnsafe(Math.min(size, Math.max(MIN_ASSEMBLY_BYTES, have * GROWTH)))
     chunk.copy(body, 0, from)
     this.body = body
     this.bodyLen = have
@@ -150,8 +153,8 @@ export class FrameDecoder {
     const size = this.bodySize
     const take = Math.min(size - this.bodyLen, chunk.length)
     if (this.bodyLen + take > body.length) {
-      let cap = body.length * 2
-      while (cap < this.bodyLen + take) cap *= 2
+      let cap = body.length * GROWTH
+      while (cap < this.bodyLen + take) cap *= GROWTH
       const grown = Buffer.allocUnsafe(Math.min(cap, size))
       body.copy(grown, 0, 0, this.bodyLen)
       body = grown

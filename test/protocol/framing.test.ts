@@ -66,20 +66,20 @@ describe('FrameDecoder', () => {
   })
 
   it('assembles a large split frame growing as bytes arrive, one byte at a time', () => {
-    const big = body(200_000, 9)
+    const big = body(600_000, 9)
     const s = Buffer.concat([frame(big), frame(body(7, 1))])
     const d = new FrameDecoder()
     const out: Buffer[] = []
     const allocs = vi.spyOn(Buffer, 'allocUnsafe')
     try {
       d.push(s.subarray(0, 10), (f) => out.push(f))
-      // 6 body bytes arrived: the assembly buffer is 64 KiB, not the announced 200 kB.
-      expect(allocs.mock.calls.map((c) => c[0])).toEqual([64 * 1024])
-      expect(d.pendingFrameSize).toBe(200_000)
+      // 6 body bytes arrived: the assembly buffer is 256 KiB, not the announced 600 kB.
+      expect(allocs.mock.calls.map((c) => c[0])).toEqual([256 * 1024])
+      expect(d.pendingFrameSize).toBe(600_000)
       expect(d.bufferedBytes).toBe(6)
       for (let i = 10; i < s.length; i++) d.push(s.subarray(i, i + 1), (f) => out.push(f))
-      // 64 KiB → 128 KiB → capped at the frame size; then the small split frame, sized exactly.
-      expect(allocs.mock.calls.map((c) => c[0])).toEqual([64 * 1024, 128 * 1024, 200_000, 7])
+      // 256 KiB → ×4, capped at the frame size; then the small split frame, sized exactly.
+      expect(allocs.mock.calls.map((c) => c[0])).toEqual([256 * 1024, 600_000, 7])
     } finally {
       allocs.mockRestore()
     }
