@@ -12,6 +12,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { decompress } from '../protocol/compression/codecs.ts'
 import type { LogStore } from '../storage/log-store.ts'
+import type { BrokerConfig } from './config/broker-config.ts'
 import { openDiskLogStore } from '../storage/log/disk-log-store.ts'
 import { createMemoryLogStore } from '../storage/memory/index.ts'
 import type { MetadataStore } from '../storage/metadata-store.ts'
@@ -101,14 +102,20 @@ function listenOn(server: Server, host: string, port: number): Promise<number> {
 
 async function openStores(
   options: BrokerOptions,
+  config: BrokerConfig,
   dir: string | undefined,
   logger: Logger,
 ): Promise<{ logs: LogStore; metadata: MetadataStore }> {
   const decompressor = (codec: number, data: Buffer): Buffer =>
     decompress(codec, data, MAX_DECOMPRESSED_BATCH_BYTES)
+  // Compaction (cleanup.policy=compact) runs from the store's maintain(), one log per round.
+  const cleaner = {
+    enabled: config.boolean('log.cleaner.enable'),
+    dedupeBufferBytes: config.number('log.cleaner.dedupe.buffer.size'),
+  }
   if (dir === undefined) {
     return {
-      logs: options.logStore ?? createMemoryLogStore({ decompress: decompressor }),
+      logs: options.logStore ?? createMemoryLogStore({ decompress: decompressor, cleaner }),
       metadata: options.metadataStore ?? createMemoryMetadataStore(),
     }
   }
@@ -117,6 +124,17 @@ async function openStores(
   try {
     const logs = await openDiskLogStore(dir, {
       decompress: decompressor,
+      cleaner,
+      onCleaned: (round) =>
+        logger.info(
+          {
+            partition: round.key,
+            cleanedTo: round.result.cleanedTo,
+            segments: round.result.segmentsRewritten,
+            recordsRemoved: round.result.recordsRemoved,
+          },
+          'log compacted',
+        ),
       onRecovered: (tp, recovered) =>
         logger.info({ topic: tp.topic, partition: tp.partition, recovered }, 'log recovered'),
     })
@@ -148,7 +166,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
 
   const listenerSpecs = resolveListeners(listenerSettingsOf(config))
 
-  const { logs, metadata } = await openStores(options, dir, logger)
+  const { logs, metadata } = await openStores(options, config, dir, logger)
   const cleanups: Array<() => Promise<void>> = [() => metadata.close(), () => logs.close()]
   const servers: Server[] = []
   const connections = new Set<Connection>()

@@ -226,6 +226,9 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
     dynamic: true,
   }),
   def('log.cleaner.enable', 'boolean', 'true', 'Run the log cleaner (compaction).'),
+  def('log.cleaner.dedupe.buffer.size', 'long', '134217728', "Memory for the cleaner's key map (bytes).", {
+    min: 1024 * 1024,
+  }),
   def('log.cleaner.min.cleanable.ratio', 'double', '0.5', 'Minimum dirty ratio for a log to be compacted.', {
     min: 0,
     max: 1,
