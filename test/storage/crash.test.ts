@@ -39,7 +39,8 @@ async function workload(fs: MemoryFileSystem, cfg: LogConfig, out: Outcome): Pro
     out.attempted.push(b)
     const r = await log.append(b, { leaderEpoch: i < 8 ? 1 : 2 })
     out.ackedEnd = r.lastOffset + 1n
-    if (cfg.durable) out.durableEnd = out.ackedEnd
+    // Every batch holds two records, so flush.messages <= 2 fsyncs each append before its ack.
+    if (cfg.durable || cfg.flushMessages <= 2) out.durableEnd = out.ackedEnd
   }
   for (let i = 0; i < 8; i++) await append(i)
   await log.flush()
@@ -136,6 +137,26 @@ describe('crash at every file-system operation', () => {
   it('durable mode with group commit', async () => {
     const ops = await crashEveryStep(
       config({ segmentBytes: 400, indexIntervalBytes: 100, retentionMs: 5_000, durable: true }),
+    )
+    expect(ops).toBeGreaterThan(50)
+  }, 120_000)
+
+  it('flush.messages fsyncing every append (group commit, no per-append index or directory fsync)', async () => {
+    const ops = await crashEveryStep(
+      config({ segmentBytes: 400, indexIntervalBytes: 100, retentionMs: 5_000, flushMessages: 2 }),
+    )
+    expect(ops).toBeGreaterThan(50)
+  }, 120_000)
+
+  it('durable mode with flush.messages=1', async () => {
+    const ops = await crashEveryStep(
+      config({
+        segmentBytes: 400,
+        indexIntervalBytes: 100,
+        retentionMs: 5_000,
+        durable: true,
+        flushMessages: 1,
+      }),
     )
     expect(ops).toBeGreaterThan(50)
   }, 120_000)

@@ -236,6 +236,84 @@ describe('disk log restart and recovery', () => {
     await s2.close()
   })
 
+  it('costs one data fsync per partition per round in durable mode, no index or directory fsync', async () => {
+    const fs = new MemoryFileSystem()
+    fs.traceEnabled = true
+    const store = await openStore(fs)
+    const cfg = config({ durable: true, flushMessages: 1 })
+    const logs = await Promise.all(
+      Array.from({ length: 8 }, (_, p) => store.open({ topic: 'gc', partition: p }, cfg)),
+    )
+    // The first append of a new partition makes its directory durable once.
+    await Promise.all(logs.map((log) => log.append(simpleBatch(1), { leaderEpoch: 0 })))
+    const opsBefore = fs.trace.length
+    const syncsBefore = fs.syncCount
+    const roundsBefore = store.committer.rounds
+    // One append in flight per partition: each append costs exactly one fdatasync.
+    for (let i = 0; i < 5; i++)
+      await Promise.all(logs.map((log) => log.append(simpleBatch(1), { leaderEpoch: 0 })))
+    const ops = fs.trace.slice(opsBefore)
+    expect(ops.filter((op) => / sync /.test(op) && !op.endsWith('.log')).length).toBe(0)
+    expect(ops.filter((op) => / syncDir /.test(op)).length).toBe(0)
+    expect(fs.syncCount - syncsBefore).toBe(40)
+    expect(store.committer.rounds - roundsBefore).toBe(5)
+    // Ten appends in flight per partition share their partition's fsync.
+    const syncsMid = fs.syncCount
+    await Promise.all(
+      logs.flatMap((log) => Array.from({ length: 10 }, () => log.append(simpleBatch(1), { leaderEpoch: 0 }))),
+    )
+    expect(fs.syncCount - syncsMid).toBeLessThanOrEqual(16)
+    // Acknowledged means durable.
+    fs.crash()
+    const s2 = await openStore(fs.afterCrash('power-loss'))
+    for (let p = 0; p < 8; p++)
+      expect((await s2.open({ topic: 'gc', partition: p }, config())).logEndOffset()).toBe(16n)
+    await s2.close()
+  })
+
+  it('makes a rolled segment file durable before acknowledging a flush.messages append in it', async () => {
+    const fs = new MemoryFileSystem()
+    // Index fsyncs fail, so the roll's scheduled flush never reaches its directory fsync: the
+    // append path alone must make the new segment's directory entry durable.
+    fs.faults.syncError = (p) => p.endsWith('.index') || p.endsWith('.timeindex')
+    const { log } = await openLog(fs, { flushMessages: 1, segmentBytes: 300 })
+    for (let i = 0; i < 6; i++) await log.append(simpleBatch(1, 100), { leaderEpoch: 0 })
+    await new Promise((r) => setTimeout(r, 10))
+    fs.faults.syncError = undefined
+    fs.crash()
+    const s2 = await openStore(fs.afterCrash('power-loss'))
+    expect((await s2.open(TP, config())).logEndOffset()).toBe(6n)
+    await s2.close()
+  })
+
+  it('fsyncs an earlier segment with unsynced data before acknowledging a flush.messages append', async () => {
+    const fs = new MemoryFileSystem()
+    // Three 170-byte batches per segment; every second message is fsynced before its ack.
+    const { log } = await openLog(fs, { flushMessages: 2, segmentBytes: 510 })
+    const acked: bigint[] = []
+    const append = async (): Promise<void> => {
+      const r = await log.append(simpleBatch(1, 100), { leaderEpoch: 0 })
+      acked.push(r.lastOffset + 1n)
+    }
+    await append()
+    await append() // fsynced: offsets [0, 2)
+    // From here the first segment cannot be fsynced: neither by the roll's scheduled flush nor
+    // by the append path. Offset 2 is only in its page cache when offset 3 rolls.
+    fs.faults.syncError = (p) => p.endsWith('00000000000000000000.log')
+    await append()
+    // Acknowledging offset 3 would be wrong: a power loss drops offset 2 and so everything after.
+    await append().catch(() => undefined)
+    await new Promise((r) => setTimeout(r, 10))
+    fs.faults.syncError = undefined
+    fs.crash()
+    const s2 = await openStore(fs.afterCrash('power-loss'))
+    const end = (await s2.open(TP, config())).logEndOffset()
+    // Offset 2 was acknowledged without fsync (one message short of flush.messages).
+    expect(acked).toEqual([1n, 2n, 3n])
+    expect(end).toBeGreaterThanOrEqual(2n)
+    await s2.close()
+  })
+
   it('fsyncs by flush.messages and flush.ms', async () => {
     const fs = new MemoryFileSystem()
     const byCount = await openStore(fs)

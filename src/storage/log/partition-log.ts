@@ -6,9 +6,16 @@
 // never see a partial batch. In durable mode the fsync happens after the queue slot is released,
 // through the store's group committer, so the next append's write overlaps the previous fsync.
 //
-// Flushing: flush.messages / flush.ms fsync the log as Kafka does; a roll schedules a flush of
-// the finished segment (moving the recovery point past it); durable mode fsyncs each append's
-// segment (and the directory when a roll created a file) before the append resolves.
+// Flushing: an append that reaches flush.messages, and every append in durable mode, is
+// acknowledged only once its data is fsynced. That fsync is of the segment data alone (plus any
+// earlier segment whose data is not yet known synced, and the directory once after a roll
+// created a file) and runs through the group committer after the queue slot is released, so
+// concurrent appends on one partition and across partitions share one fsync round. Index files
+// and the leader-epoch checkpoint are not fsynced per append: the recovery point does not move
+// on these fsyncs, so a restart after a crash rebuilds indexes and epochs from the recovery
+// point. The recovery point moves only after a full flush (data, indexes, directory, epoch
+// checkpoint): on flush(), flush.ms, close, before compaction, and after a roll (a scheduled
+// flush of the finished segment, as Kafka does).
 
 import { dirname } from 'node:path'
 import { KafkaError } from '../../protocol/errors.ts'
@@ -84,6 +91,12 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   #logStartOffset: bigint
   #nextOffset: bigint
   #recoveryPoint: bigint
+  /** Offset below which the segment data (not necessarily indexes) is known fsynced. */
+  #dataSyncedTo: bigint
+  /** Bumped by truncation, so a group-commit round begun before it cannot move #dataSyncedTo. */
+  #truncations = 0
+  /** A roll created a segment file whose directory entry has not been fsynced. */
+  #segmentDirUnsynced = false
   #firstUnstableOffset: bigint | undefined
   readonly #epochs: LeaderEpochCache
   #epochsDirty = false
@@ -106,6 +119,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
     this.#logStartOffset = loaded.logStartOffset
     this.#nextOffset = loaded.nextOffset
     this.#recoveryPoint = loaded.recoveryPoint
+    this.#dataSyncedTo = loaded.recoveryPoint
     this.#dirsUnsynced = !loaded.dirsSynced
     this.#epochs = new LeaderEpochCache(loaded.epochs, () => {
       this.#epochsDirty = true
@@ -178,14 +192,17 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   // ------------------------------------------------------------------------------ append
 
   async append(records: Buffer, options: AppendOptions): Promise<AppendResult> {
-    const { result, syncPath } = await this.#exclusive(() => this.#append(records, options))
-    if (syncPath !== undefined) {
+    const { result, syncPaths } = await this.#exclusive(() => this.#append(records, options))
+    if (syncPaths !== undefined) {
+      const truncations = this.#truncations
       try {
-        await this.#ctx.committer.sync(syncPath)
+        await Promise.all(syncPaths.map((path) => this.#ctx.committer.sync(path)))
       } catch (err) {
         this.#failed = this.#storageError('fsync', err)
         throw this.#failed
       }
+      const end = result.lastOffset + 1n
+      if (truncations === this.#truncations && end > this.#dataSyncedTo) this.#dataSyncedTo = end
     }
     return result
   }
@@ -193,7 +210,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   async #append(
     records: Buffer,
     options: AppendOptions,
-  ): Promise<{ result: AppendResult; syncPath?: string }> {
+  ): Promise<{ result: AppendResult; syncPaths?: string[] }> {
     if (this.#failed !== undefined)
       throw new KafkaError('KAFKA_STORAGE_ERROR', `log ${this.#name()} is offline after an I/O error`, {
         cause: this.#failed,
@@ -246,12 +263,25 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
     active.lastModifiedMs = now
     this.#nextOffset = assigned.lastOffset + 1n
     this.#epochs.assign(options.leaderEpoch, assigned.firstOffset)
-    if (this.#epochsDirty) await this.#writeEpochCheckpoint(this.#config.durable)
-    if (durable && this.#dirsUnsynced) await this.#syncDirs()
+    // Without fsync: the recovery point has not moved past these offsets, so recovery rebuilds
+    // the epochs from the batches.
+    if (this.#epochsDirty) await this.#writeEpochCheckpoint(false)
 
     this.#unflushedMessages += assigned.records
-    if (this.#unflushedMessages >= this.#config.flushMessages) await this.#flush()
-    else if (this.#config.flushMs < Number.MAX_SAFE_INTEGER && this.#flushTimer === undefined && !durable) {
+    const syncData = durable || this.#unflushedMessages >= this.#config.flushMessages
+    let syncPaths: string[] | undefined
+    if (syncData) {
+      // Directory fsyncs only when this partition's directory or a rolled segment file is new.
+      try {
+        if (this.#dirsUnsynced) await this.#syncDirs()
+        else if (this.#segmentDirUnsynced) await this.#ctx.fs.syncDir(this.#ctx.dir)
+      } catch (err) {
+        throw this.#storageError('directory fsync', err)
+      }
+      this.#segmentDirUnsynced = false
+      this.#unflushedMessages = 0
+      syncPaths = this.#dataUnsyncedPaths()
+    } else if (this.#config.flushMs < Number.MAX_SAFE_INTEGER && this.#flushTimer === undefined && !durable) {
       this.#flushTimer = setTimeout(() => {
         this.#flushTimer = undefined
         this.flush().catch(() => undefined)
@@ -267,7 +297,23 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       batches: assigned.batches.length,
       records: assigned.records,
     }
-    return durable ? { result, syncPath: active.logPath } : { result }
+    return syncPaths !== undefined ? { result, syncPaths } : { result }
+  }
+
+  /**
+   * Segment files that may hold data at or above #dataSyncedTo (the active one always). A round
+   * may fsync them in parallel: if a crash keeps a later segment's data but loses an earlier
+   * one's tail, recovery sees the gap and drops the later segment, and nothing in it was
+   * acknowledged (its acknowledgement waits for the whole round).
+   */
+  #dataUnsyncedPaths(): string[] {
+    const paths: string[] = []
+    for (let i = 0; i < this.#segments.length; i++) {
+      const next = this.#segments[i + 1]
+      if (next !== undefined && next.baseOffset <= this.#dataSyncedTo) continue
+      paths.push(this.#segments[i]!.logPath)
+    }
+    return paths
   }
 
   #rollCheck(seg: Segment): { size: number; createdMs: number; cadence: NonNullable<Segment['cadence']> } {
@@ -292,9 +338,13 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       // Durable mode: everything in older segments is on disk before anything in the new one, so
       // a crash can never keep a later segment's data while losing the end of an earlier one.
       if (durable) await old.sync()
+      if (durable && this.#dataSyncedTo >= old.baseOffset && baseOffset > this.#dataSyncedTo)
+        this.#dataSyncedTo = baseOffset
       await seg.createFile()
-      // Durable mode acknowledges data in the new file only once the file itself is durable.
+      // Durable mode acknowledges data in the new file only once the file itself is durable;
+      // otherwise the next append that must be fsynced syncs the directory first.
       if (durable) await this.#ctx.fs.syncDir(this.#ctx.dir)
+      else this.#segmentDirUnsynced = true
     } catch (err) {
       // The old segment may be half sealed: stop taking appends (a restart recovers).
       this.#failed = this.#storageError('roll', err)
@@ -303,7 +353,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
     this.#segments.push(seg)
     // Kafka's roll schedules a flush of the finished segment, moving the recovery point past it.
     // The fsyncs run outside the queue (a 1 GiB segment can take seconds to reach the disk).
-    if (!durable) void this.#backgroundFlush(baseOffset)
+    void this.#backgroundFlush(baseOffset)
     return seg
   }
 
@@ -348,11 +398,13 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       }
       if (this.#dirsUnsynced) await this.#syncDirs()
       else await this.#ctx.fs.syncDir(this.#ctx.dir)
+      this.#segmentDirUnsynced = false
       if (this.#epochsUnsynced || this.#epochsDirty) await this.#writeEpochCheckpoint(true)
     } catch (err) {
       throw this.#storageError('flush', err)
     }
     if (target > this.#recoveryPoint) this.#recoveryPoint = target
+    if (target > this.#dataSyncedTo) this.#dataSyncedTo = target
     if (target >= this.#nextOffset) this.#unflushedMessages = 0
   }
 
@@ -371,10 +423,13 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       await this.#exclusive(async () => {
         if (this.#dirsUnsynced) await this.#syncDirs()
         else await this.#ctx.fs.syncDir(this.#ctx.dir)
+        this.#segmentDirUnsynced = false
         if (this.#epochsUnsynced || this.#epochsDirty) await this.#writeEpochCheckpoint(true)
         // A truncation in between may have cut below upTo; then the point stays put.
-        if (upTo <= this.#nextOffset && upTo > this.#recoveryPoint && this.#recoveryPoint >= rp)
+        if (upTo <= this.#nextOffset && upTo > this.#recoveryPoint && this.#recoveryPoint >= rp) {
           this.#recoveryPoint = upTo
+          if (upTo > this.#dataSyncedTo) this.#dataSyncedTo = upTo
+        }
       })
     } catch {
       // Deleted by retention meanwhile, an I/O error, or the log closed: nothing to advance.
@@ -594,6 +649,8 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         const result = await seg.truncateAt(position, this.#config.indexIntervalBytes)
         this.#nextOffset = result.nextOffset
         if (this.#recoveryPoint > this.#nextOffset) this.#recoveryPoint = this.#nextOffset
+        if (this.#dataSyncedTo > this.#nextOffset) this.#dataSyncedTo = this.#nextOffset
+        this.#truncations++
         this.#epochs.truncateFromEnd(this.#nextOffset)
         if (this.#epochsDirty) await this.#writeEpochCheckpoint(true)
       } catch (err) {
