@@ -16,8 +16,15 @@
 // swaps each in atomically), and returns cleanableEnd as the new firstDirty. Tombstones go once
 // their batch's delete horizon (set by the first pass that kept them) has passed. Differences
 // from Kafka: no grouping of small cleaned segments into one (an emptied segment is removed
-// instead, except the first); a log is only picked again when it has new dirty bytes (Kafka also
-// revisits a log whose delete horizons have passed); transactional batches are kept whole.
+// instead, except the first); transactional batches are kept whole.
+//
+// Delete-horizon passes (KIP-534): a log with no new dirty bytes is still picked once the
+// earliest delete horizon among its kept tombstone batches has passed. Such a pass has no dirty
+// section (horizonPlan): it reads the cleanable segments, judges each batch from its header,
+// decodes and rewrites only batches (segments) whose horizon has passed, and leaves firstDirty
+// where it was (round.ts ignores its cleanedTo).
+// Every pass reports the earliest horizon still pending in what it read (CleanResult), which is
+// how the cleaner tracks when to come back.
 
 import type { LogConfig } from '../log-store.ts'
 import { addBatchToMap, cleanBatch } from './compact-batch.ts'
@@ -72,6 +79,11 @@ export interface CleanResult {
   recordsRemoved: number
   /** False when the log changed under the pass; the offsets before it are still clean. */
   complete: boolean
+  /**
+   * The earliest delete horizon of a batch below `cleanedTo` that may still hold a tombstone
+   * (undefined: none); meaningful only when `complete`.
+   */
+  deleteHorizon: bigint | undefined
 }
 
 /** Kafka's log.cleaner.dedupe.buffer.size default. */
@@ -133,6 +145,22 @@ export function planClean(
   }
 }
 
+/**
+ * The plan of a delete-horizon pass over the segments of `full` (a plan made from the log start):
+ * nothing counts as dirty, so the pass only drops tombstones whose horizon has passed.
+ */
+export function horizonPlan(full: CleanPlan): CleanPlan {
+  const bytes = full.cleanBytes + full.dirtyBytes
+  return {
+    ...full,
+    firstDirty: full.cleanableEnd,
+    firstDirtyIndex: full.segments.length,
+    cleanBytes: bytes,
+    dirtyBytes: 0,
+    dirtyRatio: 0,
+  }
+}
+
 /** Whether the plan is dirty enough to run under `config`. */
 export function shouldClean(plan: CleanPlan, config: Pick<LogConfig, 'minCleanableDirtyRatio'>): boolean {
   return plan.dirtyRatio >= config.minCleanableDirtyRatio
@@ -158,8 +186,19 @@ export async function cleanLog(
     await log.forEachBatch(seg, (b) => addBatchToMap(b, map, plan.cleanableEnd))
   }
   // 2. Rewrite every segment below the end of what the map covers.
-  const rules = { map, now: BigInt(now), deleteRetentionMs: BigInt(config.deleteRetentionMs) }
-  const result: CleanResult = { cleanedTo: end, segmentsRewritten: 0, recordsRemoved: 0, complete: true }
+  const rules = {
+    map,
+    now: BigInt(now),
+    deleteRetentionMs: BigInt(config.deleteRetentionMs),
+    expiredOnly: plan.firstDirtyIndex >= plan.segments.length,
+  }
+  const result: CleanResult = {
+    cleanedTo: end,
+    segmentsRewritten: 0,
+    recordsRemoved: 0,
+    complete: true,
+    deleteHorizon: undefined,
+  }
   for (const seg of plan.segments) {
     if (seg.baseOffset >= end) break
     const rewrite = await log.rewriteSegment(seg)
@@ -170,6 +209,9 @@ export async function cleanLog(
         const cleaned = cleanBatch(b, rules)
         removed += cleaned.removed
         if (cleaned.changed) changed = true
+        const h = cleaned.pendingHorizon
+        if (h !== undefined && (result.deleteHorizon === undefined || h < result.deleteHorizon))
+          result.deleteHorizon = h
         if (cleaned.batch !== undefined) await rewrite.write(cleaned.batch)
       })
     } catch (err) {

@@ -63,6 +63,11 @@ export interface CleanRules {
   now: bigint
   /** delete.retention.ms: a kept tombstone's batch gets the horizon now + this. */
   deleteRetentionMs: bigint
+  /**
+   * A delete-horizon pass (no dirty section, empty map): only batches whose horizon has passed
+   * are opened, to drop their tombstones; every other batch is judged from its header alone.
+   */
+  expiredOnly?: boolean
 }
 
 export interface CleanedBatch {
@@ -72,6 +77,8 @@ export interface CleanedBatch {
   removed: number
   /** Whether `batch` differs from the input (records removed or a delete horizon set). */
   changed: boolean
+  /** The delete horizon of `batch` while it may still hold a tombstone to drop later. */
+  pendingHorizon?: bigint
 }
 
 export function cleanBatch(batch: Buffer, rules: CleanRules): CleanedBatch {
@@ -80,6 +87,8 @@ export function cleanBatch(batch: Buffer, rules: CleanRules): CleanedBatch {
     return { batch, kept: header.recordsCount, removed: 0, changed: false }
   const horizon = (header.attributes & ATTR_DELETE_HORIZON) !== 0 ? header.baseTimestamp : undefined
   const dropTombstones = horizon !== undefined && horizon <= rules.now
+  if (rules.expiredOnly === true && !dropTombstones)
+    return { batch, kept: header.recordsCount, removed: 0, changed: false, pendingHorizon: horizon }
   const { cursor } = openBatch(batch, 0)
   const keep: RecordInput[] = []
   let removed = 0
@@ -106,7 +115,10 @@ export function cleanBatch(batch: Buffer, rules: CleanRules): CleanedBatch {
     })
   }
   const setHorizon = horizon === undefined && keptTombstone
-  if (removed === 0 && !setHorizon) return { batch, kept: keep.length, removed, changed: false }
+  const newHorizon = setHorizon ? rules.now + rules.deleteRetentionMs : horizon
+  const pendingHorizon = keptTombstone ? newHorizon : undefined
+  if (removed === 0 && !setHorizon)
+    return { batch, kept: keep.length, removed, changed: false, pendingHorizon }
   const keepEmpty =
     header.producerId >= 0n && !rules.map.producerWroteAfter(header.producerId, header.baseOffset)
   if (keep.length === 0 && !keepEmpty) return { batch: undefined, kept: 0, removed, changed: true }
@@ -121,7 +133,7 @@ export function cleanBatch(batch: Buffer, rules: CleanRules): CleanedBatch {
     producerEpoch: header.producerEpoch,
     baseSequence: header.baseSequence,
     // With a delete horizon the base timestamp field holds it (record deltas are re-based on it).
-    baseTimestamp: setHorizon ? rules.now + rules.deleteRetentionMs : header.baseTimestamp,
+    baseTimestamp: newHorizon ?? header.baseTimestamp,
     maxTimestamp: header.maxTimestamp,
     lastOffsetDelta: header.lastOffsetDelta,
   })
@@ -129,5 +141,5 @@ export function cleanBatch(batch: Buffer, rules: CleanRules): CleanedBatch {
     rebuilt.writeInt16BE(rebuilt.readInt16BE(OFF_ATTRIBUTES) | ATTR_DELETE_HORIZON, OFF_ATTRIBUTES)
     rewriteCrc(rebuilt, 0)
   }
-  return { batch: rebuilt, kept: keep.length, removed, changed: true }
+  return { batch: rebuilt, kept: keep.length, removed, changed: true, pendingHorizon }
 }
