@@ -67,6 +67,13 @@ export class LeaderEpochCache {
     this.#onChange?.(this.#entries)
   }
 
+  /** Forgets every entry (the log was emptied: Kafka's truncateFullyAndStartAt). */
+  clear(): void {
+    if (this.#entries.length === 0) return
+    this.#entries = []
+    this.#onChange?.(this.#entries)
+  }
+
   /** Drops entries wholly before `startOffset`; the epoch covering it now starts there. */
   truncateFromStart(startOffset: bigint): void {
     let lastBefore = -1

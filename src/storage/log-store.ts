@@ -155,8 +155,11 @@ export interface PartitionLog {
 
   /**
    * Removes every batch holding an offset >= `offset`; the log end offset becomes the base offset
-   * of the first removed batch. No-op when offset >= log end offset; throws
-   * KafkaError(OFFSET_OUT_OF_RANGE) below the log start offset.
+   * of the first removed batch. No-op when offset >= log end offset. When `offset` is below the
+   * log start offset, or the cut would fall below it (the log start lies inside a removed batch,
+   * e.g. after DeleteRecords to a mid-batch offset), the log is emptied instead and starts over
+   * with log start = log end = `offset` (Kafka's truncateFullyAndStartAt: records below the log
+   * start are never brought back). Throws KafkaError(OFFSET_OUT_OF_RANGE) when offset < 0.
    */
   truncateTo(offset: bigint): Promise<void>
 

@@ -1,5 +1,5 @@
-// Crash at every step: a workload of appends, rolls, flushes, DeleteRecords, retention and a
-// clean close runs on a MemoryFileSystem that crashes after its N-th mutating operation, for
+// Crash at every step: a workload of appends, rolls, flushes, DeleteRecords, retention,
+// truncation (to a batch and, below a mid-batch log start, of the whole log) and a clean close runs on a MemoryFileSystem that crashes after its N-th mutating operation, for
 // every N. Each crash image (power loss, torn writes with garbage, process kill) must then open
 // to a valid log: every batch intact and one that was appended at that offset, offsets
 // contiguous, and everything that was acknowledged durably (durable mode, flush, or any
@@ -62,6 +62,18 @@ async function workload(fs: MemoryFileSystem, cfg: LogConfig, out: Outcome): Pro
   if (out.ackedEnd > end) out.ackedEnd = end
   if (out.durableEnd > end) out.durableEnd = end
   for (let i = 19; i < 21; i++) await append(i)
+  // DeleteRecords to the middle of the last batch, then a truncation into that batch: the log is
+  // emptied and starts over there (truncateFullyAndStartAt). Until that is done a crash may
+  // leave any prefix of the old log; afterwards the new start holds.
+  const last = log.logEndOffset() - 1n
+  await log.deleteRecordsBefore(last)
+  out.ackedEnd = 0n
+  out.durableEnd = 0n
+  await log.truncateTo(last)
+  expect([log.logStartOffset(), log.logEndOffset()]).toEqual([last, last])
+  out.ackedEnd = last
+  out.durableEnd = last
+  for (let i = 21; i < 23; i++) await append(i)
   await store.close()
   out.durableEnd = out.ackedEnd
   out.completed = true

@@ -323,6 +323,37 @@ export function describeLogBehaviour(name: string, makeHarness: () => Promise<St
         expect((await log.append(simpleBatch(1), { leaderEpoch: 2 })).baseOffset).toBe(0n)
       }))
 
+    it('empties the log and starts over when a truncation would cut below the log start (Kafka truncateFullyAndStartAt)', () =>
+      withLog({ segmentBytes: 300 }, async (log) => {
+        // Batches of two records: [0,1] [2,3] ... [10,11], over several segments.
+        for (let i = 0; i < 6; i++) await log.append(simpleBatch(2, 50), { leaderEpoch: 1 })
+        await expectKafkaError(log.truncateTo(-1n), 1)
+        // The log start in the middle of batch [6,7]: truncating into that batch would leave the
+        // log end (6) below the log start (7).
+        expect(await log.deleteRecordsBefore(7n)).toBe(7n)
+        await log.truncateTo(7n)
+        expect(log.logStartOffset()).toBe(7n)
+        expect(log.logEndOffset()).toBe(7n)
+        expect(log.sizeInBytes()).toBe(0)
+        expect((await log.read(7n, 1 << 20)).records).toEqual([])
+        await expectKafkaError(log.read(6n, 100), 1)
+        expect(log.endOffsetForEpoch(1)).toEqual({ leaderEpoch: -1, endOffset: -1n })
+        expect((await log.append(simpleBatch(2), { leaderEpoch: 2 })).baseOffset).toBe(7n)
+        expect(batchOffsets((await log.read(7n, 1 << 20)).records).map((b) => b.base)).toEqual([7n])
+        // Below the log start: the records before it are never brought back.
+        await log.truncateTo(3n)
+        expect(log.logStartOffset()).toBe(3n)
+        expect(log.logEndOffset()).toBe(3n)
+        expect(log.sizeInBytes()).toBe(0)
+        expect((await log.append(simpleBatch(1), { leaderEpoch: 3 })).baseOffset).toBe(3n)
+        expect(log.logEndOffset()).toBe(4n)
+        // A truncation at or above the log start that keeps it stays an ordinary cut.
+        await log.append(simpleBatch(2), { leaderEpoch: 3 })
+        await log.truncateTo(5n)
+        expect(log.logStartOffset()).toBe(3n)
+        expect(log.logEndOffset()).toBe(4n)
+      }))
+
     it('reports aborted transactions and the last stable offset', () =>
       withLog({}, async (log) => {
         for (let i = 0; i < 4; i++) await log.append(simpleBatch(5), { leaderEpoch: 0 })

@@ -30,6 +30,11 @@ type Op =
   | { kind: 'restart' }
 
 const T0 = 1_700_000_000_000
+/** More runs or a fixed seed from the environment (e.g. STORAGE_MODEL_RUNS=2000). */
+const RUNS: fc.Parameters<unknown> = {
+  numRuns: Number(process.env.STORAGE_MODEL_RUNS ?? 200),
+  ...(process.env.STORAGE_MODEL_SEED !== undefined ? { seed: Number(process.env.STORAGE_MODEL_SEED) } : {}),
+}
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -176,15 +181,22 @@ async function runModel(ops: Op[], cfg: LogConfig): Promise<void> {
           break
         }
         case 'truncate': {
-          // Truncation (replication's) targets batch boundaries at or above the log start offset.
-          // Truncating into the batch that holds a mid-batch log start offset is an open edge case:
-          // both logs would cut below the log start offset (noted for the replication work).
-          const boundaries = [...model.filter((m) => m.base >= lso).map((m) => m.base), leo]
-          const offset = boundaries[Math.min(boundaries.length - 1, Math.floor(op.at * boundaries.length))]!
+          // Any offset: below the log start, mid-batch, at a boundary, at or past the end.
+          const offset = pick(0n, leo + 2n, op.at)
           await mem.truncateTo(offset)
           await disk.truncateTo(offset)
-          while (model.length > 0 && model[model.length - 1]!.last >= offset) model.pop()
-          if (offset < leo) leo = model.length > 0 ? model[model.length - 1]!.last + 1n : mem.logEndOffset()
+          if (offset >= leo) break
+          const first = model.findIndex((m) => m.last >= offset)
+          const cutEnd = first >= 0 ? model[first]!.base : offset
+          if (offset < lso || cutEnd < lso) {
+            // Kafka's truncateFullyAndStartAt: emptied, starting over at `offset`.
+            model.length = 0
+            lso = offset
+            leo = offset
+          } else {
+            model.length = first
+            leo = cutEnd
+          }
           break
         }
         case 'deleteRecords': {
@@ -263,7 +275,7 @@ describe('model-based: memory log and disk log against an array model', () => {
           config({ segmentBytes: 2000, indexIntervalBytes: 200, retentionBytes: 3000, retentionMs: -1 }),
         ),
       ),
-      { numRuns: 200 },
+      RUNS,
     )
   }, 120_000)
 
@@ -281,7 +293,7 @@ describe('model-based: memory log and disk log against an array model', () => {
           }),
         ),
       ),
-      { numRuns: 200 },
+      RUNS,
     )
   }, 120_000)
 })

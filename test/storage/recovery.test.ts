@@ -373,6 +373,25 @@ describe('disk log restart and recovery', () => {
     await store.close()
   })
 
+  it('keeps an emptied log (truncation below a mid-batch log start) across a restart and power loss', async () => {
+    const fs = new MemoryFileSystem()
+    const { log, store } = await openLog(fs, { segmentBytes: 300 })
+    for (let i = 0; i < 6; i++) await log.append(simpleBatch(2, 50), { leaderEpoch: 1 })
+    await log.deleteRecordsBefore(9n)
+    await log.truncateTo(9n)
+    const files = (await fs.readdir('/data/t-0')).filter((n) => n.endsWith('.log'))
+    expect(files).toEqual(['00000000000000000009.log'])
+    fs.crash()
+    for (const mode of ['power-loss', 'process-kill'] as const) {
+      const { log: again, store: s2 } = await openLog(fs.afterCrash(mode), { segmentBytes: 300 })
+      expect(again.logStartOffset()).toBe(9n)
+      expect(again.logEndOffset()).toBe(9n)
+      expect((await again.append(simpleBatch(1), { leaderEpoch: 2 })).baseOffset).toBe(9n)
+      await s2.close()
+    }
+    await store.close().catch(() => undefined)
+  })
+
   it('deletes a partition directory and forgets it', async () => {
     const fs = new MemoryFileSystem()
     const { log, store } = await openLog(fs)

@@ -634,18 +634,19 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
 
   truncateTo(offset: bigint): Promise<void> {
     return this.#exclusive(async () => {
-      if (offset < this.#logStartOffset)
-        throw new KafkaError(
-          'OFFSET_OUT_OF_RANGE',
-          `cannot truncate ${this.#name()} below its log start offset`,
-        )
+      if (offset < 0n)
+        throw new KafkaError('OFFSET_OUT_OF_RANGE', `cannot truncate ${this.#name()} to ${offset}`)
       if (offset >= this.#nextOffset) return
       try {
         const i = floorIndex(this.#segments, offset)
+        const seg = this.#segments[i]!
+        const position = offset < this.#logStartOffset ? -1 : await seg.positionOf(offset)
+        if (position < 0 || !(await this.#cutKeepsLogStart(i, position))) {
+          await this.#truncateFullyAndStartAt(offset)
+          return
+        }
         const later = this.#segments.splice(i + 1)
         await this.#deleteSegments(later)
-        const seg = this.#segments[i]!
-        const position = await seg.positionOf(offset)
         const result = await seg.truncateAt(position, this.#config.indexIntervalBytes)
         this.#nextOffset = result.nextOffset
         if (this.#recoveryPoint > this.#nextOffset) this.#recoveryPoint = this.#nextOffset
@@ -658,6 +659,55 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         throw this.#failed
       }
     })
+  }
+
+  /**
+   * Whether cutting segment `i` at `position` (the first batch to remove) leaves the log end at
+   * or above the log start offset, i.e. some kept batch ends at or past log start - 1.
+   */
+  async #cutKeepsLogStart(i: number, position: number): Promise<boolean> {
+    const seg = this.#segments[i]!
+    const start = this.#logStartOffset
+    if (position === 0) return seg.baseOffset >= start
+    if (start <= seg.baseOffset) return true
+    return (await seg.positionOf(start - 1n)) < position
+  }
+
+  /**
+   * Kafka's truncateFullyAndStartAt: every segment goes and one empty segment starts at `offset`,
+   * which becomes both log start and log end. Segments are renamed away newest first, so a
+   * crash part-way leaves a prefix of the old log (or, with none left, the loader's empty
+   * segment at the checkpointed log start); the new segment is created only once the removals
+   * are durable, so it never appears beside the segments it replaces.
+   */
+  async #truncateFullyAndStartAt(offset: bigint): Promise<void> {
+    const old = this.#segments
+    // Readers holding the old list retry (SegmentRetiredError) and then see the new log.
+    for (const seg of old) seg.retired = true
+    for (let k = old.length - 1; k >= 0; k--) await this.#deleteSegments([old[k]!])
+    await this.#ctx.fs.syncDir(this.#ctx.dir)
+    const now = this.#ctx.now()
+    const seg = new Segment(
+      { fs: this.#ctx.fs, pool: this.#ctx.pool, dir: this.#ctx.dir, now: this.#ctx.now },
+      offset,
+      0,
+      now,
+      now,
+    )
+    seg.initEmpty()
+    await seg.createFile()
+    await this.#ctx.fs.syncDir(this.#ctx.dir)
+    this.#segments = [seg]
+    this.#segmentDirUnsynced = false
+    this.#nextOffset = offset
+    this.#logStartOffset = offset
+    this.#recoveryPoint = offset
+    this.#dataSyncedTo = offset
+    this.#unflushedMessages = 0
+    this.#truncations++
+    this.#epochs.clear()
+    await this.#writeEpochCheckpoint(true)
+    await this.#ctx.onLogStartOffsetChange()
   }
 
   async #deleteSegments(segments: Segment[]): Promise<void> {

@@ -315,23 +315,35 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
   truncateTo(offset: bigint): Promise<void> {
     return settle(() => {
       this.#checkOpen()
-      if (offset < this.#logStartOffset)
-        throw new KafkaError(
-          'OFFSET_OUT_OF_RANGE',
-          `cannot truncate ${this.#name()} below its log start offset`,
-        )
+      if (offset < 0n)
+        throw new KafkaError('OFFSET_OUT_OF_RANGE', `cannot truncate ${this.#name()} to ${offset}`)
       if (offset >= this.#logEndOffset) return
       const segIndex = this.#segmentIndexFor(offset)
-      this.#segments.length = segIndex + 1
       const seg = this.#segments[segIndex]!
-      seg.batches.length = batchIndexFor(seg.batches, offset)
-      const last = seg.batches[seg.batches.length - 1]
-      this.#logEndOffset = last !== undefined ? last.lastOffset + 1n : seg.baseOffset
+      const keep = batchIndexFor(seg.batches, offset)
+      const last = keep > 0 ? seg.batches[keep - 1] : undefined
+      const cutEnd = last !== undefined ? last.lastOffset + 1n : seg.baseOffset
+      if (offset < this.#logStartOffset || cutEnd < this.#logStartOffset) {
+        this.#truncateFullyAndStartAt(offset)
+        return
+      }
+      this.#segments.length = segIndex + 1
+      seg.batches.length = keep
+      this.#logEndOffset = cutEnd
       this.#reindex(seg)
       this.#epochs.truncateFromEnd(this.#logEndOffset)
       // A transaction whose ABORT marker was cut off is no longer known to be aborted.
       this.#aborted = this.#aborted.filter((t) => t.lastOffset < this.#logEndOffset)
     })
+  }
+
+  /** Empties the log: one empty segment at `offset`, log start = log end = `offset`. */
+  #truncateFullyAndStartAt(offset: bigint): void {
+    this.#segments = [newSegment(offset, this.#options.now())]
+    this.#logStartOffset = offset
+    this.#logEndOffset = offset
+    this.#epochs.clear()
+    this.#aborted = []
   }
 
   /** Rebuilds a segment's index bookkeeping batch by batch, as recovery does on disk. */
