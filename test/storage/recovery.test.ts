@@ -195,6 +195,32 @@ describe('disk log restart and recovery', () => {
     expect(fs.live.files.has('/data/.kafka_cleanshutdown')).toBe(false)
   })
 
+  it('acknowledges a durable append whose segment retention or truncation removed before its fsync round', async () => {
+    const fs = new MemoryFileSystem()
+    let now = 2_000_000
+    const { log, store } = await openLog(fs, { durable: true, retentionMs: 1_000 }, { now: () => now })
+    await fill(log, 2) // timestamps ~1000 ms: long expired
+    now += 10
+    // The append's fsync round starts on a later tick; retention runs first and deletes (renames
+    // away) the segment the append wrote to, rolling a fresh one.
+    const appended = log.append(simpleBatch(1, 10, 1_500n), { leaderEpoch: 0 })
+    const maintained = store.maintain(now)
+    const r = await appended
+    await maintained
+    expect(r.baseOffset).toBe(6n)
+    expect(log.logStartOffset()).toBe(7n)
+    // Still online: later durable appends, a truncation racing another round, and a restart.
+    expect((await log.append(simpleBatch(1), { leaderEpoch: 0 })).baseOffset).toBe(7n)
+    const again = log.append(simpleBatch(2), { leaderEpoch: 0 })
+    const truncated = log.truncateTo(4n)
+    await again
+    await truncated
+    expect([log.logStartOffset(), log.logEndOffset()]).toEqual([4n, 4n])
+    expect((await log.append(simpleBatch(1), { leaderEpoch: 0 })).baseOffset).toBe(4n)
+    await store.close()
+    expect(fs.live.files.has('/data/.kafka_cleanshutdown')).toBe(true)
+  })
+
   it('gives a clear error when a partition directory cannot be opened', async () => {
     const fs = new MemoryFileSystem()
     const first = await openLog(fs)

@@ -192,11 +192,11 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   // ------------------------------------------------------------------------------ append
 
   async append(records: Buffer, options: AppendOptions): Promise<AppendResult> {
-    const { result, syncPaths } = await this.#exclusive(() => this.#append(records, options))
-    if (syncPaths !== undefined) {
+    const { result, syncSegments } = await this.#exclusive(() => this.#append(records, options))
+    if (syncSegments !== undefined) {
       const truncations = this.#truncations
       try {
-        await Promise.all(syncPaths.map((path) => this.#ctx.committer.sync(path)))
+        await Promise.all(syncSegments.map((seg) => this.#syncSegmentData(seg)))
       } catch (err) {
         this.#failed = this.#storageError('fsync', err)
         throw this.#failed
@@ -210,7 +210,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   async #append(
     records: Buffer,
     options: AppendOptions,
-  ): Promise<{ result: AppendResult; syncPaths?: string[] }> {
+  ): Promise<{ result: AppendResult; syncSegments?: Segment[] }> {
     if (this.#failed !== undefined)
       throw new KafkaError('KAFKA_STORAGE_ERROR', `log ${this.#name()} is offline after an I/O error`, {
         cause: this.#failed,
@@ -269,7 +269,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
 
     this.#unflushedMessages += assigned.records
     const syncData = durable || this.#unflushedMessages >= this.#config.flushMessages
-    let syncPaths: string[] | undefined
+    let syncSegments: Segment[] | undefined
     if (syncData) {
       // Directory fsyncs only when this partition's directory or a rolled segment file is new.
       try {
@@ -280,7 +280,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       }
       this.#segmentDirUnsynced = false
       this.#unflushedMessages = 0
-      syncPaths = this.#dataUnsyncedPaths()
+      syncSegments = this.#dataUnsyncedSegments()
     } else if (this.#config.flushMs < Number.MAX_SAFE_INTEGER && this.#flushTimer === undefined && !durable) {
       this.#flushTimer = setTimeout(() => {
         this.#flushTimer = undefined
@@ -297,7 +297,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       batches: assigned.batches.length,
       records: assigned.records,
     }
-    return syncPaths !== undefined ? { result, syncPaths } : { result }
+    return syncSegments !== undefined ? { result, syncSegments } : { result }
   }
 
   /**
@@ -306,14 +306,28 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
    * one's tail, recovery sees the gap and drops the later segment, and nothing in it was
    * acknowledged (its acknowledgement waits for the whole round).
    */
-  #dataUnsyncedPaths(): string[] {
-    const paths: string[] = []
+  #dataUnsyncedSegments(): Segment[] {
+    const out: Segment[] = []
     for (let i = 0; i < this.#segments.length; i++) {
       const next = this.#segments[i + 1]
       if (next !== undefined && next.baseOffset <= this.#dataSyncedTo) continue
-      paths.push(this.#segments[i]!.logPath)
+      out.push(this.#segments[i]!)
     }
-    return paths
+    return out
+  }
+
+  /**
+   * fsyncs a segment's data through the group committer. The round runs after the queue slot
+   * is released, so retention or a truncation may have removed the segment meanwhile (its file
+   * renamed to .deleted, then gone): that data was dropped on purpose and needs no fsync, so a
+   * failure on a segment no longer in the log is not an error (the log stays online).
+   */
+  async #syncSegmentData(seg: Segment): Promise<void> {
+    try {
+      await this.#ctx.committer.sync(seg.logPath)
+    } catch (err) {
+      if (this.#segments.includes(seg)) throw err
+    }
   }
 
   #rollCheck(seg: Segment): { size: number; createdMs: number; cadence: NonNullable<Segment['cadence']> } {
