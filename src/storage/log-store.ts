@@ -36,6 +36,12 @@ export interface LogConfig {
   minCleanableDirtyRatio: number
   deleteRetentionMs: number
   minCompactionLagMs: number
+  /**
+   * max.compaction.lag.ms (KIP-354): a compacted log whose dirty section holds a segment whose
+   * first batch is older than this is cleaned regardless of min.cleanable.dirty.ratio, and its
+   * active segment rolls at this age (as segment.ms does). Default: never.
+   */
+  maxCompactionLagMs: number
   /** file.delete.delay.ms: how long deleted segments linger as .deleted files. */
   fileDeleteDelayMs: number
 }
@@ -54,6 +60,7 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   minCleanableDirtyRatio: 0.5,
   deleteRetentionMs: 24 * 60 * 60 * 1000,
   minCompactionLagMs: 0,
+  maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
   fileDeleteDelayMs: 60_000,
 })
 

@@ -103,11 +103,22 @@ export function shouldRoll(
   const waited = base !== undefined && base >= 0n ? Number(appendMaxTimestamp - base) : now - seg.createdMs
   return (
     seg.size > config.segmentBytes - appendBytes ||
-    waited > config.segmentMs ||
+    waited > maxSegmentMs(config) ||
     seg.cadence.offsetIndexFull(config) ||
     seg.cadence.timeIndexFull(config) ||
     lastOffset - seg.cadence.baseOffset > MAX_RELATIVE_OFFSET
   )
+}
+
+/**
+ * The age at which the active segment rolls: segment.ms, or max.compaction.lag.ms when that is
+ * shorter on a compacted log (Kafka's LogConfig.maxSegmentMs), since the cleaner never touches
+ * the active segment and the lag could not be honoured otherwise.
+ */
+export function maxSegmentMs(config: LogConfig): number {
+  return config.cleanupPolicy.compact && config.maxCompactionLagMs > 0
+    ? Math.min(config.segmentMs, config.maxCompactionLagMs)
+    : config.segmentMs
 }
 
 export interface RetentionSegment {

@@ -288,6 +288,25 @@ export function describeLogBehaviour(name: string, makeHarness: () => Promise<St
         expect(log.logStartOffset()).toBe(2n)
       }))
 
+    it('rolls a compacted log at max.compaction.lag.ms when it is shorter than segment.ms', () =>
+      withLog(
+        { segmentMs: 100_000, maxCompactionLagMs: 10_000, cleanupPolicy: { delete: false, compact: true } },
+        async (log) => {
+          await log.append(simpleBatch(1, 10, BigInt(T0)), { leaderEpoch: 0 })
+          await log.append(simpleBatch(1, 10, BigInt(T0 + 10_000)), { leaderEpoch: 0 })
+          await log.append(simpleBatch(1, 10, BigInt(T0 + 10_001)), { leaderEpoch: 0 })
+          const bases = (log as unknown as { segmentBaseOffsets(): bigint[] }).segmentBaseOffsets()
+          expect(bases).toEqual([0n, 2n])
+          // Without compaction the lag does not apply.
+          log.updateConfig(config({ segmentMs: 100_000, maxCompactionLagMs: 10_000 }))
+          await log.append(simpleBatch(1, 10, BigInt(T0 + 30_000)), { leaderEpoch: 0 })
+          expect((log as unknown as { segmentBaseOffsets(): bigint[] }).segmentBaseOffsets()).toEqual([
+            0n,
+            2n,
+          ])
+        },
+      ))
+
     it('moves the log start offset with deleteRecordsBefore and drops segments on maintain', () =>
       withLog({ segmentBytes: 300 }, async (log, h) => {
         for (let i = 0; i < 6; i++) await log.append(simpleBatch(2, 50), { leaderEpoch: 0 })

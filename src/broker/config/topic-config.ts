@@ -141,6 +141,10 @@ export function toLogConfig(overrides: Readonly<Record<string, string>>, broker:
       broker,
       DEFAULT_LOG_CONFIG.minCompactionLagMs,
     ),
+    maxCompactionLagMs: Math.min(
+      num('max.compaction.lag.ms', overrides, broker, DEFAULT_LOG_CONFIG.maxCompactionLagMs),
+      DEFAULT_LOG_CONFIG.maxCompactionLagMs,
+    ),
     fileDeleteDelayMs: num('file.delete.delay.ms', overrides, broker, DEFAULT_LOG_CONFIG.fileDeleteDelayMs),
   }
 }

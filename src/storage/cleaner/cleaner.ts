@@ -9,7 +9,10 @@
 //                recovery point), a segment with records newer than min.compaction.lag.ms, or
 //                the segment at which the offset map filled up.
 //   dirty ratio  bytes in [firstDirty, cleanableEnd) / bytes in [log start, cleanableEnd); a pass
-//                runs only when it reaches min.cleanable.dirty.ratio.
+//                runs when it reaches min.cleanable.dirty.ratio, or regardless of it when the
+//                max compaction lag is exceeded (KIP-354): some non-active segment holding dirty
+//                offsets has a first batch older than now - max.compaction.lag.ms (Kafka's
+//                needCompactionNow, from each segment's first batch max timestamp).
 //
 // A pass builds the offset map (latest offset per key) from the dirty section, then rewrites every
 // segment below cleanableEnd with the rules of compact-batch.ts, one segment at a time (the log
@@ -36,6 +39,11 @@ export interface CleanerSegment {
   size: number
   /** Largest record timestamp in the segment (-1 when none). */
   largestTimestamp: bigint
+  /**
+   * Max timestamp of the segment's first batch (-1 when empty); needed only for
+   * max.compaction.lag.ms, so logs may leave it out when that is not set.
+   */
+  firstBatchTimestamp?: bigint
 }
 
 /** Writes a segment's replacement; nothing is visible until commit(). */
@@ -70,6 +78,8 @@ export interface CleanPlan {
   cleanBytes: number
   dirtyBytes: number
   dirtyRatio: number
+  /** The dirty section is older than max.compaction.lag.ms: clean whatever the ratio. */
+  maxLagExceeded: boolean
 }
 
 export interface CleanResult {
@@ -95,7 +105,7 @@ export const DEFAULT_MAP_BYTES = 128 * 1024 * 1024
  */
 export function planClean(
   segments: readonly CleanerSegment[],
-  config: Pick<LogConfig, 'minCompactionLagMs'>,
+  config: Pick<LogConfig, 'minCompactionLagMs'> & Partial<Pick<LogConfig, 'maxCompactionLagMs'>>,
   now: number,
   logStartOffset: bigint,
   upperBound: bigint,
@@ -135,6 +145,7 @@ export function planClean(
   })
   if (dirtyBytes === 0) return undefined
   return {
+    maxLagExceeded: maxLagExceeded(segments, config, now, firstDirty),
     firstDirty,
     cleanableEnd,
     segments: live,
@@ -143,6 +154,28 @@ export function planClean(
     dirtyBytes,
     dirtyRatio: dirtyBytes / (cleanBytes + dirtyBytes),
   }
+}
+
+/**
+ * Kafka's maxCompactionDelay > 0: the earliest first-batch timestamp among the non-active
+ * segments holding offsets at or above `firstDirty` is older than now - max.compaction.lag.ms.
+ * Segments without a (non-negative) timestamp do not count.
+ */
+function maxLagExceeded(
+  segments: readonly CleanerSegment[],
+  config: Partial<Pick<LogConfig, 'maxCompactionLagMs'>>,
+  now: number,
+  firstDirty: bigint,
+): boolean {
+  const maxLag = config.maxCompactionLagMs
+  if (maxLag === undefined || maxLag >= Number.MAX_SAFE_INTEGER) return false
+  const cleanUntil = BigInt(now) - BigInt(Math.max(0, Math.trunc(maxLag)))
+  for (let i = 0; i + 1 < segments.length; i++) {
+    if (segments[i + 1]!.baseOffset <= firstDirty) continue
+    const ts = segments[i]!.firstBatchTimestamp
+    if (ts !== undefined && ts >= 0n && ts < cleanUntil) return true
+  }
+  return false
 }
 
 /**
@@ -158,12 +191,13 @@ export function horizonPlan(full: CleanPlan): CleanPlan {
     cleanBytes: bytes,
     dirtyBytes: 0,
     dirtyRatio: 0,
+    maxLagExceeded: false,
   }
 }
 
-/** Whether the plan is dirty enough to run under `config`. */
+/** Whether the plan is dirty enough (or its dirt old enough) to run under `config`. */
 export function shouldClean(plan: CleanPlan, config: Pick<LogConfig, 'minCleanableDirtyRatio'>): boolean {
-  return plan.dirtyRatio >= config.minCleanableDirtyRatio
+  return plan.dirtyRatio >= config.minCleanableDirtyRatio || plan.maxLagExceeded
 }
 
 /** Runs one pass of `plan` over `log`. */

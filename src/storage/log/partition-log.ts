@@ -110,6 +110,11 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   /** Set after a failed write or fsync left the file in an unknown state: appends are refused. */
   #failed: Error | undefined
   #closed = false
+  /**
+   * First-batch max timestamps of inactive segments (max.compaction.lag.ms). A segment's first
+   * batch changes only when a truncation cuts it, which drops the entry.
+   */
+  readonly #firstBatchTimestamps = new WeakMap<Segment, bigint>()
 
   constructor(tp: TopicPartition, config: LogConfig, ctx: DiskLogContext, loaded: LoadedLog) {
     this.topicPartition = tp
@@ -661,6 +666,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         }
         const later = this.#segments.splice(i + 1)
         await this.#deleteSegments(later)
+        this.#firstBatchTimestamps.delete(seg)
         const result = await seg.truncateAt(position, this.#config.indexIntervalBytes)
         this.#nextOffset = result.nextOffset
         if (this.#recoveryPoint > this.#nextOffset) this.#recoveryPoint = this.#nextOffset
@@ -814,12 +820,19 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       logStartOffset: () => this.#logStartOffset,
       cleanerSegments: async () => {
         const out: CleanerSegment[] = []
-        for (const seg of this.#segments.slice())
-          out.push({
+        const segments = this.#segments.slice()
+        const withFirst = this.#config.maxCompactionLagMs < Number.MAX_SAFE_INTEGER
+        for (let i = 0; i < segments.length; i++) {
+          const seg = segments[i]!
+          const s: CleanerSegment = {
             baseOffset: seg.baseOffset,
             size: seg.size,
             largestTimestamp: await seg.largestTimestamp(),
-          })
+          }
+          if (withFirst && i + 1 < segments.length)
+            s.firstBatchTimestamp = await this.#firstBatchTimestamp(seg)
+          out.push(s)
+        }
         return out
       },
       cleanUpperBound: () => {
@@ -833,6 +846,15 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       },
       rewriteSegment: (s) => Promise.resolve(this.#rewrite(s, find(s))),
     }
+  }
+
+  async #firstBatchTimestamp(seg: Segment): Promise<bigint> {
+    let ts = this.#firstBatchTimestamps.get(seg)
+    if (ts === undefined) {
+      ts = (await seg.readHeader(0))?.maxTimestamp ?? -1n
+      this.#firstBatchTimestamps.set(seg, ts)
+    }
+    return ts
   }
 
   /**

@@ -434,6 +434,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
             baseOffset: m.baseOffset,
             size: m.size,
             largestTimestamp: m.cadence.maxTimestampSoFar,
+            firstBatchTimestamp: m.batches[0]?.maxTimestamp ?? -1n,
           })),
         ),
       cleanUpperBound: () => this.lastStableOffset(),

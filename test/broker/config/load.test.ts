@@ -177,4 +177,11 @@ describe('topic settings from broker settings', () => {
     const minutes = loadConfig({ overrides: ['log.retention.hours=2', 'log.retention.minutes=3'] }).config
     expect(toLogConfig({}, minutes).retentionMs).toBe(180_000)
   })
+
+  it('passes max.compaction.lag.ms through (topic over log.cleaner.max.compaction.lag.ms; default never)', () => {
+    const { config } = loadConfig({ overrides: ['log.cleaner.max.compaction.lag.ms=600000'] })
+    expect(toLogConfig({}, loadConfig({}).config).maxCompactionLagMs).toBe(Number.MAX_SAFE_INTEGER)
+    expect(toLogConfig({}, config).maxCompactionLagMs).toBe(600_000)
+    expect(toLogConfig({ 'max.compaction.lag.ms': '5000' }, config).maxCompactionLagMs).toBe(5_000)
+  })
 })

@@ -12,7 +12,12 @@ import { buildRecordBatch } from '../../../src/protocol/records/batch-builder.ts
 import { readBatchHeader } from '../../../src/protocol/records/batch-header.ts'
 import { readRecords } from '../../../src/protocol/records/records.ts'
 import { addBatchToMap, cleanBatch } from '../../../src/storage/cleaner/compact-batch.ts'
-import { planClean, shouldClean, type CleanerSegment } from '../../../src/storage/cleaner/cleaner.ts'
+import {
+  planClean,
+  shouldClean,
+  type CleanerSegment,
+  type CleanPlan,
+} from '../../../src/storage/cleaner/cleaner.ts'
 import { OffsetMap } from '../../../src/storage/cleaner/offset-map.ts'
 import { keyedBatch } from './records.ts'
 
@@ -269,6 +274,38 @@ describe('planClean', () => {
     expect(planClean(segs, { minCompactionLagMs: 80 }, 1000, 0n, 1000n, undefined)!.cleanableEnd).toBe(20n)
     expect(planClean(segs, { minCompactionLagMs: 150 }, 1000, 0n, 1000n, undefined)!.cleanableEnd).toBe(10n)
     expect(planClean(segs, { minCompactionLagMs: 2000 }, 1000, 0n, 1000n, undefined)).toBeUndefined()
+  })
+
+  it('flags a dirty section older than max.compaction.lag.ms, whatever its ratio (KIP-354)', () => {
+    const first = (base: number, size: number, firstTs: number): CleanerSegment => ({
+      ...seg(base, size, firstTs + 5),
+      firstBatchTimestamp: BigInt(firstTs),
+    })
+    // Clean [0, 10) is large; dirty [10, 30) small; the active segment [30, ...) is very old but
+    // never counts.
+    const segs = [first(0, 900, 100), first(10, 50, 500), first(20, 50, 800), first(30, 10, 0)]
+    const at = (maxCompactionLagMs: number | undefined): CleanPlan =>
+      planClean(
+        segs,
+        maxCompactionLagMs === undefined ? cfg : { ...cfg, maxCompactionLagMs },
+        1000,
+        0n,
+        1000n,
+        10n,
+      )!
+    expect(at(undefined).maxLagExceeded).toBe(false)
+    // The earliest dirty first batch is at 500: exceeded once now - lag > 500.
+    expect(at(499).maxLagExceeded).toBe(true)
+    expect(at(500).maxLagExceeded).toBe(false)
+    // The clean segment's older batch (100) does not count.
+    expect(at(850).maxLagExceeded).toBe(false)
+    expect(shouldClean(at(500), { minCleanableDirtyRatio: 0.5 })).toBe(false)
+    expect(shouldClean(at(499), { minCleanableDirtyRatio: 0.5 })).toBe(true)
+    // A segment without a timestamp (-1) or not reported does not count either.
+    const noTs = [seg(0, 900), { ...seg(10, 50), firstBatchTimestamp: -1n }, seg(20, 50), seg(30, 0)]
+    expect(planClean(noTs, { ...cfg, maxCompactionLagMs: 1 }, 1000, 0n, 1000n, 10n)!.maxLagExceeded).toBe(
+      false,
+    )
   })
 
   it('skips segments wholly below the log start offset', () => {

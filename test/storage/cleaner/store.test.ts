@@ -70,6 +70,42 @@ describe.each(subjects)('cleaner via maintain() (%s store)', (_name, make) => {
     await store.close()
   })
 
+  it('cleans past max.compaction.lag.ms whatever the dirty ratio (KIP-354)', async () => {
+    const { store } = await make()
+    const log = await store.open(TP, cfg({ minCleanableDirtyRatio: 0.01 }))
+    for (let i = 0; i < 6; i++) await put(log, `k${i}`, `v${i}`)
+    await put(log, 'k0', 'again')
+    await put(log, 'k9', 'active')
+    await store.maintain(NOW)
+    const cleaned = ['k1@1', 'k2@2', 'k3@3', 'k4@4', 'k5@5', 'k0@6']
+    expect(keys(await readAllRecords(log))).toEqual([...cleaned, 'k9@7'])
+    // A little new dirt over a large clean part: below the ratio...
+    await store.open(TP, cfg({ minCleanableDirtyRatio: 0.9 }))
+    await put(log, 'k1', 'again')
+    await put(log, 'k9', 'active')
+    await store.maintain(NOW)
+    const dirty = [...cleaned, 'k9@7', 'k1@8', 'k9@9']
+    expect(keys(await readAllRecords(log))).toEqual(dirty)
+    // ...and younger than the max lag (records are stamped 1,000,000; now is 5,000,000).
+    await store.open(TP, cfg({ minCleanableDirtyRatio: 0.9, maxCompactionLagMs: 4_000_001 }))
+    await store.maintain(NOW)
+    expect(keys(await readAllRecords(log))).toEqual(dirty)
+    // Older than the max lag: cleaned regardless of the ratio.
+    await store.open(TP, cfg({ minCleanableDirtyRatio: 0.9, maxCompactionLagMs: 3_999_999 }))
+    await store.maintain(NOW)
+    expect(keys(await readAllRecords(log))).toEqual([
+      'k2@2',
+      'k3@3',
+      'k4@4',
+      'k5@5',
+      'k0@6',
+      'k9@7',
+      'k1@8',
+      'k9@9',
+    ])
+    await store.close()
+  })
+
   it('never cleans at or beyond the last stable offset', async () => {
     const { store } = await make()
     const log = await store.open(TP, cfg({ minCleanableDirtyRatio: 0 }))
