@@ -117,6 +117,43 @@ export interface TimestampLookup {
   leaderEpoch: number
 }
 
+/** One producer's state in a snapshot (Kafka's ProducerSnapshot entry, log/producer-snapshot-file.ts). */
+export interface ProducerSnapshotEntry {
+  producerId: bigint
+  producerEpoch: number
+  /** Last sequence of the producer's last batch; -1 when it wrote none (markers only). */
+  lastSequence: number
+  /** Last offset of that batch; -1n when none. */
+  lastOffset: bigint
+  /** lastOffset minus the batch's first offset. */
+  offsetDelta: number
+  /** When the producer last wrote (ms). */
+  timestamp: bigint
+  coordinatorEpoch: number
+  /** First offset of its open transaction; -1n when none. */
+  currentTxnFirstOffset: bigint
+}
+
+/** Producer state as of `offset`: every batch below it applied, none at or above. */
+export interface ProducerSnapshot {
+  offset: bigint
+  entries: ProducerSnapshotEntry[]
+}
+
+/**
+ * The owner of a partition's producer state (the transactions work), told by the log of the
+ * events that decide its snapshots. Called synchronously from the log's own work; must not throw.
+ */
+export interface ProducerStateListener {
+  /**
+   * A new segment starts at `baseOffset` (everything below is in the log): the owner writes a
+   * snapshot at `baseOffset` (Kafka takes one at every roll, named by the new segment).
+   */
+  rolled(baseOffset: bigint): void
+  /** The log was cut to end at `logEndOffset`; snapshots above it are gone. State must be rebuilt. */
+  truncated(logEndOffset: bigint): void
+}
+
 export interface PartitionLog {
   readonly topicPartition: TopicPartition
   logStartOffset(): bigint
@@ -181,6 +218,22 @@ export interface PartitionLog {
    * stable offset is min(this, high watermark). Set by the transactions work.
    */
   setFirstUnstableOffset(offset: bigint | undefined): void
+
+  /**
+   * Producer-state snapshots kept with the log (Kafka's `<offset>.snapshot` files). The latest
+   * readable one at or below the log end offset; an unreadable (torn, corrupt) one is deleted and
+   * the next older one tried. undefined when none is left: rebuild from the log start.
+   * Snapshots below the log start offset are deleted when it moves, above the log end offset by
+   * truncation. The memory log keeps none (nothing it holds survives a restart).
+   */
+  latestProducerSnapshot(): Promise<ProducerSnapshot | undefined>
+  /**
+   * Stores a snapshot (replacing any at the same offset). Dropped when the log was truncated
+   * since the call or the offset is outside [log start, log end] by the time it is written.
+   */
+  writeProducerSnapshot(snapshot: ProducerSnapshot): Promise<void>
+  /** Registers (or with undefined removes) the partition's producer-state owner. */
+  setProducerStateListener(listener: ProducerStateListener | undefined): void
 
   updateConfig(config: LogConfig): void
   flush(): Promise<void>

@@ -4,7 +4,7 @@
 //   00000000000000000000.index       sparse offset index            (offset-index.ts)
 //   00000000000000000000.timeindex   sparse time index              (time-index.ts)
 //   00000000000000000000.txnindex    aborted transactions           (txn-index.ts)
-//   00000000000000000000.snapshot    producer state snapshot (owned by the transactions work)
+//   00000000000000000000.snapshot    producer state snapshot        (producer-snapshot-file.ts)
 //   leader-epoch-checkpoint          leader-epoch cache             (leader-epoch-checkpoint.ts)
 //
 // Segment files are named by the base offset, zero-padded to 20 digits. Transient suffixes are

@@ -24,6 +24,8 @@
 //   4. The last segment becomes active; the log end offset is one past its last batch.
 //   5. Log start offset = max(checkpoint, first segment base), at most the log end offset. The
 //      leader-epoch cache is loaded, extended from recovered batches, and cut to the log's range.
+//   6. Producer-state snapshots that cannot be trusted or have no segment are deleted (the rules
+//      are in producer-snapshots.ts).
 
 import { KafkaError } from '../../protocol/errors.ts'
 import { errorCode, writeFileAtomic, type FileSystem } from '../fs.ts'
@@ -47,6 +49,7 @@ import {
   TXN_INDEX_SUFFIX,
 } from './file-names.ts'
 import type { HandlePool } from './handle-pool.ts'
+import { ProducerSnapshots } from './producer-snapshots.ts'
 import { Segment, type SegmentContext } from './segment.ts'
 
 export interface LoadOptions {
@@ -73,6 +76,8 @@ export interface LoadedLog {
   dirsSynced: boolean
   /** What recovery did, for logs and tests. */
   recovered: { segments: number; truncatedBytes: number; deletedSegments: number }
+  /** The producer-state snapshots kept (step 6). */
+  producerSnapshots: ProducerSnapshots
 }
 
 export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
@@ -108,7 +113,7 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
     else others.push({ name, base: parsed.baseOffset })
     if (parsed.suffix === TXN_INDEX_SUFFIX) txnIndexes.add(parsed.baseOffset)
   }
-  // .snapshot files belong to the producer-state work and are left alone.
+  // .snapshot files are named by offset, not by a segment: step 6 decides which stay.
   for (const f of others)
     if (!logs.has(f.base) && !f.name.endsWith('.snapshot')) await fs.unlink(`${dir}/${f.name}`)
 
@@ -215,6 +220,14 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
       encodeLeaderEpochCheckpoint(epochs.entries()),
     )
 
+  // 6. producer-state snapshots (rules in producer-snapshots.ts)
+  const producerSnapshots = await ProducerSnapshots.open(fs, dir, names, {
+    segmentBases: segments.map((s) => s.baseOffset),
+    logStartOffset,
+    logEndOffset: nextOffset,
+    ...(o.cleanShutdown ? {} : { uncleanRecoveryPoint: o.recoveryPoint ?? logStartOffset }),
+  })
+
   return {
     segments,
     nextOffset,
@@ -223,6 +236,7 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
     epochs: [...epochs.entries()],
     dirsSynced,
     recovered,
+    producerSnapshots,
   }
 }
 

@@ -28,6 +28,8 @@ import type {
   AppendResult,
   LogConfig,
   PartitionLog,
+  ProducerSnapshot,
+  ProducerStateListener,
   ReadOptions,
   ReadResult,
   TimestampLookup,
@@ -58,6 +60,7 @@ import {
 import type { GroupCommitter } from './group-commit.ts'
 import type { HandlePool } from './handle-pool.ts'
 import type { LoadedLog } from './loader.ts'
+import type { ProducerSnapshots } from './producer-snapshots.ts'
 import { Segment, SegmentRetiredError } from './segment.ts'
 
 /** Bytes read per chunk when the cleaner walks a segment. */
@@ -115,6 +118,8 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
    * batch changes only when a truncation cuts it, which drops the entry.
    */
   readonly #firstBatchTimestamps = new WeakMap<Segment, bigint>()
+  readonly #producerSnapshots: ProducerSnapshots
+  #producerStateListener: ProducerStateListener | undefined
 
   constructor(tp: TopicPartition, config: LogConfig, ctx: DiskLogContext, loaded: LoadedLog) {
     this.topicPartition = tp
@@ -129,6 +134,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
     this.#epochs = new LeaderEpochCache(loaded.epochs, () => {
       this.#epochsDirty = true
     })
+    this.#producerSnapshots = loaded.producerSnapshots
   }
 
   // ------------------------------------------------------------------------------ offsets
@@ -370,6 +376,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       throw this.#failed
     }
     this.#segments.push(seg)
+    this.#producerStateListener?.rolled(baseOffset)
     // Kafka's roll schedules a flush of the finished segment, moving the recovery point past it.
     // The fsyncs run outside the queue (a 1 GiB segment can take seconds to reach the disk).
     void this.#backgroundFlush(baseOffset)
@@ -622,6 +629,53 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
     this.#firstUnstableOffset = offset
   }
 
+  // ------------------------------------------------------------------------------ producer snapshots
+
+  latestProducerSnapshot(): Promise<ProducerSnapshot | undefined> {
+    return this.#exclusive(async () => {
+      try {
+        return await this.#producerSnapshots.latest(this.#nextOffset)
+      } catch (err) {
+        throw this.#storageError('producer snapshot read', err)
+      }
+    })
+  }
+
+  async writeProducerSnapshot(snapshot: ProducerSnapshot): Promise<void> {
+    const truncations = this.#truncations
+    // The write and fsync run outside the queue (appends go on); only the rename is queued.
+    let prepared
+    try {
+      prepared = await this.#producerSnapshots.prepare(snapshot)
+    } catch (err) {
+      throw this.#storageError('producer snapshot write', err)
+    }
+    await this.#exclusive(async () => {
+      const valid =
+        truncations === this.#truncations &&
+        snapshot.offset <= this.#nextOffset &&
+        snapshot.offset >= this.#logStartOffset
+      try {
+        if (valid) await prepared.commit()
+        else await prepared.discard()
+      } catch (err) {
+        throw this.#storageError('producer snapshot write', err)
+      }
+    }).catch(async (err: unknown) => {
+      await prepared.discard().catch(() => undefined)
+      throw err
+    })
+  }
+
+  setProducerStateListener(listener: ProducerStateListener | undefined): void {
+    this.#producerStateListener = listener
+  }
+
+  /** Offsets of the producer snapshots on disk (for tests). */
+  producerSnapshotOffsets(): readonly bigint[] {
+    return this.#producerSnapshots.offsets()
+  }
+
   // ------------------------------------------------------------------------------ start / end
 
   deleteRecordsBefore(offset: bigint): Promise<bigint> {
@@ -645,6 +699,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   async #afterStartMoved(persist: boolean): Promise<void> {
     try {
       if (this.#epochsDirty) await this.#writeEpochCheckpoint(true)
+      await this.#producerSnapshots.deleteBelow(this.#logStartOffset)
       if (persist) await this.#ctx.onLogStartOffsetChange()
     } catch (err) {
       throw this.#storageError('checkpoint', err)
@@ -662,6 +717,9 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         const position = offset < this.#logStartOffset ? -1 : await seg.positionOf(offset)
         if (position < 0 || !(await this.#cutKeepsLogStart(i, position))) {
           await this.#truncateFullyAndStartAt(offset)
+          // Kafka's truncateFullyAndStartAt drops every producer snapshot with the data.
+          await this.#producerSnapshots.deleteAbove(-1n)
+          this.#producerStateListener?.truncated(offset)
           return
         }
         const later = this.#segments.splice(i + 1)
@@ -674,10 +732,12 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         this.#truncations++
         this.#epochs.truncateFromEnd(this.#nextOffset)
         if (this.#epochsDirty) await this.#writeEpochCheckpoint(true)
+        await this.#producerSnapshots.deleteAbove(this.#nextOffset)
       } catch (err) {
         this.#failed = this.#storageError('truncate', err)
         throw this.#failed
       }
+      this.#producerStateListener?.truncated(this.#nextOffset)
     })
   }
 

@@ -11,6 +11,8 @@ import type {
   AppendResult,
   LogConfig,
   PartitionLog,
+  ProducerSnapshot,
+  ProducerStateListener,
   ReadOptions,
   ReadResult,
   TimestampLookup,
@@ -93,6 +95,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
   #logStartOffset = 0n
   #logEndOffset = 0n
   #firstUnstableOffset: bigint | undefined
+  #producerStateListener: ProducerStateListener | undefined
   #aborted: AbortedTxn[] = []
   readonly #epochs = new LeaderEpochCache()
   #closed = false
@@ -295,6 +298,21 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
     this.#firstUnstableOffset = offset
   }
 
+  // Producer-state snapshots exist to survive a restart, which nothing in memory does: none are
+  // kept, and the owner rebuilds from the log (only ever after a truncation). Rolls are not
+  // reported for the same reason.
+  latestProducerSnapshot(): Promise<ProducerSnapshot | undefined> {
+    return Promise.resolve(undefined)
+  }
+
+  writeProducerSnapshot(_snapshot: ProducerSnapshot): Promise<void> {
+    return Promise.resolve()
+  }
+
+  setProducerStateListener(listener: ProducerStateListener | undefined): void {
+    this.#producerStateListener = listener
+  }
+
   deleteRecordsBefore(offset: bigint): Promise<bigint> {
     return settle(() => {
       this.#checkOpen()
@@ -325,6 +343,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       const cutEnd = last !== undefined ? last.lastOffset + 1n : seg.baseOffset
       if (offset < this.#logStartOffset || cutEnd < this.#logStartOffset) {
         this.#truncateFullyAndStartAt(offset)
+        this.#producerStateListener?.truncated(offset)
         return
       }
       this.#segments.length = segIndex + 1
@@ -334,6 +353,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       this.#epochs.truncateFromEnd(this.#logEndOffset)
       // A transaction whose ABORT marker was cut off is no longer known to be aborted.
       this.#aborted = this.#aborted.filter((t) => t.lastOffset < this.#logEndOffset)
+      this.#producerStateListener?.truncated(this.#logEndOffset)
     })
   }
 
