@@ -48,13 +48,30 @@ export const txnComponent: BrokerComponent = {
     const producers = new ProducerStateManager({
       now: () => clock.now(),
       producerIdExpirationMs: c.number('producer.id.expiration.ms'),
+      onError: (err, log) =>
+        logger.warn(
+          { err, topic: log.topicPartition.topic, partition: log.topicPartition.partition },
+          'producer state snapshot or reload failed',
+        ),
     })
 
     // Producer state first: the coordinator's recovery writes markers that update it.
+    const loadStart = performance.now()
+    let fromSnapshot = 0
+    let batchesScanned = 0
+    let partitions = 0
     for (const tp of services.topics.allPartitions()) {
       const log = services.logs.get(tp)
-      if (log !== undefined) await producers.load(log)
+      if (log === undefined) continue
+      const r = await producers.load(log)
+      partitions++
+      if (r.snapshotOffset !== undefined) fromSnapshot++
+      batchesScanned += r.batchesScanned
     }
+    logger.info(
+      { partitions, fromSnapshot, batchesScanned, ms: Math.round(performance.now() - loadStart) },
+      'producer state loaded',
+    )
 
     services.topics.registerInternalTopic(TRANSACTION_STATE_TOPIC, () => ({
       partitions: c.number('transaction.state.log.num.partitions'),
@@ -115,6 +132,14 @@ export const txnComponent: BrokerComponent = {
         timer.cancel()
         services.transactions = undefined
         await coordinator.close()
+        // Kafka snapshots producer state at the log end when a log closes cleanly, so the next
+        // start reads the snapshot instead of scanning.
+        const logs = []
+        for (const tp of services.topics.allPartitions()) {
+          const log = services.logs.get(tp)
+          if (log !== undefined) logs.push(log)
+        }
+        await producers.snapshotAll(logs)
       },
     }
   },

@@ -9,7 +9,7 @@ import { buildTxnMarkerBatch } from '../../protocol/records/control-record.ts'
 import type { PartitionLog, TopicPartition } from '../../storage/log-store.ts'
 import { signalAppend } from '../fetch/append-signal.ts'
 import { LEADER_EPOCH } from '../metadata/topic-manager.ts'
-import type { ProducerStateManager } from './producer-state.ts'
+import type { MarkerFlight, ProducerStateManager } from './producer-state.ts'
 
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets'
 
@@ -61,24 +61,43 @@ export class LogMarkerWriter implements MarkerWriter {
           coordinatorEpoch: req.coordinatorEpoch,
           timestamp: BigInt(this.deps.now()),
         })
-        const r = await log.append(batch, { leaderEpoch: LEADER_EPOCH })
-        // Read after the marker is in: a data batch of this transaction still being appended when
-        // the marker was queued precedes it in the log and has been reported by now.
-        const firstOffset = producers.openTxnFirstOffset(log, req.producerId)
-        // The aborted range is indexed before the producer state releases the LSO, so no
-        // read_committed fetch sees the LSO pass an abort it does not know about.
-        // lastStableOffset is Kafka's AbortedTxn.lastStableOffset: the LSO once this one is closed.
-        if (!req.commit && firstOffset !== undefined)
-          await log.addAbortedTransaction({
-            producerId: req.producerId,
-            firstOffset,
-            lastOffset: r.lastOffset,
-            lastStableOffset: producers.stableOffsetWithout(log, req.producerId),
-          })
-        producers.markerAppended(log, req.producerId, req.producerEpoch, req.coordinatorEpoch)
-        signalAppend(log)
+        const flight = producers.markerStarted(log)
+        try {
+          await this.append(log, req, batch, flight)
+        } catch (err) {
+          producers.markerFailed(log, flight)
+          throw err
+        }
       }),
     )
     if (offsetsInvolved) await this.deps.offsets()?.completeTransaction(req.producerId, req.commit)
+  }
+
+  private async append(
+    log: PartitionLog,
+    req: MarkerRequest,
+    batch: Buffer,
+    flight: MarkerFlight,
+  ): Promise<void> {
+    const { producers } = this.deps
+    const r = await log.append(batch, { leaderEpoch: LEADER_EPOCH })
+    // Read after the marker is in: a data batch of this transaction still being appended when
+    // the marker was queued precedes it in the log and has been reported by now.
+    const firstOffset = producers.openTxnFirstOffset(log, req.producerId)
+    // The aborted range is indexed before the producer state releases the LSO, so no
+    // read_committed fetch sees the LSO pass an abort it does not know about.
+    // lastStableOffset is Kafka's AbortedTxn.lastStableOffset: the LSO once this one is closed.
+    if (!req.commit && firstOffset !== undefined)
+      await log.addAbortedTransaction({
+        producerId: req.producerId,
+        firstOffset,
+        lastOffset: r.lastOffset,
+        lastStableOffset: producers.stableOffsetWithout(log, req.producerId),
+      })
+    producers.markerAppended(log, req.producerId, req.producerEpoch, req.coordinatorEpoch, {
+      flight,
+      offset: r.baseOffset,
+    })
+    signalAppend(log)
   }
 }

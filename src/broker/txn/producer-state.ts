@@ -18,10 +18,24 @@
 // - a transactional batch must belong to an ongoing transaction that has added this partition
 //   (KIP-890 part 1 verification, asked of the transaction coordinator) → else INVALID_TXN_STATE.
 //
-// State is rebuilt on start by scanning every batch header of the partition (`load`), so retried
-// batches are still recognised after a restart; Kafka's .snapshot files are an optimisation of the
-// same scan that this broker does not yet write. Entries idle for producer.id.expiration.ms with no
-// open transaction are removed (`expire`).
+// Snapshots and recovery (Kafka's takeSnapshot / rebuildProducerState): the state is written with
+// the log as snapshots (the log keeps the files and decides which survive, see
+// src/storage/log/producer-snapshots.ts): one at every segment roll, named by the new segment's
+// base offset, and one at the log end offset on clean shutdown (`snapshotAll`). On start, `load`
+// takes the latest snapshot and scans only the batches after it (the whole log when there is none),
+// then writes a snapshot at the log end. A snapshot keeps each producer's last batch only, as
+// Kafka's does, so after a restart a retry of that batch is a duplicate; older retries are not.
+// Producers whose batches retention deleted live on in the latest snapshot until they expire.
+//
+// A snapshot at offset B must hold every batch below B and none above. The log reports a roll
+// from inside the append that rolls, when everything below B is written but batches (and markers)
+// still in flight may not have reported back yet. So the snapshot starts as a copy of the state,
+// waits for everything in flight at that moment, applies those that landed below B, and is
+// written when the last one has reported (`PendingSnapshot`). Anything checked after the roll
+// lands at or above B.
+//
+// Entries idle for producer.id.expiration.ms with no open transaction are removed (`expire`), and
+// are not restored from a snapshot.
 
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts'
 import {
@@ -32,7 +46,12 @@ import {
 } from '../../protocol/records/batch-header.ts'
 import { ControlType, decodeControlKey } from '../../protocol/records/control-record.ts'
 import { readRecords } from '../../protocol/records/records.ts'
-import type { AppendResult, PartitionLog } from '../../storage/log-store.ts'
+import type {
+  AppendResult,
+  PartitionLog,
+  ProducerSnapshotEntry,
+  ProducerStateListener,
+} from '../../storage/log-store.ts'
 import type { ProducerBatch, ProducerCheck, ProducerStateGuard } from '../produce/producer-state-hook.ts'
 
 /** How many batches per producer are remembered for duplicate detection (Kafka's NUM_BATCHES_TO_RETAIN). */
@@ -54,6 +73,22 @@ interface InFlight {
   lastSeq: number
   /** Seen as a transactional batch that opened the producer's transaction on this partition. */
   opensTxn: boolean
+  /** Snapshots taken while this batch was in flight, waiting for it to report. */
+  snapshots?: PendingSnapshot[]
+}
+
+/** A COMMIT/ABORT marker being appended (see LogMarkerWriter). */
+export interface MarkerFlight {
+  snapshots?: PendingSnapshot[]
+}
+
+/** A snapshot at `offset` waiting for `waiting` in-flight appends to report (see the header). */
+interface PendingSnapshot {
+  offset: bigint
+  entries: Map<bigint, ProducerSnapshotEntry>
+  waiting: number
+  /** Something it waited for ended in an unknown state: never written. */
+  abandoned?: boolean
 }
 
 interface ProducerEntry {
@@ -95,6 +130,10 @@ class PartitionProducers {
   /** In-flight transactional appends whose offset is not known yet (their provisional LSO bound). */
   provisional = 0
   provisionalFloor: bigint | undefined
+  /** Markers being appended. */
+  readonly markers = new Set<MarkerFlight>()
+  /** Offset of the latest snapshot loaded or written (-1n: none). */
+  snapshotOffset = -1n
 
   entry(producerId: bigint, epoch: number, now: number): ProducerEntry {
     let e = this.producers.get(producerId)
@@ -146,10 +185,56 @@ export interface ProducerStateOptions {
   now: () => number
   /** producer.id.expiration.ms */
   producerIdExpirationMs: number
+  /** A snapshot write or a reload after truncation failed (the state in memory is unaffected). */
+  onError?: (err: unknown, log: PartitionLog) => void
+}
+
+/** What `load` did (for logs, tests and start-up measurements). */
+export interface LoadResult {
+  /** Offset of the snapshot the state started from; undefined when rebuilt from the log start. */
+  snapshotOffset: bigint | undefined
+  /** Offset the scan started at, and the log end offset it stopped at. */
+  scannedFrom: bigint
+  scannedTo: bigint
+  batchesScanned: number
+  producers: number
+}
+
+/** DefaultRecordBatch.decrementSequence: sequences wrap at Int32.MAX_VALUE. */
+function decrementSequence(seq: number, by: number): number {
+  return seq < by ? INT32_MAX - (by - seq) + 1 : seq - by
+}
+
+function snapshotEntry(e: ProducerEntry): ProducerSnapshotEntry {
+  const last = e.batches.at(-1)
+  return {
+    producerId: e.producerId,
+    producerEpoch: e.epoch,
+    lastSequence: last?.lastSeq ?? -1,
+    lastOffset: last?.lastOffset ?? -1n,
+    offsetDelta: last !== undefined ? Number(last.lastOffset - last.firstOffset) : 0,
+    timestamp: BigInt(e.lastTimestamp),
+    coordinatorEpoch: e.coordinatorEpoch,
+    currentTxnFirstOffset: e.txnFirstOffset !== undefined && e.txnFirstOffset >= 0n ? e.txnFirstOffset : -1n,
+  }
+}
+
+function emptySnapshotEntry(producerId: bigint, epoch: number): ProducerSnapshotEntry {
+  return {
+    producerId,
+    producerEpoch: epoch,
+    lastSequence: -1,
+    lastOffset: -1n,
+    offsetDelta: 0,
+    timestamp: -1n,
+    coordinatorEpoch: -1,
+    currentTxnFirstOffset: -1n,
+  }
 }
 
 export class ProducerStateManager implements ProducerStateGuard {
   private readonly partitions = new WeakMap<PartitionLog, PartitionProducers>()
+  private readonly writes = new Set<Promise<void>>()
   private readonly options: ProducerStateOptions
   /** Set by the transaction coordinator; without it transactional batches are not verified. */
   verifier: TxnVerifier | undefined
@@ -161,10 +246,106 @@ export class ProducerStateManager implements ProducerStateGuard {
   private state(log: PartitionLog): PartitionProducers {
     let s = this.partitions.get(log)
     if (s === undefined) {
-      s = new PartitionProducers()
-      this.partitions.set(log, s)
+      s = this.fresh(log)
+      // A partition created since start: its rolls are snapshotted from now on.
+      log.setProducerStateListener(this.listener(log))
     }
     return s
+  }
+
+  private fresh(log: PartitionLog): PartitionProducers {
+    const s = new PartitionProducers()
+    this.partitions.set(log, s)
+    return s
+  }
+
+  private listener(log: PartitionLog): ProducerStateListener {
+    return {
+      rolled: (baseOffset) => {
+        const s = this.partitions.get(log)
+        if (s !== undefined) this.snapshotAt(log, s, baseOffset)
+      },
+      truncated: () => {
+        // The log below the new end is unchanged but what was above is gone: rebuild (Kafka's
+        // truncateAndReload). Until the reload finishes the partition's state is empty.
+        this.load(log).catch((err: unknown) => this.options.onError?.(err, log))
+      },
+    }
+  }
+
+  // ---- snapshots ------------------------------------------------------------------------------
+
+  /** Starts a snapshot at `offset` (a roll); written once everything in flight has reported. */
+  private snapshotAt(log: PartitionLog, s: PartitionProducers, offset: bigint): void {
+    const p: PendingSnapshot = { offset, entries: new Map(), waiting: 0 }
+    for (const e of s.producers.values()) {
+      p.entries.set(e.producerId, snapshotEntry(e))
+      for (const f of e.inFlight) {
+        ;(f.snapshots ??= []).push(p)
+        p.waiting++
+      }
+    }
+    for (const m of s.markers) {
+      ;(m.snapshots ??= []).push(p)
+      p.waiting++
+    }
+    if (p.waiting === 0) this.writeSnapshot(log, s, p)
+  }
+
+  /** One in-flight append a pending snapshot waited for has reported (`apply` when it landed below). */
+  private settle(
+    log: PartitionLog,
+    s: PartitionProducers,
+    waiters: PendingSnapshot[] | undefined,
+    landedAt: bigint | undefined,
+    apply: (entries: Map<bigint, ProducerSnapshotEntry>) => void,
+  ): void {
+    for (const p of waiters ?? []) {
+      if (landedAt !== undefined && landedAt < p.offset) apply(p.entries)
+      if (--p.waiting === 0) this.writeSnapshot(log, s, p)
+    }
+  }
+
+  private writeSnapshot(log: PartitionLog, s: PartitionProducers, p: PendingSnapshot): void {
+    // A reload (truncation) since the roll replaced the state this snapshot was taken from.
+    if (this.partitions.get(log) !== s || p.abandoned === true) return
+    if (p.offset > s.snapshotOffset) s.snapshotOffset = p.offset
+    void this.write(log, p.offset, [...p.entries.values()])
+  }
+
+  /** Writes a snapshot; failures go to onError (the state in memory stays right). */
+  private write(log: PartitionLog, offset: bigint, entries: ProducerSnapshotEntry[]): Promise<void> {
+    const w = log
+      .writeProducerSnapshot({ offset, entries })
+      .catch((err: unknown) => this.options.onError?.(err, log))
+      .finally(() => this.writes.delete(w))
+    this.writes.add(w)
+    return w
+  }
+
+  /** Resolves when every snapshot write started so far has finished. */
+  async snapshotsWritten(): Promise<void> {
+    while (this.writes.size > 0) await Promise.all([...this.writes])
+  }
+
+  /**
+   * Writes a snapshot at the log end offset of every partition that moved since its last one
+   * (Kafka does this on clean shutdown). A partition with appends still in flight is skipped: its
+   * next start scans from the older snapshot instead.
+   */
+  async snapshotAll(logs: Iterable<PartitionLog>): Promise<void> {
+    const writes: Promise<void>[] = []
+    for (const log of logs) {
+      const s = this.partitions.get(log) ?? this.fresh(log)
+      const end = log.logEndOffset()
+      if (end <= s.snapshotOffset || end <= log.logStartOffset() || s.markers.size > 0) continue
+      if ([...s.producers.values()].some((e) => e.inFlight.length > 0)) continue
+      s.snapshotOffset = end
+      writes.push(this.write(log, end, [...s.producers.values()].map(snapshotEntry)))
+    }
+    await Promise.all(writes)
+    // Roll snapshots still being written must finish before the logs close.
+    await this.snapshotsWritten()
   }
 
   private publishLso(log: PartitionLog, s: PartitionProducers): void {
@@ -246,6 +427,17 @@ export class ProducerStateManager implements ProducerStateGuard {
       (b) => b.firstSeq === batch.baseSequence && b.epoch === batch.producerEpoch,
     )
     const flight = i >= 0 ? e.inFlight.splice(i, 1)[0] : undefined
+    this.settle(log, s, flight?.snapshots, result.baseOffset, (entries) => {
+      const x = entries.get(batch.producerId) ?? emptySnapshotEntry(batch.producerId, batch.producerEpoch)
+      entries.set(batch.producerId, x)
+      if (batch.producerEpoch < x.producerEpoch) return
+      x.producerEpoch = batch.producerEpoch
+      x.lastSequence = flight!.lastSeq
+      x.lastOffset = result.lastOffset
+      x.offsetDelta = Number(result.lastOffset - result.baseOffset)
+      x.timestamp = BigInt(this.options.now())
+      if (flight!.opensTxn && x.currentTxnFirstOffset < 0n) x.currentTxnFirstOffset = result.baseOffset
+    })
     if (batch.producerEpoch === e.epoch) {
       e.batches.push({
         firstSeq: batch.baseSequence,
@@ -276,6 +468,7 @@ export class ProducerStateManager implements ProducerStateGuard {
     )
     if (i < 0) return
     const flight = e.inFlight.splice(i, 1)[0]!
+    this.settle(log, s, flight.snapshots, undefined, () => undefined)
     if (flight.opensTxn) {
       if (e.txnFirstOffset === -1n) e.txnFirstOffset = undefined
       this.releaseProvisional(s)
@@ -311,9 +504,51 @@ export class ProducerStateManager implements ProducerStateGuard {
     return openBefore(s, producerId, min)
   }
 
-  /** Applies an appended COMMIT/ABORT marker: closes the producer's transaction on the partition. */
-  markerAppended(log: PartitionLog, producerId: bigint, epoch: number, coordinatorEpoch: number): void {
+  /** A COMMIT/ABORT marker is about to be appended: pass the flight to markerAppended/markerFailed. */
+  markerStarted(log: PartitionLog): MarkerFlight {
+    const flight: MarkerFlight = {}
+    this.state(log).markers.add(flight)
+    return flight
+  }
+
+  /**
+   * The marker's append (or what follows it) failed and markerAppended will not be called. Whether
+   * it reached the log is unknown, so snapshots waiting for it are abandoned.
+   */
+  markerFailed(log: PartitionLog, flight: MarkerFlight): void {
+    const s = this.partitions.get(log)
+    if (s?.markers.delete(flight) !== true) return
+    for (const p of flight.snapshots ?? []) p.abandoned = true
+    this.settle(log, s, flight.snapshots, undefined, () => undefined)
+  }
+
+  /**
+   * Applies an appended COMMIT/ABORT marker: closes the producer's transaction on the partition.
+   * `appended` is the flight from markerStarted and the marker's offset.
+   */
+  markerAppended(
+    log: PartitionLog,
+    producerId: bigint,
+    epoch: number,
+    coordinatorEpoch: number,
+    appended?: { flight: MarkerFlight; offset: bigint },
+  ): void {
     const s = this.state(log)
+    if (appended !== undefined && s.markers.delete(appended.flight))
+      this.settle(log, s, appended.flight.snapshots, appended.offset, (entries) => {
+        const x = entries.get(producerId) ?? emptySnapshotEntry(producerId, epoch)
+        entries.set(producerId, x)
+        if (epoch > x.producerEpoch) {
+          // A new epoch forgets the old one's batches (as markerAppended does below).
+          x.producerEpoch = epoch
+          x.lastSequence = -1
+          x.lastOffset = -1n
+          x.offsetDelta = 0
+        }
+        x.currentTxnFirstOffset = -1n
+        x.coordinatorEpoch = coordinatorEpoch
+        x.timestamp = BigInt(this.options.now())
+      })
     const e = s.entry(producerId, epoch, this.options.now())
     if (epoch > e.epoch) {
       e.epoch = epoch
@@ -328,14 +563,50 @@ export class ProducerStateManager implements ProducerStateGuard {
   // ---- recovery, expiry, describe ----------------------------------------------------------------
 
   /**
-   * Rebuilds the partition's producer state from its batches (headers, plus the key of each control
-   * record). Aborted transactions found here that the log does not index yet are added to it.
+   * Rebuilds the partition's producer state: from the latest snapshot, then the batches after it
+   * (headers, plus the key of each control record), then writes a snapshot at the log end so the
+   * next start need not scan them again. Aborted transactions found in the scan that the log does
+   * not index yet are added to it.
    */
-  async load(log: PartitionLog): Promise<void> {
-    const s = new PartitionProducers()
-    this.partitions.set(log, s)
+  async load(log: PartitionLog): Promise<LoadResult> {
+    const s = this.fresh(log)
+    log.setProducerStateListener(this.listener(log))
     const indexing: Promise<void>[] = []
-    let offset = log.logStartOffset()
+    const start = log.logStartOffset()
+    let offset = start
+    const snapshot = await log.latestProducerSnapshot()
+    const now = this.options.now()
+    if (snapshot !== undefined) {
+      s.snapshotOffset = snapshot.offset
+      if (snapshot.offset > offset) offset = snapshot.offset
+      for (const x of snapshot.entries) {
+        // Expired producers are not restored (ProducerStateManager.isProducerExpired).
+        if (x.currentTxnFirstOffset < 0n && now - Number(x.timestamp) >= this.options.producerIdExpirationMs)
+          continue
+        s.producers.set(x.producerId, {
+          producerId: x.producerId,
+          epoch: x.producerEpoch,
+          batches:
+            x.lastOffset >= 0n
+              ? [
+                  {
+                    firstSeq: decrementSequence(x.lastSequence, x.offsetDelta),
+                    lastSeq: x.lastSequence,
+                    firstOffset: x.lastOffset - BigInt(x.offsetDelta),
+                    lastOffset: x.lastOffset,
+                    logAppendTime: -1n,
+                  },
+                ]
+              : [],
+          inFlight: [],
+          txnFirstOffset: x.currentTxnFirstOffset >= 0n ? x.currentTxnFirstOffset : undefined,
+          lastTimestamp: Number(x.timestamp),
+          coordinatorEpoch: x.coordinatorEpoch,
+        })
+      }
+    }
+    const scannedFrom = offset
+    let batchesScanned = 0
     const end = log.logEndOffset()
     while (offset < end) {
       const read = await log.read(offset, READ_CHUNK_BYTES, { maxOffset: end })
@@ -346,7 +617,9 @@ export class ProducerStateManager implements ProducerStateGuard {
           const h = readBatchHeader(chunk, pos)
           const last = h.baseOffset + BigInt(h.lastOffsetDelta)
           if (last >= next) next = last + 1n
-          if (last < offset || h.producerId < 0n) return
+          if (last < offset) return
+          batchesScanned++
+          if (h.producerId < 0n) return
           const e = s.entry(h.producerId, h.producerEpoch, Number(h.maxTimestamp))
           if (h.producerEpoch > e.epoch) {
             e.epoch = h.producerEpoch
@@ -397,6 +670,17 @@ export class ProducerStateManager implements ProducerStateGuard {
     }
     await Promise.all(indexing)
     this.publishLso(log, s)
+    if (end > scannedFrom && this.partitions.get(log) === s) {
+      s.snapshotOffset = end
+      await this.write(log, end, [...s.producers.values()].map(snapshotEntry))
+    }
+    return {
+      snapshotOffset: snapshot?.offset,
+      scannedFrom,
+      scannedTo: end,
+      batchesScanned,
+      producers: s.producers.size,
+    }
   }
 
   /** Removes producers idle for producer.id.expiration.ms with nothing open or in flight. */
