@@ -143,6 +143,12 @@ describe('producer snapshots of the disk log', () => {
     expect(fs.live.files.has(path(16n))).toBe(false)
     expect(fs.live.files.has(path(10n))).toBe(true)
     expect((await log.latestProducerSnapshot())?.offset).toBe(10n)
+    // Below the log start the log starts over empty (truncateFullyAndStartAt): no snapshot stays.
+    await log.deleteRecordsBefore(6n)
+    await log.truncateTo(2n)
+    expect(events.events.at(-1)).toBe('truncated 2')
+    expect(await log.latestProducerSnapshot()).toBeUndefined()
+    expect([...fs.live.files.keys()].filter((p) => p.endsWith('.snapshot'))).toEqual([])
     await store.close()
   })
 
