@@ -6,6 +6,7 @@ import { runner as kafkaGo } from './kafka-go/runner.ts'
 import { runner as kafkajs } from './kafkajs/runner.ts'
 import { runner as kcat } from './kcat/runner.ts'
 import { runner as confluentGo } from './confluent-go/runner.ts'
+import { runner as confluentJs } from './confluent-js/runner.ts'
 import { runner as confluentPython } from './confluent-python/runner.ts'
 import { runner as platformatic } from './platformatic/runner.ts'
 import { runner as sarama } from './sarama/runner.ts'
@@ -13,6 +14,7 @@ import { runner as sarama } from './sarama/runner.ts'
 export const CLIENTS: readonly ClientRunner[] = [
   kafkajs,
   platformatic,
+  confluentJs,
   kcat,
   confluentPython,
   kafkaPython,
