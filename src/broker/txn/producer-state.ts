@@ -338,7 +338,9 @@ export class ProducerStateManager implements ProducerStateGuard {
     for (const log of logs) {
       const s = this.partitions.get(log) ?? this.fresh(log)
       const end = log.logEndOffset()
-      if (end <= s.snapshotOffset || end <= log.logStartOffset() || s.markers.size > 0) continue
+      if (end <= s.snapshotOffset || s.markers.size > 0) continue
+      // An empty log with no producers: nothing a snapshot would save scanning.
+      if (end <= log.logStartOffset() && s.producers.size === 0) continue
       if ([...s.producers.values()].some((e) => e.inFlight.length > 0)) continue
       s.snapshotOffset = end
       writes.push(this.write(log, end, [...s.producers.values()].map(snapshotEntry)))
