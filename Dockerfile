@@ -3,15 +3,16 @@
 #   podman build --format docker -t samsa .      (docker build -t samsa .)
 #   docker run -p 9092:9092 -v samsa-data:/data samsa
 #
-# Stage 1 (node:24-bookworm-slim) installs the production dependencies and gathers a minimal root
+# Stage `build` (node:24-bookworm-slim) installs the production dependencies and gathers a minimal root
 # filesystem: the node binary, the shared libraries `ldd` says it needs, busybox (a shell, `nc`,
 # `cat` for Testcontainers' port checks and for debugging), and a non-root `samsa` user (uid 1000).
-# Stage 2 is that root filesystem FROM scratch plus /app, which keeps the image under 150 MB
+# The final stage is that root filesystem FROM scratch plus /app, which keeps the image under 150 MB
 # (the node binary alone is ~120 MB; node:24-bookworm-slim itself is larger than the target).
 #
-# The image runs our TypeScript sources from /app with Node's type stripping. Node refuses to strip
-# types under node_modules, so the sources are not installed as a package; /app/node_modules holds
-# only the runtime dependencies.
+# The image runs the JavaScript bundles that scripts/build.ts makes from src/ (stage `bundle`, with
+# rolldown, the one dev dependency that build needs, at the version package-lock.json pins):
+# they start in half the CPU time of the TypeScript sources and take ~25 MB less memory.
+# /app holds bin/, dist/, package.json and node_modules with only the runtime dependencies.
 #
 # Listeners (override with the same KAFKA_* / KAFKA_CFG_* variables as `samsa start`):
 #   PLAINTEXT  0.0.0.0:9092, advertised as localhost:9092 — for clients on the host through
@@ -21,6 +22,21 @@
 #
 # Behind a TLS-intercepting proxy, pass its CA for `npm ci` as a build secret:
 #   --secret id=ca,src=/path/ca.crt
+
+FROM node:24-bookworm-slim AS bundle
+WORKDIR /build
+COPY package.json package-lock.json tsconfig.json ./
+RUN --mount=type=secret,id=ca \
+    if [ -s /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi; \
+    v=$(node -p "require('./package-lock.json').packages['node_modules/rolldown'].version") \
+ && mkdir /tools && cd /tools \
+ && npm install --no-save --no-package-lock --ignore-scripts --no-audit --no-fund "rolldown@$v" \
+ && npm cache clean --force \
+ && ln -s /tools/node_modules /build/node_modules
+COPY scripts/build.ts scripts/build-stamp.js ./scripts/
+COPY src ./src
+# Source maps stay out of the image (2.5 MB): the image is kept under 150 MB.
+RUN node scripts/build.ts --js && find dist -name "*.map" -delete
 
 FROM node:24-bookworm-slim AS build
 RUN apt-get update -qq \
@@ -51,7 +67,7 @@ RUN set -eu; R=/rootfs; \
     printf 'hosts: files dns\n' > $R/etc/nsswitch.conf; \
     chown 1000:1000 $R/data $R/home/samsa
 COPY bin ./bin
-COPY src ./src
+COPY --from=bundle /build/dist ./dist
 
 FROM scratch
 COPY --from=build /rootfs/ /
@@ -67,6 +83,6 @@ USER 1000:1000
 VOLUME /data
 EXPOSE 9092 9093
 HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 \
-  CMD ["node", "/app/src/cli/main.ts", "healthcheck", "--timeout", "4000"]
-ENTRYPOINT ["node", "/app/src/cli/main.ts"]
+  CMD ["node", "/app/bin/samsa.js", "healthcheck", "--timeout", "4000"]
+ENTRYPOINT ["node", "/app/bin/samsa.js"]
 CMD ["start"]

@@ -1,7 +1,7 @@
 // Broker benchmarks (issue 7, performance.md §8): the same C load generator (native/loadgen.c,
 // librdkafka) drives four brokers one after another on 127.0.0.1:
 //   mock           librdkafka's mock cluster in its own process (native/mock-broker.c), the peer
-//   samsa-memory   `node src/cli/main.ts start --memory`
+//   samsa-memory   `node bin/samsa.js start --memory` (what `npm start` runs: dist/, rebuilt if stale)
 //   samsa-disk     the disk log in a temporary data dir (default flush policy: no fsync per request)
 //   samsa-durable  the disk log with log.flush.interval.messages=1 (fsync before every ack)
 // Workloads, each repeated `reps` times (median, min, max):
@@ -202,7 +202,7 @@ interface Broker {
 }
 
 const here = dirname(fileURLToPath(import.meta.url))
-const cliMain = join(here, '..', 'src', 'cli', 'main.ts')
+const cliMain = join(here, '..', 'bin', 'samsa.js')
 
 function watchStderr(cp: ChildProcess): () => string {
   let tail = ''

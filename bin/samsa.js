@@ -1,12 +1,42 @@
 #!/usr/bin/env node
-// The `samsa` command. In a checkout of the repository it runs the TypeScript sources directly
-// (Node 22.18+ strips types), so it is always current; an installed package runs the JavaScript
-// built into dist/ (Node refuses to strip types under node_modules).
+// The `samsa` command (and `npm start`). It runs the JavaScript bundles in dist/ (scripts/build.ts):
+// starting from them takes about half the CPU time and 25 MB less memory than running the
+// TypeScript sources with Node's type stripping.
+//
+// In a checkout (src/ present, not under node_modules) dist/ is first checked against the sources
+// (scripts/build-stamp.js, ~2 ms) and rebuilt when missing or stale (~1 s), so it never runs old
+// code. If the build cannot run (e.g. dev dependencies not installed) it says so and runs the
+// sources instead. An installed package has no src/ and runs dist/ as shipped.
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { URL, fileURLToPath } from 'node:url'
+import module from 'node:module'
+import process from 'node:process'
+import { fileURLToPath, URL } from 'node:url'
 
-const source = new URL('../src/cli/main.ts', import.meta.url)
-const installed = fileURLToPath(import.meta.url).includes('/node_modules/')
-await import(
-  !installed && existsSync(source) ? source.href : new URL('../dist/cli/main.js', import.meta.url).href
-)
+// Before any of our modules load: V8's code cache on disk (in the OS temp dir unless
+// NODE_COMPILE_CACHE says otherwise) saves compiling them again on later starts.
+module.enableCompileCache()
+
+const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '')
+const checkout =
+  !root.split('/').includes('node_modules') &&
+  existsSync(`${root}/src/cli/main.ts`) &&
+  existsSync(`${root}/scripts/build.ts`)
+let entry = new URL('../dist/cli/main.js', import.meta.url)
+
+if (checkout) {
+  const { distIsFresh } = await import('../scripts/build-stamp.js')
+  if (!distIsFresh(root)) {
+    const built = spawnSync(process.execPath, [`${root}/scripts/build.ts`, '--js'], {
+      stdio: ['ignore', 2, 2],
+    })
+    if (built.status !== 0) {
+      process.stderr.write(
+        `samsa: could not build dist/ (${built.error?.message ?? `exit ${built.status ?? built.signal}`});` +
+          ' running the TypeScript sources instead\n',
+      )
+      entry = new URL('../src/cli/main.ts', import.meta.url)
+    }
+  }
+}
+await import(entry.href)

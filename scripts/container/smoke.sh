@@ -23,7 +23,7 @@ wait_ready() {
   echo "[container] broker in the container did not answer on 127.0.0.1:$PORT"; podman logs "$NAME" 2>&1 | tail -30; return 1
 }
 step "podman run until ApiVersions answers" wait_ready
-step "healthcheck inside the container" podman exec "$NAME" node /app/src/cli/main.ts healthcheck
+step "healthcheck inside the container" podman exec "$NAME" node /app/bin/samsa.js healthcheck
 smoke() {
   $SAMSA topics create smoke --partitions 2 -b "127.0.0.1:$PORT" >/dev/null
   printf 'k1:v1\nk2:v2\nk3:v3\n' | $SAMSA produce smoke -k : -b "127.0.0.1:$PORT" 2>/dev/null
@@ -44,7 +44,7 @@ network_smoke() {
   podman network create "$NET" >/dev/null
   podman run -d --name "$BROKER" --network "$NET" --network-alias samsa --hostname samsa "$SAMSA_IMAGE" start --memory >/dev/null 2>&1
   podman run -d --name "$CLIENT" --network "$NET" --entrypoint sh "$SAMSA_IMAGE" -c 'sleep 600' >/dev/null 2>&1
-  local cli='node /app/src/cli/main.ts'
+  local cli='node /app/bin/samsa.js'
   podman exec "$CLIENT" sh -c "for i in \$(seq 1 50); do $cli healthcheck -b samsa:9093 --timeout 1000 >/dev/null 2>&1 && exit 0; sleep 0.2; done; exit 1" || {
     echo "[container] samsa:9093 not reachable from another container"; podman logs "$BROKER" 2>&1 | tail -20; return 1; }
   podman exec "$CLIENT" sh -c "$cli topics create net -b samsa:9093 >/dev/null && printf 'x\ny\n' | $cli produce net -b samsa:9093 2>/dev/null"

@@ -40,12 +40,22 @@ function isLevel(s: string): s is LevelWithSilent {
   return (LOG_LEVELS as readonly string[]).includes(s)
 }
 
+/** The version in our package.json: the nearest one up from this module (src/cli/, or wherever the
+ * build put this code in dist/). */
 async function version(): Promise<string> {
   const { readFile } = await import('node:fs/promises')
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version?: string
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(await readFile(new URL('package.json', dir), 'utf8')) as {
+        name?: string
+        version?: string
+      }
+      if (pkg.name === 'samsa') return pkg.version ?? 'unknown'
+    } catch {
+      // no package.json here: look further up
+    }
+    if (dir.pathname === '/') return 'unknown'
   }
-  return pkg.version ?? 'unknown'
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

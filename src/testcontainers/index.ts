@@ -38,7 +38,7 @@ export const SAMSA_INTERNAL_PORT = 9093
 
 const LISTENERS_FILE = '/tmp/samsa-listeners.env'
 /** Shell (busybox in the image) entrypoint: wait for the listeners file, then run the broker. */
-const ENTRYPOINT_SCRIPT = `while [ ! -f ${LISTENERS_FILE} ]; do sleep 0.05; done; . ${LISTENERS_FILE}; exec node /app/src/cli/main.ts "$@"`
+const ENTRYPOINT_SCRIPT = `while [ ! -f ${LISTENERS_FILE} ]; do sleep 0.05; done; . ${LISTENERS_FILE}; exec node /app/bin/samsa.js "$@"`
 
 export interface TopicSpec {
   name: string

@@ -78,7 +78,7 @@ describe.skipIf(reason !== null)(title, { timeout: 120_000 }, () => {
   })
 
   test("the image's healthcheck command succeeds inside the container", async () => {
-    const r = await samsa.exec(['node', '/app/src/cli/main.ts', 'healthcheck'])
+    const r = await samsa.exec(['node', '/app/bin/samsa.js', 'healthcheck'])
     expect(r.exitCode, r.output).toBe(0)
     expect(r.output).toMatch(/ok: 127\.0\.0\.1:9092 answered ApiVersions/)
   })
@@ -120,13 +120,13 @@ describe.skipIf(reason !== null)(
             .start()
           try {
             const cli = (args: string): Promise<{ exitCode: number; output: string }> =>
-              client.exec(['sh', '-c', `node /app/src/cli/main.ts ${args}`])
+              client.exec(['sh', '-c', `node /app/bin/samsa.js ${args}`])
             let r = await cli('topics describe internal -b samsa:9093 --json')
             expect(r.exitCode, r.output).toBe(0)
             r = await client.exec([
               'sh',
               '-c',
-              "printf 'a:1\\nb:2\\nc:3\\n' | node /app/src/cli/main.ts produce internal -k : -b samsa:9093",
+              "printf 'a:1\\nb:2\\nc:3\\n' | node /app/bin/samsa.js produce internal -k : -b samsa:9093",
             ])
             expect(r.exitCode, r.output).toBe(0)
             r = await cli('consume internal --from-beginning --exit -f kv --separator = -b samsa:9093')
