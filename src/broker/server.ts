@@ -24,6 +24,7 @@ import { loadConfig } from './config/load.ts'
 import { Connection, DEFAULT_PENDING_BYTES_LIMIT } from './connection.ts'
 import { Dispatcher } from './dispatch.ts'
 import { HANDLERS } from './handlers/index.ts'
+import { FeatureLevels } from './features.ts'
 import { createLogger, type Logger, type LoggerOptions } from './logger.ts'
 import { MemoryBudget } from './memory-budget.ts'
 import { TopicManager } from './metadata/topic-manager.ts'
@@ -222,6 +223,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       logger,
       listeners,
       apiVersions: registry.apiVersions(),
+      features: FeatureLevels.fromConfig(config, clock.now()),
       groups: undefined,
       transactions: undefined,
     }

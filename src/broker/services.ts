@@ -7,6 +7,7 @@ import type { MetadataStore } from '../storage/metadata-store.ts'
 import type { Clock } from './clock.ts'
 import type { BrokerConfig } from './config/broker-config.ts'
 import type { Listener } from './config/listeners.ts'
+import type { FeatureLevels } from './features.ts'
 import type { Logger } from './logger.ts'
 import type { TopicManager } from './metadata/topic-manager.ts'
 import type { ApiVersionRange } from './registry.ts'
@@ -40,6 +41,8 @@ export interface BrokerServices {
   readonly listeners: readonly Listener[]
   /** What ApiVersions advertises, derived from the handler registry. */
   readonly apiVersions: readonly ApiVersionRange[]
+  /** Finalized feature levels (ApiVersions; transaction.version steers the transaction protocol). */
+  readonly features: FeatureLevels
   /** Set by the group component at start; undefined until then (or when it is not installed). */
   groups: GroupCoordinatorSlot | undefined
   /** Set by the transaction component at start. */

@@ -430,6 +430,13 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
       min: 1,
     },
   ),
+  def(
+    'transaction.version',
+    'short',
+    '2',
+    'Finalized level of the transaction.version feature (KIP-890): 2 offers transactions v2 to clients that support it, as a fresh Kafka 4 cluster does; 0 or 1 keeps every client on transactions v1. Kafka sets it with kafka-storage format --feature or kafka-features.',
+    { min: 0, max: 2 },
+  ),
   def('producer.id.expiration.ms', 'int', '86400000', 'Idle producer ids expire after this.', { min: 1 }),
   def('producer.id.expiration.check.interval.ms', 'int', '600000', 'How often producer ids are checked.', {
     min: 1,

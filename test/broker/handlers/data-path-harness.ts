@@ -5,6 +5,7 @@
 
 import { ManualClock } from '../../../src/broker/clock.ts'
 import { BrokerConfig } from '../../../src/broker/config/broker-config.ts'
+import { FeatureLevels } from '../../../src/broker/features.ts'
 import { silentLogger } from '../../../src/broker/logger.ts'
 import { TopicManager } from '../../../src/broker/metadata/topic-manager.ts'
 import {
@@ -60,6 +61,7 @@ export async function harness(brokerConfig: Record<string, string> = {}): Promis
     logger,
     listeners: [],
     apiVersions: [],
+    features: FeatureLevels.fromConfig(config, clock.now()),
     groups: undefined,
     transactions: undefined,
   }
