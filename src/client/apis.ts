@@ -22,6 +22,12 @@ export const API = {
   ApiVersions: { key: 18, max: 4 },
   CreateTopics: { key: 19, max: 7 },
   DeleteTopics: { key: 20, max: 6 },
+  InitProducerId: { key: 22, max: 5 },
+  // v4+ are the broker-to-coordinator form (KIP-890); clients send v3 at most, as Kafka's do.
+  AddPartitionsToTxn: { key: 24, max: 3 },
+  AddOffsetsToTxn: { key: 25, max: 4 },
+  EndTxn: { key: 26, max: 5 },
+  TxnOffsetCommit: { key: 28, max: 5 },
   DescribeConfigs: { key: 32, max: 4 },
   CreatePartitions: { key: 37, max: 3 },
   DeleteGroups: { key: 42, max: 2 },
@@ -49,6 +55,11 @@ export interface ApiTypes {
   ApiVersions: { req: G.ApiVersionsRequestInit; res: G.ApiVersionsResponse }
   CreateTopics: { req: G.CreateTopicsRequestInit; res: G.CreateTopicsResponse }
   DeleteTopics: { req: G.DeleteTopicsRequestInit; res: G.DeleteTopicsResponse }
+  InitProducerId: { req: G.InitProducerIdRequestInit; res: G.InitProducerIdResponse }
+  AddPartitionsToTxn: { req: G.AddPartitionsToTxnRequestInit; res: G.AddPartitionsToTxnResponse }
+  AddOffsetsToTxn: { req: G.AddOffsetsToTxnRequestInit; res: G.AddOffsetsToTxnResponse }
+  EndTxn: { req: G.EndTxnRequestInit; res: G.EndTxnResponse }
+  TxnOffsetCommit: { req: G.TxnOffsetCommitRequestInit; res: G.TxnOffsetCommitResponse }
   DescribeConfigs: { req: G.DescribeConfigsRequestInit; res: G.DescribeConfigsResponse }
   CreatePartitions: { req: G.CreatePartitionsRequestInit; res: G.CreatePartitionsResponse }
   DeleteGroups: { req: G.DeleteGroupsRequestInit; res: G.DeleteGroupsResponse }

@@ -54,6 +54,8 @@ export class Connection {
   private closedWith: Error | undefined
   /** Broker's version range per API key, from ApiVersions. */
   private versions = new Map<number, VersionRange>()
+  /** Finalized feature levels from ApiVersions v3+ (KIP-584), e.g. transaction.version. */
+  private features = new Map<string, number>()
 
   private constructor(socket: Socket, options: ConnectionOptions) {
     this.socket = socket
@@ -139,6 +141,14 @@ export class Connection {
     if (res.errorCode !== 0)
       throw new ConnectionError(`${this.address} refused ApiVersions with error code ${res.errorCode}`)
     this.versions = new Map(res.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }]))
+    // An epoch of -1 means the broker finalizes nothing.
+    if (res.finalizedFeaturesEpoch >= 0n)
+      this.features = new Map(res.finalizedFeatures.map((f) => [f.name, f.maxVersionLevel]))
+  }
+
+  /** The finalized level of a feature (0 when the broker finalizes none). */
+  featureLevel(name: string): number {
+    return this.features.get(name) ?? 0
   }
 
   /** The broker's ApiVersions answer: API key → version range. */

@@ -4,8 +4,18 @@
 // again from its start next time. Control batches (transaction markers) are skipped, and records
 // below the requested offset are dropped (a compressed batch is returned whole even when the
 // position is in its middle). Fetch v13+ names topics by id: the request carries name and id.
+// read_committed drops the records of aborted transactions as Kafka's consumer does: the broker
+// stops at the last stable offset and lists the aborted transactions (producer id, first offset);
+// a transactional batch of such a producer at or after that first offset is skipped until the
+// producer's ABORT marker.
 
-import { isControl, LOG_OVERHEAD, OFF_BATCH_LENGTH } from '../protocol/records/batch-header.ts'
+import {
+  isControl,
+  isTransactional,
+  LOG_OVERHEAD,
+  OFF_BATCH_LENGTH,
+} from '../protocol/records/batch-header.ts'
+import { ControlType, decodeControlKey } from '../protocol/records/control-record.ts'
 import { openBatch, recordTimestamp } from '../protocol/records/records.ts'
 import type { Client, TopicInfo } from './client.ts'
 import { BrokerError } from './errors.ts'
@@ -81,7 +91,8 @@ export async function fetchPartitions(
           if (pd.errorCode !== 0)
             throw new BrokerError(pd.errorCode, `fetching from ${topic.name}-${pd.partitionIndex}`)
           const from = positions.get(pd.partitionIndex) ?? 0n
-          const { records, next } = decodeRecordSet(topic.name, pd.partitionIndex, pd.records, from)
+          const aborted = options.isolationLevel === 1 ? (pd.abortedTransactions ?? []) : []
+          const { records, next } = decodeRecordSet(topic.name, pd.partitionIndex, pd.records, from, aborted)
           out.push({
             partition: pd.partitionIndex,
             records,
@@ -100,10 +111,13 @@ export function decodeRecordSet(
   partition: number,
   buf: Buffer | null,
   from: bigint,
+  abortedTransactions: ReadonlyArray<{ producerId: bigint; firstOffset: bigint }> = [],
 ): { records: FetchedRecord[]; next: bigint } {
   const records: FetchedRecord[] = []
   let next = from
   if (buf === null) return { records, next }
+  const pendingAborts = [...abortedTransactions].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1))
+  const abortedProducers = new Set<bigint>()
   let pos = 0
   while (buf.length - pos >= LOG_OVERHEAD) {
     const size = LOG_OVERHEAD + buf.readInt32BE(pos + OFF_BATCH_LENGTH)
@@ -112,7 +126,14 @@ export function decodeRecordSet(
     pos += size
     const last = header.baseOffset + BigInt(header.lastOffsetDelta)
     if (last >= next) next = last + 1n
-    if (isControl(header.attributes)) continue
+    while (pendingAborts.length > 0 && pendingAborts[0]!.firstOffset <= last)
+      abortedProducers.add(pendingAborts.shift()!.producerId)
+    if (isControl(header.attributes)) {
+      if (cursor.next() && decodeControlKey(cursor.key()).type === ControlType.Abort)
+        abortedProducers.delete(header.producerId)
+      continue
+    }
+    if (isTransactional(header.attributes) && abortedProducers.has(header.producerId)) continue
     while (cursor.next()) {
       const offset = header.baseOffset + BigInt(cursor.offsetDelta)
       if (offset < from) continue

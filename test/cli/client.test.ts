@@ -12,6 +12,7 @@ import { FrameDecoder } from '../../src/protocol/framing.ts'
 import { decodeRequestFrame, encodeResponseFrame } from '../../src/protocol/request-frame.ts'
 import { buildRecordBatch } from '../../src/protocol/records/batch-builder.ts'
 import { Compression } from '../../src/protocol/records/batch-header.ts'
+import { buildTxnMarkerBatch } from '../../src/protocol/records/control-record.ts'
 
 let server: Server | undefined
 afterEach(async () => {
@@ -135,4 +136,37 @@ test('record sets: a partial trailing batch is left for the next fetch; offsets 
     headers: [{ key: 'h', value: Buffer.from('x') }],
   })
   expect(whole.next).toBe(14n)
+})
+
+test('record sets: read_committed skips aborted transactions up to their ABORT marker', () => {
+  const txn = (baseOffset: bigint, producerId: bigint, value: string) =>
+    buildRecordBatch({
+      baseOffset,
+      producerId,
+      producerEpoch: 0,
+      baseSequence: 0,
+      transactional: true,
+      records: [{ value: Buffer.from(value) }],
+    })
+  const marker = (baseOffset: bigint, producerId: bigint, commit: boolean) =>
+    buildTxnMarkerBatch({
+      baseOffset,
+      producerId,
+      producerEpoch: 0,
+      coordinatorEpoch: 0,
+      commit,
+      timestamp: 0n,
+    })
+  const set = Buffer.concat([
+    txn(0n, 1n, 'aborted-1'),
+    txn(1n, 2n, 'committed-2'),
+    marker(2n, 1n, false),
+    marker(3n, 2n, true),
+    txn(4n, 1n, 'later-1'),
+  ])
+  const values = (aborted: Array<{ producerId: bigint; firstOffset: bigint }>) =>
+    decodeRecordSet('t', 0, set, 0n, aborted).records.map((r) => r.value!.toString())
+  expect(values([])).toEqual(['aborted-1', 'committed-2', 'later-1'])
+  // Producer 1's next transaction (offset 4) starts after its ABORT: not skipped.
+  expect(values([{ producerId: 1n, firstOffset: 0n }])).toEqual(['committed-2', 'later-1'])
 })
