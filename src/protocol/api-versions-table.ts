@@ -38,8 +38,8 @@ export interface AdvertisePolicy {
 export const ADVERTISE_POLICY: Readonly<Record<number, AdvertisePolicy>> = {
   0: {
     min: 0,
-    max: 11,
-    why: 'Produce: advertised from 0 though v0-2 are rejected (KAFKA-18659: librdkafka 2.0.2 enables LZ4 only if 0..0 overlaps, ZSTD only if 0..7 does, MsgVer2 needs 3, ZSTD needs 7); v12 needs KIP-890 part 2, v13 topic IDs',
+    max: 12,
+    why: "Produce: advertised from 0 though v0-2 are rejected (KAFKA-18659: librdkafka 2.0.2 enables LZ4 only if 0..0 overlaps, ZSTD only if 0..7 does, MsgVer2 needs 3, ZSTD needs 7); v12 is Kafka 4.0's maximum (KIP-890 part 2), v13 needs topic IDs",
   },
   1: {
     min: 4,

@@ -531,6 +531,9 @@ describe('crash after PrepareCommit', () => {
           partitions: d.topics.map((t) => ({ topic: t.topic, partitions: t.partitions })),
           lastUpdateTimestamp: Date.now(),
           startTimestamp: Number(d.transactionStartTimeMs),
+          previousProducerId: -1n,
+          nextProducerId: -1n,
+          clientTransactionVersion: 0,
         },
       })
       await producer.disconnect()

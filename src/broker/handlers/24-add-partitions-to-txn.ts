@@ -2,7 +2,10 @@
 // PRODUCER_FENCED (v0-1 get INVALID_PRODUCER_EPOCH) · v3 flexible · v4+ (brokers, KIP-890): a batch
 // of transactions, each possibly verifyOnly, with a top-level error code.
 // A partition that does not exist fails with UNKNOWN_TOPIC_OR_PARTITION and fails the others of the
-// same transaction with OPERATION_NOT_ATTEMPTED, as Kafka does.
+// same transaction with OPERATION_NOT_ATTEMPTED, as Kafka does. verifyOnly answers in the
+// coordinator's own codes (TRANSACTION_ABORTABLE for a partition not in the transaction); an add at
+// v5+ comes from a broker adding a transactions v2 client's partition, so the transaction is
+// recorded as transactions v2 (Kafka: version > 4 means TV_2).
 
 import { ErrorCode } from '../../protocol/errors.ts'
 import {
@@ -55,8 +58,15 @@ async function addOne(
     )
     return results(topics, (_, i) => fenced(codes[i]!))
   }
+  const clientVersion = ctx.apiVersion >= 5 ? 2 : 0
   const code = fenced(
-    await coordinator.addPartitions(txn.transactionalId, txn.producerId, txn.producerEpoch, partitions),
+    await coordinator.addPartitions(
+      txn.transactionalId,
+      txn.producerId,
+      txn.producerEpoch,
+      partitions,
+      clientVersion,
+    ),
   )
   return results(topics, () => code)
 }

@@ -251,7 +251,35 @@ function appendPartition(
       baseSequence: batch.baseSequence,
       recordsCount: batch.recordsCount,
       transactional: batch.transactional,
+      apiVersion: ctx.apiVersion,
     }
+    // KIP-890 part 2: the coordinator may first have to add the partition to the transaction.
+    const ready = guard.prepare?.(log, producer)
+    if (ready !== undefined) {
+      const p = producer
+      return ready.then(
+        () => checkAndAppend(ctx, log, topic, index, records, policy, now, guard, p, copy),
+        (err: unknown) => failed(index, err, log.logStartOffset()),
+      )
+    }
+  }
+  return checkAndAppend(ctx, log, topic, index, records, policy, now, guard, producer, copy)
+}
+
+/** The producer-state check (when the batch has a producer id), then the append. */
+function checkAndAppend(
+  ctx: RequestContext,
+  log: PartitionLog,
+  topic: string,
+  index: number,
+  records: Buffer | null,
+  policy: ProducePolicy,
+  now: number,
+  guard: ProducerStateGuard | undefined,
+  producer: ProducerBatch | undefined,
+  copy: boolean,
+): Slot {
+  if (guard !== undefined && producer !== undefined) {
     try {
       const check = guard.check(log, producer)
       if (check.kind === 'duplicate')

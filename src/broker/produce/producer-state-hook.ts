@@ -9,6 +9,12 @@
 // INVALID_TXN_STATE, ...) to reject the batch, or answer `duplicate` with the offsets the original
 // append got (Kafka's DuplicateSequence handling). Exactly one of `appended` / `appendFailed`
 // follows every `append` answer.
+//
+// `prepare` (optional) runs first: a transactional batch of Produce v12+ (KIP-890 part 2) may need
+// its partition added to the producer's transaction by the coordinator, which is asynchronous. It
+// answers undefined when the batch may go on to `check` at once, else a promise that settles once
+// it may (or rejects with the KafkaError to answer). Promises of one producer settle in arrival
+// order, so the `check`s that follow them still run in arrival order.
 
 import type { AppendResult, PartitionLog, TopicPartition } from '../../storage/log-store.ts'
 
@@ -20,6 +26,8 @@ export interface ProducerBatch {
   readonly baseSequence: number
   readonly recordsCount: number
   readonly transactional: boolean
+  /** The Produce request version (error codes and KIP-890 behaviour depend on it). */
+  readonly apiVersion: number
 }
 
 export type ProducerCheck =
@@ -27,6 +35,7 @@ export type ProducerCheck =
   | { readonly kind: 'duplicate'; readonly baseOffset: bigint; readonly logAppendTime: bigint }
 
 export interface ProducerStateGuard {
+  prepare?(log: PartitionLog, batch: ProducerBatch): Promise<void> | undefined
   check(log: PartitionLog, batch: ProducerBatch): ProducerCheck
   appended(log: PartitionLog, batch: ProducerBatch, result: AppendResult): void
   appendFailed(log: PartitionLog, batch: ProducerBatch, err: unknown): void

@@ -91,7 +91,11 @@ export const txnComponent: BrokerComponent = {
 
     const coordinator = new TransactionCoordinator({
       clock,
-      log: new TopicTxnLog(logs, () => clock.now()),
+      log: new TopicTxnLog(
+        logs,
+        () => clock.now(),
+        () => services.features.transactionVersion,
+      ),
       markers: new LogMarkerWriter({
         partition: (t, p) => services.topics.partition(t, p),
         producers,
@@ -109,6 +113,15 @@ export const txnComponent: BrokerComponent = {
       onError: (err) => logger.error({ err }, 'transaction coordinator background error'),
     })
     producers.verifier = (batch) => coordinator.verifyBatch(batch)
+    producers.implicitAdd = (batch) =>
+      batch.transactionalId === null
+        ? undefined
+        : coordinator.addPartitionImplicitly(
+            batch.transactionalId,
+            batch.producerId,
+            batch.producerEpoch,
+            batch.topicPartition,
+          )
     await coordinator.load()
 
     // producer.id.expiration.ms: idle producers leave every partition's state.

@@ -20,6 +20,17 @@
 //   the partitions and their pending offsets in __consumer_offsets (transactional batches the group
 //   coordinator replays as pending until this coordinator's marker).
 // - Coordinator epoch is 0 (this node is the permanent leader of __transaction_state).
+//
+// Transactions v2 (KIP-890 part 2), chosen per request as Kafka does (the finalized
+// transaction.version only tells clients which protocol to use):
+// - EndTxn v5+ bumps the epoch at every commit/abort: the Prepare record carries epoch + 1 (and the
+//   markers are written with it); when the epoch is exhausted (≥ 32766) a fresh producer id is
+//   reserved in the Prepare record (NextProducerId) and takes over, at epoch 0, in the Complete
+//   record. EndTxn answers with the id/epoch the client continues with. The transaction's
+//   ClientTransactionVersion (2) decides how a retried EndTxn is recognised: by epoch + 1.
+// - Produce v12+ and TxnOffsetCommit v5+ add their partition to the transaction themselves
+//   (`addPartitionImplicitly`); transactions v1 clients add it with AddPartitionsToTxn and their
+//   batches are verified against the transaction (KIP-890 part 1, `verifyBatch`).
 
 import { ErrorCode } from '../../protocol/errors.ts'
 import type { TopicPartition } from '../../storage/log-store.ts'
@@ -80,6 +91,12 @@ export interface DescribedTxn {
 interface TxnMetadata {
   readonly transactionalId: string
   producerId: bigint
+  /** The id before the last rotation (KIP-360 retries, transactions-v2 overflow retries). */
+  previousProducerId: bigint
+  /** Set between a transactions-v2 Prepare with an exhausted epoch and its Complete. */
+  nextProducerId: bigint
+  /** 2 when the client's last transition used transactions v2, else 0. */
+  clientTransactionVersion: number
   /** The epoch before the last bump (retried InitProducerId, KIP-360). */
   lastProducerEpoch: number
   producerEpoch: number
@@ -94,6 +111,17 @@ interface TxnMetadata {
 }
 
 const tpKey = (tp: TopicPartition): string => `${tp.topic}\0${tp.partition}`
+
+/** Kafka's TransactionMetadata.isEpochExhausted: no further bump without a new producer id. */
+const isEpochExhausted = (epoch: number): boolean => epoch >= MAX_EPOCH
+
+/** Implicit partition adds of one transactional id waiting to be written together. */
+interface ImplicitAdd {
+  producerId: bigint
+  epoch: number
+  partitions: Map<string, TopicPartition>
+  done: Promise<number>
+}
 
 function result(
   errorCode: number,
@@ -116,6 +144,8 @@ export class TransactionCoordinator {
   private readonly byProducerId = new Map<bigint, string>()
   /** Transactional ids whose first record is being written. */
   private readonly creating = new Set<string>()
+  /** Per transactional id: the implicit add not yet started, and the tail of the chain. */
+  private readonly implicitAdds = new Map<string, { open: ImplicitAdd | undefined; tail: Promise<unknown> }>()
   private idBlock: { next: bigint; end: bigint } | undefined
   private allocating: Promise<void> | undefined
   private state: 'loading' | 'active' | 'closed' = 'loading'
@@ -187,6 +217,9 @@ export class TransactionCoordinator {
     const m: TxnMetadata = prev ?? {
       transactionalId,
       producerId: v.producerId,
+      previousProducerId: v.previousProducerId,
+      nextProducerId: v.nextProducerId,
+      clientTransactionVersion: v.clientTransactionVersion,
       lastProducerEpoch: NO_EPOCH,
       producerEpoch: v.producerEpoch,
       timeoutMs: v.timeoutMs,
@@ -197,8 +230,17 @@ export class TransactionCoordinator {
       pending: false,
     }
     if (prev !== undefined && prev.producerId !== v.producerId) this.byProducerId.delete(prev.producerId)
-    if (prev !== undefined && v.producerEpoch !== prev.producerEpoch) m.lastProducerEpoch = prev.producerEpoch
+    // The epoch before the last bump; a transactions-v2 Complete also records the Prepare's epoch
+    // (Kafka's prepareComplete), so a client still on the epoch before that end is fenced.
+    const v2Complete =
+      v.clientTransactionVersion >= 2 &&
+      (v.state === TxnState.CompleteCommit || v.state === TxnState.CompleteAbort)
+    if (prev !== undefined && (v.producerEpoch !== prev.producerEpoch || v2Complete))
+      m.lastProducerEpoch = prev.producerEpoch
     m.producerId = v.producerId
+    m.previousProducerId = v.previousProducerId
+    m.nextProducerId = v.nextProducerId
+    m.clientTransactionVersion = v.clientTransactionVersion
     m.producerEpoch = v.producerEpoch
     m.timeoutMs = v.timeoutMs
     m.state = v.state
@@ -228,6 +270,9 @@ export class TransactionCoordinator {
       partitions: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
       lastUpdateTimestamp: this.clock.now(),
       startTimestamp: m.startTimestamp,
+      previousProducerId: m.previousProducerId,
+      nextProducerId: m.nextProducerId,
+      clientTransactionVersion: m.clientTransactionVersion,
       ...change,
     }
   }
@@ -327,6 +372,9 @@ export class TransactionCoordinator {
           partitions: [],
           lastUpdateTimestamp: this.clock.now(),
           startTimestamp: -1,
+          previousProducerId: NO_PRODUCER_ID,
+          nextProducerId: NO_PRODUCER_ID,
+          clientTransactionVersion: 0,
         })
         return result(ErrorCode.NONE, created.producerId, created.producerEpoch)
       } finally {
@@ -336,12 +384,12 @@ export class TransactionCoordinator {
     if (m.pending) return result(ErrorCode.CONCURRENT_TRANSACTIONS)
     if (expectedProducerId !== NO_PRODUCER_ID) {
       // KIP-360: the producer says which id/epoch it last had; a retry of the bump that already
-      // happened gets the current id/epoch back, anything else is a zombie.
-      if (
-        expectedProducerId === m.producerId &&
-        expectedEpoch === m.lastProducerEpoch &&
-        m.state === TxnState.Empty
-      )
+      // happened gets the current id/epoch back (also a retry of a rotation to a new id, which
+      // names the previous id at its exhausted epoch), anything else is a zombie.
+      const sameId =
+        expectedProducerId === m.producerId ||
+        (expectedProducerId === m.previousProducerId && isEpochExhausted(expectedEpoch))
+      if (sameId && expectedEpoch === m.lastProducerEpoch && m.state === TxnState.Empty)
         return result(ErrorCode.NONE, m.producerId, m.producerEpoch)
       if (expectedProducerId !== m.producerId || expectedEpoch !== m.producerEpoch)
         return result(ErrorCode.PRODUCER_FENCED)
@@ -366,7 +414,7 @@ export class TransactionCoordinator {
     let producerId = m.producerId
     let epoch = m.producerEpoch + 1
     m.pending = true
-    if (epoch > MAX_EPOCH) {
+    if (isEpochExhausted(m.producerEpoch)) {
       try {
         producerId = await this.nextProducerId()
       } catch (err) {
@@ -385,6 +433,8 @@ export class TransactionCoordinator {
       partitions: [],
       lastUpdateTimestamp: now,
       startTimestamp: -1,
+      previousProducerId: producerId === m.producerId ? m.previousProducerId : m.producerId,
+      nextProducerId: NO_PRODUCER_ID,
     })
     return result(ErrorCode.NONE, bumped.producerId, bumped.producerEpoch)
   }
@@ -422,12 +472,17 @@ export class TransactionCoordinator {
     return ErrorCode.NONE
   }
 
-  /** Adds partitions (already checked to exist) to the producer's transaction. */
+  /**
+   * Adds partitions (already checked to exist) to the producer's transaction. `clientVersion` is
+   * the transaction version of the request (2: an implicit add of Produce v12+/TxnOffsetCommit v5+,
+   * or AddPartitionsToTxn v5+ from a broker doing one; 0: a transactions v1 client).
+   */
   async addPartitions(
     transactionalId: string,
     producerId: bigint,
     epoch: number,
     partitions: readonly TopicPartition[],
+    clientVersion = 0,
   ): Promise<number> {
     const inactive = this.ensureActive()
     if (inactive !== ErrorCode.NONE) return inactive
@@ -448,6 +503,7 @@ export class TransactionCoordinator {
         state: TxnState.Ongoing,
         startTimestamp: fresh ? now : m.startTimestamp,
         lastUpdateTimestamp: now,
+        clientTransactionVersion: clientVersion,
       },
     )
     try {
@@ -459,7 +515,68 @@ export class TransactionCoordinator {
     return ErrorCode.NONE
   }
 
-  /** AddPartitionsToTxn v4+ verifyOnly: per partition, is it already in the ongoing transaction. */
+  /**
+   * KIP-890 part 2: Produce v12+ and TxnOffsetCommit v5+ add their partition to the transaction
+   * themselves. Undefined when the partition is already in the producer's ongoing transaction (go
+   * on at once); otherwise a promise of the coordinator's answer (NONE, or the error of
+   * AddPartitionsToTxn). The adds of one transactional id are written in arrival order, and those
+   * arriving while one is queued join it: one record for all the new partitions of a request.
+   */
+  addPartitionImplicitly(
+    transactionalId: string,
+    producerId: bigint,
+    epoch: number,
+    tp: TopicPartition,
+  ): Promise<number> | undefined {
+    const m = this.txns.get(transactionalId)
+    if (
+      m !== undefined &&
+      m.state === TxnState.Ongoing &&
+      m.producerId === producerId &&
+      m.producerEpoch === epoch &&
+      m.partitions.has(tpKey(tp))
+    )
+      return undefined
+    let chain = this.implicitAdds.get(transactionalId)
+    if (chain === undefined) {
+      chain = { open: undefined, tail: Promise.resolve() }
+      this.implicitAdds.set(transactionalId, chain)
+    }
+    const open = chain.open
+    if (open !== undefined && open.producerId === producerId && open.epoch === epoch) {
+      open.partitions.set(tpKey(tp), tp)
+      return open.done
+    }
+    const c = chain
+    const add: ImplicitAdd = {
+      producerId,
+      epoch,
+      partitions: new Map([[tpKey(tp), tp]]),
+      done: c.tail.then(() => {
+        if (c.open === add) c.open = undefined
+        return this.addPartitions(transactionalId, producerId, epoch, [...add.partitions.values()], 2)
+      }),
+    }
+    c.open = add
+    const tail = add.done.then(
+      () => {},
+      () => {},
+    )
+    c.tail = tail
+    void tail.then(() => {
+      if (this.implicitAdds.get(transactionalId) === c && c.tail === tail && c.open === undefined)
+        this.implicitAdds.delete(transactionalId)
+    })
+    return add.done
+  }
+
+  /**
+   * KIP-890 part 1 (AddPartitionsToTxn v4+ verifyOnly, and Produce of transactions v1 clients):
+   * is each partition in the producer's transaction. Kafka's coordinator answers: NONE,
+   * INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED, CONCURRENT_TRANSACTIONS (Prepare*), or
+   * TRANSACTION_ABORTABLE (not added; the broker turns it into INVALID_TXN_STATE for older clients).
+   * The pending flag is not checked: the partition set only grows until the end markers.
+   */
   verifyPartitions(
     transactionalId: string,
     producerId: bigint,
@@ -467,61 +584,84 @@ export class TransactionCoordinator {
     partitions: readonly TopicPartition[],
   ): number[] {
     const m = this.txns.get(transactionalId)
-    const invalid = this.validate(m, producerId, epoch)
-    if (invalid !== ErrorCode.NONE || m === undefined) return partitions.map(() => invalid)
-    return partitions.map((tp) =>
-      m.state === TxnState.Ongoing && m.partitions.has(tpKey(tp))
-        ? ErrorCode.NONE
-        : ErrorCode.INVALID_TXN_STATE,
-    )
+    return partitions.map((tp) => this.verify(m, producerId, epoch, tp))
+  }
+
+  private verify(m: TxnMetadata | undefined, producerId: bigint, epoch: number, tp: TopicPartition): number {
+    if (m === undefined || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING
+    if (m.producerEpoch !== epoch) return ErrorCode.PRODUCER_FENCED
+    if (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort)
+      return ErrorCode.CONCURRENT_TRANSACTIONS
+    if (m.state !== TxnState.Ongoing || !m.partitions.has(tpKey(tp))) return ErrorCode.TRANSACTION_ABORTABLE
+    return ErrorCode.NONE
   }
 
   addOffsets(transactionalId: string, producerId: bigint, epoch: number, groupId: string): Promise<number> {
-    return this.addPartitions(transactionalId, producerId, epoch, [
-      { topic: CONSUMER_OFFSETS_TOPIC, partition: this.offsetsPartitionFor(groupId) },
-    ])
+    return this.addPartitions(transactionalId, producerId, epoch, [this.offsetsTopicPartition(groupId)])
+  }
+
+  /** The __consumer_offsets partition holding a group's offsets. */
+  offsetsTopicPartition(groupId: string): TopicPartition {
+    return { topic: CONSUMER_OFFSETS_TOPIC, partition: this.offsetsPartitionFor(groupId) }
   }
 
   /**
    * Produce-time check of a transactional batch (KIP-890 part 1): the producer's transaction is
-   * ongoing, at this epoch, and has added the partition.
+   * ongoing, at this epoch, and has added the partition. Kafka's coordinator codes (see
+   * verifyPartitions); the produce path translates them for the request version.
    */
   verifyBatch(batch: ProducerBatch): number {
     const id = batch.transactionalId ?? this.byProducerId.get(batch.producerId)
     const m = id === undefined ? undefined : this.txns.get(id)
-    if (m === undefined || m.producerId !== batch.producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING
-    if (batch.producerEpoch < m.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH
-    if (batch.producerEpoch > m.producerEpoch) return ErrorCode.INVALID_TXN_STATE
-    if (m.state !== TxnState.Ongoing || !m.partitions.has(tpKey(batch.topicPartition)))
-      return ErrorCode.INVALID_TXN_STATE
-    return ErrorCode.NONE
+    return this.verify(m, batch.producerId, batch.producerEpoch, batch.topicPartition)
   }
 
   /** TxnOffsetCommit's check: the producer's transaction is ongoing and has added the group. */
   verifyOffsetCommit(transactionalId: string, producerId: bigint, epoch: number, groupId: string): number {
     const inactive = this.ensureActive()
     if (inactive !== ErrorCode.NONE) return inactive
-    const m = this.txns.get(transactionalId)
-    if (m === undefined || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING
-    if (epoch !== m.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH
-    const tp = { topic: CONSUMER_OFFSETS_TOPIC, partition: this.offsetsPartitionFor(groupId) }
-    if (m.state !== TxnState.Ongoing || !m.partitions.has(tpKey(tp))) return ErrorCode.INVALID_TXN_STATE
-    return ErrorCode.NONE
+    return this.verify(this.txns.get(transactionalId), producerId, epoch, this.offsetsTopicPartition(groupId))
   }
 
   // ---- EndTxn ---------------------------------------------------------------------------------------
 
+  /**
+   * Ends the transaction. `clientVersion` 2 (EndTxn v5+) bumps the epoch (see the header); the
+   * answer carries the producer id and epoch the client goes on with.
+   */
   async endTxn(
     transactionalId: string,
     producerId: bigint,
     epoch: number,
     commit: boolean,
+    clientVersion = 0,
   ): Promise<ProducerIdAndEpoch> {
     const inactive = this.ensureActive()
     if (inactive !== ErrorCode.NONE) return result(inactive)
     const m = this.txns.get(transactionalId)
-    if (m === undefined || m.producerId !== producerId) return result(ErrorCode.INVALID_PRODUCER_ID_MAPPING)
-    if (m.producerEpoch !== epoch) return result(ErrorCode.PRODUCER_FENCED)
+    if (m === undefined) return result(ErrorCode.INVALID_PRODUCER_ID_MAPPING)
+    // A transactions-v2 end bumped the epoch: its retry names the epoch before the bump (or, after
+    // a rotation, the previous id at the exhausted epoch). The same epoch again is the next end.
+    const v2 = m.clientTransactionVersion >= 2
+    const retryOnBump = v2 && m.producerEpoch === epoch + 1
+    const retryOnOverflow =
+      v2 && m.previousProducerId === producerId && epoch === MAX_EPOCH && m.producerEpoch === 0
+    let validEpoch = epoch === m.producerEpoch
+    if (v2)
+      switch (m.state) {
+        case TxnState.PrepareCommit:
+        case TxnState.PrepareAbort:
+          validEpoch = retryOnBump
+          break
+        case TxnState.CompleteCommit:
+        case TxnState.CompleteAbort:
+          validEpoch = retryOnBump || retryOnOverflow
+          break
+        default:
+          break
+      }
+    if (m.producerId !== producerId && !retryOnOverflow) return result(ErrorCode.INVALID_PRODUCER_ID_MAPPING)
+    if (!validEpoch) return result(ErrorCode.PRODUCER_FENCED)
     if (m.pending) return result(ErrorCode.CONCURRENT_TRANSACTIONS)
     const ok = result(ErrorCode.NONE, m.producerId, m.producerEpoch)
     switch (m.state) {
@@ -539,17 +679,39 @@ export class TransactionCoordinator {
         return result(ErrorCode.INVALID_TXN_STATE)
     }
     m.pending = true
+    const bump = clientVersion >= 2
+    let nextProducerId = NO_PRODUCER_ID
+    if (bump && isEpochExhausted(m.producerEpoch))
+      try {
+        nextProducerId = await this.nextProducerId()
+      } catch (err) {
+        m.pending = false
+        this.onError(err)
+        return result(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+      }
     try {
       await this.persist(
         transactionalId,
         m,
-        this.value(m, { state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort }),
+        this.value(m, {
+          state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort,
+          producerEpoch: bump ? m.producerEpoch + 1 : m.producerEpoch,
+          nextProducerId,
+          clientTransactionVersion: clientVersion,
+        }),
       )
     } catch (err) {
       if (err instanceof CoordinatorWriteError) return result(ErrorCode.COORDINATOR_NOT_AVAILABLE)
       throw err
     }
     await this.finish(m, commit)
+    // Complete: the id/epoch as they now are. Still Prepare (markers retried later): the ones the
+    // Complete record will hold.
+    const state = m.state as TxnState
+    if (state === TxnState.PrepareCommit || state === TxnState.PrepareAbort)
+      return m.nextProducerId !== NO_PRODUCER_ID
+        ? result(ErrorCode.NONE, m.nextProducerId, 0)
+        : result(ErrorCode.NONE, m.producerId, m.producerEpoch)
     return result(ErrorCode.NONE, m.producerId, m.producerEpoch)
   }
 
@@ -563,7 +725,10 @@ export class TransactionCoordinator {
     }
   }
 
-  /** PrepareCommit/PrepareAbort → markers → CompleteCommit/CompleteAbort. */
+  /**
+   * PrepareCommit/PrepareAbort → markers (with the Prepare's epoch) → CompleteCommit/CompleteAbort.
+   * A transactions-v2 Complete hands over to NextProducerId at epoch 0 when one was reserved.
+   */
   private async completeTransaction(m: TxnMetadata, commit: boolean): Promise<void> {
     m.pending = true
     try {
@@ -578,6 +743,8 @@ export class TransactionCoordinator {
       m.pending = false
       throw err
     }
+    const v2 = m.clientTransactionVersion >= 2
+    const rotate = v2 && m.nextProducerId !== NO_PRODUCER_ID
     await this.persist(
       m.transactionalId,
       m,
@@ -585,6 +752,10 @@ export class TransactionCoordinator {
         state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort,
         partitions: [],
         startTimestamp: -1,
+        producerId: rotate ? m.nextProducerId : m.producerId,
+        producerEpoch: rotate ? 0 : m.producerEpoch,
+        previousProducerId: v2 ? m.producerId : m.previousProducerId,
+        nextProducerId: NO_PRODUCER_ID,
       }),
     )
   }

@@ -16,7 +16,10 @@
 // - an unknown producer (new, expired, or whose state was removed with old segments) is accepted
 //   at any sequence, as Kafka does since KIP-360;
 // - a transactional batch must belong to an ongoing transaction that has added this partition
-//   (KIP-890 part 1 verification, asked of the transaction coordinator) → else INVALID_TXN_STATE.
+//   (KIP-890 part 1 verification, asked of the transaction coordinator) → else TRANSACTION_ABORTABLE
+//   (Produce v11+) or INVALID_TXN_STATE (older), see verification-errors.ts;
+// - Produce v12+ (KIP-890 part 2): `prepare` first has the coordinator add the partition to the
+//   transaction when it is not in it yet, instead of rejecting the batch.
 //
 // Snapshots and recovery (Kafka's takeSnapshot / rebuildProducerState): the state is written with
 // the log as snapshots (the log keeps the files and decides which survive, see
@@ -53,6 +56,7 @@ import type {
   ProducerStateListener,
 } from '../../storage/log-store.ts'
 import type { ProducerBatch, ProducerCheck, ProducerStateGuard } from '../produce/producer-state-hook.ts'
+import { produceVerificationError } from './verification-errors.ts'
 
 /** How many batches per producer are remembered for duplicate detection (Kafka's NUM_BATCHES_TO_RETAIN). */
 export const BATCHES_TO_RETAIN = 5
@@ -113,8 +117,17 @@ export interface ProducerSummary {
   currentTxnStartOffset: bigint
 }
 
-/** The transaction coordinator's answer to "may this producer write transactionally here?". */
+/** The transaction coordinator's answer to "may this producer write transactionally here?" (its codes). */
 export type TxnVerifier = (batch: ProducerBatch) => number
+
+/**
+ * KIP-890 part 2: the coordinator adds the batch's partition to the transaction. Undefined when it
+ * is in already; else a promise of the coordinator's code.
+ */
+export type TxnImplicitAdd = (batch: ProducerBatch) => Promise<number> | undefined
+
+/** The first Produce version whose transactional batches add their partition themselves. */
+export const PRODUCE_IMPLICIT_ADD_SINCE = 12
 
 /** Sequence arithmetic wraps at Int32.MAX_VALUE to 0 (DefaultRecordBatch.incrementSequence). */
 export function incrementSequence(seq: number, by: number): number {
@@ -238,6 +251,8 @@ export class ProducerStateManager implements ProducerStateGuard {
   private readonly options: ProducerStateOptions
   /** Set by the transaction coordinator; without it transactional batches are not verified. */
   verifier: TxnVerifier | undefined
+  /** Set by the transaction coordinator; without it Produce v12+ adds no partition. */
+  implicitAdd: TxnImplicitAdd | undefined
 
   constructor(options: ProducerStateOptions) {
     this.options = options
@@ -356,6 +371,16 @@ export class ProducerStateManager implements ProducerStateGuard {
 
   // ---- the Produce hook ------------------------------------------------------------------------
 
+  prepare(_log: PartitionLog, batch: ProducerBatch): Promise<void> | undefined {
+    if (!batch.transactional || batch.apiVersion < PRODUCE_IMPLICIT_ADD_SINCE) return undefined
+    const added = this.implicitAdd?.(batch)
+    if (added === undefined) return undefined
+    return added.then((code) => {
+      const err = produceVerificationError(code, batch.apiVersion)
+      if (err !== undefined) throw err
+    })
+  }
+
   check(log: PartitionLog, batch: ProducerBatch): ProducerCheck {
     const s = this.state(log)
     const now = this.options.now()
@@ -384,8 +409,8 @@ export class ProducerStateManager implements ProducerStateGuard {
         )
     }
     if (batch.transactional && this.verifier !== undefined) {
-      const code = this.verifier(batch)
-      if (code !== ErrorCode.NONE) throw new KafkaError(code)
+      const err = produceVerificationError(this.verifier(batch), batch.apiVersion)
+      if (err !== undefined) throw err
     }
     if (existing !== undefined) {
       if (batch.producerEpoch > existing.epoch) {

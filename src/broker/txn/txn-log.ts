@@ -3,12 +3,17 @@
 //
 //   partition  abs(javaStringHashCode(transactionalId)) % transaction.state.log.num.partitions
 //   key        int16 version (0) + TransactionLogKey   { TransactionalId string }
-//   value      int16 version (0) + TransactionLogValue { ProducerId, ProducerEpoch, TimeoutMs,
+//   value      int16 version (0 or 1) + TransactionLogValue { ProducerId, ProducerEpoch, TimeoutMs,
 //              Status int8, Partitions [{Topic, [PartitionId]}], LastUpdateMs, StartMs }
+//              v1 is flexible and adds tagged fields: PreviousProducerId (tag 0), NextProducerId
+//              (tag 1: the id a transactions-v2 commit/abort hands over to when the epoch is
+//              exhausted, set in the Prepare record), ClientTransactionVersion (tag 2: 2 when the
+//              transaction uses transactions v2, whose every end bumps the epoch).
 //              null value = tombstone (the transactional id expired: Dead)
 //
-// Value v0 is written, as Kafka does until the transaction.version feature is raised (we advertise
-// no feature levels). The topic is compacted: the latest record of each id is its state. Loading
+// Value version: 1 when the finalized transaction.version is ≥ 1 (as Kafka), and also whenever the
+// record carries transactions-v2 state (so a restart never loses it); 0 otherwise, readable by any
+// Kafka. Both are read. The topic is compacted: the latest record of each id is its state. Loading
 // the coordinator replays every partition in offset order.
 
 import {
@@ -28,7 +33,7 @@ import { isTxnState, type TxnState } from './txn-state.ts'
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state'
 const KEY_VERSION = 0
-const VALUE_VERSION = 0
+const NO_PRODUCER_ID = -1n
 const READ_CHUNK_BYTES = 1024 * 1024
 
 /** One transactional id's durable state (the fields of TransactionLogValue). */
@@ -40,6 +45,12 @@ export interface TxnLogValue {
   partitions: Array<{ topic: string; partitions: number[] }>
   lastUpdateTimestamp: number
   startTimestamp: number
+  /** v1 tag 0: the producer id before the last rotation (-1 when none). */
+  previousProducerId: bigint
+  /** v1 tag 1: the producer id a transactions-v2 end hands over to (-1 when none). */
+  nextProducerId: bigint
+  /** v1 tag 2: the transaction version of the client's last transition (0 or 2). */
+  clientTransactionVersion: number
 }
 
 export interface TxnLogRecord {
@@ -74,11 +85,25 @@ export function encodeTxnLogKey(transactionalId: string): Buffer {
   return w.toBuffer()
 }
 
-export function encodeTxnLogValue(v: TxnLogValue): Buffer {
+/** The value version to write: see the header. */
+export function txnLogValueVersion(v: TxnLogValue, transactionVersion: number): number {
+  return transactionVersion >= 1 ||
+    v.clientTransactionVersion >= 2 ||
+    v.nextProducerId !== NO_PRODUCER_ID ||
+    v.previousProducerId !== NO_PRODUCER_ID
+    ? 1
+    : 0
+}
+
+export function encodeTxnLogValue(v: TxnLogValue, transactionVersion = 0): Buffer {
+  const version = txnLogValueVersion(v, transactionVersion)
   const w = new Writer(64)
-  w.int16(VALUE_VERSION)
-  encodeTransactionLogValue(w, VALUE_VERSION, {
+  w.int16(version)
+  encodeTransactionLogValue(w, version, {
     producerId: v.producerId,
+    previousProducerId: v.previousProducerId,
+    nextProducerId: v.nextProducerId,
+    clientTransactionVersion: v.clientTransactionVersion,
     producerEpoch: v.producerEpoch,
     transactionTimeoutMs: v.timeoutMs,
     transactionStatus: v.state,
@@ -114,6 +139,9 @@ export function decodeTxnLogRecord(key: Buffer, value: Buffer | null): TxnLogRec
       })),
       lastUpdateTimestamp: Number(d.transactionLastUpdateTimestampMs),
       startTimestamp: Number(d.transactionStartTimestampMs),
+      previousProducerId: d.previousProducerId,
+      nextProducerId: d.nextProducerId,
+      clientTransactionVersion: d.clientTransactionVersion,
     },
   }
 }
@@ -122,11 +150,14 @@ export function decodeTxnLogRecord(key: Buffer, value: Buffer | null): TxnLogRec
 export class TopicTxnLog implements TxnLog {
   private readonly logs: readonly PartitionLog[]
   private readonly now: () => number
+  private readonly transactionVersion: () => number
 
-  constructor(logs: readonly PartitionLog[], now: () => number) {
+  /** `transactionVersion`: the finalized transaction.version (chooses the value version). */
+  constructor(logs: readonly PartitionLog[], now: () => number, transactionVersion: () => number = () => 0) {
     if (logs.length === 0) throw new TxnLogFormatError('__transaction_state has no partitions')
     this.logs = logs
     this.now = now
+    this.transactionVersion = transactionVersion
   }
 
   async append(record: TxnLogRecord): Promise<void> {
@@ -135,7 +166,7 @@ export class TopicTxnLog implements TxnLog {
       records: [
         {
           key: encodeTxnLogKey(record.transactionalId),
-          value: record.value === null ? null : encodeTxnLogValue(record.value),
+          value: record.value === null ? null : encodeTxnLogValue(record.value, this.transactionVersion()),
         },
       ],
       baseTimestamp: BigInt(this.now()),

@@ -12,7 +12,14 @@ import {
   type MarkerWriter,
 } from '../../../src/broker/txn/markers.ts'
 import { ProducerStateManager } from '../../../src/broker/txn/producer-state.ts'
-import { MemoryTxnLog, txnLogPartitionFor } from '../../../src/broker/txn/txn-log.ts'
+import {
+  decodeTxnLogRecord,
+  encodeTxnLogKey,
+  encodeTxnLogValue,
+  MemoryTxnLog,
+  txnLogPartitionFor,
+  type TxnLogValue,
+} from '../../../src/broker/txn/txn-log.ts'
 import { TxnState } from '../../../src/broker/txn/txn-state.ts'
 import { ErrorCode } from '../../../src/protocol/errors.ts'
 import { isControl, readBatchHeader } from '../../../src/protocol/records/batch-header.ts'
@@ -79,6 +86,10 @@ async function harness(shared?: Partial<Harness>): Promise<Harness> {
     onError: () => {},
   })
   producers.verifier = (b) => coordinator.verifyBatch(b)
+  producers.implicitAdd = (b) =>
+    b.transactionalId === null
+      ? undefined
+      : coordinator.addPartitionImplicitly(b.transactionalId, b.producerId, b.producerEpoch, b.topicPartition)
   await coordinator.load()
   return { clock, txnLog, coordinator, producers, logs, completed, nextId }
 }
@@ -209,7 +220,8 @@ describe('transaction coordinator', () => {
       { type: 0, producerId: pid, epoch },
     ])
     expect(h.completed).toEqual([{ producerId: pid, commit: false }])
-    expect(h.coordinator.verifyOffsetCommit('tx', pid, epoch, 'group')).toBe(ErrorCode.INVALID_TXN_STATE)
+    // The coordinator's code; TxnOffsetCommit below v4 answers it as INVALID_TXN_STATE.
+    expect(h.coordinator.verifyOffsetCommit('tx', pid, epoch, 'group')).toBe(ErrorCode.TRANSACTION_ABORTABLE)
   })
 
   it('indexes an abort whose data batch was still being appended when EndTxn arrived', async () => {
@@ -472,5 +484,275 @@ describe('transaction coordinator: marker failures', () => {
     expect(writer.calls).toHaveLength(2)
     expect(c.describe(['tx'])[0]!.transactionState).toBe('CompleteCommit')
     await c.close()
+  })
+})
+
+/** One transactional batch as Produce v`apiVersion` handles it: prepare (KIP-890 part 2), check, append. */
+async function produceAt(h: Harness, apiVersion: number, spec: Parameters<typeof produce>[2]) {
+  const log = h.logs.get('t-0')!
+  await h.producers.prepare(log, producerBatch(log, { ...spec, apiVersion }))
+  return produce(h.producers, log, { ...spec, apiVersion })
+}
+
+async function codeOf(p: Promise<unknown>): Promise<number> {
+  try {
+    await p
+    return ErrorCode.NONE
+  } catch (err) {
+    return (err as { code: number }).code
+  }
+}
+
+describe('transaction coordinator: transactions v2 (KIP-890 part 2)', () => {
+  it('adds partitions implicitly and bumps the epoch at every end; markers carry the bumped epoch', async () => {
+    const h = await harness()
+    const { producerId: pid, producerEpoch: e0 } = await h.coordinator.initProducerId('v2', 60_000, -1n, -1)
+    const spec = { producerId: pid, transactionalId: 'v2', transactional: true, count: 2 }
+    await produceAt(h, 12, { ...spec, epoch: e0, seq: 0 })
+    const d = h.coordinator.describe(['v2'])[0]!
+    expect([d.transactionState, d.topics]).toEqual(['Ongoing', [{ topic: 't', partitions: [0] }]])
+    expect(h.txnLog.records.at(-1)!.value!.clientTransactionVersion).toBe(2)
+
+    expect(await h.coordinator.endTxn('v2', pid, e0, true, 2)).toEqual({
+      errorCode: ErrorCode.NONE,
+      producerId: pid,
+      producerEpoch: e0 + 1,
+    })
+    expect(await markers(h.logs.get('t-0')!)).toEqual([{ type: 1, producerId: pid, epoch: e0 + 1 }])
+    // Prepare and Complete both hold the bumped epoch.
+    expect(h.txnLog.records.slice(-2).map((r) => [r.value!.state, r.value!.producerEpoch])).toEqual([
+      [TxnState.PrepareCommit, e0 + 1],
+      [TxnState.CompleteCommit, e0 + 1],
+    ])
+    // A retry (the epoch before the bump) gets the same answer; the new epoch again is the next
+    // end, which for an empty transaction is a fenced request, as in Kafka.
+    expect(await h.coordinator.endTxn('v2', pid, e0, true, 2)).toEqual({
+      errorCode: ErrorCode.NONE,
+      producerId: pid,
+      producerEpoch: e0 + 1,
+    })
+    expect((await h.coordinator.endTxn('v2', pid, e0, false, 2)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE)
+    expect((await h.coordinator.endTxn('v2', pid, e0 + 1, true, 2)).errorCode).toBe(ErrorCode.PRODUCER_FENCED)
+
+    // The old epoch is a zombie now: on the partition and at the coordinator.
+    expect(await codeOf(produceAt(h, 12, { ...spec, epoch: e0, seq: 2 }))).toBe(
+      ErrorCode.INVALID_PRODUCER_EPOCH,
+    )
+    // The next transaction runs at the bumped epoch, sequences restarting at 0; abort bumps again.
+    await produceAt(h, 12, { ...spec, epoch: e0 + 1, seq: 0 })
+    expect(await h.coordinator.endTxn('v2', pid, e0 + 1, false, 2)).toEqual({
+      errorCode: ErrorCode.NONE,
+      producerId: pid,
+      producerEpoch: e0 + 2,
+    })
+    expect(h.logs.get('t-0')!.abortedTransactions(0n, 100n)).toHaveLength(1)
+  })
+
+  it('hands over to a new producer id when the epoch is exhausted; a retry of that end is recognised', async () => {
+    const txnLog = new MemoryTxnLog()
+    const exhausted: TxnLogValue = {
+      producerId: 7n,
+      producerEpoch: 32766,
+      timeoutMs: 60_000,
+      state: TxnState.CompleteCommit,
+      partitions: [],
+      lastUpdateTimestamp: 0,
+      startTimestamp: -1,
+      previousProducerId: -1n,
+      nextProducerId: -1n,
+      clientTransactionVersion: 2,
+    }
+    await txnLog.append({ transactionalId: 'old', value: exhausted })
+    const h = await harness({ txnLog, nextId: { n: 500n } })
+    await produceAt(h, 12, {
+      producerId: 7n,
+      epoch: 32766,
+      seq: 0,
+      transactionalId: 'old',
+      transactional: true,
+    })
+    expect(await h.coordinator.endTxn('old', 7n, 32766, true, 2)).toEqual({
+      errorCode: ErrorCode.NONE,
+      producerId: 500n,
+      producerEpoch: 0,
+    })
+    // The markers close the old id's transaction at the last epoch; the Prepare reserved the new id.
+    expect(await markers(h.logs.get('t-0')!)).toEqual([{ type: 1, producerId: 7n, epoch: 32767 }])
+    const [prepare, complete] = h.txnLog.records.slice(-2).map((r) => r.value!)
+    expect([prepare!.producerId, prepare!.producerEpoch, prepare!.nextProducerId]).toEqual([7n, 32767, 500n])
+    expect([complete!.producerId, complete!.producerEpoch, complete!.previousProducerId]).toEqual([
+      500n,
+      0,
+      7n,
+    ])
+    // The client lost the answer and retries with the old id: the same answer.
+    expect(await h.coordinator.endTxn('old', 7n, 32766, true, 2)).toEqual({
+      errorCode: ErrorCode.NONE,
+      producerId: 500n,
+      producerEpoch: 0,
+    })
+    expect((await h.coordinator.endTxn('old', 8n, 0, true, 2)).errorCode).toBe(
+      ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+    )
+  })
+
+  it('completes a prepared transactions v2 end after a restart, with the reserved id', async () => {
+    const clock = new ManualClock()
+    const txnLog = new MemoryTxnLog()
+    const writer = new FailingMarkers()
+    writer.failures = 100
+    const c = new TransactionCoordinator({
+      clock,
+      log: txnLog,
+      markers: writer,
+      config: CONFIG,
+      allocateProducerIds: () => Promise.resolve(900n),
+      offsetsPartitionFor: () => 0,
+    })
+    await c.load()
+    await txnLog.append({
+      transactionalId: 'crash',
+      value: {
+        producerId: 3n,
+        producerEpoch: 32766,
+        timeoutMs: 60_000,
+        state: TxnState.Empty,
+        partitions: [],
+        lastUpdateTimestamp: 0,
+        startTimestamp: -1,
+        previousProducerId: -1n,
+        nextProducerId: -1n,
+        clientTransactionVersion: 0,
+      },
+    })
+    await c.close()
+    const c2 = new TransactionCoordinator({
+      clock,
+      log: txnLog,
+      markers: writer,
+      config: CONFIG,
+      allocateProducerIds: () => Promise.resolve(900n),
+      offsetsPartitionFor: () => 0,
+    })
+    await c2.load()
+    expect(await c2.addPartitionImplicitly('crash', 3n, 32766, T0)).toBe(ErrorCode.NONE)
+    // Markers fail: the answer is decided at Prepare and already names the reserved id.
+    expect(await c2.endTxn('crash', 3n, 32766, false, 2)).toEqual({
+      errorCode: ErrorCode.NONE,
+      producerId: 900n,
+      producerEpoch: 0,
+    })
+    expect(c2.describe(['crash'])[0]!.transactionState).toBe('PrepareAbort')
+    await c2.close()
+
+    writer.failures = 0
+    const c3 = new TransactionCoordinator({
+      clock,
+      log: txnLog,
+      markers: writer,
+      config: CONFIG,
+      allocateProducerIds: () => Promise.resolve(901n),
+      offsetsPartitionFor: () => 0,
+    })
+    await c3.load()
+    const d = c3.describe(['crash'])[0]!
+    expect([d.transactionState, d.producerId, d.producerEpoch]).toEqual(['CompleteAbort', 900n, 0])
+    expect(writer.calls.at(-1)).toMatchObject({ producerId: 3n, producerEpoch: 32767, commit: false })
+    await c3.close()
+  })
+
+  it('writes the implicit adds of one request as one record, in arrival order', async () => {
+    const h = await harness()
+    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
+      'many',
+      60_000,
+      -1n,
+      -1,
+    )
+    const before = h.txnLog.records.length
+    const a = h.coordinator.addPartitionImplicitly('many', pid, epoch, T0)
+    const b = h.coordinator.addPartitionImplicitly('many', pid, epoch, T1)
+    expect(a).toBe(b)
+    expect(await a).toBe(ErrorCode.NONE)
+    expect(h.txnLog.records.length - before).toBe(1)
+    expect(h.coordinator.addPartitionImplicitly('many', pid, epoch, T1)).toBeUndefined()
+    expect(await h.coordinator.addPartitionImplicitly('many', pid, epoch + 1, T0)).toBe(
+      ErrorCode.PRODUCER_FENCED,
+    )
+    expect(await h.coordinator.addPartitionImplicitly('nobody', pid, epoch, T0)).toBe(
+      ErrorCode.INVALID_PRODUCER_ID_MAPPING,
+    )
+  })
+
+  it('transactions v1 clients keep one epoch per producer session', async () => {
+    const h = await harness()
+    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
+      'v1',
+      60_000,
+      -1n,
+      -1,
+    )
+    await h.coordinator.addPartitions('v1', pid, epoch, [T0])
+    expect(await h.coordinator.endTxn('v1', pid, epoch, true)).toEqual({
+      errorCode: ErrorCode.NONE,
+      producerId: pid,
+      producerEpoch: epoch,
+    })
+    expect(await markers(h.logs.get('t-0')!)).toEqual([{ type: 1, producerId: pid, epoch }])
+    expect(h.txnLog.records.at(-1)!.value!.clientTransactionVersion).toBe(0)
+  })
+})
+
+describe('KIP-890 part 1: verification errors by Produce version', () => {
+  it('answers a batch for a partition not in the transaction per version', async () => {
+    const h = await harness()
+    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
+      'p1',
+      60_000,
+      -1n,
+      -1,
+    )
+    await h.coordinator.addPartitions('p1', pid, epoch, [T1])
+    const spec = { producerId: pid, epoch, seq: 0, transactional: true, transactionalId: 'p1' }
+    const log0 = h.logs.get('t-0')!
+    const check = (apiVersion: number, s = spec) => {
+      try {
+        h.producers.check(log0, producerBatch(log0, { ...s, apiVersion }))
+        return ErrorCode.NONE
+      } catch (err) {
+        return (err as { code: number }).code
+      }
+    }
+    expect(check(3)).toBe(ErrorCode.INVALID_TXN_STATE)
+    expect(check(10)).toBe(ErrorCode.INVALID_TXN_STATE)
+    expect(check(11)).toBe(ErrorCode.TRANSACTION_ABORTABLE)
+    // A stale epoch is INVALID_PRODUCER_EPOCH at every version (the coordinator says PRODUCER_FENCED).
+    expect(check(11, { ...spec, epoch: epoch + 1 })).toBe(ErrorCode.INVALID_PRODUCER_EPOCH)
+    expect(check(11, { ...spec, producerId: pid + 50n })).toBe(ErrorCode.INVALID_PRODUCER_ID_MAPPING)
+  })
+})
+
+describe('__transaction_state value versions', () => {
+  it('writes v0 for transactions v1 state at level 0, v1 with tagged fields otherwise, and reads both', () => {
+    const v: TxnLogValue = {
+      producerId: 5n,
+      producerEpoch: 3,
+      timeoutMs: 1000,
+      state: TxnState.PrepareCommit,
+      partitions: [{ topic: 't', partitions: [0, 1] }],
+      lastUpdateTimestamp: 10,
+      startTimestamp: 9,
+      previousProducerId: -1n,
+      nextProducerId: -1n,
+      clientTransactionVersion: 0,
+    }
+    const key = encodeTxnLogKey('id')
+    expect(encodeTxnLogValue(v, 0).readInt16BE(0)).toBe(0)
+    expect(encodeTxnLogValue(v, 1).readInt16BE(0)).toBe(1)
+    const v2 = { ...v, nextProducerId: 6n, clientTransactionVersion: 2 }
+    const bytes = encodeTxnLogValue(v2, 0)
+    expect(bytes.readInt16BE(0)).toBe(1)
+    expect(decodeTxnLogRecord(key, bytes).value).toEqual(v2)
+    expect(decodeTxnLogRecord(key, encodeTxnLogValue(v, 0)).value).toEqual(v)
   })
 })

@@ -18,6 +18,8 @@ export interface BatchSpec {
   count?: number
   transactional?: boolean
   transactionalId?: string | null
+  /** The Produce version the batch comes with (default 9, as the wire tests send). */
+  apiVersion?: number
 }
 
 export function batchBytes(spec: BatchSpec): Buffer {
@@ -40,6 +42,7 @@ export function producerBatch(log: PartitionLog, spec: BatchSpec): ProducerBatch
     baseSequence: spec.seq,
     recordsCount: spec.count ?? 1,
     transactional: spec.transactional ?? false,
+    apiVersion: spec.apiVersion ?? 9,
   }
 }
 
