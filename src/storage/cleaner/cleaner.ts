@@ -15,11 +15,18 @@
 //                needCompactionNow, from each segment's first batch max timestamp).
 //
 // A pass builds the offset map (latest offset per key) from the dirty section, then rewrites every
-// segment below cleanableEnd with the rules of compact-batch.ts, one segment at a time (the log
-// swaps each in atomically), and returns cleanableEnd as the new firstDirty. Tombstones go once
-// their batch's delete horizon (set by the first pass that kept them) has passed. Differences
-// from Kafka: no grouping of small cleaned segments into one (an emptied segment is removed
-// instead, except the first); transactional batches are kept whole.
+// segment below cleanableEnd with the rules of compact-batch.ts, a group of consecutive segments
+// at a time (the log swaps each group in atomically as one segment with the group's first base
+// offset), and returns cleanableEnd as the new firstDirty. Tombstones go once their batch's delete
+// horizon (set by the first pass that kept them) has passed.
+//
+// Groups (Kafka's groupSegmentsBySize): consecutive segments are merged while their total size
+// (before cleaning) stays within segment.bytes, the merged indexes stay within
+// segment.index.bytes (estimated from index.interval.bytes), and the offset range fits a relative
+// int32; so repeated passes do not leave thousands of tiny segments. Differences from Kafka: a
+// segment with aborted transactions is never merged (its .txnindex stays as it is); an emptied
+// group other than the first is removed instead of kept as an empty segment; transactional
+// batches are kept whole.
 //
 // Delete-horizon passes (KIP-534): a log with no new dirty bytes is still picked once the
 // earliest delete horizon among its kept tombstone batches has passed. Such a pass has no dirty
@@ -39,6 +46,8 @@ export interface CleanerSegment {
   size: number
   /** Largest record timestamp in the segment (-1 when none). */
   largestTimestamp: bigint
+  /** The segment has aborted transactions indexed (it is never merged with others). */
+  hasAbortedTxns?: boolean
   /**
    * Max timestamp of the segment's first batch (-1 when empty); needed only for
    * max.compaction.lag.ms, so logs may leave it out when that is not set.
@@ -46,7 +55,7 @@ export interface CleanerSegment {
   firstBatchTimestamp?: bigint
 }
 
-/** Writes a segment's replacement; nothing is visible until commit(). */
+/** Writes the replacement of a group of segments; nothing is visible until commit(). */
 export interface SegmentRewrite {
   write(batch: Buffer): Promise<void>
   /**
@@ -65,8 +74,18 @@ export interface CleanableLog {
   cleanUpperBound(): bigint
   /** Calls `visit` with each whole batch of the segment, in order. */
   forEachBatch(segment: CleanerSegment, visit: (batch: Buffer) => Promise<void> | void): Promise<void>
-  rewriteSegment(segment: CleanerSegment): Promise<SegmentRewrite>
+  /**
+   * Starts the replacement of consecutive segments (one or more) by one segment with the first's
+   * base offset; commit() fails (returns false) when any of them changed meanwhile.
+   */
+  rewriteSegments(group: readonly CleanerSegment[]): Promise<SegmentRewrite>
 }
+
+/** The log settings a pass uses. */
+export type CleanConfig = Pick<
+  LogConfig,
+  'deleteRetentionMs' | 'segmentBytes' | 'segmentIndexBytes' | 'indexIntervalBytes'
+>
 
 export interface CleanPlan {
   firstDirty: bigint
@@ -86,6 +105,8 @@ export interface CleanResult {
   /** The new first dirty offset (where the next pass starts). */
   cleanedTo: bigint
   segmentsRewritten: number
+  /** Segments that went away by merging into the group before them. */
+  segmentsMerged: number
   recordsRemoved: number
   /** False when the log changed under the pass; the offsets before it are still clean. */
   complete: boolean
@@ -200,11 +221,52 @@ export function shouldClean(plan: CleanPlan, config: Pick<LogConfig, 'minCleanab
   return plan.dirtyRatio >= config.minCleanableDirtyRatio || plan.maxLagExceeded
 }
 
+/** Relative offsets in a segment (and its offset index) are int32. */
+const MAX_RELATIVE_OFFSET = 0x7fffffffn
+
+/**
+ * Kafka's groupSegmentsBySize over the plan's segments below `end`: each group is consecutive
+ * segments whose total size is at most segment.bytes, whose merged indexes fit
+ * segment.index.bytes, and whose offsets (up to the next segment's base) stay within a relative
+ * int32 of the first base. Segments with aborted transactions stay alone.
+ */
+export function groupSegments(
+  plan: Pick<CleanPlan, 'segments' | 'cleanableEnd'>,
+  end: bigint,
+  config: Pick<LogConfig, 'segmentBytes' | 'segmentIndexBytes' | 'indexIntervalBytes'>,
+): CleanerSegment[][] {
+  const segments = plan.segments.filter((s) => s.baseOffset < end)
+  const nextBase = (i: number): bigint => plan.segments[i + 1]?.baseOffset ?? plan.cleanableEnd
+  // An index entry needs more than index.interval.bytes of log since the last one (plus the time
+  // index's closing entry); the time index (12-byte entries) is the larger one.
+  const maxIndexedBytes = (Math.floor(config.segmentIndexBytes / 12) - 1) * (config.indexIntervalBytes + 1)
+  const groups: CleanerSegment[][] = []
+  let i = 0
+  while (i < segments.length) {
+    const first = segments[i]!
+    const group = [first]
+    let size = first.size
+    let j = i + 1
+    if (first.hasAbortedTxns !== true)
+      for (; j < segments.length; j++) {
+        const next = segments[j]!
+        if (next.hasAbortedTxns === true) break
+        if (size + next.size > config.segmentBytes || size + next.size > maxIndexedBytes) break
+        if (nextBase(j) - 1n - first.baseOffset > MAX_RELATIVE_OFFSET) break
+        group.push(next)
+        size += next.size
+      }
+    groups.push(group)
+    i = j
+  }
+  return groups
+}
+
 /** Runs one pass of `plan` over `log`. */
 export async function cleanLog(
   log: CleanableLog,
   plan: CleanPlan,
-  config: Pick<LogConfig, 'deleteRetentionMs'>,
+  config: CleanConfig,
   now: number,
   mapBytes = DEFAULT_MAP_BYTES,
 ): Promise<CleanResult> {
@@ -219,7 +281,7 @@ export async function cleanLog(
     }
     await log.forEachBatch(seg, (b) => addBatchToMap(b, map, plan.cleanableEnd))
   }
-  // 2. Rewrite every segment below the end of what the map covers.
+  // 2. Rewrite every segment below the end of what the map covers, in groups.
   const rules = {
     map,
     now: BigInt(now),
@@ -229,25 +291,31 @@ export async function cleanLog(
   const result: CleanResult = {
     cleanedTo: end,
     segmentsRewritten: 0,
+    segmentsMerged: 0,
     recordsRemoved: 0,
     complete: true,
     deleteHorizon: undefined,
   }
-  for (const seg of plan.segments) {
-    if (seg.baseOffset >= end) break
-    const rewrite = await log.rewriteSegment(seg)
+  // A delete-horizon pass stays cheap (it decodes only expired batches): it merges nothing.
+  const groups = rules.expiredOnly
+    ? plan.segments.filter((s) => s.baseOffset < end).map((s) => [s])
+    : groupSegments(plan, end, config)
+  for (const group of groups) {
+    const rewrite = await log.rewriteSegments(group)
     let removed = 0
-    let changed = false
+    // Merging is a change in itself.
+    let changed = group.length > 1
     try {
-      await log.forEachBatch(seg, async (b) => {
-        const cleaned = cleanBatch(b, rules)
-        removed += cleaned.removed
-        if (cleaned.changed) changed = true
-        const h = cleaned.pendingHorizon
-        if (h !== undefined && (result.deleteHorizon === undefined || h < result.deleteHorizon))
-          result.deleteHorizon = h
-        if (cleaned.batch !== undefined) await rewrite.write(cleaned.batch)
-      })
+      for (const seg of group)
+        await log.forEachBatch(seg, async (b) => {
+          const cleaned = cleanBatch(b, rules)
+          removed += cleaned.removed
+          if (cleaned.changed) changed = true
+          const h = cleaned.pendingHorizon
+          if (h !== undefined && (result.deleteHorizon === undefined || h < result.deleteHorizon))
+            result.deleteHorizon = h
+          if (cleaned.batch !== undefined) await rewrite.write(cleaned.batch)
+        })
     } catch (err) {
       await rewrite.abort()
       throw err
@@ -262,7 +330,8 @@ export async function cleanLog(
       result.complete = false
       return result
     }
-    result.segmentsRewritten++
+    result.segmentsRewritten += group.length
+    result.segmentsMerged += group.length - 1
     result.recordsRemoved += removed
   }
   return result

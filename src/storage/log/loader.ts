@@ -5,9 +5,11 @@
 //   1. Delete leftovers: `.deleted` (retention/truncation had already dropped them), `.cleaned`
 //      (a compaction output not yet committed), `.tmp` (a checkpoint being replaced), and index
 //      files whose `.log` is gone. A `<base>.log.swap` is a committed compaction output (see the
-//      swap protocol in partition-log.ts): the swap is finished by removing the old segment's
-//      indexes and renaming it over `<base>.log`; the indexes are rebuilt from it. A `.swap`
-//      whose `.log` is gone (the segment was deleted after the swap failed), or any other
+//      swap protocol in partition-log.ts), possibly several segments merged into one: the swap
+//      is finished by deleting every other segment whose base offset lies inside the swap's
+//      range (base, its next offset) (Kafka's LogLoader does the same), removing the old
+//      segment's indexes and renaming it over `<base>.log`; the indexes are rebuilt from it. A
+//      `.swap` whose `.log` is gone (the segment was deleted after the swap failed), or any other
 //      `.swap` file, is deleted.
 //   2. Segments are the `.log` files, ordered by base offset. An empty directory gets one empty
 //      segment at the checkpointed log start offset (made durable by the log's first flush).
@@ -28,7 +30,13 @@
 //      are in producer-snapshots.ts).
 
 import { KafkaError } from '../../protocol/errors.ts'
-import { errorCode, writeFileAtomic, type FileSystem } from '../fs.ts'
+import {
+  LOG_OVERHEAD,
+  OFF_BASE_OFFSET,
+  OFF_BATCH_LENGTH,
+  OFF_LAST_OFFSET_DELTA,
+} from '../../protocol/records/batch-header.ts'
+import { errorCode, readFully, writeFileAtomic, type FileSystem } from '../fs.ts'
 import { LeaderEpochCache, type EpochEntry } from '../leader-epoch-cache.ts'
 import type { LogConfig } from '../log-store.ts'
 import {
@@ -51,6 +59,9 @@ import {
 import type { HandlePool } from './handle-pool.ts'
 import { ProducerSnapshots } from './producer-snapshots.ts'
 import { Segment, type SegmentContext } from './segment.ts'
+
+/** Header bytes up to and including lastOffsetDelta. */
+const LAST_OFFSET_END = OFF_LAST_OFFSET_DELTA + 4
 
 export interface LoadOptions {
   fs: FileSystem
@@ -253,6 +264,16 @@ async function finishSwaps(fs: FileSystem, dir: string, names: string[]): Promis
     // The swap protocol keeps the old .log until the final rename; without it the segment was
     // deleted since (retention on a log that went offline mid-swap) and the .swap is dropped.
     if (!names.includes(`${prefix}${LOG_SUFFIX}`)) continue
+    // Segments merged into this one that the interrupted swap had not yet removed.
+    const swapBase = BigInt(prefix)
+    const swapNext = await nextOffsetOf(fs, `${dir}/${name}`, swapBase)
+    for (const other of names) {
+      const p = parseSegmentFileName(other)
+      if (p?.suffix !== LOG_SUFFIX || p.transient !== '') continue
+      if (p.baseOffset <= swapBase || p.baseOffset >= swapNext) continue
+      await fs.unlink(`${dir}/${other}`)
+      consumed.add(other)
+    }
     for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
       const index = `${prefix}${suffix}`
       if (names.includes(index)) {
@@ -273,6 +294,29 @@ async function finishSwaps(fs: FileSystem, dir: string, names: string[]): Promis
   }
   names.length = 0
   names.push(...live)
+}
+
+/**
+ * One past the last offset of a (fully written, fsynced) segment file, by walking its batch
+ * headers; `base` when it holds no whole batch.
+ */
+async function nextOffsetOf(fs: FileSystem, path: string, base: bigint): Promise<bigint> {
+  const h = await fs.open(path, { create: false })
+  try {
+    const size = await h.size()
+    let next = base
+    for (let pos = 0; pos + LAST_OFFSET_END <= size;) {
+      const head = await readFully(h, LAST_OFFSET_END, pos)
+      if (head.length < LAST_OFFSET_END) break
+      const length = LOG_OVERHEAD + head.readInt32BE(OFF_BATCH_LENGTH)
+      if (length < LAST_OFFSET_END || pos + length > size) break
+      next = head.readBigInt64BE(OFF_BASE_OFFSET) + BigInt(head.readInt32BE(OFF_LAST_OFFSET_DELTA)) + 1n
+      pos += length
+    }
+    return next
+  } finally {
+    await h.close()
+  }
 }
 
 async function readEpochCheckpoint(fs: FileSystem, dir: string): Promise<EpochEntry[]> {

@@ -888,6 +888,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
             baseOffset: seg.baseOffset,
             size: seg.size,
             largestTimestamp: await seg.largestTimestamp(),
+            hasAbortedTxns: seg.aborted.length > 0,
           }
           if (withFirst && i + 1 < segments.length)
             s.firstBatchTimestamp = await this.#firstBatchTimestamp(seg)
@@ -904,7 +905,13 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         if (seg === undefined) return
         await forEachBatchOf(seg, visit)
       },
-      rewriteSegment: (s) => Promise.resolve(this.#rewrite(s, find(s))),
+      rewriteSegments: (group) =>
+        Promise.resolve(
+          this.#rewrite(
+            group,
+            group.map((s) => find(s)),
+          ),
+        ),
     }
   }
 
@@ -918,18 +925,25 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   }
 
   /**
-   * A segment's replacement, written to `<base>.log.cleaned` and swapped in by commit() (a
-   * suffix state machine the loader can finish or roll back at every step):
-   *   .log.cleaned written and fsynced        crash: the loader deletes it (old segment stays)
+   * The replacement of a group of consecutive segments s0..sk by one segment with s0's base
+   * offset, written to `<s0>.log.cleaned` and swapped in by commit() (a suffix state machine the
+   * loader can finish or roll back at every step):
+   *   .log.cleaned written and fsynced        crash: the loader deletes it (old segments stay)
    *   rename .log.cleaned -> .log.swap, fsync directory          (the commit point)
-   *   unlink the old .index/.timeindex        crash: the loader sees .log.swap and finishes
-   *   rename .log.swap -> .log (replacing the old file), fsync directory
+   *   rename sk..s1 to .deleted, newest first  crash: the loader deletes every old segment whose
+   *                                            base lies in (s0, the .swap's next offset), and
+   *                                            finishes the swap; a trailing old segment whose
+   *                                            records were all cleaned away may survive, intact
+   *   unlink s0's .index/.timeindex            crash: the loader sees .log.swap and finishes
+   *   rename .log.swap -> .log (replacing s0's file), fsync directory
    *   rebuild and fsync the indexes           crash: missing/unsynced indexes are rebuilt
-   * The .txnindex stays: compaction keeps every transactional and control batch.
-   * An emptied segment (not the first) is instead deleted: its files renamed to .deleted.
+   * s0's .txnindex stays (segments with aborted transactions are never merged, so s1..sk have
+   * none; compaction keeps every transactional and control batch).
+   * An emptied group (not the first segment) is instead deleted: its files renamed to .deleted.
    */
-  #rewrite(s: CleanerSegment, seg: Segment | undefined): SegmentRewrite {
-    const cleaned = `${this.#ctx.dir}/${segmentName(s.baseOffset)}${LOG_SUFFIX}${CLEANED_SUFFIX}`
+  #rewrite(group: readonly CleanerSegment[], segs: (Segment | undefined)[]): SegmentRewrite {
+    const base = group[0]!.baseOffset
+    const cleaned = `${this.#ctx.dir}/${segmentName(base)}${LOG_SUFFIX}${CLEANED_SUFFIX}`
     const pool = this.#ctx.pool
     const fs = this.#ctx.fs
     let size = 0
@@ -951,27 +965,36 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       abort: discard,
       commit: () =>
         this.#exclusive(async () => {
-          const i = seg === undefined ? -1 : this.#segments.indexOf(seg)
-          if (seg === undefined || i < 0 || i === this.#segments.length - 1 || seg.size !== s.size) {
+          const first = segs[0]
+          const i = first === undefined ? -1 : this.#segments.indexOf(first)
+          const stale =
+            i < 0 ||
+            i + group.length >= this.#segments.length ||
+            segs.some(
+              (seg, k) => seg === undefined || this.#segments[i + k] !== seg || seg.size !== group[k]!.size,
+            )
+          if (stale) {
             await discard()
             return false
           }
+          const old = segs as Segment[]
+          const s0 = old[0]!
           try {
             if (size === 0 && i > 0) {
               await discard()
-              seg.retired = true
-              this.#segments.splice(i, 1)
-              await this.#deleteSegments([seg])
+              for (const seg of old) seg.retired = true
+              this.#segments.splice(i, old.length)
+              for (const seg of old.slice().reverse()) await this.#deleteSegments([seg])
               return true
             }
-            const swap = `${this.#ctx.dir}/${segmentName(s.baseOffset)}${LOG_SUFFIX}${SWAP_SUFFIX}`
+            const swap = `${this.#ctx.dir}/${segmentName(base)}${LOG_SUFFIX}${SWAP_SUFFIX}`
             try {
               if (!created) await pool.use(cleaned, (h) => h.truncate(0), true)
               created = true
               await pool.use(cleaned, (h) => h.sync())
               await pool.close(cleaned)
             } catch (err) {
-              // Before the commit point the old segment is untouched: give up on this pass only.
+              // Before the commit point the old segments are untouched: give up on this pass only.
               await discard().catch(() => undefined)
               throw this.#storageError('compaction write', err)
             }
@@ -979,26 +1002,27 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
             // carry on and later truncate this segment, a leftover .swap would bring it back.
             await fs.rename(cleaned, swap)
             await fs.syncDir(this.#ctx.dir)
-            seg.retired = true
-            await seg.closeFiles()
+            for (const seg of old) seg.retired = true
+            for (const seg of old.slice(1).reverse()) await this.#deleteSegments([seg])
+            await s0.closeFiles()
             for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
-              const path = seg.path(suffix)
+              const path = s0.path(suffix)
               if ((await fs.stat(path)) !== undefined) await fs.unlink(path)
             }
-            await fs.rename(swap, seg.logPath)
+            await fs.rename(swap, s0.logPath)
             await fs.syncDir(this.#ctx.dir)
             const fresh = new Segment(
               { fs, pool, dir: this.#ctx.dir, now: this.#ctx.now },
-              seg.baseOffset,
+              s0.baseOffset,
               size,
-              seg.createdMs,
-              seg.lastModifiedMs,
+              s0.createdMs,
+              old[old.length - 1]!.lastModifiedMs,
             )
-            fresh.aborted = seg.aborted
+            fresh.aborted = s0.aborted
             await fresh.loadTxnIndex()
             await fresh.rebuildIndexes(this.#config.indexIntervalBytes)
             await fresh.syncFiles()
-            this.#segments[i] = fresh
+            this.#segments.splice(i, old.length, fresh)
             return true
           } catch (err) {
             if (err instanceof KafkaError) throw err

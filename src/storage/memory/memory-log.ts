@@ -450,12 +450,17 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       logStartOffset: () => this.#logStartOffset,
       cleanerSegments: () =>
         Promise.resolve(
-          this.#segments.map((m) => ({
-            baseOffset: m.baseOffset,
-            size: m.size,
-            largestTimestamp: m.cadence.maxTimestampSoFar,
-            firstBatchTimestamp: m.batches[0]?.maxTimestamp ?? -1n,
-          })),
+          this.#segments.map((m, i) => {
+            const next = this.#segments[i + 1]?.baseOffset ?? this.#logEndOffset
+            return {
+              baseOffset: m.baseOffset,
+              size: m.size,
+              largestTimestamp: m.cadence.maxTimestampSoFar,
+              firstBatchTimestamp: m.batches[0]?.maxTimestamp ?? -1n,
+              // Where the disk log's .txnindex would hold them: by the ABORT marker's offset.
+              hasAbortedTxns: this.#aborted.some((t) => t.lastOffset >= m.baseOffset && t.lastOffset < next),
+            }
+          }),
         ),
       cleanUpperBound: () => this.lastStableOffset(),
       forEachBatch: async (s, visit) => {
@@ -463,12 +468,18 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
         if (seg === undefined) return
         for (const b of seg.batches.slice()) await visit(b.buf)
       },
-      rewriteSegment: (s) => Promise.resolve(this.#rewrite(s, find(s))),
+      rewriteSegments: (group) =>
+        Promise.resolve(
+          this.#rewrite(
+            group,
+            group.map((s) => find(s)),
+          ),
+        ),
     }
   }
 
-  /** Collects a segment's cleaned batches and swaps them in at once (nothing to crash here). */
-  #rewrite(s: CleanerSegment, seg: MemSegment | undefined): SegmentRewrite {
+  /** Collects a group's cleaned batches and swaps them in at once (nothing to crash here). */
+  #rewrite(group: readonly CleanerSegment[], segs: (MemSegment | undefined)[]): SegmentRewrite {
     const out: MemBatch[] = []
     return {
       write: (buf) => {
@@ -483,25 +494,29 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
         return Promise.resolve()
       },
       commit: () => {
-        const i = seg === undefined ? -1 : this.#segments.indexOf(seg)
+        const i = segs[0] === undefined ? -1 : this.#segments.indexOf(segs[0])
         // Truncated, deleted by retention, or become active again: the rewrite is stale.
-        if (
-          seg === undefined ||
+        const stale =
           i < 0 ||
-          i === this.#segments.length - 1 ||
-          seg.size !== s.size ||
-          this.#closed
-        )
-          return Promise.resolve(false)
+          this.#closed ||
+          i + group.length >= this.#segments.length ||
+          segs.some(
+            (seg, k) => seg === undefined || this.#segments[i + k] !== seg || seg.size !== group[k]!.size,
+          )
+        if (stale) return Promise.resolve(false)
+        const first = segs[0]!
+        const last = segs[segs.length - 1]!
         if (out.length === 0 && i > 0) {
-          // An emptied segment goes (the first stays: it anchors the log start).
-          this.#segments.splice(i, 1)
+          // An emptied group goes (the first segment stays: it anchors the log start).
+          this.#segments.splice(i, group.length)
         } else {
-          seg.batches = out
-          const { createdMs, lastModifiedMs } = seg
-          this.#reindex(seg)
-          seg.createdMs = createdMs
-          seg.lastModifiedMs = lastModifiedMs
+          first.batches = out
+          const { createdMs } = first
+          const { lastModifiedMs } = last
+          this.#reindex(first)
+          first.createdMs = createdMs
+          first.lastModifiedMs = lastModifiedMs
+          this.#segments.splice(i + 1, group.length - 1)
         }
         return Promise.resolve(true)
       },

@@ -23,9 +23,35 @@ function records(i: number): KV[] {
   ]
 }
 
-/** Offset -> record of every append the workload makes (offsets are assigned in order). */
-const ATTEMPTED = new Map<bigint, KV>()
-for (let i = 0, o = 0n; i < 40; i++) for (const r of records(i)) ATTEMPTED.set(o++, r)
+/**
+ * The i-th append for the merge workload: a record of a key of its own (kept) and three large
+ * updates of one shared key (superseded), so a cleaned segment shrinks to about a quarter and
+ * later passes merge several of them into one.
+ */
+function mergeRecords(i: number): KV[] {
+  const big = (n: number): string => `v${i}-${n}`.padEnd(70, '.')
+  return [
+    { key: `u${i}`, value: `own-${i}` },
+    { key: 'shared', value: big(0) },
+    { key: 'shared', value: i % 9 === 4 ? null : big(1) },
+    { key: 'shared', value: big(2) },
+  ]
+}
+
+/** Offset -> record of every append a workload makes (offsets are assigned in order). */
+function attempted(gen: (i: number) => KV[]): Map<bigint, KV> {
+  const out = new Map<bigint, KV>()
+  for (let i = 0, o = 0n; i < 40; i++) for (const r of gen(i)) out.set(o++, r)
+  return out
+}
+
+interface Scenario {
+  records: (i: number) => KV[]
+  attempted: Map<bigint, KV>
+}
+
+const KEYED: Scenario = { records, attempted: attempted(records) }
+const MERGING: Scenario = { records: mergeRecords, attempted: attempted(mergeRecords) }
 
 interface Outcome {
   durableEnd: bigint
@@ -34,14 +60,14 @@ interface Outcome {
   rounds: RoundResult[]
 }
 
-async function workload(fs: MemoryFileSystem, cfg: LogConfig, out: Outcome): Promise<void> {
+async function workload(fs: MemoryFileSystem, cfg: LogConfig, out: Outcome, sc: Scenario): Promise<void> {
   let now = 2_000_000
   const store = await openStore(fs, { now: () => now, onCleaned: (r) => out.rounds.push(r) })
   const log = await store.open(TP, cfg)
   let i = 0
   const append = async (n: number): Promise<void> => {
     for (const end = i + n; i < end; i++) {
-      const r = await log.append(keyedBatch(records(i)), { leaderEpoch: 1 })
+      const r = await log.append(keyedBatch(sc.records(i)), { leaderEpoch: 1 })
       out.ackedEnd = r.lastOffset + 1n
       if (cfg.durable) out.durableEnd = out.ackedEnd
     }
@@ -62,19 +88,25 @@ async function workload(fs: MemoryFileSystem, cfg: LogConfig, out: Outcome): Pro
   out.completed = true
 }
 
-async function verify(image: MemoryFileSystem, cfg: LogConfig, out: Outcome, mode: CrashMode): Promise<void> {
+async function verify(
+  image: MemoryFileSystem,
+  cfg: LogConfig,
+  out: Outcome,
+  mode: CrashMode,
+  sc: Scenario,
+): Promise<void> {
   const store = await openStore(image)
   const log = await store.open(TP, cfg)
   const seen = await readAllRecords(log)
   for (const r of seen)
-    expect({ key: r.key, value: r.value }, `record at ${r.offset}`).toEqual(ATTEMPTED.get(r.offset))
+    expect({ key: r.key, value: r.value }, `record at ${r.offset}`).toEqual(sc.attempted.get(r.offset))
   const end = log.logEndOffset()
   const mustHave = mode === 'process-kill' ? out.ackedEnd : out.durableEnd
   expect(end >= mustHave, `log end ${end} lost acknowledged data below ${mustHave} (${mode})`).toBe(true)
   // Compaction may only drop a record once a newer one of its key exists.
   const newest = new Map<string, bigint>()
   for (const r of seen) newest.set(r.key!, r.offset)
-  for (const [offset, r] of ATTEMPTED) {
+  for (const [offset, r] of sc.attempted) {
     if (offset >= mustHave) continue
     const have = newest.get(r.key!)
     expect(have !== undefined && have >= offset, `key ${r.key} lost its record at ${offset} (${mode})`).toBe(
@@ -91,10 +123,13 @@ async function verify(image: MemoryFileSystem, cfg: LogConfig, out: Outcome, mod
   await again.close()
 }
 
-async function crashEveryStep(cfg: LogConfig): Promise<{ ops: number; rounds: RoundResult[] }> {
+async function crashEveryStep(
+  cfg: LogConfig,
+  sc: Scenario = KEYED,
+): Promise<{ ops: number; rounds: RoundResult[] }> {
   const counting = new MemoryFileSystem()
   const full: Outcome = { durableEnd: 0n, ackedEnd: 0n, completed: false, rounds: [] }
-  await workload(counting, cfg, full)
+  await workload(counting, cfg, full, sc)
   expect(full.completed).toBe(true)
   const total = counting.ops
   for (let n = 0; n <= total; n++) {
@@ -102,7 +137,7 @@ async function crashEveryStep(cfg: LogConfig): Promise<{ ops: number; rounds: Ro
     fs.faults.crashAfterOps = n
     const out: Outcome = { durableEnd: 0n, ackedEnd: 0n, completed: false, rounds: [] }
     try {
-      await workload(fs, cfg, out)
+      await workload(fs, cfg, out, sc)
     } catch (err) {
       if (!(err instanceof CrashError) && !(err instanceof Error && err.cause instanceof CrashError))
         if (!String(err).includes('crash')) throw err
@@ -111,7 +146,7 @@ async function crashEveryStep(cfg: LogConfig): Promise<{ ops: number; rounds: Ro
     await new Promise((r) => setImmediate(r))
     for (const mode of ['power-loss', 'torn-garbage', 'process-kill'] as const) {
       try {
-        await verify(fs.afterCrash(mode, seededRandom(n)), cfg, out, mode)
+        await verify(fs.afterCrash(mode, seededRandom(n)), cfg, out, mode, sc)
       } catch (err) {
         throw new Error(`crash after op ${n}/${total} (${mode}): ${String(err)}`, { cause: err })
       }
@@ -136,6 +171,18 @@ describe('crash at every file-system operation of compaction', () => {
     expect(rounds.length).toBe(2)
     expect(rounds.reduce((n, r) => n + r.result.segmentsRewritten, 0)).toBeGreaterThan(3)
     expect(rounds.reduce((n, r) => n + r.result.recordsRemoved, 0)).toBeGreaterThan(20)
+    expect(ops).toBeGreaterThan(100)
+  }, 300_000)
+
+  it('merging several cleaned segments into one (.cleaned -> .swap over a group)', async () => {
+    const { ops, rounds } = await crashEveryStep(compacted(), MERGING)
+    const merged = rounds.reduce((n, r) => n + r.result.segmentsMerged, 0)
+    console.log(
+      `merge workload: ${ops} crash points; rounds (rewritten, merged): ${rounds
+        .map((r) => `${r.result.segmentsRewritten}/${r.result.segmentsMerged}`)
+        .join(', ')}`,
+    )
+    expect(merged).toBeGreaterThan(8)
     expect(ops).toBeGreaterThan(100)
   }, 300_000)
 

@@ -44,4 +44,35 @@ describe('loader and compaction leftovers', () => {
     expect(r.records[0]!.readBigInt64BE(0)).toBe(1n)
     await store.close()
   })
+
+  it('finishes a merged swap: old segments inside its range go, later ones stay', async () => {
+    const fs = new MemoryFileSystem()
+    let store = await openStore(fs)
+    let log = await store.open(TP, cfg)
+    // One batch per segment (segment.bytes 120): segments at 0, 1, 2, 3, 4, 5.
+    for (const v of ['a0', 'b1', 'a2', 'c3', 'd4', 'e5'])
+      await log.append(keyedBatch([{ key: v[0]!, value: v }]), { leaderEpoch: 0 })
+    await store.close()
+    expect((await fs.readdir(DIR)).filter((n) => n.endsWith('.log')).length).toBe(6)
+    // A committed merge of segments 0..3 whose output ends at offset 2 (c3 was cleaned away,
+    // say): segments 1 and 2 lie inside its range and go; 3 (past its end) stays intact.
+    const b1 = keyedBatch([{ key: 'b', value: 'b1' }])
+    b1.writeBigInt64BE(1n, 0)
+    const a2 = keyedBatch([{ key: 'a', value: 'a2' }])
+    a2.writeBigInt64BE(2n, 0)
+    await put(fs, '00000000000000000000.log.swap', Buffer.concat([b1, a2]))
+    store = await openStore(fs)
+    log = await store.open(TP, cfg)
+    expect((await readAllRecords(log)).map((r) => `${r.value}@${r.offset}`)).toEqual([
+      'b1@1',
+      'a2@2',
+      'c3@3',
+      'd4@4',
+      'e5@5',
+    ])
+    const logs = (await fs.readdir(DIR)).filter((n) => /\.(log|index|timeindex)$/.test(n)).sort()
+    expect(logs.filter((n) => n.startsWith('0000000000000000000') && /[12]\./.test(n.slice(19)))).toEqual([])
+    expect(logs).toContain('00000000000000000003.log')
+    await store.close()
+  })
 })

@@ -80,7 +80,9 @@ interface Harness {
 
 const START = 1_000_000 + 10_000_000
 /** Totals over all runs, so the test can check that passes did real work. */
-const stats = { passes: 0, removed: 0, rewritten: 0, restarts: 0, tombstonesDropped: 0 }
+const stats = { passes: 0, removed: 0, rewritten: 0, merged: 0, restarts: 0, tombstonesDropped: 0 }
+/** More runs from the environment (e.g. STORAGE_MODEL_RUN_FACTOR=10). */
+const RUN_FACTOR = Number(process.env.STORAGE_MODEL_RUN_FACTOR ?? 1)
 
 async function run(cmds: Cmd[], retentionMs: number, h: Harness): Promise<void> {
   let model: SeenRecord[] = []
@@ -108,6 +110,7 @@ async function run(cmds: Cmd[], retentionMs: number, h: Harness): Promise<void> 
         stats.passes++
         stats.removed += result.recordsRemoved
         stats.rewritten += result.segmentsRewritten
+        stats.merged += result.segmentsMerged
         const before = model.filter((r) => r.value === null).length
         model = modelClean(model, plan.cleanableEnd, now, retentionMs, batchOf, horizons)
         stats.tombstonesDropped += before - model.filter((r) => r.value === null).length
@@ -135,46 +138,71 @@ function cfg(retentionMs: number): LogConfig {
 }
 
 describe('compaction model', () => {
-  it('memory log', async () => {
-    Object.assign(stats, { passes: 0, removed: 0, rewritten: 0, restarts: 0, tombstonesDropped: 0 })
-    await fc.assert(
-      fc.asyncProperty(commands(false), fc.constantFrom(1000, 1e12), async (cmds, retention) => {
-        const store = createMemoryLogStore({ now: () => START })
-        const log = (await store.open(TP, cfg(retention))) as PartitionLog & CompactableLog
-        await run(cmds, retention, { log: () => log, close: () => store.close() })
-      }),
-      { numRuns: 150 },
-    )
-    expect(stats.removed).toBeGreaterThan(100)
-    expect(stats.rewritten).toBeGreaterThan(50)
-    expect(stats.tombstonesDropped).toBeGreaterThan(10)
-  }, 60_000)
+  it(
+    'memory log',
+    async () => {
+      Object.assign(stats, {
+        passes: 0,
+        removed: 0,
+        rewritten: 0,
+        merged: 0,
+        restarts: 0,
+        tombstonesDropped: 0,
+      })
+      await fc.assert(
+        fc.asyncProperty(commands(false), fc.constantFrom(1000, 1e12), async (cmds, retention) => {
+          const store = createMemoryLogStore({ now: () => START })
+          const log = (await store.open(TP, cfg(retention))) as PartitionLog & CompactableLog
+          await run(cmds, retention, { log: () => log, close: () => store.close() })
+        }),
+        { numRuns: 150 * RUN_FACTOR },
+      )
+      expect(stats.removed).toBeGreaterThan(100)
+      expect(stats.rewritten).toBeGreaterThan(50)
+      expect(stats.tombstonesDropped).toBeGreaterThan(10)
+      expect(stats.merged).toBeGreaterThan(20)
+      console.log(`memory model totals: ${JSON.stringify(stats)}`)
+    },
+    60_000 * RUN_FACTOR,
+  )
 
-  it('disk log, with restarts and process crashes', async () => {
-    Object.assign(stats, { passes: 0, removed: 0, rewritten: 0, restarts: 0, tombstonesDropped: 0 })
-    await fc.assert(
-      fc.asyncProperty(commands(true), fc.constantFrom(1000, 1e12), async (cmds, retention) => {
-        let fs = new MemoryFileSystem()
-        let store = await openStore(fs, { now: () => START })
-        let log = (await store.open(TP, cfg(retention))) as PartitionLog & CompactableLog
-        await run(cmds, retention, {
-          log: () => log,
-          restart: async (crash) => {
-            if (crash) {
-              fs.crash()
-              fs = fs.afterCrash('process-kill')
-            } else await store.close()
-            store = await openStore(fs, { now: () => START })
-            log = (await store.open(TP, cfg(retention))) as PartitionLog & CompactableLog
-          },
-          close: () => store.close(),
-        })
-      }),
-      { numRuns: 60 },
-    )
-    expect(stats.removed).toBeGreaterThan(100)
-    expect(stats.rewritten).toBeGreaterThan(50)
-    expect(stats.restarts).toBeGreaterThan(20)
-    console.log(`model totals: ${JSON.stringify(stats)}`)
-  }, 120_000)
+  it(
+    'disk log, with restarts and process crashes',
+    async () => {
+      Object.assign(stats, {
+        passes: 0,
+        removed: 0,
+        rewritten: 0,
+        merged: 0,
+        restarts: 0,
+        tombstonesDropped: 0,
+      })
+      await fc.assert(
+        fc.asyncProperty(commands(true), fc.constantFrom(1000, 1e12), async (cmds, retention) => {
+          let fs = new MemoryFileSystem()
+          let store = await openStore(fs, { now: () => START })
+          let log = (await store.open(TP, cfg(retention))) as PartitionLog & CompactableLog
+          await run(cmds, retention, {
+            log: () => log,
+            restart: async (crash) => {
+              if (crash) {
+                fs.crash()
+                fs = fs.afterCrash('process-kill')
+              } else await store.close()
+              store = await openStore(fs, { now: () => START })
+              log = (await store.open(TP, cfg(retention))) as PartitionLog & CompactableLog
+            },
+            close: () => store.close(),
+          })
+        }),
+        { numRuns: 60 * RUN_FACTOR },
+      )
+      expect(stats.removed).toBeGreaterThan(100)
+      expect(stats.rewritten).toBeGreaterThan(50)
+      expect(stats.restarts).toBeGreaterThan(20)
+      expect(stats.merged).toBeGreaterThan(0)
+      console.log(`model totals: ${JSON.stringify(stats)}`)
+    },
+    120_000 * RUN_FACTOR,
+  )
 })

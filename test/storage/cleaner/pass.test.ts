@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { readRecords } from '../../../src/protocol/records/records.ts'
 import {
   cleanLog,
+  groupSegments,
   planClean,
   type CleanableLog,
   type CleanerSegment,
@@ -38,8 +39,9 @@ function fakeLog(segs: KV[][], options: { failCommitAt?: bigint } = {}) {
     forEachBatch: async (s, visit) => {
       for (const b of segments.find((x) => x.baseOffset === s.baseOffset)!.batches) await visit(b)
     },
-    rewriteSegment: (s: CleanerSegment) => {
+    rewriteSegments: (group: readonly CleanerSegment[]) => {
       const out: Buffer[] = []
+      const s = group[0]!
       return Promise.resolve({
         write: (b: Buffer) => {
           out.push(b)
@@ -48,8 +50,9 @@ function fakeLog(segs: KV[][], options: { failCommitAt?: bigint } = {}) {
         abort: () => Promise.resolve(),
         commit: () => {
           if (options.failCommitAt === s.baseOffset) return Promise.resolve(false)
-          const seg = segments.find((x) => x.baseOffset === s.baseOffset)!
-          seg.batches = out
+          const i = segments.findIndex((x) => x.baseOffset === s.baseOffset)
+          segments[i]!.batches = out
+          segments.splice(i + 1, group.length - 1)
           commits.push(s.baseOffset)
           return Promise.resolve(true)
         },
@@ -64,6 +67,13 @@ function fakeLog(segs: KV[][], options: { failCommitAt?: bigint } = {}) {
 }
 
 const upd = (key: string): KV => ({ key, value: 'v' })
+/** Pass settings under which no two segments fit together. */
+const NO_MERGE = {
+  deleteRetentionMs: 1e12,
+  segmentBytes: 1,
+  segmentIndexBytes: 1 << 20,
+  indexIntervalBytes: 4096,
+}
 
 describe('cleanLog', () => {
   it('stops the dirty section where the offset map fills up', async () => {
@@ -76,12 +86,18 @@ describe('cleanLog', () => {
     const plan = planClean(await log.cleanerSegments(), { minCompactionLagMs: 0 }, 0, 0n, 7n, undefined)!
     expect(plan.cleanableEnd).toBe(6n)
     // A 1-byte map is full after its first segment: the pass covers that segment only.
-    const result = await cleanLog(log, plan, { deleteRetentionMs: 1e12 }, 0, 1)
-    expect(result).toEqual({ cleanedTo: 2n, segmentsRewritten: 0, recordsRemoved: 0, complete: true })
+    const result = await cleanLog(log, plan, NO_MERGE, 0, 1)
+    expect(result).toEqual({
+      cleanedTo: 2n,
+      segmentsRewritten: 0,
+      segmentsMerged: 0,
+      recordsRemoved: 0,
+      complete: true,
+    })
     expect(commits).toEqual([])
     const again = planClean(await log.cleanerSegments(), { minCompactionLagMs: 0 }, 0, 0n, 7n, 2n)!
     expect(again.firstDirtyIndex).toBe(1)
-    const second = await cleanLog(log, again, { deleteRetentionMs: 1e12 }, 0)
+    const second = await cleanLog(log, again, NO_MERGE, 0)
     expect(second.cleanedTo).toBe(6n)
     expect(commits).toEqual([0n, 2n])
     expect(contents()).toEqual(['a@2', 'b@4', 'c@5', 'z@6'])
@@ -90,10 +106,67 @@ describe('cleanLog', () => {
   it('reports an incomplete pass when the log changed under it', async () => {
     const { log, contents } = fakeLog([[upd('a')], [upd('a')], [upd('a')], [upd('a')]], { failCommitAt: 1n })
     const plan = planClean(await log.cleanerSegments(), { minCompactionLagMs: 0 }, 0, 0n, 4n, undefined)!
-    const result = await cleanLog(log, plan, { deleteRetentionMs: 1e12 }, 0)
+    const result = await cleanLog(log, plan, NO_MERGE, 0)
     expect(result.complete).toBe(false)
     expect(result.cleanedTo).toBe(0n)
     expect(contents()).toEqual(['a@1', 'a@2', 'a@3'])
+  })
+})
+
+describe('groupSegments (Kafka groupSegmentsBySize)', () => {
+  const seg = (base: number, size: number, hasAbortedTxns = false): CleanerSegment => ({
+    baseOffset: BigInt(base),
+    size,
+    largestTimestamp: 0n,
+    hasAbortedTxns,
+  })
+  const cfg = { segmentBytes: 1000, segmentIndexBytes: 1 << 20, indexIntervalBytes: 4096 }
+  const bases = (groups: CleanerSegment[][]): number[][] =>
+    groups.map((g) => g.map((s) => Number(s.baseOffset)))
+
+  it('merges consecutive segments up to segment.bytes', () => {
+    const segments = [
+      seg(0, 400),
+      seg(10, 300),
+      seg(20, 300),
+      seg(30, 1),
+      seg(40, 1000),
+      seg(50, 50),
+      seg(60, 950),
+    ]
+    const plan = { segments, cleanableEnd: 70n }
+    expect(bases(groupSegments(plan, 70n, cfg))).toEqual([[0, 10, 20], [30], [40], [50, 60]])
+    // Only below the end of what the offset map covers.
+    expect(bases(groupSegments(plan, 40n, cfg))).toEqual([[0, 10, 20], [30]])
+  })
+
+  it('keeps the merged index within segment.index.bytes and offsets within a relative int32', () => {
+    const segments = [seg(0, 300), seg(10, 300), seg(20, 300)]
+    const plan = { segments, cleanableEnd: 30n }
+    // 36-byte indexes: 2 time entries, the closing one and one more (> 100 bytes apart).
+    expect(
+      bases(groupSegments(plan, 30n, { ...cfg, segmentIndexBytes: 36, indexIntervalBytes: 300 })),
+    ).toEqual([[0, 10], [20]])
+    const far = [seg(0, 10), seg(2 ** 31 - 10, 10), seg(2 ** 31 + 5, 10)]
+    expect(bases(groupSegments({ segments: far, cleanableEnd: 2n ** 31n + 20n }, 2n ** 32n, cfg))).toEqual([
+      [0],
+      [2 ** 31 - 10, 2 ** 31 + 5],
+    ])
+  })
+
+  it('never merges a segment with aborted transactions', () => {
+    const segments = [seg(0, 10), seg(10, 10, true), seg(20, 10), seg(30, 10)]
+    expect(bases(groupSegments({ segments, cleanableEnd: 40n }, 40n, cfg))).toEqual([[0], [10], [20, 30]])
+  })
+
+  it('merges small segments in a pass even when no record goes', async () => {
+    const { log, commits, contents } = fakeLog([[upd('a')], [upd('b')], [upd('c')], [upd('d')], [upd('z')]])
+    const plan = planClean(await log.cleanerSegments(), { minCompactionLagMs: 0 }, 0, 0n, 5n, undefined)!
+    const result = await cleanLog(log, plan, { ...NO_MERGE, segmentBytes: 1 << 20 }, 0)
+    expect(result).toMatchObject({ segmentsRewritten: 4, segmentsMerged: 3, recordsRemoved: 0 })
+    expect(commits).toEqual([0n])
+    expect((await log.cleanerSegments()).map((s) => s.baseOffset)).toEqual([0n, 4n])
+    expect(contents()).toEqual(['a@0', 'b@1', 'c@2', 'd@3', 'z@4'])
   })
 })
 
