@@ -6,12 +6,16 @@
 
 import { describe, expect, it } from 'vitest'
 import { buildTxnMarkerBatch } from '../../../src/protocol/records/control-record.ts'
-import { ProducerStateManager } from '../../../src/broker/txn/producer-state.ts'
+import type { ProducerBatch } from '../../../src/broker/produce/producer-state-hook.ts'
+import { ProducerStateManager, type MarkerFlight } from '../../../src/broker/txn/producer-state.ts'
+import type { AppendResult } from '../../../src/storage/log-store.ts'
 import type { FileHandle, FileSystem } from '../../../src/storage/fs.ts'
 import { MemoryFileSystem } from '../../../src/storage/fs.ts'
 import { openDiskLogStore } from '../../../src/storage/log/disk-log-store.ts'
+import { decodeProducerSnapshot } from '../../../src/storage/log/producer-snapshot-file.ts'
 import type { LogConfig, PartitionLog } from '../../../src/storage/log-store.ts'
 import { simpleBatch } from '../../storage/batches.ts'
+import { seededRandom } from '../../storage/helpers.ts'
 import { config } from '../../storage/log-behaviour.ts'
 import { batchBytes, produce, producerBatch } from './helpers.ts'
 
@@ -302,5 +306,96 @@ describe('producer state snapshots across restarts', () => {
     // Producer 2's batch landed at the roll offset: not in the snapshot's batches.
     expect(byPid.get(2n)?.lastOffset ?? -1n).toBe(-1n)
     await store.close()
+  })
+
+  it('every roll snapshot equals the state rebuilt from the log below it (random pipelined load)', async () => {
+    for (let seed = 0; seed < 8; seed++) {
+      const random = seededRandom(seed)
+      const pick = (n: number): number => Math.floor(random() * n)
+      const mem = new MemoryFileSystem()
+      const { store, log } = await open(mem, { segmentBytes: 400 + pick(400) })
+      const m = manager()
+      await m.load(log)
+      const next = new Map<bigint, number>()
+      const openTxn = new Set<bigint>()
+      for (let round = 0; round < 40; round++) {
+        // A few appends (and maybe a marker) in flight at once; they report back in log order,
+        // only after all of them are in the log, as pipelined requests can.
+        type Job =
+          | { kind: 'batch'; b: ProducerBatch; p: Promise<AppendResult> }
+          | { kind: 'marker'; pid: bigint; flight: MarkerFlight; p: Promise<AppendResult> }
+        const jobs: Job[] = []
+        // As clients do: EndTxn (the marker) only once the transaction's batches are acknowledged,
+        // and the next transaction's batches only once EndTxn answered.
+        const batching = new Set<bigint>()
+        const ending = new Set<bigint>()
+        for (let k = 1 + pick(4); k > 0; k--) {
+          const pid = BigInt(1 + pick(4))
+          if (ending.has(pid)) continue
+          if (openTxn.has(pid) && !batching.has(pid) && random() < 0.3) {
+            ending.add(pid)
+            const flight = m.markerStarted(log)
+            const p = log.append(
+              buildTxnMarkerBatch({
+                commit: random() < 0.5,
+                producerId: pid,
+                producerEpoch: 0,
+                coordinatorEpoch: 1,
+                timestamp: 0n,
+              }),
+              { leaderEpoch: 0 },
+            )
+            openTxn.delete(pid)
+            jobs.push({ kind: 'marker', pid, flight, p })
+            continue
+          }
+          const spec = {
+            producerId: pid,
+            epoch: 0,
+            seq: next.get(pid) ?? 0,
+            count: 1 + pick(3),
+            transactional: openTxn.has(pid) || random() < 0.2,
+          }
+          batching.add(pid)
+          const b = producerBatch(log, spec)
+          expect(m.check(log, b).kind).toBe('append')
+          if (spec.transactional) openTxn.add(pid)
+          next.set(pid, spec.seq + (spec.count ?? 1))
+          jobs.push({ kind: 'batch', b, p: log.append(batchBytes(spec), { leaderEpoch: 0 }) })
+          if (random() < 0.3) await log.append(simpleBatch(1 + pick(3), 30), { leaderEpoch: 0 })
+        }
+        for (const job of jobs) {
+          const r = await job.p
+          if (job.kind === 'batch') m.appended(log, job.b, r)
+          else m.markerAppended(log, job.pid, 0, 1, { flight: job.flight, offset: r.baseOffset })
+        }
+      }
+      await m.snapshotsWritten()
+      const offsets = (log as unknown as { producerSnapshotOffsets(): bigint[] }).producerSnapshotOffsets()
+      expect(offsets.length, `seed ${seed}`).toBeGreaterThan(3)
+      for (const at of offsets) {
+        // The reference: the same log cut at `at`, without snapshots, rebuilt by a full scan.
+        const copy = mem.snapshot()
+        for (const f of [...copy.live.files.keys()].filter((f) => f.endsWith('.snapshot')))
+          await copy.unlink(f)
+        const ref = await open(copy, { segmentBytes: 1 << 20 })
+        await ref.log.truncateTo(at)
+        const rm = manager()
+        await rm.load(ref.log)
+        const expected = rm
+          .describe(ref.log)
+          .filter((p) => p.lastSequence >= 0 || p.currentTxnStartOffset >= 0n)
+          .map((p) => [p.producerId, p.producerEpoch, p.lastSequence, p.currentTxnStartOffset])
+          .sort()
+        await ref.store.close()
+        const stored = await mem.readFile(`/data/t-0/${at.toString().padStart(20, '0')}.snapshot`)
+        const actual = decodeProducerSnapshot(stored)
+          .filter((e) => e.lastOffset >= 0n || e.currentTxnFirstOffset >= 0n)
+          .map((e) => [e.producerId, e.producerEpoch, e.lastSequence, e.currentTxnFirstOffset])
+          .sort()
+        expect(actual, `seed ${seed}, snapshot at ${at}`).toEqual(expected)
+      }
+      await store.close()
+    }
   })
 })
