@@ -21,7 +21,8 @@
 // xxh32 checksums are skipped as well; the batch's CRC-32C already covers every compressed byte.
 // Dependent (linked) blocks and concatenated frames are accepted.
 
-import { compressFrameSync } from 'lz4-napi'
+import { createRequire } from 'node:module'
+import type * as Lz4 from 'lz4-napi'
 import { CompressionError } from './compression-error.ts'
 import { decodeLz4Block, Lz4OutputFull } from './lz4-block.ts'
 
@@ -30,8 +31,13 @@ const SKIPPABLE_MASK = 0xfffffff0
 const SKIPPABLE_MAGIC = 0x184d2a50
 const BLOCK_SIZES = [0, 0, 0, 0, 64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 * 1024]
 
+// The native addon (compression only; decompression is ours) is loaded on first use, not at start:
+// most brokers never compress with lz4, and loading it costs RSS and milliseconds of every start.
+let addon: typeof Lz4 | undefined
+
 export function lz4Compress(data: Buffer): Buffer {
-  return compressFrameSync(data)
+  addon ??= createRequire(import.meta.url)('lz4-napi') as typeof Lz4
+  return addon.compressFrameSync(data)
 }
 
 function corrupt(message: string): CompressionError {

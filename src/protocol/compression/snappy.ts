@@ -13,8 +13,16 @@
 // anything. We encode xerial (blocks of 32 KiB input, as SnappyOutputStream does), which every
 // Kafka client reads; the Java client's reader also accepts raw.
 
-import { compressSync, uncompressSync } from 'snappy'
+import { createRequire } from 'node:module'
+import type * as Snappy from 'snappy'
 import { CompressionError, fromCodecError } from './compression-error.ts'
+
+// The native addon is loaded on first use, not at start: most brokers never see a snappy batch, and
+// loading it costs a few MB of RSS and milliseconds of every start.
+let addon: typeof Snappy | undefined
+function snappy(): typeof Snappy {
+  return (addon ??= createRequire(import.meta.url)('snappy') as typeof Snappy)
+}
 
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00])
 const XERIAL_HEADER_SIZE = 16
@@ -43,14 +51,14 @@ function uncompressBlock(block: Buffer, budget: number, cap: number): Buffer {
   const len = rawLength(block, 0, block.length)
   if (len > budget) throw new CompressionError('too-large', `snappy: decompressed size exceeds ${cap} bytes`)
   try {
-    return uncompressSync(block, { asBuffer: true }) as Buffer
+    return snappy().uncompressSync(block, { asBuffer: true }) as Buffer
   } catch (err) {
     throw fromCodecError('snappy', cap, err)
   }
 }
 
 export function snappyCompressRaw(data: Buffer): Buffer {
-  return compressSync(data)
+  return snappy().compressSync(data)
 }
 
 export function snappyCompressXerial(data: Buffer): Buffer {
@@ -61,7 +69,7 @@ export function snappyCompressXerial(data: Buffer): Buffer {
   header.writeInt32BE(1, 12)
   parts.push(header)
   for (let off = 0; off < data.length; off += XERIAL_BLOCK_SIZE) {
-    const block = compressSync(data.subarray(off, Math.min(data.length, off + XERIAL_BLOCK_SIZE)))
+    const block = snappy().compressSync(data.subarray(off, Math.min(data.length, off + XERIAL_BLOCK_SIZE)))
     const len = Buffer.allocUnsafe(4)
     len.writeInt32BE(block.length, 0)
     parts.push(len, block)

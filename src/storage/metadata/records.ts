@@ -1,13 +1,14 @@
 // The metadata records and snapshot as TypeScript values, and their protobuf encoding.
 //
-// The schema is metadata.proto, parsed at module load with protobufjs's runtime parser
+// The schema is metadata.proto, parsed on first use with protobufjs's runtime parser
 // (`loadSync`) rather than through a committed static module: the .proto file stays the single
 // source of truth with nothing generated to drift from it, parsing it takes about a millisecond
 // once per process, and reflection-based encoding is plenty for a handful of metadata writes.
 // Decoding validates every field, since replay must never build an image a broker cannot serve.
 
 import { fileURLToPath } from 'node:url'
-import protobuf from 'protobufjs'
+import { createRequire } from 'node:module'
+import type * as Protobuf from 'protobufjs'
 import { uuidFromBytes, uuidToBytes } from '../../protocol/primitives/uuid.ts'
 import type { TopicRecord } from '../metadata-store.ts'
 import { MetadataCorruptError } from './metadata-errors.ts'
@@ -33,9 +34,19 @@ export interface MetadataSnapshot {
   readonly nextProducerId: bigint
 }
 
-const root = protobuf.loadSync(fileURLToPath(new URL('./metadata.proto', import.meta.url)))
-const RecordType = root.lookupType('samsa.metadata.MetadataRecord')
-const SnapshotType = root.lookupType('samsa.metadata.MetadataSnapshot')
+// protobufjs and the schema are loaded on first use: an in-memory broker never encodes a record.
+let types: { record: Protobuf.Type; snapshot: Protobuf.Type } | undefined
+function schema(): { record: Protobuf.Type; snapshot: Protobuf.Type } {
+  if (types === undefined) {
+    const protobuf = createRequire(import.meta.url)('protobufjs') as typeof Protobuf
+    const root = protobuf.loadSync(fileURLToPath(new URL('./metadata.proto', import.meta.url)))
+    types = {
+      record: root.lookupType('samsa.metadata.MetadataRecord'),
+      snapshot: root.lookupType('samsa.metadata.MetadataSnapshot'),
+    }
+  }
+  return types
+}
 
 const TO_OBJECT = { longs: BigInt, bytes: Buffer, oneofs: true, defaults: true } as const
 const INT64_MAX = (1n << 63n) - 1n
@@ -81,11 +92,13 @@ function recordToProto(r: MetadataRecord): Record<string, unknown> {
 }
 
 export function encodeRecord(r: MetadataRecord): Buffer {
+  const { record: RecordType } = schema()
   const msg = RecordType.fromObject({ [FIELD_OF[r.type]]: recordToProto(r) })
   return Buffer.from(RecordType.encode(msg).finish())
 }
 
 export function encodeSnapshot(s: MetadataSnapshot): Buffer {
+  const { snapshot: SnapshotType } = schema()
   const msg = SnapshotType.fromObject({
     journalGeneration: s.journalGeneration,
     clusterId: s.clusterId,
@@ -152,8 +165,8 @@ function topicFromProto(o: Obj): TopicRecord {
   })
 }
 
-function decodeWith(type: protobuf.Type, bytes: Uint8Array, what: string): Obj {
-  let decoded: protobuf.Message
+function decodeWith(type: Protobuf.Type, bytes: Uint8Array, what: string): Obj {
+  let decoded: Protobuf.Message
   try {
     decoded = type.decode(bytes)
   } catch (err) {
@@ -164,7 +177,7 @@ function decodeWith(type: protobuf.Type, bytes: Uint8Array, what: string): Obj {
 }
 
 export function decodeRecord(bytes: Uint8Array): MetadataRecord {
-  const o = decodeWith(RecordType, bytes, 'record')
+  const o = decodeWith(schema().record, bytes, 'record')
   const which = o['record']
   switch (which) {
     case 'clusterIdSet': {
@@ -200,7 +213,7 @@ export function decodeRecord(bytes: Uint8Array): MetadataRecord {
 }
 
 export function decodeSnapshot(bytes: Uint8Array): MetadataSnapshot {
-  const o = decodeWith(SnapshotType, bytes, 'snapshot')
+  const o = decodeWith(schema().snapshot, bytes, 'snapshot')
   const topics = o['topics']
   if (!Array.isArray(topics)) corrupt('snapshot topics missing')
   return {
