@@ -47,7 +47,7 @@ import {
   readBatchHeader,
   scanBatches,
 } from '../../protocol/records/batch-header.ts'
-import { ControlType, decodeControlKey } from '../../protocol/records/control-record.ts'
+import { ControlType, decodeControlKey, decodeEndTxnMarker } from '../../protocol/records/control-record.ts'
 import { readRecords } from '../../protocol/records/records.ts'
 import type {
   AppendResult,
@@ -655,8 +655,10 @@ export class ProducerStateManager implements ProducerStateGuard {
           e.lastTimestamp = Math.max(e.lastTimestamp, Number(h.maxTimestamp))
           if (isControl(h.attributes)) {
             let type: number
+            let record
             try {
-              type = decodeControlKey(readRecords(chunk, pos)[0]?.key ?? null).type
+              record = readRecords(chunk, pos)[0]
+              type = decodeControlKey(record?.key ?? null).type
             } catch {
               return
             }
@@ -676,7 +678,14 @@ export class ProducerStateManager implements ProducerStateGuard {
                   }),
                 )
             }
-            if (type === ControlType.Abort || type === ControlType.Commit) e.txnFirstOffset = undefined
+            if (type === ControlType.Abort || type === ControlType.Commit) {
+              e.txnFirstOffset = undefined
+              try {
+                e.coordinatorEpoch = decodeEndTxnMarker(record?.value ?? null).coordinatorEpoch
+              } catch {
+                // A marker whose value does not decode still closed the transaction.
+              }
+            }
             return
           }
           if (h.baseSequence >= 0) {

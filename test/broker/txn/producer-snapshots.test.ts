@@ -323,7 +323,13 @@ describe('producer state snapshots across restarts', () => {
         // only after all of them are in the log, as pipelined requests can.
         type Job =
           | { kind: 'batch'; b: ProducerBatch; p: Promise<AppendResult> }
-          | { kind: 'marker'; pid: bigint; flight: MarkerFlight; p: Promise<AppendResult> }
+          | {
+              kind: 'marker'
+              pid: bigint
+              coordinatorEpoch: number
+              flight: MarkerFlight
+              p: Promise<AppendResult>
+            }
         const jobs: Job[] = []
         // As clients do: EndTxn (the marker) only once the transaction's batches are acknowledged,
         // and the next transaction's batches only once EndTxn answered.
@@ -334,19 +340,20 @@ describe('producer state snapshots across restarts', () => {
           if (ending.has(pid)) continue
           if (openTxn.has(pid) && !batching.has(pid) && random() < 0.3) {
             ending.add(pid)
+            const coordinatorEpoch = pick(5)
             const flight = m.markerStarted(log)
             const p = log.append(
               buildTxnMarkerBatch({
                 commit: random() < 0.5,
                 producerId: pid,
                 producerEpoch: 0,
-                coordinatorEpoch: 1,
+                coordinatorEpoch,
                 timestamp: 0n,
               }),
               { leaderEpoch: 0 },
             )
             openTxn.delete(pid)
-            jobs.push({ kind: 'marker', pid, flight, p })
+            jobs.push({ kind: 'marker', pid, coordinatorEpoch, flight, p })
             continue
           }
           const spec = {
@@ -367,7 +374,11 @@ describe('producer state snapshots across restarts', () => {
         for (const job of jobs) {
           const r = await job.p
           if (job.kind === 'batch') m.appended(log, job.b, r)
-          else m.markerAppended(log, job.pid, 0, 1, { flight: job.flight, offset: r.baseOffset })
+          else
+            m.markerAppended(log, job.pid, 0, job.coordinatorEpoch, {
+              flight: job.flight,
+              offset: r.baseOffset,
+            })
         }
       }
       await m.snapshotsWritten()
@@ -385,13 +396,25 @@ describe('producer state snapshots across restarts', () => {
         const expected = rm
           .describe(ref.log)
           .filter((p) => p.lastSequence >= 0 || p.currentTxnStartOffset >= 0n)
-          .map((p) => [p.producerId, p.producerEpoch, p.lastSequence, p.currentTxnStartOffset])
+          .map((p) => [
+            p.producerId,
+            p.producerEpoch,
+            p.lastSequence,
+            p.currentTxnStartOffset,
+            p.coordinatorEpoch,
+          ])
           .sort()
         await ref.store.close()
         const stored = await mem.readFile(`/data/t-0/${at.toString().padStart(20, '0')}.snapshot`)
         const actual = decodeProducerSnapshot(stored)
           .filter((e) => e.lastOffset >= 0n || e.currentTxnFirstOffset >= 0n)
-          .map((e) => [e.producerId, e.producerEpoch, e.lastSequence, e.currentTxnFirstOffset])
+          .map((e) => [
+            e.producerId,
+            e.producerEpoch,
+            e.lastSequence,
+            e.currentTxnFirstOffset,
+            e.coordinatorEpoch,
+          ])
           .sort()
         expect(actual, `seed ${seed}, snapshot at ${at}`).toEqual(expected)
       }
