@@ -42,11 +42,25 @@ function asError(err) {
   return e
 }
 
+// SAMSA_COMPAT_LOG_LEVEL (syslog level, default 3) and SAMSA_COMPAT_DEBUG (librdkafka debug
+// contexts, e.g. 'protocol,cgrp') send librdkafka's own log to stderr, for debugging a scenario.
+const LOG_LEVEL = Number(process.env.SAMSA_COMPAT_LOG_LEVEL ?? 3)
+const DEBUG = process.env.SAMSA_COMPAT_DEBUG
+
 const base = () => ({
   'bootstrap.servers': BOOTSTRAP,
   'client.id': 'samsa-compat',
-  log_level: 3,
+  log_level: LOG_LEVEL,
+  ...(DEBUG === undefined ? {} : { debug: DEBUG }),
+  event_cb: true,
 })
+
+/** Copies librdkafka's log events of a client to stderr. */
+function logTo(client) {
+  client.on('event.log', (e) => console.error(`${e.severity} ${e.fac} ${e.message}`))
+  client.on('event.error', (e) => console.error(`error ${e.code} ${e.message}`))
+  return client
+}
 
 /** Every client this process opens; disconnected before exit. */
 const opened = []
@@ -82,7 +96,7 @@ async function metadata(client, topic) {
 }
 
 async function producer(extra = {}) {
-  const p = new Kafka.Producer({ ...base(), dr_cb: true, 'linger.ms': 5, ...extra })
+  const p = logTo(new Kafka.Producer({ ...base(), dr_cb: true, 'linger.ms': 5, ...extra }))
   await call(p, 'connect', { timeout: remaining() })
   opened.push(p)
   p.setPollInterval(20)
@@ -127,18 +141,20 @@ async function produce(p, topic, records) {
 
 async function consumer(group, extra = {}) {
   const classic = extra['group.protocol'] !== 'consumer'
-  const c = new Kafka.KafkaConsumer({
-    ...base(),
-    'group.id': group ?? `${PREFIX}-group-${groups++}`,
-    'auto.offset.reset': 'earliest',
-    'enable.auto.commit': false,
-    'fetch.wait.max.ms': 100,
-    'topic.metadata.refresh.interval.ms': 1000,
-    // KIP-848 members take their timeouts from the broker; librdkafka rejects these with it.
-    ...(classic ? { 'session.timeout.ms': 10_000, 'heartbeat.interval.ms': 500 } : {}),
-    rebalance_cb: true,
-    ...extra,
-  })
+  const c = logTo(
+    new Kafka.KafkaConsumer({
+      ...base(),
+      'group.id': group ?? `${PREFIX}-group-${groups++}`,
+      'auto.offset.reset': 'earliest',
+      'enable.auto.commit': false,
+      'fetch.wait.max.ms': 100,
+      'topic.metadata.refresh.interval.ms': 1000,
+      // KIP-848 members take their timeouts from the broker; librdkafka rejects these with it.
+      ...(classic ? { 'session.timeout.ms': 10_000, 'heartbeat.interval.ms': 500 } : {}),
+      rebalance_cb: true,
+      ...extra,
+    }),
+  )
   await call(c, 'connect', { timeout: remaining() })
   opened.push(c)
   c.setDefaultConsumeTimeout(100)
@@ -486,8 +502,8 @@ const SCENARIOS = {
   },
 
   async 'group-consumer-protocol'() {
-    // KIP-848: two members split 4 partitions through ConsumerGroupHeartbeat (server-side
-    // assignor), consume and commit with member epochs, the group describes as a consumer group
+    // KIP-848: two members (one subscribed by name, one by regex) split 4 partitions through
+    // ConsumerGroupHeartbeat (server-side assignor), consume and commit with member epochs, the group describes as a consumer group
     // (ConsumerGroupDescribe), and the survivor takes every partition when the other leaves.
     const topic = `${PREFIX}-t`
     await createTopic(topic, 4)
@@ -500,7 +516,9 @@ const SCENARIOS = {
     const conf = { 'group.protocol': 'consumer' }
     const [a, b] = await Promise.all([consumer(group, conf), consumer(group, conf)])
     a.subscribe([topic])
-    b.subscribe([topic])
+    // The second member subscribes by pattern: librdkafka 2.1x sends it as SubscribedTopicRegex
+    // (ConsumerGroupHeartbeat v1) and the broker resolves it.
+    b.subscribe([new RegExp(`^${PREFIX}-t$`)])
     const seen = []
     const pollBoth = async () => {
       for (const msgs of await Promise.all([a, b].map((c) => pollOnce(c, 10)))) seen.push(...msgs)

@@ -89,6 +89,17 @@ describe('request frames', () => {
     expect(d.kind === 'ok' && d.header.clientId).toBeNull()
   })
 
+  it('ignores bytes after the body, as Kafka does (librdkafka 2.15 all-topics Metadata v12)', () => {
+    // librdkafka reserves an int32 for the topic array count and, for an all-topics request on
+    // v9+, never compacts it to the one-byte varint null: 3 extra bytes ride along and the fields
+    // after it shift (compat/FINDINGS.md F4). Kafka parses the body and ignores the rest; a strict
+    // length check would break librdkafka's listTopics / getMetadata(all topics).
+    const frame = Buffer.from('0003000c00000000000c73616d73612d636f6d7061740000000000010000', 'hex')
+    const d = decodeRequestFrame(frame)
+    expect(d.kind).toBe('ok')
+    expect(d.kind === 'ok' && d.body).toMatchObject({ topics: null, allowAutoTopicCreation: false })
+  })
+
   it('reports an API key nobody declares as unknown-api', () => {
     const frame = Buffer.alloc(12)
     frame.writeInt16BE(7, 0) // ControlledShutdown: not served

@@ -44,6 +44,15 @@ function loadFixtures(): Fixture[] {
 
 const fixtures = loadFixtures()
 
+/**
+ * Requests a client is known to send with bytes after the body, which Kafka (and Samsa) ignore:
+ * librdkafka's all-topics Metadata v9+ leaves its int32 array-count placeholder uncompacted
+ * (compat/FINDINGS.md F4). Such a fixture must still round-trip up to its trailing bytes.
+ */
+const KNOWN_TRAILING: ReadonlyArray<{ client: RegExp; apiKey: number; bytes: number }> = [
+  { client: /^librdkafka-/, apiKey: 3, bytes: 3 },
+]
+
 describe('golden request frames captured from real clients', () => {
   it('has fixtures from several clients', () => {
     const clients = new Set(fixtures.map((f) => f.client.replace(/-[\d.]+$/, '')))
@@ -63,12 +72,17 @@ describe('golden request frames captured from real clients', () => {
       const header = decodeRequestHeader(r, requestHeaderVersion(codec, fx.version), true)
       const bodyStart = r.pos
       const body = codec.decodeRequest(r, fx.version, true) as object
-      expect(r.remaining, 'trailing bytes after the body').toBe(0)
+      const known = KNOWN_TRAILING.find((k) => k.apiKey === fx.apiKey && k.client.test(fx.client))
+      const trailing = r.remaining
+      if (known === undefined || trailing !== known.bytes)
+        expect(trailing, 'trailing bytes after the body').toBe(0)
 
       const w = new Writer(fx.bytes.length)
       encodeRequestHeader(w, requestHeaderVersion(codec, fx.version), header)
       codec.encodeRequest(w, fx.version, body)
-      expect(w.toBuffer().toString('hex')).toBe(fx.bytes.toString('hex'))
+      expect(w.toBuffer().toString('hex')).toBe(
+        fx.bytes.subarray(0, fx.bytes.length - trailing).toString('hex'),
+      )
 
       const spec = ALL_APIS.find((a) => a.key === fx.apiKey)!
       const interpreted = interpretDecode(spec.request, new Reader(fx.bytes, bodyStart), fx.version, true)
