@@ -2,7 +2,7 @@
 //
 // Runs every installed client (or the named ones) against a fresh broker each, prints one line per
 // scenario (and the broker's protocol trace for failures), writes compat/results/<client>.json and
-// regenerates compat/MATRIX.md from all results files. --capture also records the clients' request
+// regenerates COMPATIBILITY.md (repository root) from all results files. --capture also records the clients' request
 // frames as golden fixtures under test/protocol/golden/fixtures/. Exits non-zero when a run
 // disagrees with compat/<client>/expectations, or (with CI=true) when a client is missing.
 

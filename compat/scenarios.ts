@@ -1,5 +1,5 @@
 // The scenario list every client runs (each one it supports). Ids are stable: they key the
-// per-client expectation files, the results JSON and the rows of MATRIX.md. Order = matrix order.
+// per-client expectation files, the results JSON and the rows of COMPATIBILITY.md. Order = matrix order.
 
 export interface Scenario {
   readonly id: string

@@ -1,12 +1,13 @@
 // The compat ledger's own rules: expectation files must list every scenario exactly once with a
 // known status, every committed expectations file parses, and the matrix marks every outcome.
 
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CLIENTS } from '../../compat/clients.ts'
 import { loadExpectations, parseExpectations } from '../../compat/harness/results.ts'
-import { renderMatrix } from '../../compat/matrix.ts'
+import { LEDGER_FILE, renderMatrix, writeMatrix } from '../../compat/matrix.ts'
 import { SCENARIO_IDS } from '../../compat/scenarios.ts'
 
 const all = (status = 'pass'): string => SCENARIO_IDS.map((id) => `${id} ${status}`).join('\n')
@@ -52,5 +53,30 @@ describe('matrix', () => {
     expect(md).toMatch(/\*\*transactions\*\* .* \| ➖ \[2\] \|/)
     expect(md).toContain('1. x: boom')
     expect(md).toContain('| x | x 1.0 | 2026-01-01 00:00 UTC | 1 | 1 | 1 |')
+  })
+})
+
+describe('the ledger file', () => {
+  const root = join(import.meta.dirname, '..', '..')
+
+  it('is written to COMPATIBILITY.md beside the compat folder (the repository root)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'samsa-ledger-'))
+    try {
+      mkdirSync(join(dir, 'compat', 'results'), { recursive: true })
+      const run = { client: 'x', version: 'x 1.0', at: '2026-01-01T00:00:00.000Z', results: [] }
+      writeFileSync(join(dir, 'compat', 'results', 'x.json'), JSON.stringify(run))
+      writeMatrix(join(dir, 'compat'))
+      expect(LEDGER_FILE).toBe('COMPATIBILITY.md')
+      expect(readFileSync(join(dir, 'COMPATIBILITY.md'), 'utf8')).toContain('| x | x 1.0 |')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('the committed COMPATIBILITY.md has a column for every client, and README links it', () => {
+    const ledger = readFileSync(join(root, 'COMPATIBILITY.md'), 'utf8')
+    const header = ledger.split('\n').find((l) => l.startsWith('| scenario |')) ?? ''
+    for (const c of CLIENTS) expect(header, `column for ${c.name}`).toContain(`| ${c.name} `)
+    expect(readFileSync(join(root, 'README.md'), 'utf8')).toContain('](COMPATIBILITY.md)')
   })
 })
