@@ -69,6 +69,11 @@ try {
       dir: tmp,
       format: 'esm',
       sourcemap: true,
+      // No comments, and non-ASCII characters escaped: V8 keeps each module's source in memory,
+      // and a single non-ASCII character (a → in a comment) makes it a two-byte string. Together
+      // -1.1 MB of heap and -3 MB RSS at start; whitespace stays, so stack traces remain readable.
+      comments: false,
+      minify: { compress: false, mangle: false, codegen: { removeWhitespace: false, asciiOnly: true } },
       entryFileNames: '[name].js',
       chunkFileNames: 'chunks/[name]-[hash].js',
     },
