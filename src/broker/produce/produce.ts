@@ -2,8 +2,10 @@
 // appends synchronously in arrival order, then answer per partition once every append resolved.
 //
 // Per partition, in Kafka's order: unknown topic/partition → internal topic → record validation →
-// min.insync.replicas (acks=all) → producer-state hook → append. One partition's error never fails
-// another. acks=0 answers nothing (NO_RESPONSE); acks=1 and acks=-1 answer when the log resolves the
+// min.insync.replicas (acks=all) → producer-state hook → append. The hook's optional `prepare`
+// (transactional batches of v12+ whose partition the coordinator must first add to the
+// transaction, KIP-890) is the one step that may defer the check and append of a partition; the
+// hook keeps such partitions in arrival order. One partition's error never fails another. acks=0 answers nothing (NO_RESPONSE); acks=1 and acks=-1 answer when the log resolves the
 // append (on one node, acks=all is satisfied by the leader's own append, fsynced first in durable
 // mode). Kafka 4 does not auto-create topics on Produce (only Metadata does), so neither do we.
 

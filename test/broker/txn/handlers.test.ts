@@ -63,6 +63,7 @@ beforeAll(async () => {
     topics: [
       { name: 'idem', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] },
       { name: 'txn', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] },
+      { name: 'kip890', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] },
     ],
     timeoutMs: 5000,
     validateOnly: false,
@@ -171,6 +172,78 @@ describe('transactions on the wire', () => {
     const aborted = await fetch(1)
     expect(aborted.lastStableOffset).toBe(3n)
     expect(aborted.abortedTransactions).toEqual([{ producerId: pid, firstOffset: 0n }])
+  })
+
+  it('KIP-890: a partition or group not in the transaction, per request version', async () => {
+    const { producerId: pid, producerEpoch: epoch } = await initProducerId('kip890-tx')
+    const produceAt = async (version: number, seq: number) => {
+      const r = await call<{ responses: Array<{ partitionResponses: PartitionResult[] }> }>(
+        ApiKey.Produce,
+        version,
+        {
+          transactionalId: 'kip890-tx',
+          acks: -1,
+          timeoutMs: 5000,
+          topicData: [
+            {
+              name: 'kip890',
+              partitionData: [
+                { index: 1, records: batchBytes({ producerId: pid, epoch, seq, transactional: true }) },
+              ],
+            },
+          ],
+        },
+      )
+      return r.responses[0]!.partitionResponses[0]!.errorCode
+    }
+    // Part 1: rejected, in the code each version knows; part 2 (v12): added, then written.
+    expect(await produceAt(10, 0)).toBe(ErrorCode.INVALID_TXN_STATE)
+    expect(await produceAt(11, 0)).toBe(ErrorCode.TRANSACTION_ABORTABLE)
+    expect(await produceAt(12, 0)).toBe(ErrorCode.NONE)
+    expect(await produceAt(11, 1)).toBe(ErrorCode.NONE)
+
+    const offsetsAt = async (version: number) => {
+      const r = await call<{ topics: Array<{ partitions: Array<{ errorCode: number }> }> }>(
+        ApiKey.TxnOffsetCommit,
+        version,
+        {
+          transactionalId: 'kip890-tx',
+          groupId: 'kip890-group',
+          producerId: pid,
+          producerEpoch: epoch,
+          generationId: -1,
+          memberId: '',
+          groupInstanceId: null,
+          topics: [
+            {
+              name: 'kip890',
+              partitions: [
+                { partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: null },
+              ],
+            },
+          ],
+        },
+      )
+      return r.topics[0]!.partitions[0]!.errorCode
+    }
+    expect(await offsetsAt(3)).toBe(ErrorCode.INVALID_TXN_STATE)
+    expect(await offsetsAt(4)).toBe(ErrorCode.TRANSACTION_ABORTABLE)
+    expect(await offsetsAt(5)).toBe(ErrorCode.NONE)
+    expect(await offsetsAt(4)).toBe(ErrorCode.NONE)
+    const end = await call<{ errorCode: number; producerId: bigint; producerEpoch: number }>(
+      ApiKey.EndTxn,
+      5,
+      {
+        transactionalId: 'kip890-tx',
+        producerId: pid,
+        producerEpoch: epoch,
+        committed: false,
+      },
+    )
+    expect(end).toMatchObject({ errorCode: ErrorCode.NONE, producerId: pid, producerEpoch: epoch + 1 })
+    // The epoch the abort retired is fenced, at every version.
+    expect(await produceAt(12, 2)).toBe(ErrorCode.INVALID_PRODUCER_EPOCH)
+    expect(await offsetsAt(5)).toBe(ErrorCode.INVALID_PRODUCER_EPOCH)
   })
 
   it('maps PRODUCER_FENCED to INVALID_PRODUCER_EPOCH for old versions', async () => {
