@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BrokerBenchResult, TargetName } from './broker.ts'
 import type { Summary } from './stats.ts'
+import type { StartupResult } from './startup.ts'
 import type { SystemLimits } from './system.ts'
 
 interface Results {
@@ -16,6 +17,7 @@ interface Results {
   cpuModel: string | null
   system?: SystemLimits | null
   broker?: BrokerBenchResult | { skipped: string }
+  starts?: StartupResult | { skipped: string }
 }
 
 function n(x: number): string {
@@ -35,6 +37,28 @@ function cell(s: Summary | null | undefined): string {
 
 function range(s: Summary | null | undefined, unit: string): string {
   return s ? `${n(s.median)} ${unit} (${n(s.min)}–${n(s.max)})` : 'n/a'
+}
+
+function startsTable(st: StartupResult): string[] {
+  const rows = [
+    `Start reliability: ${st.completed} consecutive starts (memory and disk alternating), ${st.failures} failed` +
+      `${st.cutShort ? ` (cut short at ${st.completed} of ${st.starts})` : ''}.`,
+    '',
+    '| Start-up (bin/samsa.js) | mode | p50 | p95 | p99 | max |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+  ]
+  const labels: Array<[keyof NonNullable<StartupResult['modes']['memory']>, string]> = [
+    ['metadataMs', 'exec → ApiVersions+Metadata (ms)'],
+    ['ackMs', 'exec → first produce acked (ms)'],
+    ['cpuMs', 'broker CPU until the ack (ms)'],
+    ['rssMB', 'RSS at the ack (MB)'],
+  ]
+  for (const [key, label] of labels)
+    for (const mode of ['memory', 'disk'] as const) {
+      const s = st.modes[mode]?.[key]
+      if (s) rows.push(`| ${label} | ${mode} | ${n(s.p50)} | ${n(s.p95)} | ${n(s.p99)} | ${n(s.max)} |`)
+    }
+  return rows
 }
 
 export function markdown(r: Results): string {
@@ -58,6 +82,8 @@ export function markdown(r: Results): string {
       '',
     )
   }
+  const st = r.starts
+  if (st && !('skipped' in st)) out.push(...startsTable(st), '')
   const b = r.broker
   if (!b || 'skipped' in b) {
     out.push(`Broker comparison: ${b ? `skipped (${b.skipped})` : 'not run'}.`)

@@ -1,9 +1,11 @@
 // `npm run bench`: runs every benchmark suite, prints the tables and writes
 // bench/results/latest.json (gitignored): { date, node, cpus, protocol: rows, records: rows |
 // { skipped: reason }, storage: rows | { skipped }, system: P1–P3 limits, broker: the broker
-// comparison (bench/broker.ts) | { skipped } }. Suites run one after another so they do not
-// compete for the 2 cores.
-//   npm run bench [-- --quick | --full] [--only system,broker,...]
+// comparison (bench/broker.ts) | { skipped }, starts: start-up percentiles and failed starts
+// (bench/startup.ts) | { skipped } }. Suites run one after another so they do not compete for the
+// 2 cores.
+//   npm run bench [-- --quick | --full] [--only system,broker,starts,...] [--starts N]
+// `starts` runs 20 consecutive starts (5 with --quick, 1,000 with --full or --starts 1000).
 // --quick shrinks the broker workloads to a smoke run; --full uses performance.md §8's sizes
 // (1 M × 1 KiB, 5 M × 100 B, 5 repetitions); the default keeps the whole run within minutes.
 
@@ -13,6 +15,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { formatBrokerTable, physicalRatios, profileFromArgs, runBrokerBench } from './broker.ts'
 import { formatProtocolRows, runProtocolBench } from './protocol.ts'
+import { formatStartupResult, runStartupBench, startsFromArgs } from './startup.ts'
 import { formatSystemLimits, runSystemBench, type SystemLimits } from './system.ts'
 
 interface RecordsRow {
@@ -99,6 +102,14 @@ if (wanted('broker')) {
   }
 }
 
+let starts: Awaited<ReturnType<typeof runStartupBench>> | { skipped: string } = { skipped: 'not selected' }
+if (wanted('starts')) {
+  const { starts: n, maxSeconds } = startsFromArgs(argv, profile === 'quick' ? 5 : 20)
+  console.log(`\nStart-up: ${n} consecutive starts of bin/samsa.js, each until a produce is acknowledged`)
+  starts = await runStartupBench({ starts: n, maxSeconds })
+  console.log('skipped' in starts ? `skipped: ${starts.skipped}` : formatStartupResult(starts))
+}
+
 const out = join(here, 'results', 'latest.json')
 mkdirSync(dirname(out), { recursive: true })
 writeFileSync(
@@ -114,6 +125,7 @@ writeFileSync(
       storage,
       system,
       broker,
+      starts,
     },
     null,
     2,
