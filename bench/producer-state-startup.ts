@@ -3,14 +3,16 @@
 // snapshots. Not part of `npm run bench` (it writes ~1 GB); run by hand:
 //
 //   node bench/producer-state-startup.ts generate DIR [--mb 800] [--partitions 4] [--producers 1000]
+//                                                     [--crash]
 //   node bench/producer-state-startup.ts start DIR [--drop-snapshots] [--runs 3]
 //
 // --drop-snapshots deletes every .snapshot file before each run (the full scan every time).
 //
 // `--src ROOT` runs another checkout's broker (ROOT/src/index.ts), e.g. one from before snapshots
-// existed. `generate` appends straight to the partition logs (no Produce path, no producer-state
-// hook), so generate with a checkout that does not write snapshots, or start once with
-// --drop-snapshots: a snapshot written while batches bypass the hook would not describe them.
+// existed. `generate` appends straight to the partition logs, passing each batch through the
+// producer-state hook as Produce does (so roll snapshots describe what was written). With
+// --crash it flushes the logs and exits without closing the broker: the next start is an unclean
+// one, with only the roll snapshots to start from.
 // `start` prints the wall time of startBroker() and, when the broker logs it, the producer-state
 // load line; each run closes the broker cleanly (which writes snapshots on checkouts that do).
 
@@ -34,6 +36,10 @@ if ((command !== 'generate' && command !== 'start') || dirArg === undefined) {
 const dir = resolve(dirArg)
 const TOPIC = 'pstate'
 
+interface Guard {
+  check(log: unknown, batch: object): { kind: string }
+  appended(log: unknown, batch: object, result: unknown): void
+}
 interface BrokerLike {
   port: number
   close(): Promise<void>
@@ -41,6 +47,8 @@ interface BrokerLike {
     topics: {
       partition(t: string, p: number): { append(b: Buffer, o: { leaderEpoch: number }): Promise<unknown> }
     }
+    logs: { flush(): Promise<void> }
+    transactions?: { producerState?: Guard; producers?: { snapshotsWritten?: () => Promise<void> } }
   }
 }
 const { startBroker } = (await import(pathToFileURL(join(root, 'src/index.ts')).href)) as {
@@ -85,6 +93,7 @@ if (command === 'generate') {
   })
   await admin.disconnect()
   const value = Buffer.alloc(100, 120)
+  const guard = broker.services.transactions?.producerState
   const t0 = performance.now()
   let batches = 0
   await Promise.all(
@@ -100,18 +109,35 @@ if (command === 'generate') {
           baseSequence: seq[k],
           records: Array.from({ length: 10 }, () => ({ value })),
         })
+        const hooked = {
+          topicPartition: { topic: TOPIC, partition: p },
+          transactionalId: null,
+          producerId: BigInt(1000 + k),
+          producerEpoch: 0,
+          baseSequence: seq[k],
+          recordsCount: 10,
+          transactional: false,
+        }
         seq[k]! += 10
-        await log.append(batch, { leaderEpoch: 0 })
+        if (guard !== undefined && guard.check(log, hooked).kind !== 'append') throw new Error('not appended')
+        const result = await log.append(batch, { leaderEpoch: 0 })
+        guard?.appended(log, hooked, result)
         written += batch.length
         batches++
       }
     }),
   )
-  await broker.close()
+  const crash = argv.includes('--crash')
+  if (crash) {
+    await broker.services.transactions?.producers?.snapshotsWritten?.()
+    await broker.services.logs.flush()
+  } else await broker.close()
   console.log(
     `generated ${batches} batches from ${producers} producers on ${partitions} partitions: ` +
-      `${(du(dir) / 1048576).toFixed(0)} MiB of segments in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `${(du(dir) / 1048576).toFixed(0)} MiB of segments in ${((performance.now() - t0) / 1000).toFixed(1)} s` +
+      (crash ? ' (then exited without closing the broker)' : ''),
   )
+  if (crash) process.exit(0)
 } else {
   const runs = flag('runs', 3)
   for (let run = 1; run <= runs; run++) {
