@@ -240,9 +240,19 @@ export interface PartitionLog {
   close(): Promise<void>
 }
 
+export interface OpenOptions {
+  /**
+   * The topic id the partition belongs to. The disk store records it in the partition
+   * directory (`partition.metadata`, as Kafka does) and refuses to open a directory recorded
+   * for another id with KafkaError(INCONSISTENT_TOPIC_ID), leaving it untouched; both stores
+   * refuse to reopen a log under a different id. Without it nothing is checked or recorded.
+   */
+  topicId?: string
+}
+
 export interface LogStore {
   /** Opens (creating if needed) the log of a partition. */
-  open(tp: TopicPartition, config: LogConfig): Promise<PartitionLog>
+  open(tp: TopicPartition, config: LogConfig, options?: OpenOptions): Promise<PartitionLog>
   get(tp: TopicPartition): PartitionLog | undefined
   /** Removes a partition's log and its files. */
   delete(tp: TopicPartition): Promise<void>

@@ -82,14 +82,27 @@ export class TopicManager {
     this.logger = deps.logger
   }
 
-  /** Opens the logs of every recorded topic and deletes logs that no topic record names. */
+  /**
+   * Opens the logs of every recorded topic and deletes logs that no topic record names. A log
+   * directory recorded for another topic id (partition.metadata) stays closed and untouched: the
+   * partition is offline (its requests answer UNKNOWN_TOPIC_OR_PARTITION) until an operator
+   * removes the directory.
+   */
   async start(): Promise<void> {
     const known = new Set<string>()
     for (const t of this.metadata.topics()) {
       const logConfig = toLogConfig(t.configs, this.config)
       for (let p = 0; p < t.partitions; p++) {
-        await this.logs.open({ topic: t.name, partition: p }, logConfig)
         known.add(`${t.name}\0${p}`)
+        try {
+          await this.logs.open({ topic: t.name, partition: p }, logConfig, { topicId: t.topicId })
+        } catch (err) {
+          if (!(err instanceof KafkaError) || err.code !== ErrorCode.INCONSISTENT_TOPIC_ID) throw err
+          this.logger.error(
+            { topic: t.name, partition: p, err },
+            'partition offline: its log belongs to another topic id',
+          )
+        }
       }
     }
     for (const tp of this.logs.partitions()) {
@@ -208,7 +221,9 @@ export class TopicManager {
     let opened = 0
     try {
       for (; opened < record.partitions; opened++)
-        await this.logs.open({ topic: record.name, partition: opened }, logConfig)
+        await this.logs.open({ topic: record.name, partition: opened }, logConfig, {
+          topicId: record.topicId,
+        })
       await this.metadata.createTopic(record)
     } catch (err) {
       // Undo what was opened; start() would also remove these orphans after a crash.
@@ -282,7 +297,8 @@ export class TopicManager {
   async addPartitions(name: string, count: number): Promise<TopicRecord> {
     const t = this.validatePartitionCount(name, count)
     const logConfig = toLogConfig(t.configs, this.config)
-    for (let p = t.partitions; p < count; p++) await this.logs.open({ topic: name, partition: p }, logConfig)
+    for (let p = t.partitions; p < count; p++)
+      await this.logs.open({ topic: name, partition: p }, logConfig, { topicId: t.topicId })
     await this.metadata.setPartitionCount(name, count)
     const updated = this.metadata.topic(name) ?? { ...t, partitions: count }
     this.logger.info({ topic: name, partitions: count }, 'partitions added')

@@ -6,6 +6,14 @@
 //   cleaner-offset-checkpoint          per compacted partition, where its dirty section starts
 //   .kafka_cleanshutdown               present only after a clean close; removed at open
 //
+// Each partition directory also holds `partition.metadata` (partition-metadata-file.ts) with the
+// topic id it belongs to, when the broker opened it with one. It is read before the partition
+// is loaded: a directory recorded for another topic id is not loaded, served or changed
+// (KafkaError INCONSISTENT_TOPIC_ID; Kafka takes the log dir offline). A missing file (a new
+// partition, or an older directory) is written with the next checkpoint round, without fsync,
+// so creating partitions stays cheap; a file lost or torn by a crash is simply written again
+// (an unreadable one counts as missing).
+//
 // Partitions found at startup are listed by partitions() and loaded (recovered) when the broker
 // opens them with their config. Segment files are opened through one bounded HandlePool and
 // closed when idle; appends in durable mode share fsyncs through one GroupCommitter.
@@ -13,7 +21,7 @@
 import { randomUUID } from 'node:crypto'
 import { KafkaError } from '../../protocol/errors.ts'
 import { errorCode, NodeFileSystem, writeFileAtomic, type FileSystem } from '../fs.ts'
-import type { LogConfig, LogStore, PartitionLog, TopicPartition } from '../log-store.ts'
+import type { LogConfig, LogStore, OpenOptions, PartitionLog, TopicPartition } from '../log-store.ts'
 import type { Decompressor } from '../record-timestamps.ts'
 import {
   CheckpointCorruptError,
@@ -36,6 +44,12 @@ import { GroupCommitter } from './group-commit.ts'
 import { HandlePool } from './handle-pool.ts'
 import { loadPartition, type LoadedLog } from './loader.ts'
 import { DiskPartitionLog } from './partition-log.ts'
+import {
+  decodePartitionMetadata,
+  encodePartitionMetadata,
+  PARTITION_METADATA_FILE,
+  PartitionMetadataCorruptError,
+} from './partition-metadata-file.ts'
 
 export interface DiskLogStoreOptions {
   /** File system (tests pass a MemoryFileSystem); default: Node's. */
@@ -79,6 +93,10 @@ class DiskLogStore implements LogStore {
   readonly #firstDirty = new Map<string, bigint>()
   /** Partitions whose cleaning failed this session (skipped by the cleaner until a restart). */
   readonly #uncleanable = new Set<string>()
+  /** Topic id per loaded partition (from partition.metadata or the opener). */
+  readonly #topicIds = new Map<string, string>()
+  /** Partitions whose partition.metadata is still to be written. */
+  readonly #metadataUnwritten = new Set<string>()
   readonly #cleanShutdown: boolean
   readonly #pendingDeletes = new Set<string>()
   readonly #timers = new Set<NodeJS.Timeout>()
@@ -145,27 +163,39 @@ class DiskLogStore implements LogStore {
     if (this.#closed) throw new KafkaError('KAFKA_STORAGE_ERROR', 'log store is closed')
   }
 
-  open(tp: TopicPartition, config: LogConfig): Promise<PartitionLog> {
+  open(tp: TopicPartition, config: LogConfig, options: OpenOptions = {}): Promise<PartitionLog> {
     this.#checkOpen()
     const k = key(tp)
     const existing = this.#logs.get(k)
     if (existing !== undefined) {
+      const recorded = this.#topicIds.get(k)
+      if (options.topicId !== undefined && recorded !== undefined && recorded !== options.topicId)
+        return Promise.reject(inconsistentTopicId(`${this.#dir}/${k}`, recorded, options.topicId))
+      if (options.topicId !== undefined && recorded === undefined) {
+        this.#topicIds.set(k, options.topicId)
+        this.#metadataUnwritten.add(k)
+      }
       existing.updateConfig(config)
       return Promise.resolve(existing)
     }
     let loading = this.#loading.get(k)
     if (loading === undefined) {
-      loading = this.#load(tp, config).finally(() => this.#loading.delete(k))
+      loading = this.#load(tp, config, options.topicId).finally(() => this.#loading.delete(k))
       this.#loading.set(k, loading)
     }
     return loading
   }
 
-  async #load(tp: TopicPartition, config: LogConfig): Promise<DiskPartitionLog> {
+  async #load(tp: TopicPartition, config: LogConfig, topicId: string | undefined): Promise<DiskPartitionLog> {
     if (parsePartitionDirName(key(tp)) === undefined)
       throw new KafkaError('INVALID_TOPIC_EXCEPTION', `cannot store partition ${tp.topic}-${tp.partition}`)
     const k = key(tp)
     const dir = `${this.#dir}/${k}`
+    // Before anything reads or recovers the directory: is it this topic's? (A partition not
+    // found at start-up nor opened since has no directory yet.)
+    const recorded = this.#known.has(k) ? await this.#readTopicId(dir) : undefined
+    if (topicId !== undefined && recorded !== undefined && recorded !== topicId)
+      throw inconsistentTopicId(dir, recorded, topicId)
     let loaded: LoadedLog
     try {
       loaded = await loadPartition({
@@ -202,7 +232,51 @@ class DiskLogStore implements LogStore {
     )
     this.#logs.set(k, log)
     this.#known.set(k, { topic: tp.topic, partition: tp.partition })
+    const id = recorded ?? topicId
+    if (id !== undefined) this.#topicIds.set(k, id)
+    if (recorded === undefined && topicId !== undefined) this.#metadataUnwritten.add(k)
     return log
+  }
+
+  /** The topic id in the directory's partition.metadata; undefined when missing or unreadable. */
+  async #readTopicId(dir: string): Promise<string | undefined> {
+    try {
+      return decodePartitionMetadata(await this.#fs.readFile(`${dir}/${PARTITION_METADATA_FILE}`))
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT' || err instanceof PartitionMetadataCorruptError) return undefined
+      throw new KafkaError(
+        'KAFKA_STORAGE_ERROR',
+        `cannot read ${dir}/${PARTITION_METADATA_FILE}: ${String(err)}`,
+        {
+          cause: err,
+        },
+      )
+    }
+  }
+
+  /** Writes the partition.metadata files still missing (no fsync: see the top of the file). */
+  async #writePartitionMetadata(): Promise<void> {
+    for (const k of [...this.#metadataUnwritten]) {
+      const id = this.#topicIds.get(k)
+      this.#metadataUnwritten.delete(k)
+      if (id === undefined || !this.#logs.has(k)) continue
+      try {
+        await writeFileAtomic(
+          this.#fs,
+          `${this.#dir}/${k}/${PARTITION_METADATA_FILE}`,
+          encodePartitionMetadata(id),
+          {
+            sync: false,
+          },
+        )
+      } catch (err) {
+        // Deleted meanwhile: nothing to record. Otherwise try again next round.
+        if (errorCode(err) !== 'ENOENT') {
+          this.#metadataUnwritten.add(k)
+          throw err
+        }
+      }
+    }
   }
 
   get(tp: TopicPartition): PartitionLog | undefined {
@@ -219,6 +293,8 @@ class DiskLogStore implements LogStore {
     this.#known.delete(k)
     this.#recoveryPoints.delete(k)
     this.#startOffsets.delete(k)
+    this.#topicIds.delete(k)
+    this.#metadataUnwritten.delete(k)
     const hadDirty = this.#firstDirty.delete(k)
     this.#uncleanable.delete(k)
     if (log !== undefined) await log.abandon()
@@ -297,6 +373,7 @@ class DiskLogStore implements LogStore {
   }
 
   async #writeCheckpoints(): Promise<void> {
+    await this.#writePartitionMetadata()
     const rp: PartitionOffset[] = []
     const lso: PartitionOffset[] = []
     for (const [k, tp] of this.#known) {
@@ -370,6 +447,13 @@ class DiskLogStore implements LogStore {
   openFiles(): number {
     return this.#pool.size
   }
+}
+
+function inconsistentTopicId(dir: string, recorded: string, wanted: string): KafkaError {
+  return new KafkaError(
+    'INCONSISTENT_TOPIC_ID',
+    `${dir} belongs to topic id ${recorded}, not ${wanted}: left untouched and not served`,
+  )
 }
 
 export type { DiskLogStore }

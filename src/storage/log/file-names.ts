@@ -6,6 +6,7 @@
 //   00000000000000000000.txnindex    aborted transactions           (txn-index.ts)
 //   00000000000000000000.snapshot    producer state snapshot        (producer-snapshot-file.ts)
 //   leader-epoch-checkpoint          leader-epoch cache             (leader-epoch-checkpoint.ts)
+//   partition.metadata               the topic id of the data       (partition-metadata-file.ts)
 //
 // Segment files are named by the base offset, zero-padded to 20 digits. Transient suffixes are
 // appended to a full segment file name: `.cleaned` (a compaction output being written), `.swap`

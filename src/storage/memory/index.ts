@@ -1,7 +1,8 @@
 // The in-memory LogStore: for tests and the broker's in-memory mode. Same behaviour as the disk
 // log (see memory-log.ts); nothing survives the process.
 
-import type { LogConfig, LogStore, PartitionLog, TopicPartition } from '../log-store.ts'
+import { KafkaError } from '../../protocol/errors.ts'
+import type { LogConfig, LogStore, OpenOptions, PartitionLog, TopicPartition } from '../log-store.ts'
 import type { Decompressor } from '../record-timestamps.ts'
 import { runCleanerRound, type CleanerOptions } from '../cleaner/round.ts'
 import { MemoryPartitionLog } from './memory-log.ts'
@@ -26,14 +27,30 @@ class MemoryLogStore implements LogStore {
   /** The cleaner's first dirty offset per partition (what the disk store checkpoints). */
   readonly #firstDirty = new Map<string, bigint>()
   readonly #uncleanable = new Set<string>()
+  /** The topic id each log was opened for (OpenOptions.topicId). */
+  readonly #topicIds = new Map<string, string>()
   readonly #options: Required<Pick<MemoryLogStoreOptions, 'now'>> & MemoryLogStoreOptions
 
   constructor(options: MemoryLogStoreOptions) {
     this.#options = { ...options, now: options.now ?? Date.now }
   }
 
-  open(tp: TopicPartition, config: LogConfig): Promise<PartitionLog> {
+  open(tp: TopicPartition, config: LogConfig, options: OpenOptions = {}): Promise<PartitionLog> {
     const existing = this.#logs.get(key(tp))
+    const recorded = this.#topicIds.get(key(tp))
+    if (
+      existing !== undefined &&
+      recorded !== undefined &&
+      options.topicId !== undefined &&
+      recorded !== options.topicId
+    )
+      return Promise.reject(
+        new KafkaError(
+          'INCONSISTENT_TOPIC_ID',
+          `log ${tp.topic}-${tp.partition} belongs to topic id ${recorded}, not ${options.topicId}`,
+        ),
+      )
+    if (options.topicId !== undefined) this.#topicIds.set(key(tp), options.topicId)
     if (existing !== undefined) {
       existing.updateConfig(config)
       return Promise.resolve(existing)
@@ -51,6 +68,7 @@ class MemoryLogStore implements LogStore {
     const log = this.#logs.get(key(tp))
     if (log === undefined) return
     this.#logs.delete(key(tp))
+    this.#topicIds.delete(key(tp))
     this.#firstDirty.delete(key(tp))
     this.#uncleanable.delete(key(tp))
     await log.close()
@@ -72,6 +90,7 @@ class MemoryLogStore implements LogStore {
   async close(): Promise<void> {
     for (const log of this.#logs.values()) await log.close()
     this.#logs.clear()
+    this.#topicIds.clear()
   }
 }
 

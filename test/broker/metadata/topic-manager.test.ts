@@ -2,6 +2,9 @@
 
 import { describe, expect, it } from 'vitest'
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.ts'
+import { randomUuid } from '../../../src/protocol/primitives/uuid.ts'
+import { MemoryFileSystem, writeFully } from '../../../src/storage/fs.ts'
+import { openDiskLogStore } from '../../../src/storage/log/disk-log-store.ts'
 import { createMemoryLogStore } from '../../../src/storage/memory/index.ts'
 import { createMemoryMetadataStore } from '../../../src/storage/metadata/index.ts'
 import { DEFAULT_LOG_CONFIG } from '../../../src/storage/log-store.ts'
@@ -124,6 +127,37 @@ describe('TopicManager', () => {
         .map((p) => `${p.topic}-${p.partition}`)
         .sort(),
     ).toEqual(['kept-0', 'kept-1'])
+  })
+
+  it('on start, leaves a partition whose log belongs to another topic id offline and untouched', async () => {
+    const fs = new MemoryFileSystem()
+    const metadata = createMemoryMetadataStore()
+    const config = loadConfig({}).config
+    let logs = await openDiskLogStore('/data', { fs, checkpointIntervalMs: 0 })
+    const topics = new TopicManager({ metadata, logs, config, logger: silentLogger() })
+    const t = await topics.create('t', { partitions: 2, replicationFactor: 1, configs: {} })
+    await logs.close()
+    // The directory of t-0 now claims another topic (a deleted topic's leftover, say).
+    const other = randomUuid()
+    const h = await fs.open('/data/t-0/partition.metadata', { create: true })
+    await h.truncate(0)
+    await writeFully(h, Buffer.from(`version: 0\ntopic_id: ${other}`), 0)
+    await h.close()
+    logs = await openDiskLogStore('/data', { fs, checkpointIntervalMs: 0 })
+    const restarted = new TopicManager({ metadata, logs, config, logger: silentLogger() })
+    await restarted.start()
+    expect(restarted.partition('t', 0)).toBeUndefined()
+    expect(restarted.partition('t', 1)).toBeDefined()
+    expect(restarted.get('t')?.topicId).toBe(t.topicId)
+    // Not deleted as an orphan either.
+    expect((await fs.readFile('/data/t-0/partition.metadata')).toString()).toContain(other)
+    expect(
+      logs
+        .partitions()
+        .map((p) => `${p.topic}-${p.partition}`)
+        .sort(),
+    ).toEqual(['t-0', 't-1'])
+    await logs.close()
   })
 
   it('tells listeners about changes after they are durable', async () => {
