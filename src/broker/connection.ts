@@ -1,5 +1,9 @@
 // One client connection: frames in, responses out, strictly in request order.
 //
+// Input: the socket reads straight into FrameReceiver's memory (direct-read.ts), so a request's
+// bytes are never copied after the kernel wrote them; where this Node cannot, 'data' chunks go
+// through FrameDecoder instead. Both hand over frames the handlers may keep.
+//
 // Ordering: each frame gets a sequence number as it is read and is dispatched at once, so handlers
 // run concurrently; finished outcomes wait in `ready` until every earlier one has been written.
 // An acks=0 Produce consumes its number with a `none` outcome and writes nothing.
@@ -20,8 +24,10 @@
 // traffic for that long.
 
 import type { Socket } from 'node:net'
+import { FrameReceiver } from '../protocol/frame-receiver.ts'
 import { FrameDecoder, FrameSizeError } from '../protocol/framing.ts'
 import type { Clock } from './clock.ts'
+import { readInto } from './direct-read.ts'
 import type { DispatchOutcome, Dispatcher } from './dispatch.ts'
 import type { Logger } from './logger.ts'
 import type { MemoryBudget } from './memory-budget.ts'
@@ -49,7 +55,8 @@ export class Connection {
   private readonly memory: MemoryBudget
   private readonly logger: Logger
   private readonly clock: Clock
-  private readonly decoder: FrameDecoder
+  /** Splits the byte stream: a FrameReceiver when the socket reads into its memory, else chunks. */
+  private readonly decoder: FrameReceiver | FrameDecoder
 
   private state: State = 'open'
   private nextSeq = 0
@@ -86,10 +93,24 @@ export class Connection {
     this.memory = memory
     this.logger = logger
     this.clock = clock
-    this.decoder = new FrameDecoder({ maxFrameBytes: limits.maxFrameBytes })
+    // A socket the server accepted paused (pauseOnConnect) starts reading in updateBackpressure.
+    this.paused = socket.isPaused()
 
     socket.setNoDelay(true)
-    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    const receiver = new FrameReceiver({ maxFrameBytes: limits.maxFrameBytes })
+    if (
+      readInto(
+        socket,
+        () => receiver.readBuffer(),
+        (n) => this.onInput(n),
+      )
+    ) {
+      this.decoder = receiver
+    } else {
+      const decoder = new FrameDecoder({ maxFrameBytes: limits.maxFrameBytes })
+      this.decoder = decoder
+      socket.on('data', (chunk: Buffer) => this.onInput(chunk))
+    }
     socket.on('drain', () => this.updateBackpressure())
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'socket error'))
     socket.on('close', () => this.onClosed())
@@ -116,10 +137,14 @@ export class Connection {
     return this.state === 'closed'
   }
 
-  private onData(chunk: Buffer): void {
+  private readonly onFrameBound = (frame: Buffer): void => this.onFrame(frame)
+
+  /** A chunk from a 'data' event, or (direct reads) the count of bytes that landed in the receiver. */
+  private onInput(input: Buffer | number): void {
     if (this.state !== 'open') return
     try {
-      this.decoder.push(chunk, (frame) => this.onFrame(frame))
+      if (typeof input === 'number') (this.decoder as FrameReceiver).received(input, this.onFrameBound)
+      else (this.decoder as FrameDecoder).push(input, this.onFrameBound)
       this.chargeAssembly()
       this.updateBackpressure()
     } catch (err) {
@@ -265,7 +290,12 @@ export class Connection {
     if (this.state === 'open') {
       this.state = 'closing'
       this.logger.debug({ reason }, 'closing connection')
-      this.socket.pause()
+      // No more requests: 'data' chunks are buffered unread; direct reads go on (onInput drops
+      // them) because a paused direct socket stops reading and would never see the client's FIN.
+      if (this.decoder instanceof FrameReceiver) {
+        this.paused = false
+        this.socket.resume()
+      } else this.socket.pause()
       const finish = (): void => {
         if (this.state === 'closed') return
         this.socket.end()

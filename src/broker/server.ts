@@ -245,7 +245,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     let nextConnectionId = 1
 
     for (const spec of listenerSpecs) {
-      const server = createServer({ allowHalfOpen: true, noDelay: true })
+      const server = createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true })
       const listenerRef: { current: Listener | undefined } = { current: undefined }
       server.on('connection', (socket: Socket) => {
         const listener = listenerRef.current

@@ -1,0 +1,144 @@
+// FrameReceiver: splits a TCP byte stream into Kafka frames, with the socket reading straight into
+// the memory the frames are emitted in (net.Socket's `onread` with a buffer function), so no frame
+// byte is copied after the kernel wrote it. FrameDecoder (framing.ts) does the same splitting for
+// streams that arrive as chunks ('data' events); the wire format and limits are the same.
+//
+// Memory: reads land in a slab: 64 KiB, except a connection's first, which is 2 KiB (from Node's
+// shared pool, so an idle connection that sent one small request holds no page of its own) until
+// a read fills it. A frame wholly inside the slab is emitted as a view of it;
+// a frame that cannot fit in the slab's rest gets a buffer of its own, into which the bytes already
+// read are copied once (less than a slab) and every later read lands directly, never past the
+// frame's end. That buffer is at least 2 MiB (the frame's size when smaller): every default client
+// request (librdkafka and Java cap a request near 1 MB) is then one allocation and no copy. Above,
+// it grows ×4 as bytes actually arrive (capped at the frame's size), so a peer that announces a large
+// frame and sends little cannot make us allocate the announced size. A slab is never written again
+// where a frame was emitted from it (handlers may keep frames across awaits): a nearly full slab is
+// replaced by a new one, the partial frame at its end moved over.
+//
+// Limits: a size above `maxFrameBytes` or below zero is refused before anything is allocated, with
+// FrameSizeError; the receiver is then dead and the connection must close (as FrameDecoder).
+//
+// States: slab (no frame being assembled in a buffer of its own; possibly a partial frame at the
+// slab's end) → body (a frame's own buffer is being filled) → slab when that frame is emitted; any
+// state → failed on FrameSizeError.
+
+import { DEFAULT_MAX_FRAME_BYTES, FrameSizeError, type FrameDecoderOptions } from './framing.ts'
+
+const SLAB_BYTES = 64 * 1024
+const FIRST_SLAB_BYTES = 2 * 1024
+/** A slab with less room than this left (a quarter of a small one) is replaced before the next read. */
+const MIN_READ_BYTES = 16 * 1024
+/** First buffer size for a frame of its own, unless the frame is smaller. */
+const MIN_BODY_BYTES = 2 * 1024 * 1024
+const GROWTH = 4
+
+export class FrameReceiver {
+  readonly maxFrameBytes: number
+
+  private slab: Buffer
+  /** Size of the next slab: FIRST_SLAB_BYTES until a read fills the room it was offered. */
+  private slabBytes = FIRST_SLAB_BYTES
+  private offered = 0
+  /** slab[start, end) holds bytes read but not yet emitted (a partial frame). */
+  private start = 0
+  private end = 0
+  /** The buffer of a frame being assembled on its own, or undefined in state slab. */
+  private body: Buffer | undefined
+  private bodyLen = 0
+  private bodySize = -1
+  private failed: FrameSizeError | undefined
+
+  constructor(options: FrameDecoderOptions = {}) {
+    const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
+    if (!Number.isInteger(max) || max < 0 || max > 0x7fffffff)
+      throw new RangeError(`maxFrameBytes must be an integer in [0, 2^31-1], got ${max}`)
+    this.maxFrameBytes = max
+    this.slab = Buffer.allocUnsafe(FIRST_SLAB_BYTES)
+  }
+
+  /** Bytes received but not yet emitted (for per-connection memory accounting). */
+  get bufferedBytes(): number {
+    return this.body !== undefined ? this.bodyLen : this.end - this.start
+  }
+
+  /** Size of the frame currently being received, or -1 when none is (for admission control). */
+  get pendingFrameSize(): number {
+    if (this.body !== undefined) return this.bodySize
+    return this.end - this.start >= 4 ? this.slab.readInt32BE(this.start) : -1
+  }
+
+  /** Where the next socket read must land; it must be followed by `received` before another call. */
+  readBuffer(): Buffer {
+    if (this.body !== undefined) return this.body.subarray(this.bodyLen)
+    if (this.slab.length - this.end < Math.min(MIN_READ_BYTES, this.slab.length >>> 2)) {
+      const next = Buffer.allocUnsafe(this.slabBytes)
+      this.slab.copy(next, 0, this.start, this.end)
+      this.end -= this.start
+      this.start = 0
+      this.slab = next
+    }
+    this.offered = this.slab.length - this.end
+    return this.slab.subarray(this.end)
+  }
+
+  /**
+   * `n` bytes were read into the last `readBuffer()`; calls `onFrame` for each frame completed, in
+   * order. Throws FrameSizeError (after emitting the frames before the bad one) on a refused size.
+   */
+  received(n: number, onFrame: (frame: Buffer) => void): void {
+    if (this.failed !== undefined) throw this.failed
+    const body = this.body
+    if (body !== undefined) {
+      this.bodyLen += n
+      if (this.bodyLen === this.bodySize) {
+        this.body = undefined
+        this.bodyLen = 0
+        this.bodySize = -1
+        onFrame(body)
+      } else if (this.bodyLen === body.length) {
+        const grown = Buffer.allocUnsafe(Math.min(body.length * GROWTH, this.bodySize))
+        body.copy(grown, 0, 0, this.bodyLen)
+        this.body = grown
+      }
+      return
+    }
+    this.end += n
+    if (n === this.offered) this.slabBytes = SLAB_BYTES
+    const slab = this.slab
+    while (this.end - this.start >= 4) {
+      const size = this.checkSize(slab.readInt32BE(this.start))
+      const from = this.start + 4
+      if (this.end - from >= size) {
+        this.start = from + size
+        onFrame(slab.subarray(from, from + size))
+        continue
+      }
+      // The frame continues in later reads: into the slab if it fits there, else its own buffer.
+      if (from + size > slab.length) this.startBody(size, from)
+      return
+    }
+  }
+
+  /** Moves the partial frame slab[from, end) into a buffer of its own; later reads fill it. */
+  private startBody(size: number, from: number): void {
+    const have = this.end - from
+    const body = Buffer.allocUnsafe(Math.min(size, Math.max(MIN_BODY_BYTES, have * GROWTH)))
+    this.slab.copy(body, 0, from, this.end)
+    this.body = body
+    this.bodyLen = have
+    this.bodySize = size
+    this.start = this.end
+  }
+
+  private checkSize(size: number): number {
+    if (size < 0 || size > this.maxFrameBytes) {
+      this.failed = new FrameSizeError(size, this.maxFrameBytes)
+      this.start = this.end
+      this.body = undefined
+      this.bodyLen = 0
+      this.bodySize = -1
+      throw this.failed
+    }
+    return size
+  }
+}
