@@ -23,6 +23,17 @@ export class Reader {
     this.end = end
   }
 
+  /** A DataView of `buf`, made on first use: its getBigInt64 is ~15× faster than readBigInt64BE. */
+  private view(): DataView {
+    if (this.dvBuf !== this.buf) {
+      this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length)
+      this.dvBuf = this.buf
+    }
+    return this.dv!
+  }
+  private dv: DataView | undefined
+  private dvBuf: Buffer | undefined
+
   get remaining(): number {
     return this.end - this.pos
   }
@@ -68,7 +79,7 @@ export class Reader {
   }
   int64(): bigint {
     this.need(8)
-    const v = this.buf.readBigInt64BE(this.pos)
+    const v = this.view().getBigInt64(this.pos)
     this.pos += 8
     return v
   }
