@@ -68,12 +68,22 @@ RUN set -eu; R=/rootfs; \
     chown 1000:1000 $R/data $R/home/samsa
 COPY bin ./bin
 COPY --from=bundle /build/dist ./dist
+# V8's compile cache for the bundles, made here by one start of the broker with the same node
+# binary, /app paths and uid (the cache is keyed by uid) as the image: a new container starts with
+# an empty /tmp, and the cache saves ~20-30 ms of CPU on every start (NODE_COMPILE_CACHE below).
+RUN mkdir /app/.compile-cache && chown 1000:1000 /app/.compile-cache; \
+    export NODE_COMPILE_CACHE=/app/.compile-cache; \
+    setpriv --reuid=1000 --regid=1000 --clear-groups \
+      node bin/samsa.js start --memory --override listeners=PLAINTEXT://127.0.0.1:0 2>/tmp/warm.log & p=$!; \
+    for _ in $(seq 1 300); do grep -q 'listening on' /tmp/warm.log && break; sleep 0.1; done; \
+    kill -TERM $p; wait $p; cat /tmp/warm.log; ls /app/.compile-cache/
 
 FROM scratch
 COPY --from=build /rootfs/ /
 COPY --from=build --chown=1000:1000 /app /app
 ENV PATH=/usr/local/bin:/bin \
     NODE_ENV=production \
+    NODE_COMPILE_CACHE=/app/.compile-cache \
     KAFKA_LISTENERS=PLAINTEXT://0.0.0.0:9092,INTERNAL://0.0.0.0:9093 \
     KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://localhost:9092 \
     KAFKA_LISTENER_SECURITY_PROTOCOL_MAP=PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT \
