@@ -73,6 +73,23 @@ function stats(values: number[]): StartupStats {
   }
 }
 
+// Brokers and probes still running when this process is stopped are killed by PID.
+const children = new Set<ChildProcess>()
+function track<T extends ChildProcess>(cp: T): T {
+  children.add(cp)
+  cp.once('exit', () => children.delete(cp))
+  return cp
+}
+function killAll(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+}
+process.once('exit', killAll)
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => {
+    killAll()
+    process.exit(130)
+  })
+
 function exited(cp: ChildProcess, ms: number): Promise<boolean> {
   if (cp.exitCode !== null || cp.signalCode !== null) return Promise.resolve(true)
   return new Promise((resolve) => {
@@ -101,24 +118,26 @@ async function oneStart(
   ]
   args.push(...(mode === 'memory' ? ['--memory'] : ['--data-dir', dataDir]))
   const spawnNs = process.hrtime.bigint()
-  const broker = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  const broker = track(spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] }))
   let stderr = ''
   broker.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-8000)))
   let stopping = false
-  const probe = spawn(
-    loadgen,
-    [
-      'probe',
-      '--bootstrap',
-      `127.0.0.1:${port}`,
-      '--topic',
-      'startup-probe',
-      '--create',
-      '1',
-      '--timeout-s',
-      String(PROBE_TIMEOUT_S),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+  const probe = track(
+    spawn(
+      loadgen,
+      [
+        'probe',
+        '--bootstrap',
+        `127.0.0.1:${port}`,
+        '--topic',
+        'startup-probe',
+        '--create',
+        '1',
+        '--timeout-s',
+        String(PROBE_TIMEOUT_S),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
   )
   let out = ''
   probe.stdout.on('data', (b: Buffer) => (out += b.toString()))
