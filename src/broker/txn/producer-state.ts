@@ -62,6 +62,8 @@ import { produceVerificationError } from './verification-errors.ts'
 export const BATCHES_TO_RETAIN = 5
 const INT32_MAX = 0x7fffffff
 const READ_CHUNK_BYTES = 1024 * 1024
+/** Shutdown snapshots written concurrently (each is a create, write, fsync, rename). */
+const SNAPSHOT_WRITES_AT_ONCE = 16
 
 interface BatchMeta {
   firstSeq: number
@@ -349,7 +351,7 @@ export class ProducerStateManager implements ProducerStateGuard {
    * next start scans from the older snapshot instead.
    */
   async snapshotAll(logs: Iterable<PartitionLog>): Promise<void> {
-    const writes: Promise<void>[] = []
+    const due: Array<{ log: PartitionLog; end: bigint; entries: ProducerSnapshotEntry[] }> = []
     for (const log of logs) {
       const s = this.partitions.get(log) ?? this.fresh(log)
       const end = log.logEndOffset()
@@ -358,9 +360,14 @@ export class ProducerStateManager implements ProducerStateGuard {
       if (end <= log.logStartOffset() && s.producers.size === 0) continue
       if ([...s.producers.values()].some((e) => e.inFlight.length > 0)) continue
       s.snapshotOffset = end
-      writes.push(this.write(log, end, [...s.producers.values()].map(snapshotEntry)))
+      due.push({ log, end, entries: [...s.producers.values()].map(snapshotEntry) })
     }
-    await Promise.all(writes)
+    // A few files at a time: thousands of partitions must not open thousands of files at once.
+    let next = 0
+    const worker = async (): Promise<void> => {
+      for (let d = due[next++]; d !== undefined; d = due[next++]) await this.write(d.log, d.end, d.entries)
+    }
+    await Promise.all(Array.from({ length: Math.min(SNAPSHOT_WRITES_AT_ONCE, due.length) }, worker))
     // Roll snapshots still being written must finish before the logs close.
     await this.snapshotsWritten()
   }
