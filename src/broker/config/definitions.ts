@@ -437,6 +437,13 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
     'Finalized level of the transaction.version feature (KIP-890): 2 offers transactions v2 to clients that support it, as a fresh Kafka 4 cluster does; 0 or 1 keeps every client on transactions v1. Kafka sets it with kafka-storage format --feature or kafka-features.',
     { min: 0, max: 2 },
   ),
+  def(
+    'transaction.partition.verification.enable',
+    'boolean',
+    'true',
+    'Check with the transaction coordinator that a transactional batch belongs to an ongoing transaction that added its partition (KIP-890 part 1; transactions v2 batches add it themselves).',
+    { dynamic: true },
+  ),
   def('producer.id.expiration.ms', 'int', '86400000', 'Idle producer ids expire after this.', { min: 1 }),
   def('producer.id.expiration.check.interval.ms', 'int', '600000', 'How often producer ids are checked.', {
     min: 1,

@@ -112,7 +112,10 @@ export const txnComponent: BrokerComponent = {
       offsetsPartitionFor: (groupId) => groupOffsetsPartition(services, groupId),
       onError: (err) => logger.error({ err }, 'transaction coordinator background error'),
     })
-    producers.verifier = (batch) => coordinator.verifyBatch(batch)
+    // transaction.partition.verification.enable (dynamic): off, transactions v1 batches are
+    // appended unverified, as Kafka does; transactions v2 batches still add their partition.
+    producers.verifier = (batch) =>
+      c.boolean('transaction.partition.verification.enable') ? coordinator.verifyBatch(batch) : ErrorCode.NONE
     producers.implicitAdd = (batch) =>
       batch.transactionalId === null
         ? undefined

@@ -246,6 +246,35 @@ describe('transactions on the wire', () => {
     expect(await offsetsAt(5)).toBe(ErrorCode.INVALID_PRODUCER_EPOCH)
   })
 
+  it('transaction.partition.verification.enable=false appends transactions v1 batches unverified', async () => {
+    const setVerification = async (value: string) => {
+      const r = await call<{ responses: Array<{ errorCode: number }> }>(ApiKey.IncrementalAlterConfigs, 1, {
+        resources: [
+          {
+            resourceType: 4,
+            resourceName: '',
+            configs: [{ name: 'transaction.partition.verification.enable', configOperation: 0, value }],
+          },
+        ],
+        validateOnly: false,
+      })
+      expect(r.responses[0]!.errorCode).toBe(ErrorCode.NONE)
+    }
+    const { producerId: pid, producerEpoch: epoch } = await initProducerId('unverified-tx')
+    const spec = { producerId: pid, epoch, transactional: true }
+    await setVerification('false')
+    try {
+      expect((await produce('kip890', 0, { ...spec, seq: 0 }, 'unverified-tx')).errorCode).toBe(
+        ErrorCode.NONE,
+      )
+    } finally {
+      await setVerification('true')
+    }
+    expect((await produce('kip890', 0, { ...spec, seq: 1 }, 'unverified-tx')).errorCode).toBe(
+      ErrorCode.INVALID_TXN_STATE,
+    )
+  })
+
   it('maps PRODUCER_FENCED to INVALID_PRODUCER_EPOCH for old versions', async () => {
     const old = await initProducerId('fence-tx')
     await initProducerId('fence-tx')
