@@ -503,8 +503,9 @@ const SCENARIOS = {
 
   async 'group-consumer-protocol'() {
     // KIP-848: two members (one subscribed by name, one by regex) split 4 partitions through
-    // ConsumerGroupHeartbeat (server-side assignor), consume and commit with member epochs, the group describes as a consumer group
-    // (ConsumerGroupDescribe), and the survivor takes every partition when the other leaves.
+    // ConsumerGroupHeartbeat (server-side assignor), consume and commit with member epochs, the
+    // group describes as a consumer group (ConsumerGroupDescribe), the survivor takes every
+    // partition when the other leaves, and a restarted member resumes from the commits.
     const topic = `${PREFIX}-t`
     await createTopic(topic, 4)
     await produce(
@@ -568,6 +569,21 @@ const SCENARIOS = {
       [a],
       () => assigned(a, topic).length === 4,
       () => `after leave, first member has ${assigned(a, topic)}`,
+    )
+    // Restart: a new member resumes from the offsets committed with member epochs, no re-delivery.
+    await close(a)
+    await produce(
+      await producer(),
+      topic,
+      Array.from({ length: 4 }, (_, i) => ({ value: `w${i}`, partition: i })),
+    )
+    const c = await consumer(group, conf)
+    c.subscribe([topic])
+    const resumed = await collect(c, 4, remaining() - 1500)
+    resumed.push(...(await collect(c, 10, 500)))
+    check(
+      valuesOf(resumed).sort().join() === 'w0,w1,w2,w3',
+      () => `after restart consumed ${valuesOf(resumed).join()}`,
     )
   },
 
