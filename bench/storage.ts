@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import { BATCH_OVERHEAD } from '../src/protocol/records/batch-header.ts'
 import { buildRecordBatch } from '../src/protocol/records/batch-builder.ts'
 import { openDiskLogStore } from '../src/storage/log/disk-log-store.ts'
-import { DEFAULT_LOG_CONFIG, type LogConfig } from '../src/storage/log-store.ts'
+import { DEFAULT_LOG_CONFIG, type LogConfig, type PartitionLog } from '../src/storage/log-store.ts'
+import { forEachLimit, PARTITION_CONCURRENCY } from '../src/storage/parallel.ts'
 
 export interface StorageRow {
   name: string
@@ -102,26 +103,32 @@ async function logAppend(dir: string, batch: Buffer, total: number, config: Part
   return { log, close: () => store.close() }
 }
 
-export async function runStorageBench(): Promise<StorageRow[]> {
+export const STORAGE_SECTIONS = ['append', 'read', 'durable', 'many'] as const
+
+/** Runs every section, or those named in `only` (`node bench/storage.ts many durable`). */
+export async function runStorageBench(only?: readonly string[]): Promise<StorageRow[]> {
+  const run = (section: (typeof STORAGE_SECTIONS)[number]): boolean =>
+    only === undefined || only.length === 0 || only.includes(section)
   const rows: StorageRow[] = []
   const root = await mkdtemp(join(tmpdir(), 'samsa-bench-'))
   try {
     // --- append vs raw write, interleaved
-    for (const [label, size, total] of [
-      ['16 KiB batches', 16 * 1024, 256 * MiB],
-      ['1 MiB batches', MiB, 512 * MiB],
-    ] as const) {
-      const dir = join(root, `append-${size}`)
-      const r = await appendVsRaw(dir, batchOf(size), total)
-      await rm(dir, { recursive: true, force: true })
-      rows.push({ name: `raw fs.write, ${label}`, value: round1(r.rawMbps), unit: 'MB/s' })
-      rows.push({ name: `log append, ${label}`, value: round1(r.logMbps), unit: 'MB/s' })
-      rows.push({ name: `log append, ${label}`, value: Math.round(r.batchesPerSec), unit: 'batches/s' })
-      rows.push({ name: `log append / raw, ${label}`, value: round2(r.logMbps / r.rawMbps), unit: 'x' })
-    }
+    if (run('append'))
+      for (const [label, size, total] of [
+        ['16 KiB batches', 16 * 1024, 256 * MiB],
+        ['1 MiB batches', MiB, 512 * MiB],
+      ] as const) {
+        const dir = join(root, `append-${size}`)
+        const r = await appendVsRaw(dir, batchOf(size), total)
+        await rm(dir, { recursive: true, force: true })
+        rows.push({ name: `raw fs.write, ${label}`, value: round1(r.rawMbps), unit: 'MB/s' })
+        rows.push({ name: `log append, ${label}`, value: round1(r.logMbps), unit: 'MB/s' })
+        rows.push({ name: `log append, ${label}`, value: Math.round(r.batchesPerSec), unit: 'batches/s' })
+        rows.push({ name: `log append / raw, ${label}`, value: round2(r.logMbps / r.rawMbps), unit: 'x' })
+      }
 
     // --- read and recovery over one 256 MiB log of 16 KiB batches
-    {
+    if (run('read')) {
       const dir = join(root, 'read')
       const w = await logAppend(dir, batchOf(16 * 1024), 256 * MiB, { segmentBytes: 64 * MiB })
       const end = w.log.logEndOffset()
@@ -168,7 +175,7 @@ export async function runStorageBench(): Promise<StorageRow[]> {
     }
 
     // --- durable mode: serial appends on one partition, then 8 partitions appending at once
-    {
+    if (run('durable')) {
       const dir = join(root, 'durable')
       const store = await openDiskLogStore(dir, { checkpointIntervalMs: 0 })
       const cfg = { ...DEFAULT_LOG_CONFIG, durable: true }
@@ -208,22 +215,46 @@ export async function runStorageBench(): Promise<StorageRow[]> {
       await rm(dir, { recursive: true, force: true })
     }
 
-    // --- many partitions: memory and file descriptors with 10,000 open partitions
-    {
+    // --- many partitions: create, first append, close, reopen and delete 10,000 partition logs
+    // the way the topic manager does (PARTITION_CONCURRENCY at a time), with the memory and file
+    // descriptors they hold. Wall seconds; CPU seconds of this process beside them.
+    if (run('many')) {
       const dir = join(root, 'many')
+      const N = 10_000
+      const tps = Array.from({ length: N }, (_, p) => ({ topic: 'many', partition: p }))
       const fdsBefore = openFds()
       collectGarbage()
       const memBefore = heapAndBuffers()
-      const store = await openDiskLogStore(dir, { checkpointIntervalMs: 0, maxOpenFiles: 256 })
-      const start = Date.now()
-      const batch = batchOf(1024)
-      for (let p = 0; p < 10_000; p++) {
-        const log = await store.open({ topic: 'many', partition: p }, DEFAULT_LOG_CONFIG)
-        await log.append(Buffer.from(batch), { leaderEpoch: 0 })
+      const timedRow = async (what: string, body: () => Promise<void>): Promise<void> => {
+        const start = Date.now()
+        const cpu0 = cpuSeconds()
+        await body()
+        rows.push({
+          name: `10,000 partitions: ${what}`,
+          value: round2((Date.now() - start) / 1000),
+          unit: 's',
+        })
+        rows.push({
+          name: `10,000 partitions: ${what}, CPU`,
+          value: round2(cpuSeconds() - cpu0),
+          unit: 'CPU-s',
+        })
       }
-      const secs = (Date.now() - start) / 1000
+      const storeOptions = { checkpointIntervalMs: 0, maxOpenFiles: 256 }
+      let store = await openDiskLogStore(dir, storeOptions)
+      const logs: PartitionLog[] = []
+      await timedRow('create', () =>
+        forEachLimit(tps, PARTITION_CONCURRENCY, async (tp) => {
+          logs[tp.partition] = await store.open(tp, DEFAULT_LOG_CONFIG)
+        }),
+      )
+      const batch = batchOf(1024)
+      await timedRow('first append', () =>
+        forEachLimit(logs, PARTITION_CONCURRENCY, async (log) => {
+          await log.append(Buffer.from(batch), { leaderEpoch: 0 })
+        }),
+      )
       collectGarbage()
-      rows.push({ name: '10,000 partitions: open + first append', value: round1(secs), unit: 's' })
       rows.push({
         name: '10,000 partitions: heap + buffer growth',
         value: round1((heapAndBuffers() - memBefore) / MiB),
@@ -234,6 +265,14 @@ export async function runStorageBench(): Promise<StorageRow[]> {
         value: openFds() - fdsBefore,
         unit: 'fds',
       })
+      await timedRow('close (flush all)', () => store.close())
+      await timedRow('reopen after clean shutdown', async () => {
+        store = await openDiskLogStore(dir, storeOptions)
+        await forEachLimit(tps, PARTITION_CONCURRENCY, async (tp) => {
+          await store.open(tp, DEFAULT_LOG_CONFIG)
+        })
+      })
+      await timedRow('delete', () => forEachLimit(tps, PARTITION_CONCURRENCY, (tp) => store.delete(tp)))
       await store.close()
       await rm(dir, { recursive: true, force: true })
     }
@@ -247,6 +286,11 @@ export async function runStorageBench(): Promise<StorageRow[]> {
 function heapAndBuffers(): number {
   const m = process.memoryUsage()
   return m.heapUsed + m.arrayBuffers
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
 }
 
 function collectGarbage(): void {
@@ -272,7 +316,7 @@ function round2(n: number): number {
 }
 
 if (import.meta.main) {
-  const rows = await runStorageBench()
+  const rows = await runStorageBench(process.argv.slice(2))
   const width = Math.max(...rows.map((r) => r.name.length))
   for (const r of rows)
     console.log(`${r.name.padEnd(width)}  ${r.value.toLocaleString('en-US').padStart(10)} ${r.unit}`)

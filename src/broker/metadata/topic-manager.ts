@@ -16,8 +16,9 @@
 
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts'
 import { randomUuid } from '../../protocol/primitives/uuid.ts'
-import type { LogStore, PartitionLog, TopicPartition } from '../../storage/log-store.ts'
+import type { LogConfig, LogStore, PartitionLog, TopicPartition } from '../../storage/log-store.ts'
 import type { MetadataStore, TopicRecord } from '../../storage/metadata-store.ts'
+import { forEachLimit, PARTITION_CONCURRENCY } from '../../storage/parallel.ts'
 import type { BrokerConfig } from '../config/broker-config.ts'
 import { toLogConfig, validateTopicConfigs } from '../config/topic-config.ts'
 import type { Logger } from '../logger.ts'
@@ -90,29 +91,33 @@ export class TopicManager {
    */
   async start(): Promise<void> {
     const known = new Set<string>()
+    const opens: { tp: TopicPartition; config: LogConfig; topicId: string }[] = []
     for (const t of this.metadata.topics()) {
       const logConfig = toLogConfig(t.configs, this.config)
       for (let p = 0; p < t.partitions; p++) {
+        opens.push({ tp: { topic: t.name, partition: p }, config: logConfig, topicId: t.topicId })
         known.add(`${t.name}\0${p}`)
-        try {
-          await this.logs.open({ topic: t.name, partition: p }, logConfig, { topicId: t.topicId })
-        } catch (err) {
-          if (!(err instanceof KafkaError) || err.code !== ErrorCode.INCONSISTENT_TOPIC_ID) throw err
-          this.logger.error(
-            { topic: t.name, partition: p, err },
-            'partition offline: its log belongs to another topic id',
-          )
-        }
       }
     }
-    for (const tp of this.logs.partitions()) {
-      if (known.has(`${tp.topic}\0${tp.partition}`)) continue
+    // Partitions load independently: keep several in flight (10,000 in a row took 11–24 s).
+    await forEachLimit(opens, PARTITION_CONCURRENCY, async (o) => {
+      try {
+        await this.logs.open(o.tp, o.config, { topicId: o.topicId })
+      } catch (err) {
+        if (!(err instanceof KafkaError) || err.code !== ErrorCode.INCONSISTENT_TOPIC_ID) throw err
+        this.logger.error(
+          { topic: o.tp.topic, partition: o.tp.partition, err },
+          'partition offline: its log belongs to another topic id',
+        )
+      }
+    })
+    const orphans = this.logs.partitions().filter((tp) => !known.has(`${tp.topic}\0${tp.partition}`))
+    for (const tp of orphans)
       this.logger.warn(
         { topic: tp.topic, partition: tp.partition },
         'deleting a partition log no topic names',
       )
-      await this.logs.delete(tp)
-    }
+    await forEachLimit(orphans, PARTITION_CONCURRENCY, (tp) => this.logs.delete(tp))
   }
 
   /** Called with every change, after it is durable (fetch sessions, coordinators). */
@@ -218,17 +223,18 @@ export class TopicManager {
 
   private async doCreate(record: TopicRecord): Promise<TopicRecord> {
     const logConfig = toLogConfig(record.configs, this.config)
-    let opened = 0
+    const opened: number[] = []
     try {
-      for (; opened < record.partitions; opened++)
-        await this.logs.open({ topic: record.name, partition: opened }, logConfig, {
-          topicId: record.topicId,
-        })
+      await forEachLimit(range(0, record.partitions), PARTITION_CONCURRENCY, async (p) => {
+        await this.logs.open({ topic: record.name, partition: p }, logConfig, { topicId: record.topicId })
+        opened.push(p)
+      })
       await this.metadata.createTopic(record)
     } catch (err) {
       // Undo what was opened; start() would also remove these orphans after a crash.
-      for (let p = 0; p < opened; p++)
-        await this.logs.delete({ topic: record.name, partition: p }).catch(() => undefined)
+      await forEachLimit(opened, PARTITION_CONCURRENCY, (p) =>
+        this.logs.delete({ topic: record.name, partition: p }).catch(() => undefined),
+      )
       throw err
     }
     this.logger.info(
@@ -269,7 +275,9 @@ export class TopicManager {
     if (!this.config.boolean('delete.topic.enable'))
       throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.')
     await this.metadata.deleteTopic(name)
-    for (let p = 0; p < t.partitions; p++) await this.logs.delete({ topic: name, partition: p })
+    await forEachLimit(range(0, t.partitions), PARTITION_CONCURRENCY, (p) =>
+      this.logs.delete({ topic: name, partition: p }),
+    )
     this.logger.info({ topic: name, topicId: t.topicId }, 'topic deleted')
     this.emit({ kind: 'deleted', topic: t })
     return t
@@ -297,8 +305,9 @@ export class TopicManager {
   async addPartitions(name: string, count: number): Promise<TopicRecord> {
     const t = this.validatePartitionCount(name, count)
     const logConfig = toLogConfig(t.configs, this.config)
-    for (let p = t.partitions; p < count; p++)
+    await forEachLimit(range(t.partitions, count), PARTITION_CONCURRENCY, async (p) => {
       await this.logs.open({ topic: name, partition: p }, logConfig, { topicId: t.topicId })
+    })
     await this.metadata.setPartitionCount(name, count)
     const updated = this.metadata.topic(name) ?? { ...t, partitions: count }
     this.logger.info({ topic: name, partitions: count }, 'partitions added')
@@ -335,4 +344,9 @@ export class TopicManager {
       for (let p = 0; p < t.partitions; p++) out.push({ topic: t.name, partition: p })
     return out
   }
+}
+
+/** The integers from..to-1. */
+function* range(from: number, to: number): Generator<number> {
+  for (let i = from; i < to; i++) yield i
 }

@@ -42,6 +42,7 @@ import {
 } from './file-names.ts'
 import { GroupCommitter } from './group-commit.ts'
 import { HandlePool } from './handle-pool.ts'
+import { forEachLimit, PARTITION_CONCURRENCY } from '../parallel.ts'
 import { loadPartition, type LoadedLog } from './loader.ts'
 import { DiskPartitionLog } from './partition-log.ts'
 import {
@@ -82,6 +83,8 @@ class DiskLogStore implements LogStore {
   readonly #options: DiskLogStoreOptions
   readonly #pool: HandlePool
   readonly committer: GroupCommitter
+  /** Batches directory fsyncs: partitions created, flushed or deleted together share them. */
+  readonly #dirSyncer: GroupCommitter
   readonly #logs = new Map<string, DiskPartitionLog>()
   readonly #loading = new Map<string, Promise<DiskPartitionLog>>()
   /** Partitions on disk, loaded or not. */
@@ -97,11 +100,22 @@ class DiskLogStore implements LogStore {
   readonly #topicIds = new Map<string, string>()
   /** Partitions whose partition.metadata is still to be written. */
   readonly #metadataUnwritten = new Set<string>()
+  /**
+   * Partitions deleted (or found without a directory at start) whose entries the checkpoint files
+   * on disk may still hold. Deleting does not rewrite the checkpoints (10,000 deletes would write
+   * them thousands of times); instead a partition of the same name is not loaded before they are
+   * rewritten, so a re-created partition never inherits a stale recovery point or start offset.
+   */
+  readonly #staleEntries = new Set<string>()
+  readonly #staleCleanerEntries = new Set<string>()
   readonly #cleanShutdown: boolean
   readonly #pendingDeletes = new Set<string>()
   readonly #timers = new Set<NodeJS.Timeout>()
+  /** Directories of deleted partitions being removed in the background. */
+  readonly #removals = new Set<Promise<void>>()
   #checkpointTimer: NodeJS.Timeout | undefined
   #checkpointChain: Promise<void> = Promise.resolve()
+  #cleanerChain: Promise<void> = Promise.resolve()
   #nextCheckpoint: Promise<void> | undefined
   #closed = false
 
@@ -112,6 +126,7 @@ class DiskLogStore implements LogStore {
     this.#now = options.now ?? Date.now
     this.#pool = new HandlePool(fs, options.maxOpenFiles ?? 1024, this.#now)
     this.committer = new GroupCommitter(this.#pool)
+    this.#dirSyncer = new GroupCommitter((path) => fs.syncDir(path))
     this.#cleanShutdown = cleanShutdown
   }
 
@@ -140,6 +155,19 @@ class DiskLogStore implements LogStore {
       const st = await this.#fs.stat(path)
       if (st?.isDirectory === true) this.#known.set(name, tp)
     }
+    // Entries of partitions whose directory is gone (deleted before a crash let the checkpoints
+    // be rewritten) are dropped, and rewritten away before a partition of that name loads.
+    for (const map of [this.#recoveryPoints, this.#startOffsets])
+      for (const k of map.keys())
+        if (!this.#known.has(k)) {
+          map.delete(k)
+          this.#staleEntries.add(k)
+        }
+    for (const k of this.#firstDirty.keys())
+      if (!this.#known.has(k)) {
+        this.#firstDirty.delete(k)
+        this.#staleCleanerEntries.add(k)
+      }
     const interval = this.#options.checkpointIntervalMs ?? 60_000
     if (interval > 0) {
       this.#checkpointTimer = setInterval(() => {
@@ -196,6 +224,8 @@ class DiskLogStore implements LogStore {
     const recorded = this.#known.has(k) ? await this.#readTopicId(dir) : undefined
     if (topicId !== undefined && recorded !== undefined && recorded !== topicId)
       throw inconsistentTopicId(dir, recorded, topicId)
+    if (this.#staleEntries.has(k)) await this.writeCheckpoints()
+    if (this.#staleCleanerEntries.has(k)) await this.#writeCleanerCheckpoint()
     let loaded: LoadedLog
     try {
       loaded = await loadPartition({
@@ -221,6 +251,7 @@ class DiskLogStore implements LogStore {
         fs: this.#fs,
         pool: this.#pool,
         committer: this.committer,
+        syncDir: (path) => this.#dirSyncer.sync(path),
         dir,
         now: this.#now,
         ...(this.#options.decompress !== undefined ? { decompress: this.#options.decompress } : {}),
@@ -295,19 +326,22 @@ class DiskLogStore implements LogStore {
     this.#startOffsets.delete(k)
     this.#topicIds.delete(k)
     this.#metadataUnwritten.delete(k)
-    const hadDirty = this.#firstDirty.delete(k)
+    if (this.#firstDirty.delete(k)) this.#staleCleanerEntries.add(k)
+    this.#staleEntries.add(k)
     this.#uncleanable.delete(k)
     if (log !== undefined) await log.abandon()
     const dir = `${this.#dir}/${k}`
     await this.#pool.closeUnder(dir)
     if ((await this.#fs.stat(dir)) === undefined) return
-    // Rename first so a crash mid-removal never leaves a half-deleted partition that loads.
+    // Rename first so a crash mid-removal never leaves a half-deleted partition that loads; the
+    // renamed directory is removed in the background (as Kafka does), and init() removes any
+    // left over by a crash. Concurrent deletes share the log directory's fsync.
     const doomed = `${this.#dir}/${k}.${randomUUID().replaceAll('-', '')}${DELETE_DIR_SUFFIX}`
     await this.#fs.rename(dir, doomed)
-    await this.#fs.syncDir(this.#dir)
-    await this.#fs.rmdir(doomed)
-    await this.writeCheckpoints()
-    if (hadDirty) await this.#writeCleanerCheckpoint()
+    await this.#dirSyncer.sync(this.#dir)
+    const removal = this.#fs.rmdir(doomed).catch(() => undefined)
+    this.#removals.add(removal)
+    void removal.finally(() => this.#removals.delete(removal))
   }
 
   partitions(): TopicPartition[] {
@@ -340,7 +374,15 @@ class DiskLogStore implements LogStore {
   }
 
   /** Writes cleaner-offset-checkpoint (Kafka's format): `<topic> <partition> <firstDirty>`. */
-  async #writeCleanerCheckpoint(): Promise<void> {
+  #writeCleanerCheckpoint(): Promise<void> {
+    // Serialised: concurrent writers would share the .tmp file.
+    const run = this.#cleanerChain.then(() => this.#writeCleanerCheckpointNow())
+    this.#cleanerChain = run.catch(() => undefined)
+    return run
+  }
+
+  async #writeCleanerCheckpointNow(): Promise<void> {
+    const cleared = [...this.#staleCleanerEntries]
     const entries: PartitionOffset[] = []
     for (const [k, offset] of this.#firstDirty) {
       const tp = this.#known.get(k)
@@ -351,11 +393,12 @@ class DiskLogStore implements LogStore {
       `${this.#dir}/${CLEANER_OFFSET_CHECKPOINT}`,
       encodeOffsetCheckpoint(entries),
     )
+    for (const k of cleared) this.#staleCleanerEntries.delete(k)
   }
 
   async flush(): Promise<void> {
     this.#checkOpen()
-    for (const log of this.#logs.values()) await log.flush()
+    await forEachLimit(this.#logs.values(), PARTITION_CONCURRENCY, (log) => log.flush())
     await this.writeCheckpoints()
   }
 
@@ -374,6 +417,7 @@ class DiskLogStore implements LogStore {
 
   async #writeCheckpoints(): Promise<void> {
     await this.#writePartitionMetadata()
+    const cleared = [...this.#staleEntries]
     const rp: PartitionOffset[] = []
     const lso: PartitionOffset[] = []
     for (const [k, tp] of this.#known) {
@@ -389,6 +433,7 @@ class DiskLogStore implements LogStore {
       `${this.#dir}/${LOG_START_OFFSET_CHECKPOINT}`,
       encodeOffsetCheckpoint(lso),
     )
+    for (const k of cleared) this.#staleEntries.delete(k)
   }
 
   #scheduleDelete(paths: string[], delayMs: number): void {
@@ -420,15 +465,18 @@ class DiskLogStore implements LogStore {
     this.#timers.clear()
     await Promise.allSettled([...this.#loading.values()])
     let clean = true
-    for (const log of this.#logs.values()) {
+    // Each close flushes its log (several fsyncs): in parallel they share journal commits and
+    // the directory fsyncs.
+    await forEachLimit(this.#logs.values(), PARTITION_CONCURRENCY, async (log) => {
       try {
         await log.close()
       } catch {
         clean = false
       }
       if (log.failed) clean = false
-    }
+    })
     await this.#unlinkPending([...this.#pendingDeletes])
+    await Promise.all(this.#removals)
     await this.#writeCheckpoints()
     // Partitions never loaded this session were not recovered: after an unclean start the next
     // start must still treat them as unclean.

@@ -2,6 +2,8 @@
 // round at a time fsyncs every file asked for since the previous round began (in parallel), so
 // concurrent appends on the same partition share one fsync and appends across partitions share
 // a round. A round always starts after the request, so it covers the requester's write.
+// The same batching serves directory fsyncs (the store's committer for directories), so many
+// partitions created, flushed or deleted at once share one fsync of the log directory.
 
 import { KafkaError } from '../../protocol/errors.ts'
 import type { HandlePool } from './handle-pool.ts'
@@ -11,16 +13,20 @@ interface Waiter {
   reject: (err: Error) => void
 }
 
+/** fsyncs one path (a file through the handle pool, or a directory). */
+export type SyncFn = (path: string) => Promise<void>
+
 export class GroupCommitter {
-  readonly #pool: HandlePool
+  readonly #sync: SyncFn
   #pending = new Map<string, Waiter[]>()
   #running = false
   /** Completed rounds and fsyncs issued (for tests and the benchmark). */
   rounds = 0
   syncs = 0
 
-  constructor(pool: HandlePool) {
-    this.#pool = pool
+  /** `target`: segment files are fsynced through the pool; or any fsync function. */
+  constructor(target: HandlePool | SyncFn) {
+    this.#sync = typeof target === 'function' ? target : (path) => target.use(path, (h) => h.sync())
   }
 
   /** Resolves once `path` has been fsynced by a round that began after this call. */
@@ -44,7 +50,7 @@ export class GroupCommitter {
       await Promise.all(
         [...round].map(async ([path, waiters]) => {
           try {
-            await this.#pool.use(path, (h) => h.sync())
+            await this.#sync(path)
             this.syncs++
             for (const w of waiters) w.resolve()
           } catch (err) {

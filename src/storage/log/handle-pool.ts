@@ -20,6 +20,8 @@ export class HandlePool {
   readonly #max: number
   readonly #now: () => number
   readonly #open = new Map<string, Entry>()
+  /** Open paths by directory, so closeUnder() does not scan every open file. */
+  readonly #byDir = new Map<string, Set<string>>()
 
   constructor(fs: FileSystem, maxOpen: number, now: () => number = Date.now) {
     this.#fs = fs
@@ -43,9 +45,9 @@ export class HandlePool {
     if (entry === undefined) {
       const handle = this.#fs.open(path, { create })
       entry = { handle, pins: 0, lastUsed: this.#now(), doomed: false }
-      this.#open.set(path, entry)
+      this.#add(path, entry)
       handle.catch(() => {
-        if (this.#open.get(path) === entry) this.#open.delete(path)
+        if (this.#open.get(path) === entry) this.#remove(path)
       })
     } else {
       // Refresh LRU position.
@@ -65,6 +67,22 @@ export class HandlePool {
     }
   }
 
+  #add(path: string, entry: Entry): void {
+    this.#open.set(path, entry)
+    const dir = dirOf(path)
+    let set = this.#byDir.get(dir)
+    if (set === undefined) this.#byDir.set(dir, (set = new Set()))
+    set.add(path)
+  }
+
+  #remove(path: string): void {
+    this.#open.delete(path)
+    const dir = dirOf(path)
+    const set = this.#byDir.get(dir)
+    set?.delete(path)
+    if (set?.size === 0) this.#byDir.delete(dir)
+  }
+
   #evict(): void {
     if (this.#open.size <= this.#max) return
     for (const [path, e] of this.#open) {
@@ -81,7 +99,7 @@ export class HandlePool {
     e.doomed = true
     e.closed = new Promise<void>((resolve) => {
       const finish = (): void => {
-        if (this.#open.get(path) === e) this.#open.delete(path)
+        if (this.#open.get(path) === e) this.#remove(path)
         e.handle.then(
           (h) => h.close().then(resolve, () => resolve()),
           () => resolve(),
@@ -104,9 +122,14 @@ export class HandlePool {
     await Promise.all([...this.#open.keys()].map((p) => this.close(p)))
   }
 
-  /** Closes every open file under a directory (before renaming or removing it). */
+  /** Closes every open file directly in a directory (before renaming or removing it). */
   async closeUnder(dir: string): Promise<void> {
-    const prefix = dir.endsWith('/') ? dir : `${dir}/`
-    await Promise.all([...this.#open.keys()].filter((p) => p.startsWith(prefix)).map((p) => this.close(p)))
+    const paths = this.#byDir.get(dir.replace(/\/+$/, ''))
+    if (paths !== undefined) await Promise.all([...paths].map((p) => this.close(p)))
   }
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf('/')
+  return i <= 0 ? '/' : path.slice(0, i)
 }

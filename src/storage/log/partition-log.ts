@@ -72,6 +72,8 @@ export interface DiskLogContext {
   fs: FileSystem
   pool: HandlePool
   committer: GroupCommitter
+  /** fsyncs a directory (batched across partitions by the store). */
+  syncDir: (path: string) => Promise<void>
   dir: string
   now: () => number
   decompress?: Decompressor
@@ -285,7 +287,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       // Directory fsyncs only when this partition's directory or a rolled segment file is new.
       try {
         if (this.#dirsUnsynced) await this.#syncDirs()
-        else if (this.#segmentDirUnsynced) await this.#ctx.fs.syncDir(this.#ctx.dir)
+        else if (this.#segmentDirUnsynced) await this.#ctx.syncDir(this.#ctx.dir)
       } catch (err) {
         throw this.#storageError('directory fsync', err)
       }
@@ -368,7 +370,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       await seg.createFile()
       // Durable mode acknowledges data in the new file only once the file itself is durable;
       // otherwise the next append that must be fsynced syncs the directory first.
-      if (durable) await this.#ctx.fs.syncDir(this.#ctx.dir)
+      if (durable) await this.#ctx.syncDir(this.#ctx.dir)
       else this.#segmentDirUnsynced = true
     } catch (err) {
       // The old segment may be half sealed: stop taking appends (a restart recovers).
@@ -423,7 +425,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         await seg.flushIndexes(true)
       }
       if (this.#dirsUnsynced) await this.#syncDirs()
-      else await this.#ctx.fs.syncDir(this.#ctx.dir)
+      else await this.#ctx.syncDir(this.#ctx.dir)
       this.#segmentDirUnsynced = false
       if (this.#epochsUnsynced || this.#epochsDirty) await this.#writeEpochCheckpoint(true)
     } catch (err) {
@@ -448,7 +450,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       for (const seg of segments) await seg.syncFiles()
       await this.#exclusive(async () => {
         if (this.#dirsUnsynced) await this.#syncDirs()
-        else await this.#ctx.fs.syncDir(this.#ctx.dir)
+        else await this.#ctx.syncDir(this.#ctx.dir)
         this.#segmentDirUnsynced = false
         if (this.#epochsUnsynced || this.#epochsDirty) await this.#writeEpochCheckpoint(true)
         // A truncation in between may have cut below upTo; then the point stays put.
@@ -465,8 +467,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   /** Makes a new partition's directory durable: its entry in the log dir, then its contents. */
   async #syncDirs(): Promise<void> {
     try {
-      await this.#ctx.fs.syncDir(dirname(this.#ctx.dir))
-      await this.#ctx.fs.syncDir(this.#ctx.dir)
+      await Promise.all([this.#ctx.syncDir(dirname(this.#ctx.dir)), this.#ctx.syncDir(this.#ctx.dir)])
     } catch (err) {
       throw this.#storageError('directory fsync', err)
     }
