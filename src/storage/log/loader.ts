@@ -11,8 +11,11 @@
 //      segment's indexes and renaming it over `<base>.log`; the indexes are rebuilt from it. A
 //      `.swap` whose `.log` is gone (the segment was deleted after the swap failed), or any other
 //      `.swap` file, is deleted.
-//   2. Segments are the `.log` files, ordered by base offset. An empty directory gets one empty
-//      segment at the checkpointed log start offset (made durable by the log's first flush).
+//   2. Segments are the `.log` files, ordered by base offset. A new or empty directory gets one
+//      empty segment at the checkpointed log start offset whose `.log` file is created by the
+//      first append (and made durable by the first flush or durable append): creating a
+//      partition costs a stat and a mkdir, and a crash before the first append leaves an empty
+//      directory, which loads as an empty log.
 //   3. After an unclean shutdown, every segment from the one holding the recovery point onwards is
 //      recovered: batches validated (length, magic, CRC, increasing offsets), indexes rebuilt, the
 //      file cut at the first invalid byte, and all later segments deleted (they cannot be trusted
@@ -22,7 +25,8 @@
 //      first recovered segment, whose predecessors lie wholly below the recovery point and so were
 //      fsynced whole (the cleaner only cleans below the recovery point and checkpoints it before
 //      swapping segments in). Gaps inside a segment are always fine (offsets just increase). Recovered segments are fsynced so the new recovery point is honest.
-//      After a clean shutdown only segments with missing index files are rebuilt.
+//      After a clean shutdown nothing is recovered; a segment's missing or invalid index files
+//      are rebuilt when it is first used.
 //   4. The last segment becomes active; the log end offset is one past its last batch.
 //   5. Log start offset = max(checkpoint, first segment base), at most the log end offset. The
 //      leader-epoch cache is loaded, extended from recovered batches, and cut to the log's range.
@@ -96,18 +100,21 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
   const ctx: SegmentContext = { fs, pool: o.pool, dir, now: o.clock }
   // A new partition's directory entries are made durable lazily (by the first flush, or the
   // first durable append), so creating 10,000 partitions does not cost 20,000 fsyncs.
-  let dirsSynced = true
-  if ((await fs.stat(dir)) === undefined) {
+  let names: string[]
+  try {
+    names = await fs.readdir(dir)
+  } catch (err) {
+    if (errorCode(err) !== 'ENOENT') throw err
     await fs.mkdir(dir)
-    dirsSynced = false
+    return await emptyLog(ctx, o)
   }
+  let dirsSynced = true
 
   // 1. leftovers
-  const names = await fs.readdir(dir)
   const logs = new Set<bigint>()
   const others: { name: string; base: bigint }[] = []
   const txnIndexes = new Set<bigint>()
-  await finishSwaps(fs, dir, names)
+  const swapped = await finishSwaps(fs, dir, names)
   for (const name of names) {
     if (
       name.endsWith(DELETED_SUFFIX) ||
@@ -139,7 +146,6 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
   let created = false
   if (segments.length === 0) {
     const seg = new Segment(ctx, o.logStartOffset ?? 0n, 0, o.now, o.now)
-    await seg.createFile()
     dirsSynced = false
     seg.initEmpty()
     segments.push(seg)
@@ -197,8 +203,10 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
       for (const seg of segments.slice(start)) await seg.sync()
       if (recovered.deletedSegments > 0) await fs.syncDir(dir)
     } else {
+      // Other indexes are loaded on first use, and a missing or invalid one rebuilt then
+      // (Kafka's lazy indexes): opening 10,000 partitions stats no index files.
       for (const seg of segments)
-        if (!(await seg.indexFilesExist())) await seg.rebuildIndexes(o.config.indexIntervalBytes)
+        if (swapped.has(seg.baseOffset)) await seg.rebuildIndexes(o.config.indexIntervalBytes)
     }
   }
 
@@ -251,11 +259,35 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
   }
 }
 
+/** A brand-new directory: one empty segment whose file the first append creates (step 2). */
+async function emptyLog(ctx: SegmentContext, o: LoadOptions): Promise<LoadedLog> {
+  const base = o.logStartOffset ?? 0n
+  // No files to list: no I/O (there is nothing to tidy).
+  const producerSnapshots = await ProducerSnapshots.open(o.fs, o.dir, [], {
+    segmentBases: [base],
+    logStartOffset: base,
+    logEndOffset: base,
+  })
+  const seg = new Segment(ctx, base, 0, o.now, o.now)
+  seg.initEmpty()
+  return {
+    segments: [seg],
+    nextOffset: base,
+    logStartOffset: base,
+    recoveryPoint: base,
+    epochs: [],
+    dirsSynced: false,
+    recovered: { segments: 0, truncatedBytes: 0, deletedSegments: 0 },
+    producerSnapshots,
+  }
+}
+
 /**
  * Finishes compaction swaps: each `<base>.log.swap` replaces `<base>.log` (whose index files go
  * first, so a stale index never pairs with the new log). Updates the directory listing in place.
  */
-async function finishSwaps(fs: FileSystem, dir: string, names: string[]): Promise<void> {
+async function finishSwaps(fs: FileSystem, dir: string, names: string[]): Promise<Set<bigint>> {
+  const swapped = new Set<bigint>()
   const consumed = new Set<string>()
   for (const name of names) {
     const parsed = parseSegmentFileName(name)
@@ -283,8 +315,9 @@ async function finishSwaps(fs: FileSystem, dir: string, names: string[]): Promis
     }
     await fs.rename(`${dir}/${name}`, `${dir}/${prefix}${LOG_SUFFIX}`)
     consumed.add(name)
+    swapped.add(parsed.baseOffset)
   }
-  if (consumed.size === 0) return
+  if (consumed.size === 0) return swapped
   await fs.syncDir(dir)
   const live = names.filter((n) => !consumed.has(n))
   for (const name of consumed) {
@@ -294,6 +327,7 @@ async function finishSwaps(fs: FileSystem, dir: string, names: string[]): Promis
   }
   names.length = 0
   names.push(...live)
+  return swapped
 }
 
 /**

@@ -251,7 +251,8 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
 
     const position = active.size
     try {
-      await this.#ctx.pool.use(active.logPath, (h) => writeFully(h, records, position))
+      // Creating: a new partition's first segment file is made by its first append (loader.ts).
+      await this.#ctx.pool.use(active.logPath, (h) => writeFully(h, records, position), true)
     } catch (err) {
       // Undo a partial write so the file ends at the last whole batch; if even that fails the
       // file's tail is unknown and the log stops taking appends (recovery fixes it on restart).
@@ -275,10 +276,10 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
     active.size += records.length
     active.lastModifiedMs = now
     this.#nextOffset = assigned.lastOffset + 1n
+    // The checkpoint is written by the next flush, before the recovery point moves past these
+    // offsets; until then recovery rebuilds the epochs from the batches (Kafka writes it here
+    // without fsync, which a crash may lose anyway).
     this.#epochs.assign(options.leaderEpoch, assigned.firstOffset)
-    // Without fsync: the recovery point has not moved past these offsets, so recovery rebuilds
-    // the epochs from the batches.
-    if (this.#epochsDirty) await this.#writeEpochCheckpoint(false)
 
     this.#unflushedMessages += assigned.records
     const syncData = durable || this.#unflushedMessages >= this.#config.flushMessages
