@@ -12,6 +12,9 @@ import { makeBatch } from './batches.ts'
 import { config } from './log-behaviour.ts'
 import { openStore, readAll, seededRandom, TP } from './helpers.ts'
 
+/** Other torn-write images from the environment (e.g. STORAGE_CRASH_SEED=1000). */
+const SEED = Number(process.env.STORAGE_CRASH_SEED ?? 0)
+
 interface Outcome {
   /** Every append attempted (patched in place by the log when it assigns offsets). */
   attempted: Buffer[]
@@ -129,7 +132,7 @@ async function crashEveryStep(cfg: LogConfig): Promise<number> {
     await new Promise((r) => setImmediate(r))
     for (const mode of ['power-loss', 'torn-garbage', 'process-kill'] as const) {
       try {
-        await verify(fs.afterCrash(mode, seededRandom(n)), cfg, out, mode)
+        await verify(fs.afterCrash(mode, seededRandom(n + SEED)), cfg, out, mode)
       } catch (err) {
         throw new Error(`crash after op ${n}/${total} (${mode}): ${String(err)}`, { cause: err })
       }

@@ -301,7 +301,7 @@ async function finishSwaps(fs: FileSystem, dir: string, names: string[]): Promis
     const swapNext = await nextOffsetOf(fs, `${dir}/${name}`, swapBase)
     for (const other of names) {
       const p = parseSegmentFileName(other)
-      if (p?.suffix !== LOG_SUFFIX || p.transient !== '') continue
+      if (p?.suffix !== LOG_SUFFIX || p.transient !== '' || consumed.has(other)) continue
       if (p.baseOffset <= swapBase || p.baseOffset >= swapNext) continue
       await fs.unlink(`${dir}/${other}`)
       consumed.add(other)

@@ -13,6 +13,9 @@ import { config } from '../log-behaviour.ts'
 import { openStore, seededRandom, TP } from '../helpers.ts'
 import { keyedBatch, readAllRecords, type KV } from './records.ts'
 
+/** Other torn-write images from the environment (e.g. STORAGE_CRASH_SEED=1000). */
+const SEED = Number(process.env.STORAGE_CRASH_SEED ?? 0)
+
 const KEYS = ['k0', 'k1', 'k2', 'k3']
 
 /** The i-th append: two records, updating two keys (one a tombstone now and then). */
@@ -146,7 +149,7 @@ async function crashEveryStep(
     await new Promise((r) => setImmediate(r))
     for (const mode of ['power-loss', 'torn-garbage', 'process-kill'] as const) {
       try {
-        await verify(fs.afterCrash(mode, seededRandom(n)), cfg, out, mode, sc)
+        await verify(fs.afterCrash(mode, seededRandom(n + SEED)), cfg, out, mode, sc)
       } catch (err) {
         throw new Error(`crash after op ${n}/${total} (${mode}): ${String(err)}`, { cause: err })
       }
