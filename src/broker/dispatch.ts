@@ -45,6 +45,57 @@ export function allowedBeforeDispatch(auth: AuthState, _apiKey: number): boolean
   }
 }
 
+/**
+ * One request's context. A class rather than an object literal with a getter: V8 builds such a
+ * literal through its slow path (~1.2 µs per request, a tenth of a small produce request's CPU).
+ */
+class Context implements RequestContext {
+  readonly services: BrokerServices
+  readonly connection: ConnectionInfo
+  readonly apiKey: number
+  readonly apiVersion: number
+  readonly correlationId: number
+  readonly clientId: string | null
+  readonly frameBytes: number
+  readonly receivedAt: number
+  readonly clock: BrokerServices['clock']
+  readonly #parentLogger: Logger
+  readonly #api: string
+  #logger: Logger | undefined
+
+  constructor(
+    services: BrokerServices,
+    connection: ConnectionInfo,
+    header: RequestHeader,
+    apiVersion: number,
+    frameBytes: number,
+    receivedAt: number,
+    parentLogger: Logger,
+    api: string,
+  ) {
+    this.services = services
+    this.connection = connection
+    this.apiKey = header.requestApiKey
+    this.apiVersion = apiVersion
+    this.correlationId = header.correlationId
+    this.clientId = header.clientId
+    this.frameBytes = frameBytes
+    this.receivedAt = receivedAt
+    this.clock = services.clock
+    this.#parentLogger = parentLogger
+    this.#api = api
+  }
+
+  /** The per-request child logger, made on first use: most requests never log. */
+  get logger(): Logger {
+    return (this.#logger ??= this.#parentLogger.child({
+      api: this.#api,
+      v: this.apiVersion,
+      corr: this.correlationId,
+    }))
+  }
+}
+
 export class Dispatcher {
   private readonly registry: Registry
   private readonly services: BrokerServices
@@ -135,22 +186,16 @@ export class Dispatcher {
       logger.warn({ api: handler.name }, 'request not allowed before authentication; closing the connection')
       return { kind: 'close', reason: 'authentication required' }
     }
-    // The per-request child logger is made on first use: most requests never log.
-    let reqLogger: Logger | undefined
-    const ctx: RequestContext = {
-      services: this.services,
-      connection: conn,
-      apiKey,
+    const ctx = new Context(
+      this.services,
+      conn,
+      header,
       apiVersion,
-      correlationId: header.correlationId,
-      clientId: header.clientId,
-      frameBytes: frame.length,
+      frame.length,
       receivedAt,
-      clock: this.services.clock,
-      get logger(): Logger {
-        return (reqLogger ??= logger.child({ api: handler.name, v: apiVersion, corr: header.correlationId }))
-      },
-    }
+      logger,
+      handler.name,
+    )
     if (this.tracing())
       ctx.logger.trace({ clientId: header.clientId, request: traceable(decoded.body) }, 'request')
 
