@@ -173,6 +173,12 @@ export interface PartitionLog {
   append(records: Buffer, options: AppendOptions): Promise<AppendResult>
 
   /**
+   * Offered by logs whose appends complete synchronously (the in-memory log): the same append, its
+   * result returned or its KafkaError thrown at once, so Produce needs no promise per partition.
+   */
+  appendNow?(records: Buffer, options: AppendOptions): AppendResult
+
+  /**
    * Reads whole batches starting with the one containing `offset`, across segments, up to
    * maxBytes. Throws KafkaError(OFFSET_OUT_OF_RANGE) when offset < logStartOffset or
    * offset > logEndOffset.

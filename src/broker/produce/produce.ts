@@ -294,17 +294,25 @@ function checkAndAppend(
   const options = policy.logAppendTime
     ? { leaderEpoch: LEADER_EPOCH, logAppendTime: BigInt(now) }
     : { leaderEpoch: LEADER_EPOCH }
+  const done = (r: AppendResult): ProduceResponsePartitionProduceResponse => {
+    if (producer !== undefined) guard!.appended(log, producer, r)
+    signalAppend(log)
+    return succeeded(index, r)
+  }
+  const fail = (err: unknown): ProduceResponsePartitionProduceResponse => {
+    if (producer !== undefined) guard!.appendFailed(log, producer, err)
+    if (!(err instanceof KafkaError)) ctx.logger.error({ err, topic, partition: index }, 'append failed')
+    return failed(index, err, log.logStartOffset())
+  }
   // records is non-null here: validation rejects null.
-  return log.append(copy ? ownedCopy(records!) : records!, options).then(
-    (r: AppendResult) => {
-      if (producer !== undefined) guard!.appended(log, producer, r)
-      signalAppend(log)
-      return succeeded(index, r)
-    },
-    (err: unknown) => {
-      if (producer !== undefined) guard!.appendFailed(log, producer, err)
-      if (!(err instanceof KafkaError)) ctx.logger.error({ err, topic, partition: index }, 'append failed')
-      return failed(index, err, log.logStartOffset())
-    },
-  )
+  const owned = copy ? ownedCopy(records!) : records!
+  if (log.appendNow === undefined) return log.append(owned, options).then(done, fail)
+  // A log that appends synchronously (memory) answers at once: no promise for this partition.
+  let result: AppendResult
+  try {
+    result = log.appendNow(owned, options)
+  } catch (err) {
+    return fail(err)
+  }
+  return done(result)
 }

@@ -146,10 +146,10 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
   }
 
   append(records: Buffer, options: AppendOptions): Promise<AppendResult> {
-    return settle(() => this.#appendSync(records, options))
+    return settle(() => this.appendNow(records, options))
   }
 
-  #appendSync(records: Buffer, options: AppendOptions): AppendResult {
+  appendNow(records: Buffer, options: AppendOptions): AppendResult {
     this.#checkOpen()
     if (records.length > this.#config.segmentBytes)
       throw new KafkaError(
