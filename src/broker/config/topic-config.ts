@@ -5,7 +5,7 @@
 
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../storage/log-store.ts'
 import type { BrokerConfig, ConfigOrigin } from './broker-config.ts'
-import { TOPIC_CONFIG_BY_NAME, TOPIC_CONFIGS, type TopicConfigDef } from './definitions.ts'
+import { LONG_MAX, TOPIC_CONFIG_BY_NAME, TOPIC_CONFIGS, type TopicConfigDef } from './definitions.ts'
 import { parseConfigValue, suggestName, type ConfigValue } from './values.ts'
 
 /** Where a topic property's effective value comes from. */
@@ -43,6 +43,11 @@ export function validateTopicConfigs(configs: Readonly<Record<string, string>>):
     const err = validateTopicConfig(name, value)
     if (err !== undefined) return err
   }
+  // Kafka's LogConfig.validateValues, over the overrides with the topic-level defaults.
+  const minLag = BigInt(configs['min.compaction.lag.ms'] ?? '0')
+  const maxLag = BigInt(configs['max.compaction.lag.ms'] ?? LONG_MAX)
+  if (minLag > maxLag)
+    return `conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${maxLag})`
   return undefined
 }
 

@@ -13,7 +13,7 @@ import {
   parseProperties,
 } from '../../../src/broker/config/load.ts'
 import { resolveListeners } from '../../../src/broker/config/listeners.ts'
-import { toLogConfig } from '../../../src/broker/config/topic-config.ts'
+import { toLogConfig, validateTopicConfigs } from '../../../src/broker/config/topic-config.ts'
 
 function file(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-config-'))
@@ -183,5 +183,15 @@ describe('topic settings from broker settings', () => {
     expect(toLogConfig({}, loadConfig({}).config).maxCompactionLagMs).toBe(Number.MAX_SAFE_INTEGER)
     expect(toLogConfig({}, config).maxCompactionLagMs).toBe(600_000)
     expect(toLogConfig({ 'max.compaction.lag.ms': '5000' }, config).maxCompactionLagMs).toBe(5_000)
+  })
+
+  it("refuses min.compaction.lag.ms above max.compaction.lag.ms (Kafka's LogConfig.validateValues)", () => {
+    expect(
+      validateTopicConfigs({ 'min.compaction.lag.ms': '10', 'max.compaction.lag.ms': '10' }),
+    ).toBeUndefined()
+    expect(validateTopicConfigs({ 'min.compaction.lag.ms': '9223372036854775807' })).toBeUndefined()
+    expect(validateTopicConfigs({ 'min.compaction.lag.ms': '11', 'max.compaction.lag.ms': '10' })).toBe(
+      'conflict topic config setting min.compaction.lag.ms (11) > max.compaction.lag.ms (10)',
+    )
   })
 })
