@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util'
 import { ConfigError } from '../broker/config/load.ts'
 import { createLogger, LOG_LEVELS } from '../broker/logger.ts'
 import { startBroker } from '../broker/server.ts'
+import { tuneV8 } from './v8-flags.ts'
 import type { LevelWithSilent } from 'pino'
 
 const USAGE = `Usage: samsa [start] [options]
@@ -103,6 +104,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const logger = createLogger({ level })
 
+  tuneV8({ memoryLog: values.memory === true })
   let broker
   try {
     broker = await startBroker({
