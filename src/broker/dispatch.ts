@@ -11,7 +11,7 @@
 //   KafkaError's code, or UNKNOWN_SERVER_ERROR (logged with its stack) for anything else;
 // - the response cannot be encoded (a handler bug): logged, answered with UNKNOWN_SERVER_ERROR.
 
-import { errorResponseFor } from '../protocol/error-response.ts'
+import type * as ErrorResponses from '../protocol/error-response.ts'
 import { ErrorCode, KafkaError, toErrorCode } from '../protocol/errors.ts'
 import { unsupportedApiVersionsBody } from '../protocol/api-versions-table.ts'
 import {
@@ -33,6 +33,15 @@ export type DispatchOutcome =
   | { readonly kind: 'close'; readonly reason: string }
 
 const NONE: DispatchOutcome = { kind: 'none' }
+
+// errorResponseFor walks the schema declarations of every API, which are built and validated when
+// their modules load (~10 ms and ~2 MB RSS at start). Only a whole-request failure needs them, so
+// they load on the first one: that error response waits for the import, later ones do not.
+let errorResponses: typeof ErrorResponses | undefined
+let loadingErrorResponses: Promise<typeof ErrorResponses> | undefined
+function loadErrorResponses(): Promise<typeof ErrorResponses> {
+  return (loadingErrorResponses ??= import('../protocol/error-response.ts').then((m) => (errorResponses = m)))
+}
 
 /**
  * The gate before dispatch. With authentication state `none` every API passes; SASL adds states in
@@ -219,7 +228,7 @@ export class Dispatcher {
     header: RequestHeader,
     request: unknown,
     result: unknown,
-  ): DispatchOutcome {
+  ): DispatchOutcome | Promise<DispatchOutcome> {
     if (result === NO_RESPONSE) {
       if (this.tracing()) ctx.logger.trace('no response (by protocol)')
       return NONE
@@ -247,7 +256,7 @@ export class Dispatcher {
     header: RequestHeader,
     request: unknown,
     err: unknown,
-  ): DispatchOutcome {
+  ): DispatchOutcome | Promise<DispatchOutcome> {
     const code = toErrorCode(err)
     if (err instanceof KafkaError)
       ctx.logger.debug({ code: err.errorName, msg: err.message }, 'request failed')
@@ -263,12 +272,20 @@ export class Dispatcher {
     request: unknown,
     code: number,
     message: string | null,
-  ): DispatchOutcome {
+  ): DispatchOutcome | Promise<DispatchOutcome> {
+    if (handler.errorResponse === undefined && errorResponses === undefined)
+      return loadErrorResponses().then(
+        () => this.errorOutcome(handler, ctx, header, request, code, message),
+        (err: unknown) => {
+          ctx.logger.error({ err }, 'error responses could not be loaded; closing the connection')
+          return { kind: 'close', reason: 'unanswerable request' }
+        },
+      )
     try {
       const body =
         handler.errorResponse !== undefined
           ? handler.errorResponse(request as never, code, message, ctx)
-          : errorResponseFor(ctx.apiKey, ctx.apiVersion, request as object, code, message)
+          : errorResponses!.errorResponseFor(ctx.apiKey, ctx.apiVersion, request as object, code, message)
       if (this.tracing()) ctx.logger.trace({ response: traceable(body) }, 'error response')
       return this.encodeOrThrow(ctx.apiKey, ctx.apiVersion, header.correlationId, body)
     } catch (err) {
