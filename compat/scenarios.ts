@@ -54,6 +54,12 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'KIP-848 consumer protocol (ConsumerGroupHeartbeat): 2 members split 4 partitions',
   },
   {
+    id: 'group-protocol-upgrade',
+    group: 'groups',
+    title:
+      'KIP-848 online upgrade: a consumer-protocol member joins a live classic group and they share its partitions',
+  },
+  {
     id: 'group-describe',
     group: 'groups',
     title: 'list and describe groups, members, committed offsets and lag; delete the group',

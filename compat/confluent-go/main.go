@@ -464,6 +464,7 @@ var scenarios = map[string]func(){
 	},
 	"idempotent":              func() { produceAndConsume(kafka.ConfigMap{"enable.idempotence": true}) },
 	"group-consumer-protocol": func() { panic(unsupported("librdkafka 2.0.2 has no KIP-848 consumer")) },
+	"group-protocol-upgrade":  func() { panic(unsupported("librdkafka 2.0.2 has no KIP-848 consumer")) },
 	"group-describe":          func() { panic(unsupported("confluent-kafka-go 0.11.6 has no group admin API")) },
 	"delete-records":          func() { panic(unsupported("confluent-kafka-go 0.11.6 has no DeleteRecords")) },
 	"transactions":            func() { panic(unsupported("confluent-kafka-go 0.11.6 has no transactional API (added in 1.4)")) },

@@ -55,10 +55,19 @@ const base = () => ({
   event_cb: true,
 })
 
+/** The last error event of each client, for messages about a later failure. */
+const lastError = new WeakMap()
+
 /** Copies librdkafka's log events of a client to stderr. */
 function logTo(client) {
-  client.on('event.log', (e) => console.error(`${e.severity} ${e.fac} ${e.message}`))
-  client.on('event.error', (e) => console.error(`error ${e.code} ${e.message}`))
+  client.on('event.log', (e) => {
+    console.error(`${e.severity} ${e.fac} ${e.message}`)
+    if (e.severity <= 3) lastError.set(client, e.message) // emerg..err, FATAL among them
+  })
+  client.on('event.error', (e) => {
+    console.error(`error ${e.code} ${e.message}`)
+    lastError.set(client, e.message)
+  })
   return client
 }
 
@@ -172,7 +181,9 @@ async function pollOnce(c, max = 100) {
     return await call(c, 'consume', max)
   } catch (err) {
     if (RETRYABLE_CONSUME.has(err.code)) return []
-    throw new Failed(`consume error: ${err.message}`)
+    await sleep(100) // the error event that says why usually follows
+    const why = lastError.get(c)
+    throw new Failed(`consume error: ${err.message}${why === undefined ? '' : ` (${why})`}`)
   }
 }
 
@@ -584,6 +595,34 @@ const SCENARIOS = {
     check(
       valuesOf(resumed).sort().join() === 'w0,w1,w2,w3',
       () => `after restart consumed ${valuesOf(resumed).join()}`,
+    )
+  },
+
+  async 'group-protocol-upgrade'() {
+    // The rolling upgrade of an application from group.protocol=classic to consumer: with Kafka 4's
+    // default group.consumer.migration.policy (bidirectional) the first consumer-protocol member
+    // converts the live classic group, and the classic member keeps its share through JoinGroup/
+    // SyncGroup until it restarts too.
+    const topic = `${PREFIX}-t`
+    await createTopic(topic, 4)
+    const group = `${PREFIX}-g`
+    const a = await consumer(group)
+    a.subscribe([topic])
+    await pollUntil(
+      [a],
+      () => assigned(a, topic).length === 4,
+      () => `classic member has ${assigned(a, topic)}`,
+    )
+    const b = await consumer(group, { 'group.protocol': 'consumer' })
+    b.subscribe([topic])
+    await pollUntil(
+      [a, b],
+      () => assigned(a, topic).length === 2 && assigned(b, topic).length === 2,
+      () => `after the upgrade: classic member ${assigned(a, topic)}, consumer member ${assigned(b, topic)}`,
+    )
+    check(
+      [...assigned(a, topic), ...assigned(b, topic)].sort().join() === '0,1,2,3',
+      'overlapping assignments',
     )
   },
 

@@ -453,6 +453,7 @@ SCENARIOS = {
     "group-rebalance": s_group_rebalance,
     "group-resume": s_group_resume,
     "group-consumer-protocol": unsupported("librdkafka 2.0.2 has no KIP-848 consumer (added in 2.4+)"),
+    "group-protocol-upgrade": unsupported("librdkafka 2.0.2 has no KIP-848 consumer (added in 2.4+)"),
     "group-describe": s_group_describe,
     "delete-records": unsupported("confluent-kafka-python 1.7's AdminClient has no delete_records"),
     "idempotent": s_idempotent,

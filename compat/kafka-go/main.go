@@ -222,6 +222,7 @@ var scenarios = map[string]func(){
 	"headers":                 func() { panic(unsupported("kafka-go 0.2.1 writes message format v1, which has no headers")) },
 	"compression-zstd":        func() { panic(unsupported("kafka-go 0.2.1 has no zstd codec")) },
 	"group-consumer-protocol": func() { panic(unsupported("kafka-go 0.2.1 implements only the classic group protocol")) },
+	"group-protocol-upgrade":  func() { panic(unsupported("kafka-go 0.2.1 implements only the classic group protocol")) },
 	"group-describe":          func() { panic(unsupported("kafka-go 0.2.1 has no group admin API")) },
 	"idempotent":              func() { panic(unsupported("kafka-go 0.2.1 has no idempotent producer")) },
 	"transactions":            func() { panic(unsupported("kafka-go 0.2.1 has no transactions")) },

@@ -446,6 +446,7 @@ SCENARIOS = {
     "group-rebalance": s_group_rebalance,
     "group-resume": s_group_resume,
     "group-consumer-protocol": unsupported("kafka-python 2.0.2 implements only the classic group protocol"),
+    "group-protocol-upgrade": unsupported("kafka-python 2.0.2 implements only the classic group protocol"),
     "group-describe": s_group_describe,
     "delete-records": unsupported("kafka-python 2.0.2's admin client has no delete_records"),
     "idempotent": unsupported("kafka-python 2.0.2 has no idempotent producer"),

@@ -163,6 +163,8 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<void>> = {
 
   'group-consumer-protocol': () =>
     Promise.reject(new Unsupported('kafkajs implements only the classic group protocol (no KIP-848)')),
+  'group-protocol-upgrade': () =>
+    Promise.reject(new Unsupported('kafkajs implements only the classic group protocol (no KIP-848)')),
 
   async 'group-describe'(ctx) {
     const k = kafka(ctx)

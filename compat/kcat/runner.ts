@@ -133,6 +133,7 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<void>> = {
   'delete-records': unsupported(NO_ADMIN),
   'group-describe': unsupported('kcat cannot list or describe groups'),
   'group-consumer-protocol': unsupported('librdkafka 2.0.2 has no KIP-848 consumer'),
+  'group-protocol-upgrade': unsupported('librdkafka 2.0.2 has no KIP-848 consumer'),
 
   async 'produce-keys'(ctx) {
     const topic = ctx.topic()

@@ -578,6 +578,28 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<void>> = {
     )
   },
 
+  async 'group-protocol-upgrade'(ctx) {
+    // A rolling upgrade from the classic to the consumer protocol: with Kafka 4's default
+    // group.consumer.migration.policy (bidirectional) the consumer-protocol member converts the
+    // live classic group and both members share its partitions.
+    const topic = ctx.topic()
+    await createTopic(ctx, topic, 4)
+    const groupId = ctx.id('group')
+    const classic = await consume(ctx, topic, { groupId })
+    await eventually(
+      ctx,
+      async () => (await assignedCount(classic, topic)) === 4,
+      () => `classic member ${JSON.stringify(classic.consumer.assignments)}`,
+    )
+    const upgraded = await consume(ctx, topic, { groupId, protocol: 'consumer' })
+    await eventually(
+      ctx,
+      async () => (await assignedCount(classic, topic)) === 2 && (await assignedCount(upgraded, topic)) === 2,
+      () =>
+        `after the upgrade: classic ${JSON.stringify(classic.consumer.assignments)}, consumer ${JSON.stringify(upgraded.consumer.assignments)}`,
+    )
+  },
+
   async 'group-consumer-protocol'(ctx) {
     const topic = ctx.topic()
     await createTopic(ctx, topic, 4)

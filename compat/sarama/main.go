@@ -488,6 +488,7 @@ var scenarios = map[string]func(){
 		check(offsets.GetBlock(topic, 0).Offset == 4, "committed %+v", offsets.GetBlock(topic, 0))
 	},
 	"group-consumer-protocol": func() { panic(unsupported("sarama 1.22 implements only the classic group protocol")) },
+	"group-protocol-upgrade":  func() { panic(unsupported("sarama 1.22 implements only the classic group protocol")) },
 	"idempotent": func() {
 		produceAndConsume(func(c *sarama.Config) {
 			c.Producer.Idempotent = true
