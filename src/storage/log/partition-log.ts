@@ -102,6 +102,9 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   #truncations = 0
   /** A roll created a segment file whose directory entry has not been fsynced. */
   #segmentDirUnsynced = false
+  /** Bumped when a roll creates a segment file (a directory fsync begun earlier misses it). */
+  #segmentFiles = 0
+  #epochWrites: Promise<void> = Promise.resolve()
   #firstUnstableOffset: bigint | undefined
   readonly #epochs: LeaderEpochCache
   #epochsDirty = false
@@ -371,6 +374,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       await seg.createFile()
       // Durable mode acknowledges data in the new file only once the file itself is durable;
       // otherwise the next append that must be fsynced syncs the directory first.
+      this.#segmentFiles++
       if (durable) await this.#ctx.syncDir(this.#ctx.dir)
       else this.#segmentDirUnsynced = true
     } catch (err) {
@@ -391,15 +395,22 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
    * KAFKA-15046): recovery rebuilds epochs from the batches after the recovery point, and a
    * flush makes the checkpoint durable before the recovery point moves.
    */
-  async #writeEpochCheckpoint(sync: boolean): Promise<void> {
-    this.#epochsDirty = false
-    await writeFileAtomic(
-      this.#ctx.fs,
-      `${this.#ctx.dir}/${LEADER_EPOCH_CHECKPOINT}`,
-      encodeLeaderEpochCheckpoint(this.#epochs.entries()),
-      { sync },
-    )
-    this.#epochsUnsynced = !sync
+  #writeEpochCheckpoint(sync: boolean): Promise<void> {
+    // Serialised on their own chain: a roll's background flush writes it outside the queue, and
+    // two writers would share the .tmp file. Each write takes the entries as they are when it
+    // starts, so the last one written is the newest.
+    const run = this.#epochWrites.then(async () => {
+      this.#epochsDirty = false
+      await writeFileAtomic(
+        this.#ctx.fs,
+        `${this.#ctx.dir}/${LEADER_EPOCH_CHECKPOINT}`,
+        encodeLeaderEpochCheckpoint(this.#epochs.entries()),
+        { sync },
+      )
+      this.#epochsUnsynced = !sync
+    })
+    this.#epochWrites = run.catch(() => undefined)
+    return run
   }
 
   // ------------------------------------------------------------------------------ flush
@@ -438,27 +449,40 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   }
 
   /**
-   * fsyncs the finished segments below `upTo` without holding the queue, then takes the queue
-   * briefly to move the recovery point. Errors only leave the recovery point where it was.
+   * Kafka's scheduled flush after a roll: fsyncs the finished segments below `upTo`, the
+   * directory and the leader-epoch checkpoint entirely outside the queue, so appends never wait
+   * for them (a 1 GiB segment can take seconds to reach the disk), then takes the queue only to
+   * move the recovery point, with no I/O. The point moves only after every fsync succeeded, and
+   * not when a truncation cut below `upTo` meanwhile; errors leave it where it was (recovery
+   * re-scans from it).
    */
   async #backgroundFlush(upTo: bigint): Promise<void> {
     try {
       const rp = this.#recoveryPoint
+      const truncations = this.#truncations
       const segments = this.#segments.filter((s, i) => {
         const next = this.#segments[i + 1]
         return s.baseOffset < upTo && (next === undefined || next.baseOffset > rp)
       })
       for (const seg of segments) await seg.syncFiles()
-      await this.#exclusive(async () => {
-        if (this.#dirsUnsynced) await this.#syncDirs()
-        else await this.#ctx.syncDir(this.#ctx.dir)
-        this.#segmentDirUnsynced = false
-        if (this.#epochsUnsynced || this.#epochsDirty) await this.#writeEpochCheckpoint(true)
+      const files = this.#segmentFiles
+      if (this.#dirsUnsynced) await this.#syncDirs()
+      else await this.#ctx.syncDir(this.#ctx.dir)
+      if (this.#epochsUnsynced || this.#epochsDirty) await this.#writeEpochCheckpoint(true)
+      await this.#exclusive(() => {
+        // Only if no roll created a file since the directory fsync began.
+        if (files === this.#segmentFiles) this.#segmentDirUnsynced = false
         // A truncation in between may have cut below upTo; then the point stays put.
-        if (upTo <= this.#nextOffset && upTo > this.#recoveryPoint && this.#recoveryPoint >= rp) {
+        if (
+          truncations === this.#truncations &&
+          upTo <= this.#nextOffset &&
+          upTo > this.#recoveryPoint &&
+          this.#recoveryPoint >= rp
+        ) {
           this.#recoveryPoint = upTo
           if (upTo > this.#dataSyncedTo) this.#dataSyncedTo = upTo
         }
+        return Promise.resolve()
       })
     } catch {
       // Deleted by retention meanwhile, an I/O error, or the log closed: nothing to advance.
