@@ -17,6 +17,11 @@ export interface FileHandle {
   read(buf: Buffer, offset: number, length: number, position: number): Promise<number>
   /** Writes buf[offset, offset+length) at `position`; may write fewer bytes (returns the count). */
   write(buf: Buffer, offset: number, length: number, position: number): Promise<number>
+  /**
+   * Writes the buffers one after another from `position` in one call (pwritev); may write fewer
+   * bytes (returns the count). Optional: writevFully falls back to one write of their concatenation.
+   */
+  writev?(buffers: readonly Buffer[], position: number): Promise<number>
   truncate(size: number): Promise<void>
   /** fdatasync: the file's data and size are durable when it resolves. */
   sync(): Promise<void>
@@ -53,6 +58,29 @@ export async function writeFully(h: FileHandle, buf: Buffer, position: number): 
     const n = await h.write(buf, done, buf.length - done, position + done)
     if (n <= 0) throw fsError('EIO', `write made no progress at byte ${position + done}`)
     done += n
+  }
+}
+
+/** Writes all the buffers back to back from `position` (one pwritev where the handle has it). */
+export async function writevFully(
+  h: FileHandle,
+  buffers: readonly Buffer[],
+  position: number,
+): Promise<void> {
+  if (buffers.length === 1) return writeFully(h, buffers[0]!, position)
+  if (h.writev === undefined) return writeFully(h, Buffer.concat(buffers), position)
+  let bufs = buffers
+  let at = position
+  while (bufs.length > 0) {
+    let n = await h.writev(bufs, at)
+    if (n <= 0) throw fsError('EIO', `write made no progress at byte ${at}`)
+    at += n
+    // Drop what was written; a short write continues inside a buffer.
+    let i = 0
+    while (i < bufs.length && n >= bufs[i]!.length) n -= bufs[i++]!.length
+    const rest = bufs.slice(i)
+    if (n > 0) rest[0] = rest[0]!.subarray(n)
+    bufs = rest
   }
 }
 
@@ -118,6 +146,9 @@ class NodeFileHandle implements FileHandle {
   }
   async write(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
     return (await this.#h.write(buf, offset, length, position)).bytesWritten
+  }
+  async writev(buffers: readonly Buffer[], position: number): Promise<number> {
+    return (await this.#h.writev(buffers, position)).bytesWritten
   }
   truncate(size: number): Promise<void> {
     return this.#h.truncate(size)
@@ -286,6 +317,12 @@ class MemoryFileHandle implements FileHandle {
       f.mtimeMs = this.#fs.now()
       return n
     })
+  }
+
+  /** One operation for the crash tests, like a single pwritev. */
+  writev(buffers: readonly Buffer[], position: number): Promise<number> {
+    const all = Buffer.concat(buffers)
+    return this.write(all, 0, all.length, position)
   }
 
   truncate(size: number): Promise<void> {

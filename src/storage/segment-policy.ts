@@ -72,6 +72,20 @@ export class IndexCadence {
     return { timestamp: this.maxTimestampSoFar, offset: this.offsetOfMaxTimestampSoFar }
   }
 
+  /** A copy to plan a group of appends on, adopted once their write succeeded. */
+  clone(): IndexCadence {
+    const c = new IndexCadence(this.baseOffset)
+    c.bytesSinceLastIndexEntry = this.bytesSinceLastIndexEntry
+    c.offsetEntries = this.offsetEntries
+    c.timeEntries = this.timeEntries
+    c.lastTimeEntryTimestamp = this.lastTimeEntryTimestamp
+    c.lastTimeEntryOffset = this.lastTimeEntryOffset
+    c.maxTimestampSoFar = this.maxTimestampSoFar
+    c.offsetOfMaxTimestampSoFar = this.offsetOfMaxTimestampSoFar
+    c.rollingBaseTimestamp = this.rollingBaseTimestamp
+    return c
+  }
+
   offsetIndexFull(config: LogConfig): boolean {
     return this.offsetEntries >= Math.floor(config.segmentIndexBytes / OFFSET_INDEX_ENTRY_SIZE)
   }

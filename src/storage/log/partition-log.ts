@@ -2,6 +2,10 @@
 //
 // Concurrency: every change (append, roll, flush, truncation, retention, close) runs one at a
 // time on a per-partition queue; offsets are assigned inside it, so they follow queue order.
+// Appends wait in a list and are written by a drain task on the queue: all appends that arrived
+// since the previous drain go out in one pwritev (per segment), so a partition under many
+// concurrent produce requests makes one thread-pool write per drain instead of one each, in
+// order, and each append is acknowledged only after its bytes were written.
 // The log end offset moves only after a write has completed, so reads (which do not queue)
 // never see a partial batch. In durable mode the fsync happens after the queue slot is released,
 // through the store's group committer, so the next append's write overlaps the previous fsync.
@@ -19,8 +23,8 @@
 
 import { dirname } from 'node:path'
 import { KafkaError } from '../../protocol/errors.ts'
-import { assignOffsets } from '../append.ts'
-import { writeFileAtomic, writeFully, type FileSystem } from '../fs.ts'
+import { assignOffsets, type AssignedAppend } from '../append.ts'
+import { writeFileAtomic, writeFully, writevFully, type FileSystem } from '../fs.ts'
 import { LeaderEpochCache } from '../leader-epoch-cache.ts'
 import type {
   AbortedTxn,
@@ -36,7 +40,7 @@ import type {
   TopicPartition,
 } from '../log-store.ts'
 import { findInBatchByTimestamp, offsetOfMaxTimestamp, type Decompressor } from '../record-timestamps.ts'
-import { retentionDeleteCount, shouldRoll } from '../segment-policy.ts'
+import { retentionDeleteCount, shouldRoll, type IndexCadence } from '../segment-policy.ts'
 import {
   cleanLog,
   planClean,
@@ -62,6 +66,25 @@ import type { HandlePool } from './handle-pool.ts'
 import type { LoadedLog } from './loader.ts'
 import type { ProducerSnapshots } from './producer-snapshots.ts'
 import { Segment, SegmentRetiredError } from './segment.ts'
+
+/** Most bytes and appends written by one pwritev of coalesced appends. */
+const MAX_GROUP_BYTES = 4 * 1024 * 1024
+const MAX_GROUP_APPENDS = 1024
+
+interface AppendOutcome {
+  result: AppendResult
+  /** Segments to fsync before acknowledging (durable mode, flush.messages). */
+  syncSegments?: Segment[]
+}
+
+interface PendingAppend {
+  records: Buffer
+  options: AppendOptions
+  resolve: (outcome: AppendOutcome) => void
+  reject: (err: unknown) => void
+}
+
+type IndexEntries = ReturnType<IndexCadence['onAppend']>
 
 /** Bytes read per chunk when the cleaner walks a segment. */
 const CLEAN_READ_CHUNK = 1024 * 1024
@@ -113,6 +136,9 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   /** The checkpoint file was last written without fsync. */
   #epochsUnsynced = false
   #queue: Promise<unknown> = Promise.resolve()
+  /** Appends waiting for the next drain (see #drain), and whether one is queued. */
+  #pending: PendingAppend[] = []
+  #drainQueued = false
   #unflushedMessages = 0
   #flushTimer: NodeJS.Timeout | undefined
   /** Set after a failed write or fsync left the file in an unknown state: appends are refused. */
@@ -208,7 +234,16 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   // ------------------------------------------------------------------------------ append
 
   async append(records: Buffer, options: AppendOptions): Promise<AppendResult> {
-    const { result, syncSegments } = await this.#exclusive(() => this.#append(records, options))
+    const { result, syncSegments } = await new Promise<AppendOutcome>((resolve, reject) => {
+      this.#pending.push({ records, options, resolve, reject })
+      if (this.#drainQueued) return
+      this.#drainQueued = true
+      this.#exclusive(() => this.#drain()).catch((err: unknown) => {
+        // The queue refused (the log closed): fail whatever was waiting for this drain.
+        this.#drainQueued = false
+        for (const p of this.#pending.splice(0)) p.reject(err)
+      })
+    })
     if (syncSegments !== undefined) {
       const truncations = this.#truncations
       try {
@@ -223,98 +258,160 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
     return result
   }
 
-  async #append(
-    records: Buffer,
-    options: AppendOptions,
-  ): Promise<{ result: AppendResult; syncSegments?: Segment[] }> {
-    if (this.#failed !== undefined)
-      throw new KafkaError('KAFKA_STORAGE_ERROR', `log ${this.#name()} is offline after an I/O error`, {
+  /**
+   * Writes every append queued since the last drain, in queue order, as few writes as possible:
+   * consecutive appends to one segment go out in one pwritev (a roll, a failure or the group
+   * limits start a new group). Appends that arrive while a group is being written wait for the
+   * next drain, queued behind it, and are coalesced there. Never throws: each append is settled.
+   */
+  async #drain(): Promise<void> {
+    this.#drainQueued = false
+    const batch = this.#pending
+    this.#pending = []
+    for (let i = 0; i < batch.length;) i = await this.#appendGroup(batch, i)
+  }
+
+  /**
+   * Assigns offsets to the appends from `start` and writes as many as form one group; returns
+   * the index of the first append not handled. The group's index bookkeeping is planned on a
+   * copy of the segment's cadence (so roll checks see the appends before them in the group) and
+   * adopted only once the write has succeeded; the log end offset moves only then too.
+   */
+  async #appendGroup(batch: PendingAppend[], start: number): Promise<number> {
+    if (this.#failed !== undefined) {
+      const err = new KafkaError('KAFKA_STORAGE_ERROR', `log ${this.#name()} is offline after an I/O error`, {
         cause: this.#failed,
       })
-    if (records.length > this.#config.segmentBytes)
-      throw new KafkaError(
-        'RECORD_LIST_TOO_LARGE',
-        `append of ${records.length} bytes exceeds segment.bytes ${this.#config.segmentBytes}`,
-      )
-    const assigned = assignOffsets(records, this.#nextOffset, options)
+      for (let i = start; i < batch.length; i++) batch[i]!.reject(err)
+      return batch.length
+    }
+    const config = this.#config
     const now = this.#ctx.now()
     let active = this.#active()
-    const durable = this.#config.durable
-    if (
-      shouldRoll(
-        this.#rollCheck(active),
-        this.#config,
-        now,
-        records.length,
-        assigned.maxTimestamp,
+    let cadence = active.cadence!.clone()
+    let position = active.size
+    let next = this.#nextOffset
+    const group: { p: PendingAppend; assigned: AssignedAppend; entries: IndexEntries }[] = []
+    const buffers: Buffer[] = []
+    let groupBytes = 0
+    let i = start
+    for (; i < batch.length; i++) {
+      const p = batch[i]!
+      const size = p.records.length
+      if (size > config.segmentBytes) {
+        p.reject(
+          new KafkaError(
+            'RECORD_LIST_TOO_LARGE',
+            `append of ${size} bytes exceeds segment.bytes ${config.segmentBytes}`,
+          ),
+        )
+        continue
+      }
+      if (group.length > 0 && (groupBytes + size > MAX_GROUP_BYTES || group.length >= MAX_GROUP_APPENDS))
+        break
+      let assigned: AssignedAppend
+      try {
+        assigned = assignOffsets(p.records, next, p.options)
+      } catch (err) {
+        p.reject(err)
+        continue
+      }
+      const check = { size: position, createdMs: active.createdMs, cadence }
+      if (shouldRoll(check, config, now, size, assigned.maxTimestamp, assigned.lastOffset)) {
+        // A group stays within one segment: write what is planned, roll in the next group.
+        if (group.length > 0) break
+        try {
+          active = await this.#roll(assigned.firstOffset)
+        } catch (err) {
+          p.reject(err)
+          return i + 1
+        }
+        cadence = active.cadence!.clone()
+        position = active.size
+      }
+      const entries = cadence.onAppend(
+        position,
+        assigned.batches[0]!.maxTimestamp,
+        size,
         assigned.lastOffset,
+        assigned.maxTimestamp,
+        assigned.offsetOfMaxTimestamp,
+        config.indexIntervalBytes,
       )
-    )
-      active = await this.#roll(assigned.firstOffset)
+      group.push({ p, assigned, entries })
+      buffers.push(p.records)
+      groupBytes += size
+      position += size
+      next = assigned.lastOffset + 1n
+    }
+    if (group.length === 0) return i
 
-    const position = active.size
+    const at = active.size
     try {
       // Creating: a new partition's first segment file is made by its first append (loader.ts).
-      await this.#ctx.pool.use(active.logPath, (h) => writeFully(h, records, position), true)
+      await this.#ctx.pool.use(active.logPath, (h) => writevFully(h, buffers, at), true)
     } catch (err) {
       // Undo a partial write so the file ends at the last whole batch; if even that fails the
       // file's tail is unknown and the log stops taking appends (recovery fixes it on restart).
       try {
-        await this.#ctx.pool.use(active.logPath, (h) => h.truncate(position))
+        await this.#ctx.pool.use(active.logPath, (h) => h.truncate(at))
       } catch (undoErr) {
         this.#failed = this.#storageError('truncate after failed write', undoErr)
       }
-      throw this.#storageError('write', err)
+      const e = this.#storageError('write', err)
+      for (const g of group) g.p.reject(e)
+      return i
     }
-    const entries = active.cadence!.onAppend(
-      position,
-      assigned.batches[0]!.maxTimestamp,
-      records.length,
-      assigned.lastOffset,
-      assigned.maxTimestamp,
-      assigned.offsetOfMaxTimestamp,
-      this.#config.indexIntervalBytes,
-    )
-    active.indexAppend(entries)
-    active.size += records.length
+    active.cadence = cadence
+    let records = 0
+    for (const g of group) {
+      active.indexAppend(g.entries)
+      // The checkpoint is written by the next flush, before the recovery point moves past these
+      // offsets; until then recovery rebuilds the epochs from the batches (Kafka writes it here
+      // without fsync, which a crash may lose anyway).
+      this.#epochs.assign(g.p.options.leaderEpoch, g.assigned.firstOffset)
+      records += g.assigned.records
+    }
+    active.size = position
     active.lastModifiedMs = now
-    this.#nextOffset = assigned.lastOffset + 1n
-    // The checkpoint is written by the next flush, before the recovery point moves past these
-    // offsets; until then recovery rebuilds the epochs from the batches (Kafka writes it here
-    // without fsync, which a crash may lose anyway).
-    this.#epochs.assign(options.leaderEpoch, assigned.firstOffset)
+    this.#nextOffset = next
 
-    this.#unflushedMessages += assigned.records
-    const syncData = durable || this.#unflushedMessages >= this.#config.flushMessages
+    const durable = config.durable
+    this.#unflushedMessages += records
     let syncSegments: Segment[] | undefined
-    if (syncData) {
+    if (durable || this.#unflushedMessages >= config.flushMessages) {
       // Directory fsyncs only when this partition's directory or a rolled segment file is new.
       try {
         if (this.#dirsUnsynced) await this.#syncDirs()
         else if (this.#segmentDirUnsynced) await this.#ctx.syncDir(this.#ctx.dir)
       } catch (err) {
-        throw this.#storageError('directory fsync', err)
+        const e = this.#storageError('directory fsync', err)
+        for (const g of group) g.p.reject(e)
+        return i
       }
       this.#segmentDirUnsynced = false
       this.#unflushedMessages = 0
+      // Every append of the group waits for the fsync (they share it).
       syncSegments = this.#dataUnsyncedSegments()
-    } else if (this.#config.flushMs < Number.MAX_SAFE_INTEGER && this.#flushTimer === undefined && !durable) {
+    } else if (config.flushMs < Number.MAX_SAFE_INTEGER && this.#flushTimer === undefined && !durable) {
       this.#flushTimer = setTimeout(() => {
         this.#flushTimer = undefined
         this.flush().catch(() => undefined)
-      }, this.#config.flushMs)
+      }, config.flushMs)
       this.#flushTimer.unref()
     }
-
-    const result: AppendResult = {
-      baseOffset: assigned.firstOffset,
-      lastOffset: assigned.lastOffset,
-      logAppendTime: options.logAppendTime ?? -1n,
-      logStartOffset: this.#logStartOffset,
-      batches: assigned.batches.length,
-      records: assigned.records,
+    for (const g of group) {
+      const result: AppendResult = {
+        baseOffset: g.assigned.firstOffset,
+        lastOffset: g.assigned.lastOffset,
+        logAppendTime: g.p.options.logAppendTime ?? -1n,
+        logStartOffset: this.#logStartOffset,
+        batches: g.assigned.batches.length,
+        records: g.assigned.records,
+      }
+      g.p.resolve(syncSegments !== undefined ? { result, syncSegments } : { result })
     }
-    return syncSegments !== undefined ? { result, syncSegments } : { result }
+    return i
   }
 
   /**
@@ -345,10 +442,6 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
     } catch (err) {
       if (this.#segments.includes(seg)) throw err
     }
-  }
-
-  #rollCheck(seg: Segment): { size: number; createdMs: number; cadence: NonNullable<Segment['cadence']> } {
-    return { size: seg.size, createdMs: seg.createdMs, cadence: seg.cadence! }
   }
 
   /** Seals the active segment and starts a new one at `baseOffset`. */

@@ -19,6 +19,7 @@ class CountingFileSystem extends NodeFileSystem {
     return {
       read: (b, o, l, p) => h.read(b, o, l, p),
       write: (b, o, l, p) => h.write(b, o, l, p),
+      writev: (bufs, p) => h.writev!(bufs, p),
       truncate: (s) => h.truncate(s),
       sync: () => {
         counts.fileSyncs++
