@@ -16,7 +16,12 @@ import {
 } from '../../src/storage/log/file-names.ts'
 import { IndexCorruptError, OffsetIndex } from '../../src/storage/log/offset-index.ts'
 import { TimeIndex } from '../../src/storage/log/time-index.ts'
-import { decodeTxnIndex, encodeAbortedTxn, TxnIndexCorruptError } from '../../src/storage/log/txn-index.ts'
+import {
+  decodeTxnIndex,
+  decodeTxnIndexPrefix,
+  encodeAbortedTxn,
+  TxnIndexCorruptError,
+} from '../../src/storage/log/txn-index.ts'
 
 describe('file names', () => {
   it('pads base offsets to 20 digits and parses them back', () => {
@@ -123,6 +128,17 @@ describe('transaction index (.txnindex)', () => {
     const bad = Buffer.from(bytes)
     bad.writeInt16BE(3, 34)
     expect(() => decodeTxnIndex(bad)).toThrow(TxnIndexCorruptError)
+  })
+
+  it('keeps the valid entries before a damaged one (a torn unsynced tail after a crash)', () => {
+    const t = { producerId: 7n, firstOffset: 10n, lastOffset: 20n, lastStableOffset: 10n }
+    const u = { producerId: 8n, firstOffset: 30n, lastOffset: 31n, lastStableOffset: 25n }
+    const good = Buffer.concat([encodeAbortedTxn(t), encodeAbortedTxn(u)])
+    const garbage = Buffer.concat([good, Buffer.from('0'.repeat(40))])
+    expect(decodeTxnIndexPrefix(garbage)).toEqual({ entries: [t, u], validBytes: 68 })
+    const backwards = Buffer.concat([encodeAbortedTxn(t), encodeAbortedTxn({ ...u, lastOffset: 29n })])
+    expect(decodeTxnIndexPrefix(backwards)).toEqual({ entries: [t], validBytes: 34 })
+    expect(() => decodeTxnIndex(backwards)).toThrow(TxnIndexCorruptError)
   })
 })
 

@@ -23,8 +23,8 @@
 // Groups (Kafka's groupSegmentsBySize): consecutive segments are merged while their total size
 // (before cleaning) stays within segment.bytes, the merged indexes stay within
 // segment.index.bytes (estimated from index.interval.bytes), and the offset range fits a relative
-// int32; so repeated passes do not leave thousands of tiny segments. Differences from Kafka: a
-// segment with aborted transactions is never merged (its .txnindex stays as it is); an emptied
+// int32; so repeated passes do not leave thousands of tiny segments (the members' aborted
+// transactions move into the merged segment's .txnindex). Differences from Kafka: an emptied
 // group other than the first is removed instead of kept as an empty segment; transactional
 // batches are kept whole.
 //
@@ -46,8 +46,6 @@ export interface CleanerSegment {
   size: number
   /** Largest record timestamp in the segment (-1 when none). */
   largestTimestamp: bigint
-  /** The segment has aborted transactions indexed (it is never merged with others). */
-  hasAbortedTxns?: boolean
   /**
    * Max timestamp of the segment's first batch (-1 when empty); needed only for
    * max.compaction.lag.ms, so logs may leave it out when that is not set.
@@ -228,7 +226,7 @@ const MAX_RELATIVE_OFFSET = 0x7fffffffn
  * Kafka's groupSegmentsBySize over the plan's segments below `end`: each group is consecutive
  * segments whose total size is at most segment.bytes, whose merged indexes fit
  * segment.index.bytes, and whose offsets (up to the next segment's base) stay within a relative
- * int32 of the first base. Segments with aborted transactions stay alone.
+ * int32 of the first base.
  */
 export function groupSegments(
   plan: Pick<CleanPlan, 'segments' | 'cleanableEnd'>,
@@ -247,15 +245,13 @@ export function groupSegments(
     const group = [first]
     let size = first.size
     let j = i + 1
-    if (first.hasAbortedTxns !== true)
-      for (; j < segments.length; j++) {
-        const next = segments[j]!
-        if (next.hasAbortedTxns === true) break
-        if (size + next.size > config.segmentBytes || size + next.size > maxIndexedBytes) break
-        if (nextBase(j) - 1n - first.baseOffset > MAX_RELATIVE_OFFSET) break
-        group.push(next)
-        size += next.size
-      }
+    for (; j < segments.length; j++) {
+      const next = segments[j]!
+      if (size + next.size > config.segmentBytes || size + next.size > maxIndexedBytes) break
+      if (nextBase(j) - 1n - first.baseOffset > MAX_RELATIVE_OFFSET) break
+      group.push(next)
+      size += next.size
+    }
     groups.push(group)
     i = j
   }

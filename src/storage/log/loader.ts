@@ -8,7 +8,8 @@
 //      swap protocol in partition-log.ts), possibly several segments merged into one: the swap
 //      is finished by deleting every other segment whose base offset lies inside the swap's
 //      range (base, its next offset) (Kafka's LogLoader does the same), removing the old
-//      segment's indexes and renaming it over `<base>.log`; the indexes are rebuilt from it. A
+//      segment's indexes, renaming a `<base>.txnindex.swap` (the merged aborted transactions)
+//      over `<base>.txnindex` and the swap over `<base>.log`; the indexes are rebuilt from it. A
 //      `.swap` whose `.log` is gone (the segment was deleted after the swap failed), or any other
 //      `.swap` file, is deleted.
 //   2. Segments are the `.log` files, ordered by base offset. A new or empty directory gets one
@@ -28,6 +29,8 @@
 //      After a clean shutdown nothing is recovered; a segment's missing or invalid index files
 //      are rebuilt when it is first used.
 //   4. The last segment becomes active; the log end offset is one past its last batch.
+//      Aborted-transaction entries (written without fsync) are cut at the first one whose
+//      marker does not lie in its segment (a torn tail).
 //   5. Log start offset = max(checkpoint, first segment base), at most the log end offset. The
 //      leader-epoch cache is loaded, extended from recovered batches, and cut to the log's range.
 //   6. Producer-state snapshots that cannot be trusted or have no segment are deleted (the rules
@@ -225,6 +228,17 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
     nextOffset = created ? active.baseOffset : await active.activate()
   }
 
+  // Each segment's aborted transactions end (ABORT marker) inside it; an entry that does not is
+  // a torn write of the unsynced index, and it and any after it go.
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!
+    const end = segments[i + 1]?.baseOffset ?? nextOffset
+    const bad = seg.aborted.findIndex((t) => t.lastOffset < seg.baseOffset || t.lastOffset >= end)
+    if (bad < 0) continue
+    seg.aborted = seg.aborted.slice(0, bad)
+    await seg.rewriteTxnIndex()
+  }
+
   // 5. offsets and epochs
   const firstBase = segments[0]!.baseOffset
   let logStartOffset =
@@ -313,6 +327,12 @@ async function finishSwaps(fs: FileSystem, dir: string, names: string[]): Promis
         consumed.add(index)
       }
     }
+    // A merge's .txnindex (its members' aborted transactions) is finished with it.
+    const txnSwap = `${prefix}${TXN_INDEX_SUFFIX}${SWAP_SUFFIX}`
+    if (names.includes(txnSwap)) {
+      await fs.rename(`${dir}/${txnSwap}`, `${dir}/${prefix}${TXN_INDEX_SUFFIX}`)
+      consumed.add(txnSwap)
+    }
     await fs.rename(`${dir}/${name}`, `${dir}/${prefix}${LOG_SUFFIX}`)
     consumed.add(name)
     swapped.add(parsed.baseOffset)
@@ -321,9 +341,9 @@ async function finishSwaps(fs: FileSystem, dir: string, names: string[]): Promis
   await fs.syncDir(dir)
   const live = names.filter((n) => !consumed.has(n))
   for (const name of consumed) {
-    const parsed = parseSegmentFileName(name)
-    if (parsed?.transient === SWAP_SUFFIX && !live.includes(`${name.slice(0, 20)}${LOG_SUFFIX}`))
-      live.push(`${name.slice(0, 20)}${LOG_SUFFIX}`)
+    if (!name.endsWith(SWAP_SUFFIX)) continue
+    const final = name.slice(0, -SWAP_SUFFIX.length)
+    if (!live.includes(final)) live.push(final)
   }
   names.length = 0
   names.push(...live)

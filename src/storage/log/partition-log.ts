@@ -53,6 +53,7 @@ import {
 } from '../cleaner/cleaner.ts'
 import type { CompactableLog } from '../cleaner/round.ts'
 import { encodeLeaderEpochCheckpoint } from './checkpoint-file.ts'
+import { encodeAbortedTxn } from './txn-index.ts'
 import {
   CLEANED_SUFFIX,
   INDEX_SUFFIX,
@@ -60,6 +61,7 @@ import {
   LOG_SUFFIX,
   SWAP_SUFFIX,
   TIME_INDEX_SUFFIX,
+  TXN_INDEX_SUFFIX,
 } from './file-names.ts'
 import type { GroupCommitter } from './group-commit.ts'
 import type { HandlePool } from './handle-pool.ts'
@@ -1007,7 +1009,6 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
             baseOffset: seg.baseOffset,
             size: seg.size,
             largestTimestamp: await seg.largestTimestamp(),
-            hasAbortedTxns: seg.aborted.length > 0,
           }
           if (withFirst && i + 1 < segments.length)
             s.firstBatchTimestamp = await this.#firstBatchTimestamp(seg)
@@ -1048,28 +1049,38 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
    * offset, written to `<s0>.log.cleaned` and swapped in by commit() (a suffix state machine the
    * loader can finish or roll back at every step):
    *   .log.cleaned written and fsynced        crash: the loader deletes it (old segments stay)
+   *   (when s1..sk have aborted transactions) the merged .txnindex written to
+   *   .txnindex.cleaned, fsynced, renamed to .txnindex.swap, directory fsynced
+   *                                            crash: the loader deletes both (no .log.swap)
    *   rename .log.cleaned -> .log.swap, fsync directory          (the commit point)
    *   rename sk..s1 to .deleted, newest first  crash: the loader deletes every old segment whose
    *                                            base lies in (s0, the .swap's next offset), and
    *                                            finishes the swap; a trailing old segment whose
    *                                            records were all cleaned away may survive, intact
+   *                                            (it has no aborted transactions: their ABORT
+   *                                            markers, control batches, are always kept)
+   *   rename .txnindex.swap -> .txnindex       crash: the loader finishes it with the .log.swap
    *   unlink s0's .index/.timeindex            crash: the loader sees .log.swap and finishes
    *   rename .log.swap -> .log (replacing s0's file), fsync directory
    *   rebuild and fsync the indexes           crash: missing/unsynced indexes are rebuilt
-   * s0's .txnindex stays (segments with aborted transactions are never merged, so s1..sk have
-   * none; compaction keeps every transactional and control batch).
+   * Otherwise s0's .txnindex stays as it is (compaction keeps every transactional and control
+   * batch, so the aborted transactions stay valid).
    * An emptied group (not the first segment) is instead deleted: its files renamed to .deleted.
    */
   #rewrite(group: readonly CleanerSegment[], segs: (Segment | undefined)[]): SegmentRewrite {
     const base = group[0]!.baseOffset
     const cleaned = `${this.#ctx.dir}/${segmentName(base)}${LOG_SUFFIX}${CLEANED_SUFFIX}`
+    const txnCleaned = `${this.#ctx.dir}/${segmentName(base)}${TXN_INDEX_SUFFIX}${CLEANED_SUFFIX}`
+    const txnSwap = `${this.#ctx.dir}/${segmentName(base)}${TXN_INDEX_SUFFIX}${SWAP_SUFFIX}`
     const pool = this.#ctx.pool
     const fs = this.#ctx.fs
     let size = 0
     let created = false
     const discard = async (): Promise<void> => {
       await pool.close(cleaned)
+      await pool.close(txnCleaned)
       if (created && (await fs.stat(cleaned)) !== undefined) await fs.unlink(cleaned)
+      for (const path of [txnCleaned, txnSwap]) if ((await fs.stat(path)) !== undefined) await fs.unlink(path)
     }
     return {
       write: async (batch) => {
@@ -1107,11 +1118,28 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
               return true
             }
             const swap = `${this.#ctx.dir}/${segmentName(base)}${LOG_SUFFIX}${SWAP_SUFFIX}`
+            // The members' aborted transactions move into s0's .txnindex.
+            const mergeTxns = old.slice(1).some((seg) => seg.aborted.length > 0)
             try {
               if (!created) await pool.use(cleaned, (h) => h.truncate(0), true)
               created = true
               await pool.use(cleaned, (h) => h.sync())
               await pool.close(cleaned)
+              if (mergeTxns) {
+                const entries = Buffer.concat(old.flatMap((seg) => seg.aborted.map(encodeAbortedTxn)))
+                await pool.use(
+                  txnCleaned,
+                  async (h) => {
+                    await h.truncate(0)
+                    await writeFully(h, entries, 0)
+                    await h.sync()
+                  },
+                  true,
+                )
+                await pool.close(txnCleaned)
+                await fs.rename(txnCleaned, txnSwap)
+                await fs.syncDir(this.#ctx.dir)
+              }
             } catch (err) {
               // Before the commit point the old segments are untouched: give up on this pass only.
               await discard().catch(() => undefined)
@@ -1124,6 +1152,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
             for (const seg of old) seg.retired = true
             for (const seg of old.slice(1).reverse()) await this.#deleteSegments([seg])
             await s0.closeFiles()
+            if (mergeTxns) await fs.rename(txnSwap, s0.path(TXN_INDEX_SUFFIX))
             for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
               const path = s0.path(suffix)
               if ((await fs.stat(path)) !== undefined) await fs.unlink(path)
@@ -1137,7 +1166,6 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
               s0.createdMs,
               old[old.length - 1]!.lastModifiedMs,
             )
-            fresh.aborted = s0.aborted
             await fresh.loadTxnIndex()
             await fresh.rebuildIndexes(this.#config.indexIntervalBytes)
             await fresh.syncFiles()

@@ -17,7 +17,7 @@ import {
   scanBatches,
   type BatchHeader,
 } from '../../protocol/records/batch-header.ts'
-import { readFully, writeFully, type FileSystem } from '../fs.ts'
+import { readFully, writeFileAtomic, writeFully, type FileSystem } from '../fs.ts'
 import type { AbortedTxn } from '../log-store.ts'
 import { IndexCadence } from '../segment-policy.ts'
 import {
@@ -31,7 +31,7 @@ import {
 import type { HandlePool } from './handle-pool.ts'
 import { IndexCorruptError, OffsetIndex } from './offset-index.ts'
 import { TimeIndex } from './time-index.ts'
-import { decodeTxnIndex, encodeAbortedTxn } from './txn-index.ts'
+import { decodeTxnIndexPrefix, encodeAbortedTxn, TXN_ENTRY_SIZE } from './txn-index.ts'
 
 /** Bytes read per chunk when walking batch headers. */
 const SCAN_CHUNK = 64 * 1024
@@ -452,13 +452,19 @@ export class Segment {
 
   // ------------------------------------------------------------------------------ txn index
 
+  /** Loads the .txnindex; a damaged tail (a crash during an unsynced write) is cut off. */
   async loadTxnIndex(): Promise<void> {
+    const path = this.path(TXN_INDEX_SUFFIX)
+    let bytes: Buffer
     try {
-      this.aborted = decodeTxnIndex(await this.#ctx.fs.readFile(this.path(TXN_INDEX_SUFFIX)))
+      bytes = await this.#ctx.fs.readFile(path)
     } catch (err) {
       if (!isNotFound(err)) throw err
-      this.aborted = []
+      bytes = Buffer.alloc(0)
     }
+    const { entries, validBytes } = decodeTxnIndexPrefix(bytes)
+    if (validBytes < bytes.length) await this.#ctx.pool.use(path, (h) => h.truncate(validBytes))
+    this.aborted = entries
     this.#txnPersisted = this.aborted.length
   }
 
@@ -469,28 +475,34 @@ export class Segment {
       async (h) => {
         const from = this.#txnPersisted
         const data = Buffer.concat(this.aborted.slice(from).map(encodeAbortedTxn))
-        await writeFully(h, data, from * 34)
+        await writeFully(h, data, from * TXN_ENTRY_SIZE)
         this.#txnPersisted = this.aborted.length
       },
       true,
     )
   }
 
+  /**
+   * Makes the .txnindex match `aborted` after recovery or truncation dropped entries. Those only
+   * ever drop a tail (entries are in ABORT-marker order), so this cuts the file to the kept
+   * prefix with one truncate: rewriting it whole would leave it empty if a crash came between
+   * the truncate and the write, losing aborted transactions. Anything else (not expected) is
+   * replaced atomically.
+   */
   async rewriteTxnIndex(): Promise<void> {
-    if (
-      this.aborted.length === this.#txnPersisted &&
-      (await this.#ctx.fs.stat(this.path(TXN_INDEX_SUFFIX))) === undefined
-    )
-      return
-    await this.#ctx.pool.use(
-      this.path(TXN_INDEX_SUFFIX),
-      async (h) => {
-        await h.truncate(0)
-        await writeFully(h, Buffer.concat(this.aborted.map(encodeAbortedTxn)), 0)
-        this.#txnPersisted = this.aborted.length
-      },
-      true,
-    )
+    const path = this.path(TXN_INDEX_SUFFIX)
+    const st = await this.#ctx.fs.stat(path)
+    if (st === undefined && this.aborted.length === 0) return
+    const want = this.aborted.length * TXN_ENTRY_SIZE
+    if (st !== undefined && this.aborted.length <= this.#txnPersisted) {
+      if (st.size !== want) await this.#ctx.pool.use(path, (h) => h.truncate(want))
+    } else {
+      await this.#ctx.pool.close(path)
+      await writeFileAtomic(this.#ctx.fs, path, Buffer.concat(this.aborted.map(encodeAbortedTxn)), {
+        sync: false,
+      })
+    }
+    this.#txnPersisted = this.aborted.length
   }
 
   // ------------------------------------------------------------------------------ deletion

@@ -32,18 +32,31 @@ export function encodeAbortedTxn(txn: AbortedTxn): Buffer {
 
 /** Decodes a whole file; a torn tail (partial last entry) is dropped, other damage throws. */
 export function decodeTxnIndex(bytes: Buffer): AbortedTxn[] {
-  const out: AbortedTxn[] = []
-  const whole = bytes.length - (bytes.length % TXN_ENTRY_SIZE)
-  for (let pos = 0; pos < whole; pos += TXN_ENTRY_SIZE) {
-    const version = bytes.readInt16BE(pos)
-    if (version !== VERSION)
-      throw new TxnIndexCorruptError(`txn index entry at ${pos} has version ${version}`)
-    out.push({
+  const { entries, validBytes } = decodeTxnIndexPrefix(bytes)
+  if (validBytes + TXN_ENTRY_SIZE <= bytes.length)
+    throw new TxnIndexCorruptError(
+      `txn index entry at ${validBytes} has version ${bytes.readInt16BE(validBytes)} or bad offsets`,
+    )
+  return entries
+}
+
+/**
+ * The valid entries before the first damaged one, and the bytes they take. The index is written
+ * without fsync, so after a crash its unsynced tail may be torn or garbage (recovery keeps what
+ * precedes it).
+ */
+export function decodeTxnIndexPrefix(bytes: Buffer): { entries: AbortedTxn[]; validBytes: number } {
+  const entries: AbortedTxn[] = []
+  let pos = 0
+  for (; pos + TXN_ENTRY_SIZE <= bytes.length; pos += TXN_ENTRY_SIZE) {
+    const txn = {
       producerId: bytes.readBigInt64BE(pos + 2),
       firstOffset: bytes.readBigInt64BE(pos + 10),
       lastOffset: bytes.readBigInt64BE(pos + 18),
       lastStableOffset: bytes.readBigInt64BE(pos + 26),
-    })
+    }
+    if (bytes.readInt16BE(pos) !== VERSION || txn.firstOffset < 0n || txn.lastOffset < txn.firstOffset) break
+    entries.push(txn)
   }
-  return out
+  return { entries, validBytes: pos }
 }

@@ -450,17 +450,12 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       logStartOffset: () => this.#logStartOffset,
       cleanerSegments: () =>
         Promise.resolve(
-          this.#segments.map((m, i) => {
-            const next = this.#segments[i + 1]?.baseOffset ?? this.#logEndOffset
-            return {
-              baseOffset: m.baseOffset,
-              size: m.size,
-              largestTimestamp: m.cadence.maxTimestampSoFar,
-              firstBatchTimestamp: m.batches[0]?.maxTimestamp ?? -1n,
-              // Where the disk log's .txnindex would hold them: by the ABORT marker's offset.
-              hasAbortedTxns: this.#aborted.some((t) => t.lastOffset >= m.baseOffset && t.lastOffset < next),
-            }
-          }),
+          this.#segments.map((m) => ({
+            baseOffset: m.baseOffset,
+            size: m.size,
+            largestTimestamp: m.cadence.maxTimestampSoFar,
+            firstBatchTimestamp: m.batches[0]?.maxTimestamp ?? -1n,
+          })),
         ),
       cleanUpperBound: () => this.lastStableOffset(),
       forEachBatch: async (s, visit) => {

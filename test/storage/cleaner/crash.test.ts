@@ -7,7 +7,8 @@
 
 import { describe, expect, it } from 'vitest'
 import { CrashError, MemoryFileSystem, type CrashMode } from '../../../src/storage/fs.ts'
-import type { LogConfig } from '../../../src/storage/log-store.ts'
+import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from '../../../src/protocol/records/batch-header.ts'
+import type { AbortedTxn, LogConfig } from '../../../src/storage/log-store.ts'
 import type { RoundResult } from '../../../src/storage/cleaner/round.ts'
 import { config } from '../log-behaviour.ts'
 import { openStore, seededRandom, TP } from '../helpers.ts'
@@ -41,26 +42,54 @@ function mergeRecords(i: number): KV[] {
   ]
 }
 
+/**
+ * One batch of an append: plain, a transactional batch, or the ABORT marker (a control batch)
+ * ending the transaction begun by the batch before it.
+ */
+interface BatchSpec {
+  records: KV[]
+  txn?: 'data' | 'abort'
+}
+
+/** The merge workload with an aborted transaction after every third append. */
+function mergeWithTxns(i: number): BatchSpec[] {
+  const plain: BatchSpec = { records: mergeRecords(i) }
+  if (i % 3 !== 1) return [plain]
+  return [
+    plain,
+    { records: [{ key: `t${i}`, value: 'aborted' }], txn: 'data' },
+    { records: [{ key: 'm', value: 'abort' }], txn: 'abort' },
+  ]
+}
+
 /** Offset -> record of every append a workload makes (offsets are assigned in order). */
-function attempted(gen: (i: number) => KV[]): Map<bigint, KV> {
+function attempted(gen: (i: number) => BatchSpec[]): Map<bigint, KV> {
   const out = new Map<bigint, KV>()
-  for (let i = 0, o = 0n; i < 40; i++) for (const r of gen(i)) out.set(o++, r)
+  for (let i = 0, o = 0n; i < 40; i++) for (const b of gen(i)) for (const r of b.records) out.set(o++, r)
   return out
 }
 
 interface Scenario {
-  records: (i: number) => KV[]
+  batches: (i: number) => BatchSpec[]
   attempted: Map<bigint, KV>
 }
 
-const KEYED: Scenario = { records, attempted: attempted(records) }
-const MERGING: Scenario = { records: mergeRecords, attempted: attempted(mergeRecords) }
+function scenario(batches: (i: number) => BatchSpec[]): Scenario {
+  return { batches, attempted: attempted(batches) }
+}
+
+const KEYED = scenario((i) => [{ records: records(i) }])
+const MERGING = scenario((i) => [{ records: mergeRecords(i) }])
+const MERGING_TXNS = scenario(mergeWithTxns)
+const PRODUCER_ID = 7n
 
 interface Outcome {
   durableEnd: bigint
   ackedEnd: bigint
   completed: boolean
   rounds: RoundResult[]
+  /** Aborted transactions recorded (addAbortedTransaction resolved). */
+  txns: AbortedTxn[]
 }
 
 async function workload(fs: MemoryFileSystem, cfg: LogConfig, out: Outcome, sc: Scenario): Promise<void> {
@@ -70,9 +99,30 @@ async function workload(fs: MemoryFileSystem, cfg: LogConfig, out: Outcome, sc: 
   let i = 0
   const append = async (n: number): Promise<void> => {
     for (const end = i + n; i < end; i++) {
-      const r = await log.append(keyedBatch(sc.records(i)), { leaderEpoch: 1 })
-      out.ackedEnd = r.lastOffset + 1n
-      if (cfg.durable) out.durableEnd = out.ackedEnd
+      let txnStart = -1n
+      for (const spec of sc.batches(i)) {
+        const attributes =
+          spec.txn === 'data'
+            ? ATTR_TRANSACTIONAL
+            : spec.txn === 'abort'
+              ? ATTR_TRANSACTIONAL | ATTR_CONTROL
+              : 0
+        const options = attributes === 0 ? {} : { attributes, producerId: PRODUCER_ID, producerEpoch: 0 }
+        const r = await log.append(keyedBatch(spec.records, 1_000_000n, options), { leaderEpoch: 1 })
+        out.ackedEnd = r.lastOffset + 1n
+        if (cfg.durable) out.durableEnd = out.ackedEnd
+        if (spec.txn === 'data') txnStart = r.baseOffset
+        if (spec.txn === 'abort') {
+          const txn = {
+            producerId: PRODUCER_ID,
+            firstOffset: txnStart,
+            lastOffset: r.baseOffset,
+            lastStableOffset: r.baseOffset,
+          }
+          await log.addAbortedTransaction(txn)
+          out.txns.push(txn)
+        }
+      }
     }
   }
   await append(14)
@@ -116,6 +166,17 @@ async function verify(
       true,
     )
   }
+  // Aborted transactions: never listed twice (a merge moves them into one .txnindex), and after
+  // a process kill (page cache kept) exactly the recorded ones whose marker remains. After power
+  // loss the .txnindex (written without fsync, not checked against the markers) may lose its
+  // unsynced tail or keep a torn entry: a known limitation (Kafka rebuilds it from the log).
+  const aborted = log.abortedTransactions(0n, end + 1n)
+  const firsts = aborted.map((t) => t.firstOffset)
+  expect(new Set(firsts).size, `aborted transactions listed twice: ${firsts.join(',')}`).toBe(firsts.length)
+  const offsets = (ts: readonly AbortedTxn[]): string[] =>
+    ts.map((t) => `${t.firstOffset}-${t.lastOffset}`).sort()
+  if (mode === 'process-kill')
+    expect(offsets(aborted)).toEqual(offsets(out.txns.filter((t) => t.lastOffset < end)))
   // The recovered log takes appends and survives a clean restart.
   const r = await log.append(keyedBatch([{ key: 'x', value: 'after' }]), { leaderEpoch: 2 })
   expect(r.baseOffset).toBe(end)
@@ -131,14 +192,14 @@ async function crashEveryStep(
   sc: Scenario = KEYED,
 ): Promise<{ ops: number; rounds: RoundResult[] }> {
   const counting = new MemoryFileSystem()
-  const full: Outcome = { durableEnd: 0n, ackedEnd: 0n, completed: false, rounds: [] }
+  const full: Outcome = { durableEnd: 0n, ackedEnd: 0n, completed: false, rounds: [], txns: [] }
   await workload(counting, cfg, full, sc)
   expect(full.completed).toBe(true)
   const total = counting.ops
   for (let n = 0; n <= total; n++) {
     const fs = new MemoryFileSystem()
     fs.faults.crashAfterOps = n
-    const out: Outcome = { durableEnd: 0n, ackedEnd: 0n, completed: false, rounds: [] }
+    const out: Outcome = { durableEnd: 0n, ackedEnd: 0n, completed: false, rounds: [], txns: [] }
     try {
       await workload(fs, cfg, out, sc)
     } catch (err) {
@@ -187,6 +248,13 @@ describe('crash at every file-system operation of compaction', () => {
     )
     expect(merged).toBeGreaterThan(8)
     expect(ops).toBeGreaterThan(100)
+  }, 300_000)
+
+  it('merging segments whose aborted transactions move into one .txnindex', async () => {
+    const { ops, rounds } = await crashEveryStep(compacted(), MERGING_TXNS)
+    const merged = rounds.reduce((n, r) => n + r.result.segmentsMerged, 0)
+    console.log(`merge workload with aborted transactions: ${ops} crash points, ${merged} segments merged`)
+    expect(merged).toBeGreaterThan(8)
   }, 300_000)
 
   it('durable mode', async () => {

@@ -114,11 +114,10 @@ describe('cleanLog', () => {
 })
 
 describe('groupSegments (Kafka groupSegmentsBySize)', () => {
-  const seg = (base: number, size: number, hasAbortedTxns = false): CleanerSegment => ({
+  const seg = (base: number, size: number): CleanerSegment => ({
     baseOffset: BigInt(base),
     size,
     largestTimestamp: 0n,
-    hasAbortedTxns,
   })
   const cfg = { segmentBytes: 1000, segmentIndexBytes: 1 << 20, indexIntervalBytes: 4096 }
   const bases = (groups: CleanerSegment[][]): number[][] =>
@@ -152,11 +151,6 @@ describe('groupSegments (Kafka groupSegmentsBySize)', () => {
       [0],
       [2 ** 31 - 10, 2 ** 31 + 5],
     ])
-  })
-
-  it('never merges a segment with aborted transactions', () => {
-    const segments = [seg(0, 10), seg(10, 10, true), seg(20, 10), seg(30, 10)]
-    expect(bases(groupSegments({ segments, cleanableEnd: 40n }, 40n, cfg))).toEqual([[0], [10], [20, 30]])
   })
 
   it('merges small segments in a pass even when no record goes', async () => {
