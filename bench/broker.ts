@@ -15,8 +15,11 @@
 //       acknowledged (fresh process each time); idle RSS 5 s after exec; a new classic-group
 //       consumer → first message
 //   W6  10 topics × 1,000 partitions created (CreateTopics; the mock creates them at start), a full
-//       Metadata request, idle CPU with them; N idle connections (each answered one ApiVersions)
-//       and the RSS each costs; an M-member classic group join
+//       Metadata request, idle CPU with them, then deleted (DeleteTopics, Samsa only); N idle
+//       connections (each answered one ApiVersions) and the RSS each costs; an M-member classic
+//       group join
+//   W7  samsa-durable only: 1, 4 and 16 producers at once (64 KiB batches), aggregate MB/s, read
+//       against P3 and across producer counts (group commit)
 // Broker cost comes from /proc of the broker process only: CPU (user+sys) per GB and per million
 // messages, peak RSS (VmHWM, reset before each workload). Every topic a repetition writes gets its
 // own name and is deleted afterwards on Samsa, so the in-memory broker's RSS stays bounded.
@@ -607,7 +610,10 @@ async function session(
     }
 
     // Durable mode changes only the write path: W2/W3/W5/W6 would repeat samsa-disk's figures.
-    if (durable) return
+    if (durable) {
+      await durableProducers(c, b, sizes, log)
+      return
+    }
     log(`  ${target}: W5 new consumer → first message`)
     const W5C = 'W5 new group consumer → first message'
     await b.createTopics([{ name: 'w5', partitions: 1 }])
@@ -631,6 +637,81 @@ async function session(
   } finally {
     await b.stop()
   }
+}
+
+/** Producer counts of the durable scaling workload (performance.md §8.3: group commit). */
+const DURABLE_PRODUCERS = [1, 4, 16] as const
+
+/**
+ * W7 durable: 1, 4 and 16 producer processes at once, each to its own single-partition topic,
+ * 1 KiB messages in 64 KiB batches (linger.ms=5), acks=all; the same total each time. Aggregate
+ * MB/s over the wall time of the whole step, to read against P3 (a 64 KiB append+fdatasync loop)
+ * and across producer counts (group commit: it must not fall as producers are added).
+ */
+async function durableProducers(
+  c: Collector,
+  b: Broker,
+  sizes: Sizes,
+  log: (s: string) => void,
+): Promise<void> {
+  const t = b.target
+  const W7 = `W7 durable, ${sizes.w1Count.toLocaleString('en-US')} × 1 KiB in 64 KiB batches`
+  const topics = Array.from({ length: 16 }, (_, i) => ({ name: `w7-${i}`, partitions: 1 }))
+  await b.createTopics(topics)
+  for (const n of DURABLE_PRODUCERS) {
+    log(`  ${t}: W7 ${n} producers`)
+    for (let r = 0; r < sizes.reps; r++) {
+      const per = Math.floor(sizes.w1Count / n)
+      const c0 = cpuSeconds(b.pid)
+      const t0 = process.hrtime.bigint()
+      const runs = await Promise.all(
+        topics
+          .slice(0, n)
+          .map((topic) =>
+            loadgen(
+              [
+                'produce',
+                '--bootstrap',
+                b.bootstrap,
+                '--topic',
+                topic.name,
+                '--count',
+                String(per),
+                '--size',
+                '1024',
+                '--partitions',
+                '1',
+                '--acks',
+                'all',
+                '--linger-ms',
+                '5',
+                '--batch-size',
+                '65536',
+              ],
+              120,
+            ),
+          ),
+      )
+      const secs = Number(process.hrtime.bigint() - t0) / 1e9
+      const failed = runs.find((x) => !x.ok || x.json === null)
+      if (failed !== undefined) {
+        c.error(W7, t, `loadgen produce failed: ${failed.stderr.slice(-300)}`)
+        continue
+      }
+      const bytes = runs.reduce((sum, x) => sum + num(x.json!, 'bytes'), 0)
+      c.raw(W7, t, { producers: n, seconds: secs, runs: runs.map((x) => x.json) })
+      c.add(W7, t, `${n} producers, aggregate`, 'MB/s', 'higher', bytes / 1024 / 1024 / secs)
+      c.add(
+        W7,
+        t,
+        `${n} producers, broker CPU`,
+        'CPU-s/GB',
+        'lower',
+        (cpuSeconds(b.pid) - c0) / (bytes / 1e9),
+      )
+    }
+  }
+  await b.deleteTopics(topics.map((x) => x.name))
 }
 
 function apiVersionsFrame(correlationId: number): Buffer {
@@ -749,8 +830,15 @@ async function scale(c: Collector, b: Broker, sizes: Sizes, log: (s: string) => 
     await sleep(5000)
     c.add(W6P, t, 'idle CPU', '% of a core', 'lower', ((cpuSeconds(b.pid) - c0) / 5) * 100)
     c.add(W6P, t, 'RSS', 'MB', 'lower', rssMB(b.pid))
-    // Left in place: deleting 10,000 partitions on the disk log took over 60 s, and the broker
-    // stops after the group join anyway.
+    if (t !== 'mock') {
+      const names = Array.from({ length: W6_TOPICS }, (_, i) => `w6-t${i}`)
+      const d = await measure(b, ['delete', '--topics', names.join(',')], 120)
+      if ('error' in d) c.error(W6P, t, d.error)
+      else {
+        c.raw(W6P, t, d.json)
+        c.add(W6P, t, 'DeleteTopics', 'ms', 'lower', num(d.json, 'seconds') * 1000)
+      }
+    }
   }
 
   if (t === 'mock') return
@@ -923,6 +1011,10 @@ export function physicalRatios(r: BrokerBenchResult, sys: SystemLimits | null): 
     if (p1 && fetch?.values[t]) parts.push(`W1 fetch ${fmtNum(fetch.values[t].median / p1)}× P1`)
     if (p3 && t === 'samsa-durable' && prod?.values[t])
       parts.push(`W1 produce ${fmtNum(prod.values[t].median / p3)}× P3 (fsync loop MB/s)`)
+    for (const n of DURABLE_PRODUCERS) {
+      const w7 = r.rows.find((x) => x.workload.startsWith('W7') && x.metric === `${n} producers, aggregate`)
+      if (p3 && w7?.values[t]) parts.push(`W7 ${n} producers ${fmtNum(w7.values[t].median / p3)}× P3`)
+    }
     if (parts.length > 0) out.push(`${t}: ${parts.join(', ')}`)
   }
   return out
