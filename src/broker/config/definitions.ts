@@ -380,6 +380,13 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
     min: 1,
   }),
   def(
+    'group.consumer.migration.policy',
+    'string',
+    'bidirectional',
+    'Online conversion between classic and consumer groups: bidirectional, upgrade, downgrade or disabled.',
+    { oneOf: ['bidirectional', 'upgrade', 'downgrade', 'disabled'] },
+  ),
+  def(
     'group.consumer.assignors',
     'list',
     'org.apache.kafka.coordinator.group.assignor.UniformAssignor,org.apache.kafka.coordinator.group.assignor.RangeAssignor',

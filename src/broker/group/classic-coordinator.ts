@@ -23,6 +23,7 @@ import {
 } from './classic-group.ts'
 import { ClassicGroupState } from './classic-state.ts'
 import type { GroupCoordinatorConfig } from './config.ts'
+import type { ConsumerGroup } from './consumer-group.ts'
 import type { GroupRecord } from './records.ts'
 import type { KeyedTimers } from './timers.ts'
 
@@ -42,6 +43,14 @@ export interface ClassicHost {
   classicGroup(groupId: string): ClassicGroup | undefined
   /** Creates and registers an empty classic group (replacing an empty consumer group). */
   createClassicGroup(groupId: string): ClassicGroup
+  consumerGroup(groupId: string): ConsumerGroup | undefined
+  /** A JoinGroup to a non-empty consumer group (consumer-classic.ts). */
+  joinConsumerGroup(
+    group: ConsumerGroup,
+    req: JoinRequest,
+    meta: RequestMeta,
+    respond: (r: JoinResult) => void,
+  ): void
   emit(record: GroupRecord): void
 }
 
@@ -103,11 +112,11 @@ export class ClassicCoordinator {
     // v0 has no rebalance timeout: the session timeout plays both roles (Kafka's JoinGroupRequest).
     if (meta.apiVersion === 0) req = { ...req, rebalanceTimeoutMs: req.sessionTimeoutMs }
 
-    const kind = this.host.groupKind(req.groupId)
-    // The consumer → classic downgrade (KIP-848 migration) is not offered: a classic member cannot
-    // join a live consumer group; an empty one is replaced.
-    if (kind === 'consumer')
-      return respond(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, UNKNOWN_MEMBER_ID))
+    // A live consumer group takes the member as one of its classic members (KIP-848 migration,
+    // whatever the migration policy, as in Kafka); an empty one is replaced by a classic group.
+    const consumerGroup = this.host.consumerGroup(req.groupId)
+    if (consumerGroup !== undefined && consumerGroup.members.size > 0)
+      return this.host.joinConsumerGroup(consumerGroup, req, meta, respond)
 
     const isUnknownMember = req.memberId === UNKNOWN_MEMBER_ID
     let group = this.host.classicGroup(req.groupId)
@@ -486,7 +495,7 @@ export class ClassicCoordinator {
       respond({ errorCode, protocolType: null, protocolName: null, assignment: EMPTY_ASSIGNMENT })
     if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID)
     const group = this.host.classicGroup(req.groupId)
-    // Unknown, empty, or a consumer group (which has no classic members here).
+    // Unknown or empty (consumer groups are served by consumer-classic.ts).
     if (group === undefined || group.is(ClassicGroupState.Empty)) return fail(ErrorCode.UNKNOWN_MEMBER_ID)
     if (group.is(ClassicGroupState.Dead)) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE)
     const invalid = this.validateMember(group, req.memberId, req.groupInstanceId)
@@ -572,12 +581,6 @@ export class ClassicCoordinator {
   leave(groupId: string, members: readonly LeaveMember[]): LeaveResult {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] }
     const group = this.host.classicGroup(groupId)
-    // A consumer (KIP-848) group has no classic members: each one is unknown, as in Kafka.
-    if (group === undefined && this.host.groupKind(groupId).startsWith('consumer'))
-      return {
-        errorCode: ErrorCode.NONE,
-        members: members.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })),
-      }
     if (group === undefined) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] }
     if (group.is(ClassicGroupState.Dead))
       return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] }

@@ -9,6 +9,7 @@ import type { TopicManager } from '../metadata/topic-manager.ts'
 import type { RequestContext } from '../request-context.ts'
 import type { GroupCoordinatorConfig } from './config.ts'
 import { GroupCoordinator, type TopicInfo, type TopicResolver } from './coordinator.ts'
+import { MIGRATION_POLICIES, type MigrationPolicy } from './migration.ts'
 import { OffsetsTopicLog } from './offsets-topic.ts'
 
 declare module '../services.ts' {
@@ -44,6 +45,12 @@ function assignorName(s: string): string {
   return short.endsWith('assignor') ? short.slice(0, -'assignor'.length) : short
 }
 
+/** group.consumer.migration.policy (validated by the config definitions; Kafka ignores case). */
+function migrationPolicy(s: string | null): MigrationPolicy {
+  const p = (s ?? 'bidirectional').toLowerCase()
+  return MIGRATION_POLICIES.find((x) => x === p) ?? 'disabled'
+}
+
 export function groupConfigFrom(c: BrokerConfig): Partial<GroupCoordinatorConfig> {
   return {
     minSessionTimeoutMs: c.number('group.min.session.timeout.ms'),
@@ -57,6 +64,7 @@ export function groupConfigFrom(c: BrokerConfig): Partial<GroupCoordinatorConfig
     consumerHeartbeatIntervalMs: c.number('group.consumer.heartbeat.interval.ms'),
     consumerGroupMaxSize: c.number('group.consumer.max.size'),
     consumerAssignors: c.list('group.consumer.assignors').map(assignorName),
+    consumerMigrationPolicy: migrationPolicy(c.string('group.consumer.migration.policy')),
   }
 }
 

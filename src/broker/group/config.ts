@@ -1,6 +1,8 @@
 // Group coordinator settings, under Kafka's broker property names. Defaults are Kafka 4.0's except
 // where a development broker is better served otherwise; each exception says why.
 
+import type { MigrationPolicy } from './migration.ts'
+
 export interface GroupCoordinatorConfig {
   /** group.min.session.timeout.ms: JoinGroup below this gets INVALID_SESSION_TIMEOUT. */
   minSessionTimeoutMs: number
@@ -32,6 +34,8 @@ export interface GroupCoordinatorConfig {
   consumerGroupMaxSize: number
   /** group.consumer.assignors: the first is the default (Kafka: uniform, range). */
   consumerAssignors: readonly string[]
+  /** group.consumer.migration.policy: online classic ⇄ consumer conversions (Kafka: bidirectional). */
+  consumerMigrationPolicy: MigrationPolicy
 }
 
 export const DEFAULT_GROUP_CONFIG: Readonly<GroupCoordinatorConfig> = Object.freeze({
@@ -48,4 +52,5 @@ export const DEFAULT_GROUP_CONFIG: Readonly<GroupCoordinatorConfig> = Object.fre
   consumerHeartbeatIntervalMs: 5_000,
   consumerGroupMaxSize: 2_147_483_647,
   consumerAssignors: ['uniform', 'range'],
+  consumerMigrationPolicy: 'bidirectional',
 })

@@ -5,9 +5,9 @@
 //
 // One heartbeat:
 //   1. validate the request (INVALID_REQUEST, UNSUPPORTED_ASSIGNOR, INVALID_REGULAR_EXPRESSION)
-//   2. find/create the group (a live classic group under that id → GROUP_ID_NOT_FOUND: the online
-//      classic → consumer upgrade is not offered), find/create the member, check its epoch
-//      (UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH, UNRELEASED_INSTANCE_ID, GROUP_MAX_SIZE_REACHED)
+//   2. find/create the group (a live classic group under that id is upgraded when the migration
+//      policy allows, migration.ts, else GROUP_ID_NOT_FOUND), find/create the member, check its
+//      epoch (UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH, UNRELEASED_INSTANCE_ID, GROUP_MAX_SIZE_REACHED)
 //   3. a new member, a changed subscription or changed topic metadata bumps the group epoch
 //   4. group epoch > assignment epoch ⇒ run the assignor, store the new target
 //   5. reconcile the member towards its target (revoke first, then assign released partitions)
@@ -15,7 +15,9 @@
 //
 // Timers: cg-session/<group>/<member> (group.consumer.session.timeout.ms, reset by every
 // heartbeat) and cg-revoke/<group>/<member> (the member's rebalance timeout while it has
-// partitions to revoke); both fence the member.
+// partitions to revoke); both fence the member. Fencing (or leaving) the last consumer-protocol
+// member of a group that still has classic members may convert it back (migration.ts). Classic
+// members of a consumer group are served by consumer-classic.ts over updateMember/fenceMember.
 
 import { ErrorCode } from '../../protocol/errors.ts'
 import { randomUuid } from '../../protocol/primitives/uuid.ts'
@@ -45,6 +47,10 @@ export interface ConsumerHost {
   consumerGroup(groupId: string): ConsumerGroup | undefined
   /** Registers a new consumer group, replacing (and tombstoning) an empty classic one. */
   createConsumerGroup(groupId: string): ConsumerGroup
+  /** KIP-848 upgrade of a live classic group for a joining member (migration.ts). */
+  upgradeClassicGroup(groupId: string, joiningMemberId: string): ConsumerGroup | 'not-allowed' | 'full'
+  /** KIP-848 downgrade when `leavingMemberId` leaves (migration.ts); true when the group went classic. */
+  maybeDowngrade(group: ConsumerGroup, leavingMemberId: string): boolean
   emit(record: GroupRecord): void
 }
 
@@ -72,6 +78,18 @@ export interface HeartbeatResult {
 
 const sessionKey = (g: string, m: string): string => `cg-session/${g}/${m}`
 const revokeKey = (g: string, m: string): string => `cg-revoke/${g}/${m}`
+/** Classic members of a consumer group: the rejoin deadline after REBALANCE_IN_PROGRESS. */
+export const classicJoinKey = (g: string, m: string): string => `cg-join/${g}/${m}`
+/** Classic members of a consumer group: the SyncGroup deadline after a JoinGroup. */
+export const classicSyncKey = (g: string, m: string): string => `cg-sync/${g}/${m}`
+const memberTimerKeys = (g: string, m: string): string[] => [
+  sessionKey(g, m),
+  revokeKey(g, m),
+  classicJoinKey(g, m),
+  classicSyncKey(g, m),
+]
+
+const groupFullMessage = 'The consumer group has reached its maximum capacity.'
 
 /** Kafka leaves internal topics out of regex subscriptions. */
 const INTERNAL = new Set(['__consumer_offsets', '__transaction_state'])
@@ -100,9 +118,14 @@ export class ConsumerCoordinator {
 
     if (req.memberEpoch === -1 || req.memberEpoch === LEAVE_STATIC_EPOCH) return this.leave(req)
 
-    const kind = this.host.groupKind(req.groupId)
-    if (kind === 'classic')
-      return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a consumer group.`)
+    if (this.host.groupKind(req.groupId) === 'classic') {
+      // KIP-848 online upgrade: only a joining member (epoch 0) may convert a live classic group.
+      const upgraded =
+        req.memberEpoch === 0 ? this.host.upgradeClassicGroup(req.groupId, req.memberId) : 'not-allowed'
+      if (upgraded === 'not-allowed')
+        return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a consumer group.`)
+      if (upgraded === 'full') return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, groupFullMessage)
+    }
     let group = this.host.consumerGroup(req.groupId)
     if (group === undefined) {
       if (req.memberEpoch !== 0) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} not found.`)
@@ -118,10 +141,7 @@ export class ConsumerCoordinator {
       if (member === undefined) {
         isNewMember = true
         if (group.members.size >= this.host.config.consumerGroupMaxSize)
-          return fail(
-            ErrorCode.GROUP_MAX_SIZE_REACHED,
-            `The consumer group has reached its maximum capacity.`,
-          )
+          return fail(ErrorCode.GROUP_MAX_SIZE_REACHED, groupFullMessage)
         member = new ConsumerMember(memberId)
         if (req.instanceId !== null) {
           const prev = group.staticMember(req.instanceId)
@@ -179,48 +199,12 @@ export class ConsumerCoordinator {
     if (req.subscribedTopicNames !== null) member.subscribedTopicNames = [...req.subscribedTopicNames].sort()
     if (req.subscribedTopicRegex !== null)
       member.subscribedTopicRegex = req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex
-    if (subscriptionChanged(before, member)) bumpEpoch = true
-    if (isNewMember || bumpEpoch || memberMetadataChanged(before, member))
-      this.emitMemberMetadata(group, member)
-
-    // Topic metadata of the subscription changed (created, deleted, grown): a new epoch too.
-    const metadata = this.subscriptionMetadata(group)
-    if (!sameMetadata(metadata, group.subscriptionMetadata)) {
-      group.subscriptionMetadata = metadata
-      this.host.emit({
-        type: 'consumer-partition-metadata',
-        groupId: group.groupId,
-        value: { topics: metadata },
-      })
-      bumpEpoch = true
-    }
-    if (bumpEpoch) {
-      group.groupEpoch++
-      this.host.emit({
-        type: 'consumer-metadata',
-        groupId: group.groupId,
-        value: { epoch: group.groupEpoch },
-      })
-    }
-    if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group, member.serverAssignor)
-
-    reconcile(
-      group,
-      member,
-      group.targetAssignment.get(memberId) ?? emptyAssignment(),
-      group.assignmentEpoch,
-      toMap(req.topicPartitions),
-    )
-    const assignmentChanged =
-      !samePartitions(before.assigned, member.assigned) ||
-      !samePartitions(before.pendingRevocation, member.pendingRevocation)
-    if (
-      assignmentChanged ||
-      before.memberEpoch !== member.memberEpoch ||
-      before.state !== member.state ||
-      req.memberEpoch === 0
-    )
-      this.emitCurrent(group, member)
+    const assignmentChanged = this.updateMember(group, member, before, {
+      isNew: isNewMember,
+      bump: bumpEpoch,
+      owned: toMap(req.topicPartitions),
+      rejoin: req.memberEpoch === 0,
+    })
 
     this.scheduleSession(group.groupId, memberId)
     if (member.state === MemberState.UnrevokedPartitions) {
@@ -245,6 +229,61 @@ export class ConsumerCoordinator {
         ? [...member.assigned].map(([topicId, partitions]) => ({ topicId, partitions }))
         : null,
     }
+  }
+
+  /**
+   * Steps 3-5 of a heartbeat, shared with classic members' JoinGroup (consumer-classic.ts): records
+   * the member's new metadata, bumps the group epoch when the subscription or the topics changed,
+   * computes a new target when due and reconciles the member. `before` is the member as it was.
+   * Returns whether its current assignment changed.
+   */
+  updateMember(
+    group: ConsumerGroup,
+    member: ConsumerMember,
+    before: ConsumerMember,
+    o: { isNew: boolean; bump: boolean; owned: TopicPartitionsById | null; rejoin: boolean },
+  ): boolean {
+    let bumpEpoch = o.bump
+    if (subscriptionChanged(before, member)) bumpEpoch = true
+    if (o.isNew || bumpEpoch || memberMetadataChanged(before, member)) this.emitMemberMetadata(group, member)
+
+    // Topic metadata of the subscription changed (created, deleted, grown): a new epoch too.
+    const metadata = this.subscriptionMetadata(group)
+    if (!sameMetadata(metadata, group.subscriptionMetadata)) {
+      group.subscriptionMetadata = metadata
+      this.host.emit({
+        type: 'consumer-partition-metadata',
+        groupId: group.groupId,
+        value: { topics: metadata },
+      })
+      bumpEpoch = true
+    }
+    if (bumpEpoch) this.bumpGroupEpoch(group)
+    if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group, member.serverAssignor)
+
+    reconcile(
+      group,
+      member,
+      group.targetAssignment.get(member.memberId) ?? emptyAssignment(),
+      group.assignmentEpoch,
+      o.owned,
+    )
+    const assignmentChanged =
+      !samePartitions(before.assigned, member.assigned) ||
+      !samePartitions(before.pendingRevocation, member.pendingRevocation)
+    if (
+      assignmentChanged ||
+      before.memberEpoch !== member.memberEpoch ||
+      before.state !== member.state ||
+      o.rejoin
+    )
+      this.emitCurrent(group, member)
+    return assignmentChanged
+  }
+
+  private bumpGroupEpoch(group: ConsumerGroup): void {
+    group.groupEpoch++
+    this.host.emit({ type: 'consumer-metadata', groupId: group.groupId, value: { epoch: group.groupEpoch } })
   }
 
   private validate(req: HeartbeatRequest, apiVersion: number): [number, string] | undefined {
@@ -299,58 +338,67 @@ export class ConsumerCoordinator {
       this.scheduleSession(group.groupId, member.memberId)
       return done(ErrorCode.NONE)
     }
-    this.removeMember(group, member.memberId, true)
+    this.fenceMember(group, member.memberId)
     return done(ErrorCode.NONE)
+  }
+
+  /**
+   * A member leaves or is fenced (Kafka's consumerGroupFenceMember): when it was the last member of
+   * the consumer protocol among classic ones, the group may go back to classic (KIP-848 downgrade);
+   * otherwise it is removed and the group epoch bumped.
+   */
+  fenceMember(group: ConsumerGroup, memberId: string): void {
+    if (this.host.maybeDowngrade(group, memberId)) return
+    this.removeMember(group, memberId, true)
   }
 
   /** Removes a member and its records; with `bump`, a new group epoch triggers a new assignment. */
   removeMember(group: ConsumerGroup, memberId: string, bump: boolean): void {
-    this.host.timers.cancel(sessionKey(group.groupId, memberId))
-    this.host.timers.cancel(revokeKey(group.groupId, memberId))
+    this.cancelMemberTimers(group.groupId, memberId)
     group.members.delete(memberId)
     group.targetAssignment.delete(memberId)
     this.host.emit({ type: 'consumer-current', groupId: group.groupId, memberId, value: null })
     this.host.emit({ type: 'consumer-target-member', groupId: group.groupId, memberId, value: null })
     this.host.emit({ type: 'consumer-member', groupId: group.groupId, memberId, value: null })
-    if (bump) {
-      group.groupEpoch++
-      this.host.emit({
-        type: 'consumer-metadata',
-        groupId: group.groupId,
-        value: { epoch: group.groupEpoch },
-      })
-    }
+    if (bump) this.bumpGroupEpoch(group)
   }
 
-  private scheduleSession(groupId: string, memberId: string): void {
-    this.host.timers.schedule(
-      sessionKey(groupId, memberId),
-      this.host.config.consumerSessionTimeoutMs,
-      () => {
-        const g = this.host.consumerGroup(groupId)
-        if (g?.members.has(memberId) === true) this.removeMember(g, memberId, true)
-      },
+  private cancelMemberTimers(groupId: string, memberId: string): void {
+    for (const key of memberTimerKeys(groupId, memberId)) this.host.timers.cancel(key)
+  }
+
+  /** The session timer: group.consumer.session.timeout.ms, or a classic member's own timeout. */
+  scheduleSession(
+    groupId: string,
+    memberId: string,
+    timeoutMs = this.host.config.consumerSessionTimeoutMs,
+  ): void {
+    this.host.timers.schedule(sessionKey(groupId, memberId), timeoutMs, () =>
+      this.fenceById(groupId, memberId),
     )
+  }
+
+  /** Fences a member if it is still in its group (timer callbacks). */
+  fenceById(groupId: string, memberId: string): void {
+    const g = this.host.consumerGroup(groupId)
+    if (g?.members.has(memberId) === true) this.fenceMember(g, memberId)
   }
 
   private revokeTimeout(groupId: string, memberId: string, epoch: number): void {
     const g = this.host.consumerGroup(groupId)
     const m = g?.members.get(memberId)
     if (g === undefined || m === undefined) return
-    if (m.state === MemberState.UnrevokedPartitions && m.memberEpoch === epoch)
-      this.removeMember(g, memberId, true)
+    if (m.state === MemberState.UnrevokedPartitions && m.memberEpoch === epoch) this.fenceMember(g, memberId)
   }
 
   /** Re-arms session timers after loading (members must heartbeat again). */
   onLoaded(group: ConsumerGroup): void {
-    for (const id of group.members.keys()) this.scheduleSession(group.groupId, id)
+    for (const m of group.members.values())
+      this.scheduleSession(group.groupId, m.memberId, m.classic?.sessionTimeoutMs)
   }
 
   forget(group: ConsumerGroup): void {
-    for (const id of group.members.keys()) {
-      this.host.timers.cancel(sessionKey(group.groupId, id))
-      this.host.timers.cancel(revokeKey(group.groupId, id))
-    }
+    for (const id of group.members.keys()) this.cancelMemberTimers(group.groupId, id)
   }
 
   // ---- assignment ------------------------------------------------------------------------------
@@ -447,6 +495,7 @@ export class ConsumerCoordinator {
         subscribedTopicRegex: m.subscribedTopicRegex,
         rebalanceTimeoutMs: m.rebalanceTimeoutMs,
         serverAssignor: m.serverAssignor,
+        classicMemberMetadata: m.classic,
       },
     })
   }
@@ -508,7 +557,20 @@ function memberMetadataChanged(a: ConsumerMember, b: ConsumerMember): boolean {
     a.clientId !== b.clientId ||
     a.clientHost !== b.clientHost ||
     a.instanceId !== b.instanceId ||
-    a.rebalanceTimeoutMs !== b.rebalanceTimeoutMs
+    a.rebalanceTimeoutMs !== b.rebalanceTimeoutMs ||
+    !sameClassicMetadata(a.classic, b.classic)
+  )
+}
+
+function sameClassicMetadata(a: ConsumerMember['classic'], b: ConsumerMember['classic']): boolean {
+  if (a === null || b === null) return a === b
+  return (
+    a.sessionTimeoutMs === b.sessionTimeoutMs &&
+    a.supportedProtocols.length === b.supportedProtocols.length &&
+    a.supportedProtocols.every(
+      (p, i) =>
+        p.name === b.supportedProtocols[i]?.name && p.metadata.equals(b.supportedProtocols[i].metadata),
+    )
   )
 }
 

@@ -17,7 +17,8 @@
 //     transition: every heartbeat ⇒ reconcile
 //   3 Unknown                (not produced here)
 
-import type { SubscribedTopicMetadata, TopicPartitionsById } from './records.ts'
+import type { JoinProtocol } from './classic-group.ts'
+import type { ClassicMemberMetadata, SubscribedTopicMetadata, TopicPartitionsById } from './records.ts'
 
 export const MemberState = { Stable: 0, UnrevokedPartitions: 1, UnreleasedPartitions: 2, Unknown: 3 } as const
 export type MemberState = (typeof MemberState)[keyof typeof MemberState]
@@ -49,9 +50,23 @@ export class ConsumerMember {
   state: MemberState = MemberState.Stable
   assigned: TopicPartitionsById = new Map()
   pendingRevocation: TopicPartitionsById = new Map()
+  /**
+   * Set for a member that speaks the classic protocol (JoinGroup/SyncGroup/Heartbeat) inside this
+   * consumer group: its session timeout and JoinGroup protocols (KIP-848 migration).
+   */
+  classic: ClassicMemberMetadata | null = null
 
   constructor(memberId: string) {
     this.memberId = memberId
+  }
+
+  get usesClassicProtocol(): boolean {
+    return this.classic !== null
+  }
+
+  /** The protocol name a classic member was told in its JoinGroup response (its first one). */
+  get classicProtocolName(): string {
+    return this.classic?.supportedProtocols[0]?.name ?? ''
   }
 }
 
@@ -92,6 +107,32 @@ export class ConsumerGroup {
       if (m.pendingRevocation.get(topicId)?.includes(partition) === true) return m
     }
     return undefined
+  }
+
+  /** How many members speak the classic protocol. */
+  classicMemberCount(): number {
+    let n = 0
+    for (const m of this.members.values()) if (m.classic !== null) n++
+    return n
+  }
+
+  /** Kafka's allMembersUseClassicProtocolExcept: `memberId` is the only consumer-protocol member. */
+  allMembersUseClassicProtocolExcept(memberId: string): boolean {
+    const m = this.members.get(memberId)
+    return m !== undefined && m.classic === null && this.classicMemberCount() === this.members.size - 1
+  }
+
+  /**
+   * Kafka's supportsClassicProtocols: a classic member may join when its protocol type is
+   * "consumer" and one of its protocols is supported by every classic member already in.
+   */
+  supportsClassicProtocols(protocolType: string, protocols: readonly JoinProtocol[]): boolean {
+    if (protocolType !== 'consumer') return false
+    if (this.members.size === 0) return protocols.length > 0
+    const classic = [...this.members.values()].filter((m) => m.classic !== null)
+    return protocols.some((p) =>
+      classic.every((m) => m.classic?.supportedProtocols.some((q) => q.name === p.name) === true),
+    )
   }
 
   /** Every topic name members subscribe to by name. */
@@ -199,5 +240,12 @@ export function cloneMember(m: ConsumerMember): ConsumerMember {
   c.assigned = new Map([...m.assigned].map(([t, p]) => [t, [...p]]))
   c.pendingRevocation = new Map([...m.pendingRevocation].map(([t, p]) => [t, [...p]]))
   c.subscribedTopicNames = [...m.subscribedTopicNames]
+  c.classic =
+    m.classic === null
+      ? null
+      : {
+          sessionTimeoutMs: m.classic.sessionTimeoutMs,
+          supportedProtocols: [...m.classic.supportedProtocols],
+        }
   return c
 }

@@ -33,6 +33,7 @@ import {
   type HeartbeatRequest as ConsumerHeartbeatRequest,
   type HeartbeatResult as ConsumerHeartbeatResult,
 } from './consumer-coordinator.ts'
+import { ConsumerGroupClassicMembers } from './consumer-classic.ts'
 import { ConsumerGroup } from './consumer-group.ts'
 import {
   type ConsumerGroupDescription,
@@ -46,6 +47,7 @@ import {
 } from './group-admin.ts'
 import { emitOffset, type Group, type GroupsHost, type TopicResolver } from './group-host.ts'
 import type { GroupLog } from './group-log.ts'
+import { type MigrationHost, maybeDowngradeToClassicGroup, upgradeToConsumerGroup } from './migration.ts'
 import { replayRecord, replayTxnEnd } from './group-replay.ts'
 import {
   type CommitRequest,
@@ -95,6 +97,9 @@ export class GroupCoordinator implements ClassicHost, ConsumerHost {
   private readonly groups = new Map<string, Group>()
   private readonly classic: ClassicCoordinator
   private readonly consumer: ConsumerCoordinator
+  /** Classic-protocol members inside consumer groups (KIP-848 migration). */
+  private readonly classicInConsumer: ConsumerGroupClassicMembers
+  private readonly migration: MigrationHost
   /** The view of this coordinator that the offset, admin, retention and replay modules work on. */
   private readonly host: GroupsHost
   private pending: GroupRecord[] = []
@@ -110,6 +115,16 @@ export class GroupCoordinator implements ClassicHost, ConsumerHost {
     this.timers = new KeyedTimers(this.clock, this.onError, () => void this.flush())
     this.classic = new ClassicCoordinator(this)
     this.consumer = new ConsumerCoordinator(this)
+    this.classicInConsumer = new ConsumerGroupClassicMembers(this, this.consumer)
+    this.migration = {
+      config: this.config,
+      topics: this.topics,
+      groups: this.groups,
+      classic: this.classic,
+      consumer: this.consumer,
+      now: () => this.clock.now(),
+      emit: (record) => this.emit(record),
+    }
     this.host = {
       clock: this.clock,
       config: this.config,
@@ -208,6 +223,27 @@ export class GroupCoordinator implements ClassicHost, ConsumerHost {
     return g
   }
 
+  /** ClassicHost: JoinGroup to a non-empty consumer group joins it as a classic member. */
+  joinConsumerGroup(
+    group: ConsumerGroup,
+    req: JoinRequest,
+    meta: RequestMeta,
+    respond: (r: JoinResult) => void,
+  ): void {
+    this.classicInConsumer.join(group, req, meta, respond)
+  }
+
+  /** ConsumerHost: the KIP-848 online upgrade of a live classic group (migration.ts). */
+  upgradeClassicGroup(groupId: string, joiningMemberId: string): ConsumerGroup | 'not-allowed' | 'full' {
+    const g = this.classicGroup(groupId)
+    return g === undefined ? 'not-allowed' : upgradeToConsumerGroup(this.migration, g, joiningMemberId)
+  }
+
+  /** ConsumerHost: the KIP-848 online downgrade when the last consumer-protocol member goes. */
+  maybeDowngrade(group: ConsumerGroup, leavingMemberId: string): boolean {
+    return maybeDowngradeToClassicGroup(this.migration, group, leavingMemberId)
+  }
+
   emit(record: GroupRecord): void {
     this.pending.push(record)
   }
@@ -259,7 +295,11 @@ export class GroupCoordinator implements ClassicHost, ConsumerHost {
   }
 
   syncGroup(req: SyncRequest): Promise<SyncResult> {
-    return this.step((respond) => this.classic.sync(req, respond))
+    return this.step((respond) => {
+      const g = req.groupId === '' ? undefined : this.consumerGroup(req.groupId)
+      if (g !== undefined) this.classicInConsumer.sync(g, req, respond)
+      else this.classic.sync(req, respond)
+    })
   }
 
   heartbeat(req: {
@@ -268,11 +308,19 @@ export class GroupCoordinator implements ClassicHost, ConsumerHost {
     memberId: string
     groupInstanceId: string | null
   }): Promise<number> {
-    return this.step((respond) => respond(this.classic.heartbeat(req)))
+    return this.step((respond) => {
+      const g = req.groupId === '' ? undefined : this.consumerGroup(req.groupId)
+      respond(g !== undefined ? this.classicInConsumer.heartbeat(g, req) : this.classic.heartbeat(req))
+    })
   }
 
   leaveGroup(groupId: string, members: readonly LeaveMember[]): Promise<LeaveResult> {
-    return this.step((respond) => respond(this.classic.leave(groupId, members)))
+    return this.step((respond) => {
+      const g = groupId === '' ? undefined : this.consumerGroup(groupId)
+      respond(
+        g !== undefined ? this.classicInConsumer.leave(g, members) : this.classic.leave(groupId, members),
+      )
+    })
   }
 
   // ---- KIP-848 consumer protocol ---------------------------------------------------------------

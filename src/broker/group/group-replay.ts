@@ -88,7 +88,9 @@ export function replayRecord(host: GroupsHost, r: GroupRecord): void {
         return
       }
       const m = g.members.get(r.memberId) ?? new ConsumerMember(r.memberId)
-      Object.assign(m, r.value, { subscribedTopicNames: [...r.value.subscribedTopicNames] })
+      const { classicMemberMetadata, ...fields } = r.value
+      Object.assign(m, fields, { subscribedTopicNames: [...r.value.subscribedTopicNames] })
+      m.classic = classicMemberMetadata
       g.members.set(r.memberId, m)
       return
     }

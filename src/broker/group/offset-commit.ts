@@ -215,8 +215,10 @@ function validateConsumerCommit(
   if (req.generationIdOrMemberEpoch < 0 && group.members.size === 0) return ErrorCode.NONE
   const m = group.members.get(req.memberId)
   if (m === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
-  // Members of the consumer protocol must use OffsetCommit v9+ (they have epochs, not generations).
-  if (!transactional && apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION
-  if (req.generationIdOrMemberEpoch !== m.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH
+  // Members of the consumer protocol must use OffsetCommit v9+ (they have epochs, not generations);
+  // classic members of the group commit with their member epoch as generation id.
+  if (!transactional && m.classic === null && apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION
+  if (req.generationIdOrMemberEpoch !== m.memberEpoch)
+    return m.classic === null ? ErrorCode.STALE_MEMBER_EPOCH : ErrorCode.ILLEGAL_GENERATION
   return ErrorCode.NONE
 }

@@ -42,8 +42,11 @@ export function fetchGroupOffsets(
   if (group instanceof ConsumerGroup && !(req.memberId === null && req.memberEpoch < 0)) {
     const m = req.memberId === null ? undefined : group.members.get(req.memberId)
     if (m === undefined) return { groupId: req.groupId, errorCode: ErrorCode.UNKNOWN_MEMBER_ID, topics: [] }
-    if (m.memberEpoch !== req.memberEpoch)
-      return { groupId: req.groupId, errorCode: ErrorCode.STALE_MEMBER_EPOCH, topics: [] }
+    // A classic member of the group (KIP-848 migration) sends its generation: ILLEGAL_GENERATION.
+    if (m.memberEpoch !== req.memberEpoch) {
+      const errorCode = m.classic === null ? ErrorCode.STALE_MEMBER_EPOCH : ErrorCode.ILLEGAL_GENERATION
+      return { groupId: req.groupId, errorCode, topics: [] }
+    }
   }
   // An unknown group has no offsets: every partition answers -1 without an error.
   const known = group !== undefined && !(group instanceof ClassicGroup && group.is(ClassicGroupState.Dead))

@@ -145,7 +145,7 @@ export function encodeGroupRecord(r: GroupRecord): EncodedRecord {
         ),
         r.value,
         0,
-        (w, v) => encodeConsumerGroupMemberMetadataValue(w, 0, { ...v, classicMemberMetadata: null }),
+        (w, v) => encodeConsumerGroupMemberMetadataValue(w, 0, v),
       )
     case 'consumer-target-metadata':
       return keyed(
@@ -281,6 +281,16 @@ export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecor
             subscribedTopicRegex: v.subscribedTopicRegex,
             rebalanceTimeoutMs: v.rebalanceTimeoutMs,
             serverAssignor: v.serverAssignor,
+            classicMemberMetadata:
+              v.classicMemberMetadata === null
+                ? null
+                : {
+                    sessionTimeoutMs: v.classicMemberMetadata.sessionTimeoutMs,
+                    supportedProtocols: v.classicMemberMetadata.supportedProtocols.map((p) => ({
+                      name: p.name,
+                      metadata: p.metadata,
+                    })),
+                  },
           }
         }),
       }

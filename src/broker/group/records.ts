@@ -45,6 +45,13 @@ export interface GroupMetadataValue {
 /** topicId (base64url uuid) → partitions. */
 export type TopicPartitionsById = Map<string, number[]>
 
+/** ConsumerGroupMemberMetadataValue.ClassicMemberMetadata: a classic member of a consumer group. */
+export interface ClassicMemberMetadata {
+  sessionTimeoutMs: number
+  /** The JoinGroup protocols, in the member's preference order. */
+  supportedProtocols: Array<{ name: string; metadata: Buffer }>
+}
+
 export interface ConsumerMemberMetadataValue {
   instanceId: string | null
   rackId: string | null
@@ -54,6 +61,8 @@ export interface ConsumerMemberMetadataValue {
   subscribedTopicRegex: string | null
   rebalanceTimeoutMs: number
   serverAssignor: string | null
+  /** Tagged field 0: null for members of the consumer protocol. */
+  classicMemberMetadata: ClassicMemberMetadata | null
 }
 
 export interface ConsumerCurrentAssignmentValue {

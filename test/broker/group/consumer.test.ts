@@ -158,10 +158,12 @@ describe('KIP-848 consumer groups', () => {
     expect(r2.assignment?.map((t) => topics.byId(t.topicId)?.name).sort()).toEqual(['other', 't', 't2'])
   })
 
-  it('keeps one protocol per group: classic and consumer members cannot mix', async () => {
-    const { ctx } = await setup()
+  it('with migration disabled, a consumer member cannot join a live classic group', async () => {
+    const { ctx } = await setup({ consumerMigrationPolicy: 'disabled' })
     await hb(ctx, { memberId: 'A', memberEpoch: 0 })
-    expect((await ctx.join(G, { version: 5 })).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
+    // Classic members may join a live consumer group under any policy (as in Kafka)…
+    expect((await ctx.join(G, { version: 5 })).errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED)
+    // …but A speaks the consumer protocol: classic requests about it are refused.
     expect(await ctx.heartbeat(G, 'A', 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID)
     expect((await ctx.sync(G, 'A', 1)).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID)
     const left = await ctx.coordinator.leaveGroup(G, [{ memberId: 'A', groupInstanceId: null }])
