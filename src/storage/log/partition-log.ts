@@ -270,7 +270,15 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
     this.#drainQueued = false
     const batch = this.#pending
     this.#pending = []
-    for (let i = 0; i < batch.length;) i = await this.#appendGroup(batch, i)
+    let i = 0
+    try {
+      while (i < batch.length) i = await this.#appendGroup(batch, i)
+    } catch (err) {
+      // Not expected (#appendGroup settles each append itself); never leave an append hanging.
+      // Settling an append twice is a no-op, so the group in hand is rejected with the rest.
+      const e = this.#storageError('append', err)
+      for (let j = i; j < batch.length; j++) batch[j]!.reject(e)
+    }
   }
 
   /**
