@@ -1,6 +1,6 @@
 // ConsumerGroupDescribe: v0-1
-// Version notes: v0 (KIP-848) · v1 member type (KIP-1099: 1 = consumer protocol; classic members
-// of consumer groups, 0, do not exist here).
+// Version notes: v0 (KIP-848) · v1 member type (KIP-1099: 0 = a classic-protocol member of the
+// consumer group, during an online migration; 1 = consumer protocol).
 // Behaviour: GROUP_ID_NOT_FOUND for unknown groups and for classic groups, as Kafka.
 
 import { ApiKey } from '../../protocol/generated/index.ts'
@@ -9,6 +9,7 @@ import type { TopicPartitionsById } from '../group/records.ts'
 import { authorizedOperations } from '../metadata/authorized-operations.ts'
 import { defineHandler } from '../registry.ts'
 
+const MEMBER_TYPE_CLASSIC = 0
 const MEMBER_TYPE_CONSUMER = 1
 
 export default defineHandler(ApiKey.ConsumerGroupDescribe, {
@@ -46,7 +47,7 @@ export default defineHandler(ApiKey.ConsumerGroupDescribe, {
             subscribedTopicRegex: m.subscribedTopicRegex,
             assignment: assignment(m.assigned),
             targetAssignment: assignment(g?.targetAssignment.get(m.memberId)),
-            memberType: MEMBER_TYPE_CONSUMER,
+            memberType: m.classic === null ? MEMBER_TYPE_CONSUMER : MEMBER_TYPE_CLASSIC,
           })),
           authorizedOperations: authorizedOperations(
             'group',

@@ -254,6 +254,69 @@ describe('classic group APIs at every version', () => {
 })
 
 describe('KIP-848 APIs', () => {
+  it('a classic member inside a consumer group: JoinGroup/SyncGroup answers, ConsumerGroupDescribe member types', async () => {
+    const group = 'mixed'
+    const hb = defined(
+      await h.call(cgHeartbeatHandler, 1, {
+        groupId: group,
+        memberId: 'consumer-member-uuid-abc',
+        memberEpoch: 0,
+        instanceId: null,
+        rackId: null,
+        rebalanceTimeoutMs: 30_000,
+        subscribedTopicNames: ['t'],
+        subscribedTopicRegex: null,
+        serverAssignor: null,
+        topicPartitions: [],
+      }),
+    )
+    expect(hb.errorCode).toBe(0)
+    const joined = defined(
+      await h.call(joinHandler, 7, {
+        groupId: group,
+        sessionTimeoutMs: 10_000,
+        rebalanceTimeoutMs: 20_000,
+        memberId: '',
+        groupInstanceId: 'classic-instance',
+        protocolType: 'consumer',
+        protocols: [
+          { name: 'range', metadata: Buffer.from([0, 0, 0, 0, 0, 1, 0, 1, 0x74, 0xff, 0xff, 0xff, 0xff]) },
+        ],
+        reason: null,
+      }),
+    )
+    expect(joined).toMatchObject({
+      errorCode: 0,
+      generationId: 2,
+      protocolType: 'consumer',
+      protocolName: 'range',
+      leader: '',
+      members: [],
+    })
+    const synced = defined(
+      await h.call(syncHandler, 5, {
+        groupId: group,
+        generationId: 2,
+        memberId: joined.memberId,
+        groupInstanceId: 'classic-instance',
+        protocolType: 'consumer',
+        protocolName: 'range',
+        assignments: [],
+      }),
+    )
+    expect(synced).toMatchObject({ errorCode: 0, protocolType: 'consumer', protocolName: 'range' })
+    const d = defined(
+      await h.call(cgDescribeHandler, 1, { groupIds: [group], includeAuthorizedOperations: false }),
+    )
+    const types = new Map(d.groups[0]?.members.map((m) => [m.memberId, m.memberType]))
+    expect(types).toEqual(
+      new Map([
+        ['consumer-member-uuid-abc', 1],
+        [joined.memberId, 0],
+      ]),
+    )
+  })
+
   it('ConsumerGroupHeartbeat v0-1 and ConsumerGroupDescribe v0-1', async () => {
     for (const v of [0, 1]) {
       const group = `cg${v}`
