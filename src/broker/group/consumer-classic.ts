@@ -77,6 +77,8 @@ export class ConsumerGroupClassicMembers {
 
     let member: ConsumerMember
     let isNew = false
+    let replacedConsumerMember = false
+    let replacedStatic = false
     if (req.groupInstanceId === null) {
       const existing = group.members.get(memberId)
       if (existing === undefined) {
@@ -98,13 +100,18 @@ export class ConsumerGroupClassicMembers {
       } else {
         // The instance restarts (with either protocol before): it takes over the slot and the
         // target assignment under its new id, starting from epoch 0.
+        replacedConsumerMember = existing.classic === null
+        replacedStatic = true
         member = this.replaceStaticMember(group, existing, memberId)
         isNew = true
       }
     }
 
     const before = cloneMember(member)
-    if (isNew) before.subscribedTopicNames = []
+    // A brand-new member always bumps the epoch; a replacing static member only if it subscribes
+    // differently from the slot it takes.
+    const fresh = isNew && !replacedStatic
+    if (fresh) before.subscribedTopicNames = []
     if (req.groupInstanceId !== null) member.instanceId = req.groupInstanceId
     if (subscription.rackId !== null) member.rackId = subscription.rackId
     member.rebalanceTimeoutMs = req.rebalanceTimeoutMs
@@ -117,18 +124,12 @@ export class ConsumerGroupClassicMembers {
     }
     this.consumer.updateMember(group, member, before, {
       isNew,
-      bump: isNew,
+      bump: fresh,
       owned: partitionsById(this.host.topics, subscription.ownedPartitions),
       rejoin: true,
     })
 
-    const { timers } = this.host
-    timers.cancel(classicJoinKey(group.groupId, memberId))
-    this.consumer.scheduleSession(group.groupId, memberId, req.sessionTimeoutMs)
-    timers.schedule(classicSyncKey(group.groupId, memberId), req.rebalanceTimeoutMs, () =>
-      this.consumer.fenceById(group.groupId, memberId),
-    )
-    respond({
+    const response: JoinResult = {
       errorCode: ErrorCode.NONE,
       generationId: member.memberEpoch,
       protocolType: 'consumer',
@@ -137,7 +138,18 @@ export class ConsumerGroupClassicMembers {
       skipAssignment: false,
       memberId,
       members: [],
-    })
+    }
+    // The last consumer-protocol member restarted with the classic protocol: back to classic.
+    if (replacedConsumerMember && this.host.maybeDowngradeAfterStaticReplacement(group))
+      return respond(response)
+
+    const { timers } = this.host
+    timers.cancel(classicJoinKey(group.groupId, memberId))
+    this.consumer.scheduleSession(group.groupId, memberId, req.sessionTimeoutMs)
+    timers.schedule(classicSyncKey(group.groupId, memberId), req.rebalanceTimeoutMs, () =>
+      this.consumer.fenceById(group.groupId, memberId),
+    )
+    respond(response)
   }
 
   private replaceStaticMember(group: ConsumerGroup, old: ConsumerMember, memberId: string): ConsumerMember {

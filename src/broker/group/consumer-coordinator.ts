@@ -51,6 +51,8 @@ export interface ConsumerHost {
   upgradeClassicGroup(groupId: string, joiningMemberId: string): ConsumerGroup | 'not-allowed' | 'full'
   /** KIP-848 downgrade when `leavingMemberId` leaves (migration.ts); true when the group went classic. */
   maybeDowngrade(group: ConsumerGroup, leavingMemberId: string): boolean
+  /** KIP-848 downgrade once a classic static member replaced the last consumer-protocol one. */
+  maybeDowngradeAfterStaticReplacement(group: ConsumerGroup): boolean
   emit(record: GroupRecord): void
 }
 
@@ -146,14 +148,15 @@ export class ConsumerCoordinator {
         if (req.instanceId !== null) {
           const prev = group.staticMember(req.instanceId)
           if (prev !== undefined) {
-            // A static member may take its slot back only after it left with epoch -2.
-            if (prev.memberEpoch !== LEAVE_STATIC_EPOCH)
+            // A static member may take its slot back only after it left with epoch -2 (a classic
+            // member of the group cannot say so: its slot is taken over at once, as in Kafka).
+            if (prev.memberEpoch !== LEAVE_STATIC_EPOCH && prev.classic === null)
               return fail(
                 ErrorCode.UNRELEASED_INSTANCE_ID,
                 `Static member ${req.instanceId} has not released its slot.`,
               )
             member = cloneMember(prev)
-            Object.assign(member, { memberId })
+            Object.assign(member, { memberId, classic: null })
             this.removeMember(group, prev.memberId, false)
             member.memberEpoch = group.assignmentEpoch
             member.previousMemberEpoch = -1

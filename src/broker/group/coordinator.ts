@@ -47,7 +47,12 @@ import {
 } from './group-admin.ts'
 import { emitOffset, type Group, type GroupsHost, type TopicResolver } from './group-host.ts'
 import type { GroupLog } from './group-log.ts'
-import { type MigrationHost, maybeDowngradeToClassicGroup, upgradeToConsumerGroup } from './migration.ts'
+import {
+  type MigrationHost,
+  maybeDowngradeAfterStaticReplacement,
+  maybeDowngradeToClassicGroup,
+  upgradeToConsumerGroup,
+} from './migration.ts'
 import { replayRecord, replayTxnEnd } from './group-replay.ts'
 import {
   type CommitRequest,
@@ -242,6 +247,11 @@ export class GroupCoordinator implements ClassicHost, ConsumerHost {
   /** ConsumerHost: the KIP-848 online downgrade when the last consumer-protocol member goes. */
   maybeDowngrade(group: ConsumerGroup, leavingMemberId: string): boolean {
     return maybeDowngradeToClassicGroup(this.migration, group, leavingMemberId)
+  }
+
+  /** ConsumerHost: the downgrade when a classic static member replaced the last consumer one. */
+  maybeDowngradeAfterStaticReplacement(group: ConsumerGroup): boolean {
+    return maybeDowngradeAfterStaticReplacement(this.migration, group)
   }
 
   emit(record: GroupRecord): void {

@@ -14,7 +14,8 @@
 //   TargetAssignmentMetadata, per member CurrentMemberAssignment.
 // Downgrade (the last consumer-protocol member leaves or is fenced, classic members remain):
 //   allowed when the policy allows downgrades and the remaining members ≤ group.max.size; else the
-//   member is simply removed. Records: tombstones of every consumer-group record, then one
+//   member is simply removed. Also when a classic static member replaces the last consumer-protocol
+//   (static) member: then without a rebalance, the joining member keeping the slot's assignment. Records: tombstones of every consumer-group record, then one
 //   GroupMetadata with the remaining members, generation = group epoch, each assignment = its
 //   target encoded at the member's subscription version. The classic group starts Stable and
 //   rebalances at once (members rejoin on REBALANCE_IN_PROGRESS / ILLEGAL_GENERATION).
@@ -130,7 +131,31 @@ export function maybeDowngradeToClassicGroup(
   if (group.members.size <= 1) return false
   if (!downgradeEnabled(config.consumerMigrationPolicy)) return false
   if (group.members.size - 1 > config.classicGroupMaxSize) return false
+  convertToClassicGroup(host, group, leavingMemberId)
+  return true
+}
 
+/**
+ * Kafka's validateOnlineDowngradeWithReplacedMemberId: a classic static member has just taken the
+ * slot of the group's last consumer-protocol member, so every member is classic: the group becomes
+ * classic without a rebalance (the joining member keeps the slot's assignment). False when not
+ * allowed (policy, group.max.size); the group then stays a consumer group.
+ */
+export function maybeDowngradeAfterStaticReplacement(host: MigrationHost, group: ConsumerGroup): boolean {
+  const { config } = host
+  if (group.classicMemberCount() !== group.members.size) return false
+  if (!downgradeEnabled(config.consumerMigrationPolicy)) return false
+  if (group.members.size > config.classicGroupMaxSize) return false
+  convertToClassicGroup(host, group, null)
+  return true
+}
+
+/** ClassicGroup.fromConsumerGroup; rebalances at once unless a static member was replaced. */
+function convertToClassicGroup(
+  host: MigrationHost,
+  group: ConsumerGroup,
+  leavingMemberId: string | null,
+): void {
   host.consumer.emitGroupTombstones(group)
   host.consumer.forget(group)
 
@@ -160,16 +185,14 @@ export function maybeDowngradeToClassicGroup(
       subscriptionVersion(cm.metadataFor(classic.protocolName)),
     )
   }
-  const now = host.now()
   classic.state = ClassicGroupState.Stable
-  classic.currentStateTimestamp = now
+  classic.currentStateTimestamp = host.now()
   host.classic.emitGroupMetadata(classic, true)
 
   group.dead = true
   host.groups.set(classic.groupId, classic)
   host.classic.onLoaded(classic)
-  host.classic.prepareRebalance(classic)
-  return true
+  if (leavingMemberId !== null) host.classic.prepareRebalance(classic)
 }
 
 /** The records that create a consumer group as it is (Kafka's createConsumerGroupRecords). */

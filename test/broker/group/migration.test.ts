@@ -372,3 +372,44 @@ describe('group.consumer.migration.policy and the size limits', () => {
     expect(await groupType(fits.ctx)).toBe('classic')
   })
 })
+
+describe('static members across protocols', () => {
+  it('a classic static member replacing the last consumer-protocol static member converts the group without a rebalance', async () => {
+    const { ctx, topics } = await setup()
+    await hb(ctx, { memberId: 'S', memberEpoch: 0, instanceId: 'inst-s' })
+    const a = await ctx.join(G, { version: 3, clientId: 'a' })
+    expect(a.errorCode).toBe(ErrorCode.NONE)
+    // Let both settle: S revokes what a is to get, a collects it.
+    const s1 = await hb(ctx, { memberId: 'S', memberEpoch: 1, topicPartitions: [] })
+    const sEpoch = s1.memberEpoch
+    const s2 = await hb(ctx, {
+      memberId: 'S',
+      memberEpoch: sEpoch,
+      topicPartitions: [{ topicId: topics.byName('t')?.topicId ?? '', partitions: parts(s1) }],
+    })
+    expect(parts(s2)).toHaveLength(3)
+    const sPartitions = parts(s2)
+
+    // S restarts with the classic protocol under the same instance id.
+    const j = await ctx.join(G, { version: 5, instanceId: 'inst-s', clientId: 's-classic' })
+    expect(j.errorCode).toBe(ErrorCode.NONE)
+    expect(await groupType(ctx)).toBe('classic')
+    const [desc] = await ctx.coordinator.describeGroups([G])
+    expect(desc?.groupState).toBe('Stable') // no rebalance
+    const s = await ctx.sync(G, j.memberId, j.generationId, [], 'inst-s')
+    expect(s.errorCode).toBe(ErrorCode.NONE)
+    expect(assigned(s.assignment)).toEqual(sPartitions)
+  })
+
+  it('a consumer-protocol static member takes over a classic static member’s slot at once', async () => {
+    const { ctx } = await setup()
+    await hb(ctx, { memberId: 'C', memberEpoch: 0 })
+    const a = await ctx.join(G, { version: 3, instanceId: 'inst-a' })
+    expect(a.errorCode).toBe(ErrorCode.NONE)
+    const r = await hb(ctx, { memberId: 'A2', memberEpoch: 0, instanceId: 'inst-a' })
+    expect(r.errorCode).toBe(ErrorCode.NONE)
+    const [d] = await ctx.coordinator.consumerGroupDescribe([G])
+    expect([...(d?.group?.members.keys() ?? [])].sort()).toEqual(['A2', 'C'])
+    expect(d?.group?.members.get('A2')?.classic).toBeNull()
+  })
+})
