@@ -162,12 +162,7 @@ export class ConsumerGroupClassicMembers {
     group.members.set(memberId, member)
     if (target !== undefined) {
       group.targetAssignment.set(memberId, target)
-      this.host.emit({
-        type: 'consumer-target-member',
-        groupId: group.groupId,
-        memberId,
-        value: { partitions: target },
-      })
+      this.consumer.emitTargetMember(group, memberId)
     }
     return member
   }

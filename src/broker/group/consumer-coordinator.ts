@@ -475,7 +475,7 @@ export class ConsumerCoordinator {
 
   // ---- records ---------------------------------------------------------------------------------
 
-  private emitTargetMember(group: ConsumerGroup, memberId: string): void {
+  emitTargetMember(group: ConsumerGroup, memberId: string): void {
     this.host.emit({
       type: 'consumer-target-member',
       groupId: group.groupId,
@@ -484,7 +484,7 @@ export class ConsumerCoordinator {
     })
   }
 
-  private emitMemberMetadata(group: ConsumerGroup, m: ConsumerMember): void {
+  emitMemberMetadata(group: ConsumerGroup, m: ConsumerMember): void {
     this.host.emit({
       type: 'consumer-member',
       groupId: group.groupId,
@@ -503,7 +503,7 @@ export class ConsumerCoordinator {
     })
   }
 
-  private emitCurrent(group: ConsumerGroup, m: ConsumerMember): void {
+  emitCurrent(group: ConsumerGroup, m: ConsumerMember): void {
     this.host.emit({
       type: 'consumer-current',
       groupId: group.groupId,

@@ -198,40 +198,11 @@ function convertToClassicGroup(
 /** The records that create a consumer group as it is (Kafka's createConsumerGroupRecords). */
 function emitConsumerGroup(host: MigrationHost, group: ConsumerGroup): void {
   const { groupId } = group
-  for (const m of group.members.values())
-    host.emit({
-      type: 'consumer-member',
-      groupId,
-      memberId: m.memberId,
-      value: {
-        instanceId: m.instanceId,
-        rackId: m.rackId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        subscribedTopicNames: m.subscribedTopicNames,
-        subscribedTopicRegex: m.subscribedTopicRegex,
-        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
-        serverAssignor: m.serverAssignor,
-        classicMemberMetadata: m.classic,
-      },
-    })
+  for (const m of group.members.values()) host.consumer.emitMemberMetadata(group, m)
   host.emit({ type: 'consumer-metadata', groupId, value: { epoch: group.groupEpoch } })
-  for (const [memberId, partitions] of group.targetAssignment)
-    host.emit({ type: 'consumer-target-member', groupId, memberId, value: { partitions } })
+  for (const memberId of group.targetAssignment.keys()) host.consumer.emitTargetMember(group, memberId)
   host.emit({ type: 'consumer-target-metadata', groupId, value: { assignmentEpoch: group.assignmentEpoch } })
-  for (const m of group.members.values())
-    host.emit({
-      type: 'consumer-current',
-      groupId,
-      memberId: m.memberId,
-      value: {
-        memberEpoch: m.memberEpoch,
-        previousMemberEpoch: m.previousMemberEpoch,
-        state: m.state,
-        assigned: m.assigned,
-        pendingRevocation: m.pendingRevocation,
-      },
-    })
+  for (const m of group.members.values()) host.consumer.emitCurrent(group, m)
 }
 
 function rebalanceInProgressJoin(memberId: string): JoinResult {

@@ -20,20 +20,7 @@ function hb(
   r: Partial<HeartbeatRequest> & { memberId: string; memberEpoch: number },
   version = 1,
 ): Promise<HeartbeatResult> {
-  return ctx.coordinator.consumerGroupHeartbeat(
-    {
-      groupId: G,
-      instanceId: null,
-      rackId: null,
-      rebalanceTimeoutMs: r.memberEpoch === 0 ? 30_000 : -1,
-      subscribedTopicNames: r.memberEpoch === 0 ? ['t'] : null,
-      subscribedTopicRegex: null,
-      serverAssignor: null,
-      topicPartitions: r.memberEpoch === 0 ? [] : null,
-      ...r,
-    },
-    { apiVersion: version, clientId: 'c', clientHost: '/127.0.0.1' },
-  )
+  return ctx.consumerHeartbeat(G, r, version)
 }
 
 const parts = (r: HeartbeatResult): number[] =>

@@ -5,6 +5,7 @@
 import { ManualClock } from '../../../src/broker/clock.ts'
 import type { JoinResult, SyncResult } from '../../../src/broker/group/classic-group.ts'
 import type { GroupCoordinatorConfig } from '../../../src/broker/group/config.ts'
+import type { HeartbeatRequest, HeartbeatResult } from '../../../src/broker/group/consumer-coordinator.ts'
 import {
   GroupCoordinator,
   type TopicInfo,
@@ -112,6 +113,31 @@ export class GroupTestContext {
   async sleep(ms: number): Promise<void> {
     this.clock.advance(ms)
     await tick()
+  }
+
+  /**
+   * A ConsumerGroupHeartbeat (v1 by default) with a first heartbeat's defaults when the epoch is 0
+   * (subscribed to 't', rebalance timeout 30 s, owning nothing), "unchanged" fields otherwise.
+   */
+  consumerHeartbeat(
+    groupId: string,
+    r: Partial<HeartbeatRequest> & { memberId: string; memberEpoch: number },
+    version = 1,
+  ): Promise<HeartbeatResult> {
+    return this.coordinator.consumerGroupHeartbeat(
+      {
+        groupId,
+        instanceId: null,
+        rackId: null,
+        rebalanceTimeoutMs: r.memberEpoch === 0 ? 30_000 : -1,
+        subscribedTopicNames: r.memberEpoch === 0 ? ['t'] : null,
+        subscribedTopicRegex: null,
+        serverAssignor: null,
+        topicPartitions: r.memberEpoch === 0 ? [] : null,
+        ...r,
+      },
+      { apiVersion: version, clientId: 'c', clientHost: '/127.0.0.1' },
+    )
   }
 
   join(groupId: string, o: JoinOptions = {}): Promise<JoinResult> {

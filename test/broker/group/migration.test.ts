@@ -25,20 +25,7 @@ function hb(
   ctx: GroupTestContext,
   r: Partial<HeartbeatRequest> & { memberId: string; memberEpoch: number },
 ): Promise<HeartbeatResult> {
-  return ctx.coordinator.consumerGroupHeartbeat(
-    {
-      groupId: G,
-      instanceId: null,
-      rackId: null,
-      rebalanceTimeoutMs: r.memberEpoch === 0 ? 30_000 : -1,
-      subscribedTopicNames: r.memberEpoch === 0 ? ['t'] : null,
-      subscribedTopicRegex: null,
-      serverAssignor: null,
-      topicPartitions: r.memberEpoch === 0 ? [] : null,
-      ...r,
-    },
-    { apiVersion: 1, clientId: 'c', clientHost: '/127.0.0.1' },
-  )
+  return ctx.consumerHeartbeat(G, r)
 }
 
 const parts = (r: HeartbeatResult): number[] =>
