@@ -244,14 +244,7 @@ export class ConsumerGroupClassicMembers {
       }
       results.push({ memberId, groupInstanceId: lm.groupInstanceId, errorCode })
     }
-    if (removed > 0) {
-      group.groupEpoch++
-      this.host.emit({
-        type: 'consumer-metadata',
-        groupId: group.groupId,
-        value: { epoch: group.groupEpoch },
-      })
-    }
+    if (removed > 0) this.consumer.bumpGroupEpoch(group)
     return { errorCode: ErrorCode.NONE, members: results }
   }
 

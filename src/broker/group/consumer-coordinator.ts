@@ -284,7 +284,7 @@ export class ConsumerCoordinator {
     return assignmentChanged
   }
 
-  private bumpGroupEpoch(group: ConsumerGroup): void {
+  bumpGroupEpoch(group: ConsumerGroup): void {
     group.groupEpoch++
     this.host.emit({ type: 'consumer-metadata', groupId: group.groupId, value: { epoch: group.groupEpoch } })
   }
