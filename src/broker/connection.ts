@@ -6,7 +6,8 @@
 //
 // Ordering: each frame gets a sequence number as it is read and is dispatched at once, so handlers
 // run concurrently; finished outcomes wait in `ready` until every earlier one has been written.
-// An acks=0 Produce consumes its number with a `none` outcome and writes nothing.
+// An acks=0 Produce consumes its number with a `none` outcome and writes nothing; a failed one
+// (`close-after`) ends the connection once every earlier response is written, as Kafka does.
 //
 // Backpressure (a client that never reads must not grow our memory):
 // - per connection, the bytes held for this client = requests in flight + finished responses
@@ -75,6 +76,8 @@ export class Connection {
   private paused = false
   private cancelMemoryWait: (() => void) | undefined
   private readonly closedWaiters: Array<() => void> = []
+  /** Set by a `close-after` outcome: nothing more is written, the socket is ending. */
+  private writesEnded = false
   private idleDrainWaiters: Array<() => void> = []
 
   constructor(
@@ -186,7 +189,7 @@ export class Connection {
     this.inFlight--
     this.inFlightBytes -= cost
     this.memory.refund(cost)
-    if (this.state === 'closed') return
+    if (this.state === 'closed' || this.writesEnded) return
     if (outcome.kind === 'close') {
       this.destroy(outcome.reason)
       return
@@ -198,13 +201,18 @@ export class Connection {
 
   /** Writes every outcome whose turn has come, in sequence order. */
   private flush(): void {
-    if (this.state === 'closed') return
+    if (this.state === 'closed' || this.writesEnded) return
     let corked = false
     for (;;) {
       const outcome = this.ready.get(this.nextWrite)
       if (outcome === undefined) break
       this.ready.delete(this.nextWrite)
       this.nextWrite++
+      if (outcome.kind === 'close-after') {
+        if (corked) this.socket.uncork()
+        this.endAfterWrites(outcome.reason)
+        return
+      }
       if (outcome.kind !== 'response') continue
       this.readyBytes -= outcome.bytes
       if (!corked) {
@@ -304,6 +312,25 @@ export class Connection {
       else this.idleDrainWaiters.push(finish)
     }
     return closed
+  }
+
+  /**
+   * Reads and writes nothing more; the socket ends once what was written has been flushed. The
+   * responses of requests after the closing one are dropped: the client reconnects and retries.
+   */
+  private endAfterWrites(reason: string): void {
+    this.writesEnded = true
+    this.ready.clear()
+    this.readyBytes = 0
+    this.logger.info({ reason }, 'closing connection after the earlier responses')
+    if (this.state === 'open') {
+      this.state = 'closing'
+      // Keep reading (onFrame drops what arrives) so the client's FIN completes the close.
+      this.paused = false
+      this.socket.resume()
+    }
+    // FIN after the written responses; the socket closes when the client closes its side.
+    this.socket.end()
   }
 
   /** Closes at once, dropping anything not yet written. */

@@ -1,5 +1,5 @@
 // From one request frame to what the connection must do with it: write a response, write nothing
-// (acks=0), or close. Decoding, the authentication gate, the handler call, error responses and
+// (acks=0), close at once, or close after the earlier responses (a failed acks=0 Produce). Decoding, the authentication gate, the handler call, error responses and
 // encoding live here; ordering, backpressure and the socket live in connection.ts.
 //
 // Outcomes, as Kafka behaves:
@@ -22,7 +22,7 @@ import {
 } from '../protocol/request-frame.ts'
 import type { RequestHeader } from '../protocol/generated/headers.ts'
 import type { Logger } from './logger.ts'
-import { NO_RESPONSE, type AnyHandler, type Registry } from './registry.ts'
+import { CloseConnection, NO_RESPONSE, type AnyHandler, type Registry } from './registry.ts'
 import type { AuthState, ConnectionInfo, RequestContext } from './request-context.ts'
 import type { BrokerServices } from './services.ts'
 import { traceable } from './trace.ts'
@@ -31,6 +31,8 @@ export type DispatchOutcome =
   | { readonly kind: 'response'; readonly chunks: Buffer[]; readonly bytes: number }
   | { readonly kind: 'none' }
   | { readonly kind: 'close'; readonly reason: string }
+  /** Write every earlier response, then close; later requests are not answered. */
+  | { readonly kind: 'close-after'; readonly reason: string }
 
 const NONE: DispatchOutcome = { kind: 'none' }
 
@@ -233,6 +235,7 @@ export class Dispatcher {
       if (this.tracing()) ctx.logger.trace('no response (by protocol)')
       return NONE
     }
+    if (result instanceof CloseConnection) return { kind: 'close-after', reason: result.reason }
     if (typeof result !== 'object' || result === null)
       return this.fail(
         handler,

@@ -10,7 +10,9 @@
 //   codec's stable versions and the client-compatibility policy, e.g. Produce advertised from 0).
 // - `handle(ctx, req)` receives the decoded request (absent fields hold their defaults) and returns
 //   the full response object, or NO_RESPONSE when the protocol says nothing is sent (acks=0
-//   Produce). It may be async; responses are still written in request order.
+//   Produce), or a CloseConnection when the client must learn of a failure it gets no response
+//   for (a failed acks=0 Produce: Kafka closes the connection after the responses before it).
+//   It may be async; responses are still written in request order.
 // - `handle` is called synchronously, in request order, as each frame arrives on a connection:
 //   whatever a handler does before its first `await` happens in arrival order (e.g. queueing an
 //   append), which is what keeps pipelined produce requests from one connection in order.
@@ -35,11 +37,23 @@ export const NO_RESPONSE: unique symbol = Symbol('samsa.no-response')
 export type NoResponse = typeof NO_RESPONSE
 
 /**
+ * Returned by a handler to close the connection once every earlier response has been written,
+ * instead of answering (Kafka's RequestChannel.closeConnection). Later requests get no response.
+ */
+export class CloseConnection {
+  readonly reason: string
+  constructor(reason: string) {
+    this.reason = reason
+  }
+}
+
+/**
  * What a handler may return: the response in its encoder-input form (every field optional,
- * defaults filled by the encoder; record sets may be lists of stored batches), or NO_RESPONSE.
+ * defaults filled by the encoder; record sets may be lists of stored batches), NO_RESPONSE, or
+ * CloseConnection.
  */
 export type ResponseInitOf<K extends ApiKeyNumber> = ApiMessages[K]['responseInit']
-export type HandlerResult<K extends ApiKeyNumber> = ResponseInitOf<K> | NoResponse
+export type HandlerResult<K extends ApiKeyNumber> = ResponseInitOf<K> | NoResponse | CloseConnection
 
 export interface HandlerSpec<K extends ApiKeyNumber> {
   /** Inclusive version range this handler implements and the broker advertises. */

@@ -5,9 +5,13 @@
 // min.insync.replicas (acks=all) → producer-state hook → append. The hook's optional `prepare`
 // (transactional batches of v12+ whose partition the coordinator must first add to the
 // transaction, KIP-890) is the one step that may defer the check and append of a partition; the
-// hook keeps such partitions in arrival order. One partition's error never fails another. acks=0 answers nothing (NO_RESPONSE); acks=1 and acks=-1 answer when the log resolves the
-// append (on one node, acks=all is satisfied by the leader's own append, fsynced first in durable
-// mode). Kafka 4 does not auto-create topics on Produce (only Metadata does), so neither do we.
+// hook keeps such partitions in arrival order. One partition's error never fails another.
+// acks=1 and acks=-1 answer when the log resolves the append (on one node, acks=all is satisfied
+// by the leader's own append, fsynced first in durable mode). acks=0 answers nothing
+// (NO_RESPONSE) once the appends resolved; when any partition failed, or the whole request did,
+// the connection is closed after the earlier responses instead (Kafka's KafkaApis: the producer
+// learns of the failure by the disconnect and refreshes its metadata). Kafka 4 does not
+// auto-create topics on Produce (only Metadata does), so neither do we.
 
 import { ATTR_TRANSACTIONAL, OFF_ATTRIBUTES } from '../../protocol/records/batch-header.ts'
 import { DEFAULT_MAX_DECOMPRESSED } from '../../protocol/records/records.ts'
@@ -21,7 +25,7 @@ import type {
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts'
 import type { AppendResult, PartitionLog } from '../../storage/log-store.ts'
 import type { TopicRecord } from '../../storage/metadata-store.ts'
-import { NO_RESPONSE, type NoResponse } from '../registry.ts'
+import { CloseConnection, NO_RESPONSE, type NoResponse } from '../registry.ts'
 import type { RequestContext } from '../request-context.ts'
 import { signalAppend } from '../fetch/append-signal.ts'
 import { LEADER_EPOCH } from './leader-epoch.ts'
@@ -92,26 +96,39 @@ function ownedCopy(records: Buffer): Buffer {
   return copy
 }
 
+type ProduceOutcome = ProduceResponse | NoResponse | CloseConnection
+
 export function handleProduce(
   ctx: RequestContext,
   req: ProduceRequest,
-): ProduceResponse | NoResponse | Promise<ProduceResponse | NoResponse> {
+): ProduceOutcome | Promise<ProduceOutcome> {
   if (req.acks !== 0) return produceRequest(ctx, req)
-  // acks=0: the client reads no response, so a whole-request error must not produce one either
-  // (an unexpected response would desynchronise its correlation ids). Kafka closes the connection
-  // here; the handler contract has no "close" outcome, so the failure is logged instead.
+  // acks=0: a whole-request error gets no error response (ProduceRequest.getErrorResponse is null
+  // for acks=0), so Kafka closes the connection instead (sendErrorOrCloseConnection).
   try {
     return produceRequest(ctx, req)
   } catch (err) {
-    ctx.logger.info({ err }, 'acks=0 produce failed')
-    return NO_RESPONSE
+    return new CloseConnection(`acks=0 produce failed: ${err instanceof Error ? err.message : String(err)}`)
   }
 }
 
-function produceRequest(
+/** acks=0: nothing is answered, unless a partition failed, which closes the connection. */
+function acksZeroOutcome(
+  topics: ReadonlyArray<{ slots: readonly ProduceResponsePartitionProduceResponse[] }>,
   ctx: RequestContext,
-  req: ProduceRequest,
-): ProduceResponse | NoResponse | Promise<ProduceResponse | NoResponse> {
+): NoResponse | CloseConnection {
+  const failures: Array<{ partition: number; errorCode: number }> = []
+  for (const t of topics)
+    for (const r of t.slots)
+      if (r.errorCode !== ErrorCode.NONE) failures.push({ partition: r.index, errorCode: r.errorCode })
+  if (failures.length === 0) return NO_RESPONSE
+  ctx.logger.info({ failures }, 'acks=0 produce failed; closing the connection')
+  return new CloseConnection(
+    `error during acks=0 produce: ${failures.map((f) => `partition ${f.partition}: ${f.errorCode}`).join(', ')}`,
+  )
+}
+
+function produceRequest(ctx: RequestContext, req: ProduceRequest): ProduceOutcome | Promise<ProduceOutcome> {
   const s = ctx.services
   const v = ctx.apiVersion
   const acks = req.acks
@@ -171,31 +188,17 @@ function produceRequest(
     }
   }
 
-  if (acks === 0) {
-    // Nothing is sent back. Kafka closes the connection when an acks=0 produce fails so the client
-    // refreshes metadata; the handler contract has no "close" outcome, so the failure is logged.
-    for (const t of topics)
-      for (const slot of t.slots)
-        void Promise.resolve(slot).then((r) => {
-          if (r.errorCode !== ErrorCode.NONE)
-            ctx.logger.info(
-              { partition: r.index, errorCode: r.errorCode, msg: r.errorMessage },
-              'acks=0 produce failed',
-            )
-        })
-    return NO_RESPONSE
-  }
-  if (!pending)
-    return respond(
-      topics as Array<{ name: string; topicId: string; slots: ProduceResponsePartitionProduceResponse[] }>,
-    )
+  type Settled = Array<{ name: string; topicId: string; slots: ProduceResponsePartitionProduceResponse[] }>
+  const finish = (settled: Settled): ProduceOutcome =>
+    acks === 0 ? acksZeroOutcome(settled, ctx) : respond(settled)
+  if (!pending) return finish(topics as Settled)
   return Promise.all(
     topics.map(async (t) => ({
       name: t.name,
       topicId: t.topicId,
       slots: await Promise.all(t.slots.map((slot) => Promise.resolve(slot))),
     })),
-  ).then(respond)
+  ).then(finish)
 }
 
 function respond(

@@ -9,6 +9,7 @@ import { FeatureLevels } from '../../../src/broker/features.ts'
 import { silentLogger } from '../../../src/broker/logger.ts'
 import { TopicManager } from '../../../src/broker/metadata/topic-manager.ts'
 import {
+  CloseConnection,
   NO_RESPONSE,
   type ApiKeyNumber,
   type Handler,
@@ -40,6 +41,11 @@ export interface Harness {
     version: number,
     req: object,
   ): Promise<ResponseOf<K> | typeof NO_RESPONSE>
+}
+
+/** What `call` rejects with when the handler closed the connection (CloseConnection). */
+export class ConnectionClosed extends Error {
+  override name = 'ConnectionClosed'
 }
 
 export async function harness(brokerConfig: Record<string, string> = {}): Promise<Harness> {
@@ -102,7 +108,9 @@ export async function harness(brokerConfig: Record<string, string> = {}): Promis
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)))
     }
+    // A handler that closes the connection answers nothing: the call rejects with ConnectionClosed.
     return Promise.resolve(result).then((res): ResponseOf<K> | typeof NO_RESPONSE => {
+      if (res instanceof CloseConnection) throw new ConnectionClosed(res.reason)
       if (res === NO_RESPONSE) return NO_RESPONSE
       const out = new Writer()
       codec.encodeResponse(out, version, res)

@@ -16,7 +16,7 @@ import {
   scanBatches,
 } from '../../../src/protocol/records/batch-header.ts'
 import { readRecords } from '../../../src/protocol/records/records.ts'
-import { batch, harness, settle, type Harness } from '../handlers/data-path-harness.ts'
+import { batch, ConnectionClosed, harness, settle, type Harness } from '../handlers/data-path-harness.ts'
 
 function req(topic: string, records: Buffer | null, partition = 0, acks = -1) {
   return {
@@ -75,8 +75,26 @@ describe('Produce', () => {
     expect(await h.call(produce, 7, req('t', batch(['x']), 0, 0))).toBe(NO_RESPONSE)
     await settle()
     expect(h.services.topics.partition('t', 0)!.logEndOffset()).toBe(1n)
-    // acks=0 errors are not answered either.
-    expect(await h.call(produce, 7, req('nope', batch(['x']), 0, 0))).toBe(NO_RESPONSE)
+    // acks=0 errors are not answered either: the connection is closed (Kafka's KafkaApis).
+    const failed = await h.call(produce, 7, req('nope', batch(['x']), 0, 0)).catch((e: unknown) => e)
+    expect(failed).toBeInstanceOf(ConnectionClosed)
+    expect((failed as ConnectionClosed).message).toContain(`${ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}`)
+    // One failing partition among good ones closes it too; the good ones are appended.
+    const mixed = h.call(produce, 7, {
+      acks: 0,
+      timeoutMs: 1000,
+      topicData: [
+        {
+          name: 't',
+          partitionData: [
+            { index: 0, records: batch(['y']) },
+            { index: 5, records: batch(['z']) },
+          ],
+        },
+      ],
+    })
+    await expect(mixed).rejects.toBeInstanceOf(ConnectionClosed)
+    expect(h.services.topics.partition('t', 0)!.logEndOffset()).toBe(2n)
   })
 
   it('rejects acks other than -1, 0, 1 per partition', async () => {
@@ -323,8 +341,10 @@ describe('Produce', () => {
     await expect(h.call(produce, 9, req('t', txn))).rejects.toMatchObject({
       code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
     })
-    // With acks=0 nothing may be answered, not even the whole-request error.
-    expect(await h.call(produce, 9, req('t', Buffer.from(txn), 0, 0))).toBe(NO_RESPONSE)
+    // With acks=0 nothing may be answered, not even the whole-request error: the connection closes.
+    await expect(h.call(produce, 9, req('t', Buffer.from(txn), 0, 0))).rejects.toBeInstanceOf(
+      ConnectionClosed,
+    )
     // Too short to hold attributes: a per-partition CORRUPT_MESSAGE, not a crash.
     const short = Buffer.alloc(22)
     short[16] = 2
