@@ -29,8 +29,17 @@
 //      After a clean shutdown nothing is recovered; a segment's missing or invalid index files
 //      are rebuilt when it is first used.
 //   4. The last segment becomes active; the log end offset is one past its last batch.
-//      Aborted-transaction entries (written without fsync) are cut at the first one whose
-//      marker does not lie in its segment (a torn tail).
+//      Aborted-transaction indexes (Kafka's LogSegment.recover): the .txnindex is written
+//      without fsync on append and fsynced by the flush that moves the recovery point past it
+//      (at once when its segment is no longer active), so only the segments from the one
+//      holding the recovery point can have lost, torn or stale entries. Each recovered segment's
+//      entries are derived again from its batches (aborted-txn-scan.ts), starting from the open
+//      transactions at its base: those of the latest producer-state snapshot at or below it,
+//      carried forward over the batches in between (from the first segment when there is no
+//      snapshot). A .txnindex elsewhere that is damaged or implausible (an entry whose marker
+//      is not in its segment, or out of order) is rebuilt the same way. A rebuilt index is
+//      written atomically and fsynced, so after recovery every index equals what a full scan
+//      derives.
 //   5. Log start offset = max(checkpoint, first segment base), at most the log end offset. The
 //      leader-epoch cache is loaded, extended from recovered batches, and cut to the log's range.
 //   6. Producer-state snapshots that cannot be trusted or have no segment are deleted (the rules
@@ -42,10 +51,12 @@ import {
   OFF_BASE_OFFSET,
   OFF_BATCH_LENGTH,
   OFF_LAST_OFFSET_DELTA,
+  readBatchHeader,
 } from '../../protocol/records/batch-header.ts'
 import { errorCode, readFully, writeFileAtomic, type FileSystem } from '../fs.ts'
 import { LeaderEpochCache, type EpochEntry } from '../leader-epoch-cache.ts'
-import type { LogConfig } from '../log-store.ts'
+import type { AbortedTxn, LogConfig } from '../log-store.ts'
+import { AbortedTxnScan } from './aborted-txn-scan.ts'
 import {
   CheckpointCorruptError,
   decodeLeaderEpochCheckpoint,
@@ -57,13 +68,17 @@ import {
   INDEX_SUFFIX,
   LEADER_EPOCH_CHECKPOINT,
   LOG_SUFFIX,
+  offsetPrefix,
   parseSegmentFileName,
+  SNAPSHOT_SUFFIX,
   SWAP_SUFFIX,
   TIME_INDEX_SUFFIX,
   TMP_SUFFIX,
   TXN_INDEX_SUFFIX,
 } from './file-names.ts'
 import type { HandlePool } from './handle-pool.ts'
+import { forEachBatchOf } from './partition-log.ts'
+import { CorruptSnapshotError, decodeProducerSnapshot } from './producer-snapshot-file.ts'
 import { ProducerSnapshots } from './producer-snapshots.ts'
 import { Segment, type SegmentContext } from './segment.ts'
 
@@ -140,10 +155,12 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
 
   // 2. segments
   const segments: Segment[] = []
+  /** Segments whose .txnindex was damaged (step 4 rebuilds them). */
+  const txnDamaged = new Set<Segment>()
   for (const base of [...logs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
     const st = await fs.stat(`${dir}/${base.toString().padStart(20, '0')}${LOG_SUFFIX}`)
     const seg = new Segment(ctx, base, st?.size ?? 0, o.now, st?.mtimeMs ?? o.now)
-    if (txnIndexes.has(base)) await seg.loadTxnIndex()
+    if (txnIndexes.has(base) && !(await seg.loadTxnIndex())) txnDamaged.add(seg)
     segments.push(seg)
   }
   let created = false
@@ -162,15 +179,30 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
   // 3. recovery
   let nextOffset: bigint | undefined
   let lastRecovered = false
+  /** Aborted transactions derived from the log, for the segments whose .txnindex is rebuilt. */
+  const derived = new Map<Segment, AbortedTxn[]>()
   if (!created) {
     if (!o.cleanShutdown) {
       let start = 0
       if (o.recoveryPoint !== undefined)
         for (let i = 0; i < segments.length; i++) if (segments[i]!.baseOffset <= o.recoveryPoint) start = i
+      // Every recovered segment's aborted transactions are derived from its batches (below), and
+      // so are those of a damaged .txnindex below them (read here): the scan starts from the
+      // producer state at the first of them.
+      const bad = (seg: Segment, i: number): boolean =>
+        txnDamaged.has(seg) || !txnIndexSane(seg, segments[i + 1]!.baseOffset)
+      const firstBad = segments.findIndex((seg, i) => i < start && bad(seg, i))
+      const from = firstBad >= 0 ? firstBad : start
+      const scan = await txnScanAt(fs, dir, names, segments, from)
+      for (let i = from; i < start; i++) {
+        const aborted = await deriveTxns(segments[i]!, scan)
+        if (bad(segments[i]!, i)) derived.set(segments[i]!, aborted)
+      }
       let prevEnd: bigint | undefined
       for (let i = start; i < segments.length; i++) {
         const seg = segments[i]!
         const fileSize = await o.pool.use(seg.logPath, (h) => h.size())
+        const aborted: AbortedTxn[] = []
         // A segment must start exactly where its predecessor ends: an overlap is garbage, and a
         // gap means the predecessor lost its unsynced tail while this segment kept data, so this
         // segment and everything after it go (the log stays a prefix of what was appended).
@@ -178,10 +210,13 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
         const result =
           i > start && prevEnd !== undefined && seg.baseOffset !== prevEnd
             ? undefined
-            : await seg.recover(o.config.indexIntervalBytes, seg.baseOffset, (h) => {
+            : await seg.recover(o.config.indexIntervalBytes, seg.baseOffset, (h, batch) => {
                 if (h.partitionLeaderEpoch >= 0 && (epochs.latest()?.epoch ?? -1) < h.partitionLeaderEpoch)
                   epochs.assign(h.partitionLeaderEpoch, h.baseOffset)
+                const txn = scan.visit(h, batch)
+                if (txn !== undefined) aborted.push(txn)
               })
+        if (result !== undefined) derived.set(seg, aborted)
         recovered.segments++
         if (result !== undefined) {
           recovered.truncatedBytes += fileSize - result.validBytes
@@ -228,16 +263,31 @@ export async function loadPartition(o: LoadOptions): Promise<LoadedLog> {
     nextOffset = created ? active.baseOffset : await active.activate()
   }
 
-  // Each segment's aborted transactions end (ABORT marker) inside it; an entry that does not is
-  // a torn write of the unsynced index, and it and any after it go.
-  for (let i = 0; i < segments.length; i++) {
-    const seg = segments[i]!
-    const end = segments[i + 1]?.baseOffset ?? nextOffset
-    const bad = seg.aborted.findIndex((t) => t.lastOffset < seg.baseOffset || t.lastOffset >= end)
-    if (bad < 0) continue
-    seg.aborted = seg.aborted.slice(0, bad)
-    await seg.rewriteTxnIndex()
+  // Aborted-transaction indexes (Kafka's LogSegment.recover / TransactionIndex.sanityCheck): the
+  // recovered segments' are replaced by what their batches say. Any other damaged or
+  // implausible one (after a clean shutdown every .txnindex was fsynced, and below the recovery
+  // point too, so this is corruption) is rebuilt the same way, scanning from the producer state
+  // at its base.
+  const insane = segments.filter(
+    (seg, i) =>
+      !derived.has(seg) &&
+      (txnDamaged.has(seg) || !txnIndexSane(seg, segments[i + 1]?.baseOffset ?? nextOffset)),
+  )
+  if (insane.length > 0) {
+    const from = segments.indexOf(insane[0]!)
+    const to = segments.indexOf(insane[insane.length - 1]!)
+    const scan = await txnScanAt(fs, dir, names, segments, from)
+    for (let i = from; i <= to; i++) {
+      const aborted = await deriveTxns(segments[i]!, scan)
+      if (insane.includes(segments[i]!)) derived.set(segments[i]!, aborted)
+    }
   }
+  let txnDirChanged = false
+  for (const seg of segments) {
+    const entries = derived.get(seg)
+    if (entries !== undefined && (await seg.replaceTxnIndex(entries))) txnDirChanged = true
+  }
+  if (txnDirChanged) await fs.syncDir(dir)
 
   // 5. offsets and epochs
   const firstBase = segments[0]!.baseOffset
@@ -389,4 +439,81 @@ function sameEntries(a: readonly EpochEntry[], b: readonly EpochEntry[]): boolea
   return (
     a.length === b.length && a.every((e, i) => e.epoch === b[i]!.epoch && e.startOffset === b[i]!.startOffset)
   )
+}
+
+/**
+ * Whether a segment's loaded aborted transactions are plausible: markers inside the segment
+ * ([base, end)), in increasing order (Kafka's TransactionIndex.sanityCheck checks the first).
+ */
+function txnIndexSane(seg: Segment, end: bigint): boolean {
+  let prev = seg.baseOffset - 1n
+  for (const t of seg.aborted) {
+    if (t.lastOffset <= prev || t.lastOffset >= end) return false
+    prev = t.lastOffset
+  }
+  return true
+}
+
+/**
+ * A scan positioned at the base of `segments[index]` (Kafka's rebuildProducerState before
+ * LogSegment.recover): the open transactions of the latest producer-state snapshot at or below
+ * that base, then the batches from the snapshot to the base. After an unclean shutdown the base
+ * is at or below the recovery point, so the snapshot is one step 6 trusts too. Without a
+ * readable snapshot the scan starts at the first segment with nothing open.
+ */
+async function txnScanAt(
+  fs: FileSystem,
+  dir: string,
+  names: readonly string[],
+  segments: readonly Segment[],
+  index: number,
+): Promise<AbortedTxnScan> {
+  const base = segments[index]?.baseOffset
+  if (base === undefined) return new AbortedTxnScan()
+  const offsets: bigint[] = []
+  for (const name of names) {
+    const p = parseSegmentFileName(name)
+    if (p?.suffix === SNAPSHOT_SUFFIX && p.transient === '' && p.baseOffset <= base)
+      offsets.push(p.baseOffset)
+  }
+  offsets.sort((a, b) => (a > b ? -1 : a < b ? 1 : 0))
+  let from = segments[0]!.baseOffset
+  let scan = new AbortedTxnScan()
+  for (const offset of offsets) {
+    let entries
+    try {
+      entries = decodeProducerSnapshot(await fs.readFile(`${dir}/${offsetPrefix(offset)}${SNAPSHOT_SUFFIX}`))
+    } catch (err) {
+      // Unreadable: the next older one (step 6 deletes it).
+      if (err instanceof CorruptSnapshotError || errorCode(err) === 'ENOENT') continue
+      throw err
+    }
+    scan = new AbortedTxnScan(
+      entries
+        .filter((e) => e.currentTxnFirstOffset >= 0n)
+        .map((e) => [e.producerId, e.currentTxnFirstOffset]),
+    )
+    from = offset
+    break
+  }
+  for (let i = 0; i < index; i++) {
+    const seg = segments[i]!
+    const next = segments[i + 1]!.baseOffset
+    if (next <= from) continue
+    await forEachBatchOf(seg, (batch) => {
+      const h = readBatchHeader(batch, 0)
+      if (h.baseOffset + BigInt(h.lastOffsetDelta) >= from) scan.visit(h, batch)
+    })
+  }
+  return scan
+}
+
+/** Runs a whole segment through the scan; returns the aborted transactions it ends. */
+async function deriveTxns(seg: Segment, scan: AbortedTxnScan): Promise<AbortedTxn[]> {
+  const aborted: AbortedTxn[] = []
+  await forEachBatchOf(seg, (batch) => {
+    const txn = scan.visit(readBatchHeader(batch, 0), batch)
+    if (txn !== undefined) aborted.push(txn)
+  })
+  return aborted
 }

@@ -538,6 +538,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         if (seg.baseOffset >= target) break
         await seg.sync()
         await seg.flushIndexes(true)
+        await seg.syncTxnIndex()
       }
       if (this.#dirsUnsynced) await this.#syncDirs()
       else await this.#ctx.syncDir(this.#ctx.dir)
@@ -747,7 +748,10 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
     return this.#exclusive(async () => {
       const seg = this.#segments[Math.max(0, floorIndex(this.#segments, txn.lastOffset))]!
       try {
-        await seg.appendTxn(txn)
+        // The active segment's entries are fsynced by the flush that moves the recovery point
+        // past them (and recovery rebuilds the segment holding the point). A roll since the
+        // marker may already have started the flush of an older segment: fsync its entry now.
+        await seg.appendTxn(txn, seg !== this.#active())
       } catch (err) {
         throw this.#storageError('txn index write', err)
       }
@@ -1241,7 +1245,10 @@ function segmentName(baseOffset: bigint): string {
 }
 
 /** Calls `visit` with every whole batch of the segment, reading it in chunks. */
-async function forEachBatchOf(seg: Segment, visit: (batch: Buffer) => Promise<void> | void): Promise<void> {
+export async function forEachBatchOf(
+  seg: Segment,
+  visit: (batch: Buffer) => Promise<void> | void,
+): Promise<void> {
   const end = seg.size
   let pos = 0
   while (pos + 12 <= end) {

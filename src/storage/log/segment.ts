@@ -340,7 +340,7 @@ export class Segment {
   async recover(
     indexIntervalBytes: number,
     minOffset: bigint,
-    onBatch?: (h: BatchHeader) => void,
+    onBatch?: (h: BatchHeader, batch: Buffer) => void,
   ): Promise<RecoverResult> {
     const fileSize = await this.#ctx.pool.use(this.logPath, (h) => h.size())
     const cadence = new IndexCadence(this.baseOffset)
@@ -367,7 +367,7 @@ export class Segment {
           return
         }
         h.position = base + pos
-        onBatch?.(h)
+        onBatch?.(h, chunk.subarray(pos, pos + size))
         const entries = cadence.onAppend(
           base + pos,
           h.maxTimestamp,
@@ -441,7 +441,7 @@ export class Segment {
   /** fsyncs the log and whichever index files exist, writing nothing (safe outside the queue). */
   async syncFiles(): Promise<void> {
     await this.sync()
-    for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+    for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
       try {
         await this.#ctx.pool.use(this.path(suffix), (h) => h.sync())
       } catch (err) {
@@ -452,8 +452,11 @@ export class Segment {
 
   // ------------------------------------------------------------------------------ txn index
 
-  /** Loads the .txnindex; a damaged tail (a crash during an unsynced write) is cut off. */
-  async loadTxnIndex(): Promise<void> {
+  /**
+   * Loads the .txnindex; a damaged tail (a crash during an unsynced write) is cut off. Returns
+   * false when it was damaged (the loader then rebuilds the entries from the log).
+   */
+  async loadTxnIndex(): Promise<boolean> {
     const path = this.path(TXN_INDEX_SUFFIX)
     let bytes: Buffer
     try {
@@ -466,9 +469,21 @@ export class Segment {
     if (validBytes < bytes.length) await this.#ctx.pool.use(path, (h) => h.truncate(validBytes))
     this.aborted = entries
     this.#txnPersisted = this.aborted.length
+    return validBytes === bytes.length
   }
 
-  async appendTxn(txn: AbortedTxn): Promise<void> {
+  /** fsyncs the .txnindex when there is one (before the recovery point moves past it). */
+  async syncTxnIndex(): Promise<void> {
+    if (this.aborted.length === 0 && this.#txnPersisted === 0) return
+    try {
+      await this.#ctx.pool.use(this.path(TXN_INDEX_SUFFIX), (h) => h.sync())
+    } catch (err) {
+      if (!isNotFound(err)) throw err
+    }
+  }
+
+  /** Appends an entry to the .txnindex; with `sync`, fsyncs the file too. */
+  async appendTxn(txn: AbortedTxn, sync = false): Promise<void> {
     this.aborted.push(txn)
     await this.#ctx.pool.use(
       this.path(TXN_INDEX_SUFFIX),
@@ -477,9 +492,41 @@ export class Segment {
         const data = Buffer.concat(this.aborted.slice(from).map(encodeAbortedTxn))
         await writeFully(h, data, from * TXN_ENTRY_SIZE)
         this.#txnPersisted = this.aborted.length
+        if (sync) await h.sync()
       },
       true,
     )
+  }
+
+  /**
+   * Makes the .txnindex hold exactly `entries` (derived from the log by recovery), durably: a
+   * file whose bytes differ is replaced atomically (or removed when there are none), one that
+   * matches is fsynced as it is. Returns whether a directory entry changed (the caller fsyncs
+   * the directory).
+   */
+  async replaceTxnIndex(entries: AbortedTxn[]): Promise<boolean> {
+    const path = this.path(TXN_INDEX_SUFFIX)
+    const want = Buffer.concat(entries.map(encodeAbortedTxn))
+    this.aborted = entries
+    this.#txnPersisted = entries.length
+    await this.#ctx.pool.close(path)
+    let have: Buffer | undefined
+    try {
+      have = await this.#ctx.fs.readFile(path)
+    } catch (err) {
+      if (!isNotFound(err)) throw err
+    }
+    if (have === undefined && want.length === 0) return false
+    if (have !== undefined && have.equals(want)) {
+      await this.#ctx.pool.use(path, (h) => h.sync())
+      return false
+    }
+    if (want.length > 0) {
+      await writeFileAtomic(this.#ctx.fs, path, want)
+      return false
+    }
+    await this.#ctx.fs.unlink(path)
+    return true
   }
 
   /**

@@ -8,8 +8,12 @@
 //     lastStableOffset int64   the LSO when the abort was written
 //
 // One file per segment, holding the transactions whose ABORT marker lies in that segment, in
-// marker order. Not sparse: every aborted transaction is written when its marker is appended.
-// The entries come from the transactions work (PartitionLog.addAbortedTransaction).
+// marker order. Not sparse: every aborted transaction is written when its marker is appended
+// (PartitionLog.addAbortedTransaction, from the broker's marker writer). Durability: appended
+// without fsync and fsynced by the flush that moves the recovery point past the segment (at once
+// when the segment is no longer the active one); recovery derives the entries of every segment
+// from the one holding the recovery point again from the log (loader.ts, aborted-txn-scan.ts),
+// so an entry never outlives its marker and none is lost with an unsynced tail.
 
 import type { AbortedTxn } from '../log-store.ts'
 
@@ -42,8 +46,8 @@ export function decodeTxnIndex(bytes: Buffer): AbortedTxn[] {
 
 /**
  * The valid entries before the first damaged one, and the bytes they take. The index is written
- * without fsync, so after a crash its unsynced tail may be torn or garbage (recovery keeps what
- * precedes it).
+ * without fsync, so after a crash its unsynced tail may be torn or garbage (the loader then
+ * rebuilds the segment's entries from the log).
  */
 export function decodeTxnIndexPrefix(bytes: Buffer): { entries: AbortedTxn[]; validBytes: number } {
   const entries: AbortedTxn[] = []
