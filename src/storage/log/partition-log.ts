@@ -536,14 +536,19 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         const next = this.#segments[i + 1]
         if (next !== undefined && next.baseOffset <= this.#recoveryPoint) continue
         if (seg.baseOffset >= target) break
-        await seg.sync()
-        await seg.flushIndexes(true)
-        await seg.syncTxnIndex()
+        await Promise.all([seg.sync(), seg.flushIndexes(true), seg.syncTxnIndex()])
       }
-      if (this.#dirsUnsynced) await this.#syncDirs()
+      if (this.#epochsUnsynced || this.#epochsDirty) {
+        // Replacing the checkpoint ends with an fsync of this directory, which also makes every
+        // file created here before it durable: one directory fsync instead of two.
+        await this.#writeEpochCheckpoint(true)
+        if (this.#dirsUnsynced) {
+          await this.#ctx.syncDir(dirname(this.#ctx.dir))
+          this.#dirsUnsynced = false
+        }
+      } else if (this.#dirsUnsynced) await this.#syncDirs()
       else await this.#ctx.syncDir(this.#ctx.dir)
       this.#segmentDirUnsynced = false
-      if (this.#epochsUnsynced || this.#epochsDirty) await this.#writeEpochCheckpoint(true)
     } catch (err) {
       throw this.#storageError('flush', err)
     }

@@ -81,6 +81,8 @@ export class Segment {
   #txnPersisted = 0
   lastUsedMs: number
   #logPath: string | undefined
+  /** Index files as last written by flushIndexes (undefined: not known, stat it). */
+  readonly #indexFiles = new Map<string, { size: number; dirty: boolean }>()
 
   constructor(
     ctx: SegmentContext,
@@ -233,7 +235,13 @@ export class Segment {
       this.#timeIndex!.maybeAppend(entries.timeEntry.timestamp, entries.timeEntry.offset)
   }
 
-  /** Writes index entries not yet on disk (and with `sync`, fsyncs the index files). */
+  /**
+   * Writes index entries not yet on disk (and with `sync`, fsyncs the index files). The files'
+   * sizes and whether they changed since their last fsync are remembered, so a flush with
+   * nothing new neither stats nor fsyncs them. An index file with no entries is never fsynced:
+   * its directory entry rides on the directory fsync that follows, and a lost or torn index
+   * is rebuilt from the log when first used.
+   */
   async flushIndexes(sync: boolean): Promise<void> {
     const jobs: Promise<void>[] = []
     for (const [idx, suffix] of [
@@ -241,23 +249,58 @@ export class Segment {
       [this.#timeIndex, TIME_INDEX_SUFFIX],
     ] as const) {
       if (idx === undefined) continue
+      const known = this.#indexFiles.get(suffix)
+      const { position, data } = idx.unpersisted()
+      if (
+        known !== undefined &&
+        known.size === position &&
+        data.length === 0 &&
+        (!sync || !known.dirty || known.size === 0)
+      )
+        continue
       const path = this.path(suffix)
       jobs.push(
         this.#ctx.pool.use(
           path,
           async (h) => {
             const { position, data, entries } = idx.unpersisted()
-            const fileSize = await h.size()
-            if (fileSize !== position) await h.truncate(position)
-            if (data.length > 0) await writeFully(h, Buffer.from(data), position)
+            let file = this.#indexFiles.get(suffix)
+            if (file === undefined) {
+              file = { size: await h.size(), dirty: true }
+              this.#indexFiles.set(suffix, file)
+            }
+            if (file.size !== position) {
+              file.dirty = true
+              await h.truncate(position)
+              file.size = position
+            }
+            if (data.length > 0) {
+              file.dirty = true
+              await writeFully(h, Buffer.from(data), position)
+              file.size = position + data.length
+            }
             idx.markPersisted(entries)
-            if (sync) await h.sync()
+            if (sync && file.dirty && file.size > 0) {
+              file.dirty = false
+              try {
+                await h.sync()
+              } catch (err) {
+                file.dirty = true
+                throw err
+              }
+            }
           },
           true,
         ),
       )
     }
-    await Promise.all(jobs)
+    try {
+      await Promise.all(jobs)
+    } catch (err) {
+      // A failed write leaves the files' state unknown: stat them again next time.
+      this.#indexFiles.clear()
+      throw err
+    }
   }
 
   /** Makes the segment inactive: final time-index entry, indexes written out. */
@@ -406,6 +449,7 @@ export class Segment {
   }
 
   async #rewriteIndexFiles(): Promise<void> {
+    this.#indexFiles.clear()
     await Promise.all(
       [INDEX_SUFFIX, TIME_INDEX_SUFFIX].map((suffix) =>
         this.#ctx.pool.use(this.path(suffix), (h) => h.truncate(0), true),
