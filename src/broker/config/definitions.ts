@@ -38,6 +38,8 @@ export interface ConfigDef {
   /** Inclusive numeric bounds. */
   readonly min?: number
   readonly max?: number
+  /** One more value allowed outside [min, max] (gzip's level -1, zlib's default). */
+  readonly orValue?: number
   /** Kafka's default, where Samsa's dev-friendly default differs. */
   readonly kafkaDefault?: string | null
   /** May be changed at run time through AlterConfigs on the broker resource. */
@@ -293,6 +295,24 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
     oneOf: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'],
     dynamic: true,
   }),
+  def('compression.gzip.level', 'int', '-1', 'gzip level when the broker compresses (-1: zlib default).', {
+    min: 1,
+    max: 9,
+    orValue: -1,
+    dynamic: true,
+  }),
+  def('compression.lz4.level', 'int', '9', 'lz4 level when the broker compresses (KIP-390).', {
+    min: 1,
+    max: 17,
+    dynamic: true,
+    // Our lz4 encoder has one mode: lz4's fast compressor, which is Kafka's at its default level 9.
+    implemented: false,
+  }),
+  def('compression.zstd.level', 'int', '3', 'zstd level when the broker compresses (KIP-390).', {
+    min: -131072,
+    max: 22,
+    dynamic: true,
+  }),
   def('replica.fetch.max.bytes', 'int', '1048576', 'Bytes per partition a follower fetches (unused).', {
     min: 0,
   }),
@@ -482,6 +502,33 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   topic('compression.type', 'string', ['compression.type'], 'Final compression type of the topic.', {
     oneOf: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'],
   }),
+  topic(
+    'compression.gzip.level',
+    'int',
+    ['compression.gzip.level'],
+    'gzip level when the broker compresses.',
+    {
+      min: 1,
+      max: 9,
+      orValue: -1,
+    },
+  ),
+  topic('compression.lz4.level', 'int', ['compression.lz4.level'], 'lz4 level when the broker compresses.', {
+    min: 1,
+    max: 17,
+    // Accepted and validated; our lz4 encoder has only lz4's fast mode (Kafka's default level 9).
+    implemented: false,
+  }),
+  topic(
+    'compression.zstd.level',
+    'int',
+    ['compression.zstd.level'],
+    'zstd level when the broker compresses.',
+    {
+      min: -131072,
+      max: 22,
+    },
+  ),
   topic('delete.retention.ms', 'long', ['log.cleaner.delete.retention.ms'], 'Tombstone retention.', {
     min: 0,
   }),

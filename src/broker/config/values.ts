@@ -34,11 +34,16 @@ export function parseConfigValue(def: ConfigDef, raw: string | null): ParseResul
   if (raw === null) return { ok: true, value: null }
   const bad = (why: string): ParseResult => ({ ok: false, error: `${def.name}=${raw}: ${why}` })
   const inRange = (n: number): string | undefined =>
-    def.min !== undefined && n < def.min
-      ? `must be at least ${def.min}`
-      : def.max !== undefined && n > def.max
-        ? `must be at most ${def.max}`
-        : undefined
+    n === def.orValue
+      ? undefined
+      : def.orValue !== undefined &&
+          ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max))
+        ? `must be between ${def.min} and ${def.max} or equal to ${def.orValue}`
+        : def.min !== undefined && n < def.min
+          ? `must be at least ${def.min}`
+          : def.max !== undefined && n > def.max
+            ? `must be at most ${def.max}`
+            : undefined
   const text = raw.trim()
   switch (def.type) {
     case 'boolean': {

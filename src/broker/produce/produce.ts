@@ -246,6 +246,10 @@ function appendPartition(
       log.logStartOffset(),
     )
 
+  // A batch re-encoded in the topic's codec is a buffer of its own: never copied.
+  const stored = batch.records
+  const owned = stored !== records || !copy
+
   let producer: ProducerBatch | undefined
   if (guard !== undefined && batch.producerId >= 0n) {
     producer = {
@@ -263,12 +267,12 @@ function appendPartition(
     if (ready !== undefined) {
       const p = producer
       return ready.then(
-        () => checkAndAppend(ctx, log, topic, index, records, policy, now, guard, p, copy),
+        () => checkAndAppend(ctx, log, topic, index, stored, policy, now, guard, p, owned),
         (err: unknown) => failed(index, err, log.logStartOffset()),
       )
     }
   }
-  return checkAndAppend(ctx, log, topic, index, records, policy, now, guard, producer, copy)
+  return checkAndAppend(ctx, log, topic, index, stored, policy, now, guard, producer, owned)
 }
 
 /** The producer-state check (when the batch has a producer id), then the append. */
@@ -277,12 +281,12 @@ function checkAndAppend(
   log: PartitionLog,
   topic: string,
   index: number,
-  records: Buffer | null,
+  records: Buffer,
   policy: ProducePolicy,
   now: number,
   guard: ProducerStateGuard | undefined,
   producer: ProducerBatch | undefined,
-  copy: boolean,
+  owned: boolean,
 ): Slot {
   if (guard !== undefined && producer !== undefined) {
     try {
@@ -307,13 +311,12 @@ function checkAndAppend(
     if (!(err instanceof KafkaError)) ctx.logger.error({ err, topic, partition: index }, 'append failed')
     return failed(index, err, log.logStartOffset())
   }
-  // records is non-null here: validation rejects null.
-  const owned = copy ? ownedCopy(records!) : records!
-  if (log.appendNow === undefined) return log.append(owned, options).then(done, fail)
+  const toStore = owned ? records : ownedCopy(records)
+  if (log.appendNow === undefined) return log.append(toStore, options).then(done, fail)
   // A log that appends synchronously (memory) answers at once: no promise for this partition.
   let result: AppendResult
   try {
-    result = log.appendNow(owned, options)
+    result = log.appendNow(toStore, options)
   } catch (err) {
     return fail(err)
   }

@@ -14,12 +14,19 @@
 //               a header maxTimestamp below baseTimestamp (-1 from some producers) is recomputed
 //               from the records and rewritten, with the CRC, as Kafka's LogValidator does
 //   keys        compacted topics need a key on every record   INVALID_RECORD with record errors
+//   codec       a topic compression.type other than `producer` and the batch's codec: the records
+//               are re-encoded in the topic's codec (LogValidator's validateMessagesAndAssign-
+//               OffsetsCompressed), keeping every header field; the new batch's size is checked
+//               against max.message.bytes again                     MESSAGE_TOO_LARGE
 //
 // Records are decoded (decompressing compressed batches, with a cap) only when the header cannot
-// decide: compacted topics, a configured before.max.ms, or a header bound that fails and needs the
-// offending record indexes (Produce v8+ reports them). Compressed batches are stored as sent.
+// decide: compacted topics, a configured before.max.ms, a header bound that fails and needs the
+// offending record indexes (Produce v8+ reports them), or a batch to re-encode (which therefore
+// gets every record-level check, as in Kafka). Otherwise batches are stored as sent.
 
-import { KafkaError } from '../../protocol/errors.ts'
+import { CODEC_NAMES } from '../../protocol/compression/codecs.ts'
+import { CompressionError } from '../../protocol/compression/compression-error.ts'
+import { ErrorCode, KafkaError } from '../../protocol/errors.ts'
 import {
   ATTR_LOG_APPEND_TIME,
   batchCompression,
@@ -45,7 +52,8 @@ import {
   rewriteCrc,
 } from '../../protocol/records/batch-header.ts'
 import { crc32c } from '../../protocol/records/crc32c.ts'
-import { openBatch } from '../../protocol/records/records.ts'
+import { encodeRecords, recompressBatch, type RecordInput } from '../../protocol/records/batch-builder.ts'
+import { openBatch, RecordCursor } from '../../protocol/records/records.ts'
 import { hasLowerTimestampBound, type ProducePolicy } from './topic-policy.ts'
 
 export interface RecordErrorEntry {
@@ -68,6 +76,8 @@ export class RecordsRejected extends KafkaError {
 
 /** What the rest of the produce path needs from the (single) validated batch header. */
 export interface ValidatedBatch {
+  /** The batch to store: the input, or a new buffer when it was re-encoded in the topic's codec. */
+  records: Buffer
   size: number
   recordsCount: number
   producerId: bigint
@@ -177,10 +187,30 @@ export function validateProduceRecords(records: Buffer | null, o: ValidateOption
       `Record is corrupt (stored crc = ${storedCrc}) in topic partition ${tp}.`,
     )
 
-  checkRecords(records, attributes, count, o)
+  const target = o.policy.targetCodec
+  const plain = checkRecords(records, attributes, count, o, target !== undefined && target !== codec)
+  let stored = records
+  if (plain !== undefined) {
+    try {
+      stored = recompressBatch(records, plain, target as Compression, o.policy.compressionLevel)
+    } catch (err) {
+      // Only a codec this Node.js build lacks can fail here (UNSUPPORTED_COMPRESSION_TYPE).
+      const code = err instanceof CompressionError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR
+      throw new KafkaError(
+        code,
+        `Cannot compress ${tp} as ${CODEC_NAMES[target!]}: ${(err as Error).message}`,
+      )
+    }
+    if (stored.length > o.policy.maxMessageBytes)
+      throw new KafkaError(
+        'MESSAGE_TOO_LARGE',
+        `Message batch size is ${stored.length} bytes in append to partition ${tp} which exceeds the maximum configured size of ${o.policy.maxMessageBytes}.`,
+      )
+  }
 
   return {
-    size,
+    records: stored,
+    size: stored.length,
     recordsCount: count,
     producerId,
     producerEpoch: records.readInt16BE(OFF_PRODUCER_EPOCH),
@@ -189,8 +219,18 @@ export function validateProduceRecords(records: Buffer | null, o: ValidateOption
   }
 }
 
-/** Timestamp and key rules: header bounds first, record decoding only when they cannot decide. */
-function checkRecords(records: Buffer, attributes: number, count: number, o: ValidateOptions): void {
+/**
+ * Timestamp and key rules: header bounds first, record decoding only when they cannot decide.
+ * With `reencode`, every record is decoded and checked, and the records region to re-encode is
+ * returned uncompressed (the batch's own region when its records are already in canonical form).
+ */
+function checkRecords(
+  records: Buffer,
+  attributes: number,
+  count: number,
+  o: ValidateOptions,
+  reencode: boolean,
+): Buffer | undefined {
   const p = o.policy
   const checkTimestamps = !p.logAppendTime
   if (checkTimestamps && (attributes & ATTR_LOG_APPEND_TIME) !== 0) {
@@ -206,7 +246,7 @@ function checkRecords(records: Buffer, attributes: number, count: number, o: Val
       errors,
     )
   }
-  let decode = p.compacted
+  let decode = p.compacted || reencode
   if (checkTimestamps) {
     const lowest = o.now - p.timestampBeforeMaxMs
     const highest = o.now + p.timestampAfterMaxMs
@@ -218,7 +258,7 @@ function checkRecords(records: Buffer, attributes: number, count: number, o: Val
     // from the records; without it the time index and timestamp lookups would skip the batch.
     if (count > 0 && maxTs < baseTs) decode = true
   }
-  if (!decode) return
+  if (!decode) return undefined
 
   let batch
   try {
@@ -236,8 +276,12 @@ function checkRecords(records: Buffer, attributes: number, count: number, o: Val
   const keyErrors: RecordErrorEntry[] = []
   const cursor = batch.cursor
   let maxSeen = -1
+  // Kafka's builder writes offset deltas 0..n-1 and record attributes 0: a region already so is
+  // re-encoded as is, anything else record by record.
+  let canonical = true
   try {
     for (let i = 0; cursor.next(); i++) {
+      if (cursor.offsetDelta !== i || cursor.attributes !== 0) canonical = false
       if (p.compacted && cursor.keyLength < 0)
         keyErrors.push({
           batchIndex: i,
@@ -280,4 +324,17 @@ function checkRecords(records: Buffer, attributes: number, count: number, o: Val
         .join(', ')}]`,
       errors,
     )
+  if (!reencode) return undefined
+  if (canonical) return batch.records
+  // Rebuilt record by record (the cursor validated every record above, so this cannot fail).
+  const inputs: RecordInput[] = []
+  const again = new RecordCursor(batch.records, 0, batch.records.length, count)
+  while (again.next())
+    inputs.push({
+      key: again.key(),
+      value: again.value(),
+      headers: again.headers(),
+      timestamp: baseTs + BigInt(again.timestampDelta),
+    })
+  return encodeRecords(inputs, baseTs)
 }

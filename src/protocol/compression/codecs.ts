@@ -23,18 +23,23 @@ export const CODEC_NAMES: Readonly<Record<number, string>> = {
   4: 'zstd',
 }
 
-export function compress(codec: number, data: Buffer): Buffer {
+/**
+ * Compresses with `codec`. `level` (KIP-390's compression.<codec>.level) applies to gzip and zstd;
+ * undefined selects Kafka's default. snappy has no levels and our lz4 encoder only lz4's fast mode
+ * (what Kafka uses at its default lz4 level).
+ */
+export function compress(codec: number, data: Buffer, level?: number): Buffer {
   switch (codec) {
     case CODEC_NONE:
       return data
     case CODEC_GZIP:
-      return gzipCompress(data)
+      return gzipCompress(data, level)
     case CODEC_SNAPPY:
       return snappyCompressXerial(data)
     case CODEC_LZ4:
       return lz4Compress(data)
     case CODEC_ZSTD:
-      return zstdCompress(data)
+      return zstdCompress(data, level)
     default:
       throw new CompressionError('unsupported', `unknown compression codec ${codec}`)
   }

@@ -1,7 +1,8 @@
 // Builds complete RecordBatch v2 batches (layout in batch-header.ts, records in records.ts): sizes
 // every record first, writes them into one buffer, compresses the records region if asked, then
 // fills the header and the CRC-32C. Used for control batches (transaction markers), internal
-// topics and tests; producers' batches are stored as received, never rebuilt.
+// topics and tests. Producers' batches are stored as received, except on topics whose
+// compression.type differs from the batch's codec: `recompressBatch` re-encodes those.
 
 import { EncodeError } from '../errors-protocol.ts'
 import { compress } from '../compression/codecs.ts'
@@ -176,4 +177,28 @@ export function buildRecordBatch(input: BatchInput): Buffer {
   body.copy(buf, BATCH_OVERHEAD)
   buf.writeUInt32BE(crc32c(buf.subarray(CRC_START)), OFF_CRC)
   return buf
+}
+
+/**
+ * The batch at the start of `batch` with its records region replaced by `plainRecords`
+ * (uncompressed, same records and count) compressed with `codec` at `level` (undefined: the codec's
+ * default). Every other header field is kept (producer id, epoch, sequence, transactional flag,
+ * timestamps); the codec bits and batch length change, and the CRC is recomputed.
+ */
+export function recompressBatch(
+  batch: Buffer,
+  plainRecords: Buffer,
+  codec: Compression,
+  level?: number,
+): Buffer {
+  if ((codec & ATTR_COMPRESSION_MASK) !== codec) throw new EncodeError(`bad compression ${codec}`)
+  const body = codec === Compression.None ? plainRecords : compress(codec, plainRecords, level)
+  const size = BATCH_OVERHEAD + body.length
+  const out = Buffer.allocUnsafe(size)
+  batch.copy(out, 0, 0, BATCH_OVERHEAD)
+  out.writeInt32BE(size - LOG_OVERHEAD, OFF_BATCH_LENGTH)
+  out.writeInt16BE((out.readInt16BE(OFF_ATTRIBUTES) & ~ATTR_COMPRESSION_MASK) | codec, OFF_ATTRIBUTES)
+  body.copy(out, BATCH_OVERHEAD)
+  out.writeUInt32BE(crc32c(out.subarray(CRC_START)), OFF_CRC)
+  return out
 }
