@@ -8,7 +8,7 @@
 //   - crash modes choose what survives of unsynced data: nothing, everything (a process kill,
 //     where the page cache survives), or a torn prefix of appended bytes (plus optional garbage).
 
-import { constants as fsConstants, type Stats } from 'node:fs'
+import { constants as fsConstants, readFile as readFileCallback, type Stats } from 'node:fs'
 import * as nodeFs from 'node:fs/promises'
 import * as nodePath from 'node:path'
 
@@ -170,7 +170,11 @@ export class NodeFileSystem implements FileSystem {
     return new NodeFileHandle(await nodeFs.open(path, flags, 0o644))
   }
   readFile(path: string): Promise<Buffer> {
-    return nodeFs.readFile(path)
+    // The callback API: half the CPU of fs/promises.readFile for the small files read per
+    // partition at start-up (checkpoints, partition.metadata, indexes): ~35 µs each here.
+    return new Promise((resolve, reject) => {
+      readFileCallback(path, (err, data) => (err === null ? resolve(data) : reject(err)))
+    })
   }
   rename(from: string, to: string): Promise<void> {
     return nodeFs.rename(from, to)
