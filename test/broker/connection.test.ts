@@ -14,7 +14,7 @@ import { Writable } from 'node:stream'
 import { createLogger, silentLogger } from '../../src/broker/logger.ts'
 import apiVersions from '../../src/broker/handlers/18-api-versions.ts'
 import metadata from '../../src/broker/handlers/03-metadata.ts'
-import { defineHandler, NO_RESPONSE, type AnyHandler } from '../../src/broker/registry.ts'
+import { CloseConnection, defineHandler, NO_RESPONSE, type AnyHandler } from '../../src/broker/registry.ts'
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/broker/server.ts'
 import { WireClient } from './wire-client.ts'
 
@@ -54,6 +54,7 @@ function heartbeatHandler(finished: string[]): AnyHandler {
     async handle(_ctx, req) {
       const [kind, arg] = req.groupId.split(':')
       if (kind === 'silent') return NO_RESPONSE
+      if (kind === 'close') return new CloseConnection('test')
       if (kind === 'fail') throw new KafkaError(ErrorCode.REBALANCE_IN_PROGRESS)
       await sleep(Number(arg ?? 0))
       finished.push(req.groupId)
@@ -86,6 +87,20 @@ describe('connection', () => {
     await c.waitFor(3)
     await sleep(50)
     expect(c.arrivals).toEqual([first, third, fourth])
+  })
+
+  it('closes after writing every earlier response when a handler returns CloseConnection', async () => {
+    const finished: string[] = []
+    const b = await start([heartbeatHandler(finished)])
+    const c = await client(b)
+    const slow = c.send(ApiKey.Heartbeat, 3, { groupId: 'delay:80' })
+    const fast = c.send(ApiKey.Heartbeat, 3, { groupId: 'delay:0' })
+    c.send(ApiKey.Heartbeat, 3, { groupId: 'close' })
+    c.send(ApiKey.Heartbeat, 3, { groupId: 'delay:0' })
+    expect(await c.waitClosed()).toBe(true)
+    // The earlier responses, though the first finished last, were written before the close; the
+    // one after the closing request was not.
+    expect(c.arrivals).toEqual([slow, fast])
   })
 
   it('answers a thrown KafkaError with the API error response', async () => {
