@@ -20,25 +20,37 @@
 // offset), and returns cleanableEnd as the new firstDirty. Tombstones go once their batch's delete
 // horizon (set by the first pass that kept them) has passed.
 //
+// Transactions (Kafka's CleanedTransactionMetadata, txn-state.ts): both walks (the map's over the
+// dirty section, the rewrite's from the first segment) are fed the log's aborted transactions
+// (.txnindex entries) and classify every transactional batch as aborted (records discarded,
+// kept out of the map) or committed (compacted like any other). Markers go as compact-batch.ts
+// says. Each rewritten group's .txnindex becomes the aborted transactions whose marker it keeps
+// and whose records are not all gone; a group is rewritten when only that changed, too. Whether
+// a batch is its producer's last needs every producer batch below the end: the clean section's
+// come from a header walk (Kafka asks its producer state).
+//
 // Groups (Kafka's groupSegmentsBySize): consecutive segments are merged while their total size
 // (before cleaning) stays within segment.bytes, the merged indexes stay within
 // segment.index.bytes (estimated from index.interval.bytes), and the offset range fits a relative
 // int32; so repeated passes do not leave thousands of tiny segments (the members' aborted
 // transactions move into the merged segment's .txnindex). Differences from Kafka: an emptied
-// group other than the first is removed instead of kept as an empty segment; transactional
-// batches are kept whole.
+// group other than the first is removed instead of kept as an empty segment; the last batch of
+// a pass is not kept for its offset; an aborted transaction's index entry goes in the pass that
+// removes its last records (Kafka's one pass later).
 //
 // Delete-horizon passes (KIP-534): a log with no new dirty bytes is still picked once the
-// earliest delete horizon among its kept tombstone batches has passed. Such a pass has no dirty
+// earliest delete horizon among its kept tombstone or marker batches has passed. Such a pass has no dirty
 // section (horizonPlan): it reads the cleanable segments, judges each batch from its header,
 // decodes and rewrites only batches (segments) whose horizon has passed, and leaves firstDirty
 // where it was (round.ts ignores its cleanedTo).
 // Every pass reports the earliest horizon still pending in what it read (CleanResult), which is
 // how the cleaner tracks when to come back.
 
-import type { LogConfig } from '../log-store.ts'
+import { readBatchHeader } from '../../protocol/records/batch-header.ts'
+import type { AbortedTxn, LogConfig } from '../log-store.ts'
 import { addBatchToMap, cleanBatch } from './compact-batch.ts'
 import { OffsetMap } from './offset-map.ts'
+import { TxnCleanState } from './txn-state.ts'
 
 export interface CleanerSegment {
   baseOffset: bigint
@@ -57,10 +69,12 @@ export interface CleanerSegment {
 export interface SegmentRewrite {
   write(batch: Buffer): Promise<void>
   /**
-   * Swaps the new contents in. Returns false (and discards them) when the segment changed
-   * meanwhile (truncated or deleted), so the pass stops.
+   * Swaps the new contents in, with `aborted` (the aborted transactions whose ABORT marker the
+   * new contents keep and whose records remain) as the replacement's aborted-transaction index.
+   * Returns false (and discards them) when the segment changed meanwhile (truncated or
+   * deleted), so the pass stops.
    */
-  commit(): Promise<boolean>
+  commit(aborted: AbortedTxn[]): Promise<boolean>
   abort(): Promise<void>
 }
 
@@ -70,6 +84,8 @@ export interface CleanableLog {
   cleanerSegments(): Promise<CleanerSegment[]>
   /** Offsets at or above this are never cleaned (last stable offset; on disk also the recovery point). */
   cleanUpperBound(): bigint
+  /** The aborted transactions indexed with lastOffset >= from and firstOffset < to. */
+  abortedTransactions(from: bigint, to: bigint): AbortedTxn[]
   /** Calls `visit` with each whole batch of the segment, in order. */
   forEachBatch(segment: CleanerSegment, visit: (batch: Buffer) => Promise<void> | void): Promise<void>
   /**
@@ -267,22 +283,36 @@ export async function cleanLog(
   mapBytes = DEFAULT_MAP_BYTES,
 ): Promise<CleanResult> {
   // 1. The offset map over the dirty section, a whole segment at a time until it is full.
+  //    Records of aborted transactions stay out of it (the walk's TxnCleanState tells them).
   const map = new OffsetMap(mapBytes)
   let end = plan.cleanableEnd
+  const dirtyTxns = new TxnCleanState(log.abortedTransactions(plan.firstDirty, plan.cleanableEnd))
   for (let i = plan.firstDirtyIndex; i < plan.segments.length; i++) {
     const seg = plan.segments[i]!
     if (map.full && i > plan.firstDirtyIndex) {
       end = seg.baseOffset
       break
     }
-    await log.forEachBatch(seg, (b) => addBatchToMap(b, map, plan.cleanableEnd))
+    await log.forEachBatch(seg, (b) => addBatchToMap(b, map, plan.cleanableEnd, dirtyTxns))
   }
-  // 2. Rewrite every segment below the end of what the map covers, in groups.
+  const expiredOnly = plan.firstDirtyIndex >= plan.segments.length
+  // Whether a batch is its producer's last (kept, for the producer state rebuilt from headers)
+  // needs every producer batch below the end: the dirty section's were noted above, the clean
+  // section's come from a header walk (Kafka asks its producer state instead).
+  for (const seg of plan.segments.slice(0, plan.firstDirtyIndex))
+    await log.forEachBatch(seg, (b) => {
+      const h = readBatchHeader(b, 0)
+      if (h.producerId >= 0n) map.noteProducerBatch(h.producerId, h.baseOffset)
+    })
+  // 2. Rewrite every segment below the end of what the map covers, in groups, walking the
+  //    transactions from the first segment.
+  const first = plan.segments[0]?.baseOffset ?? plan.firstDirty
   const rules = {
     map,
     now: BigInt(now),
     deleteRetentionMs: BigInt(config.deleteRetentionMs),
-    expiredOnly: plan.firstDirtyIndex >= plan.segments.length,
+    expiredOnly,
+    txns: new TxnCleanState(log.abortedTransactions(first, end)),
   }
   const result: CleanResult = {
     cleanedTo: end,
@@ -296,11 +326,12 @@ export async function cleanLog(
   const groups = rules.expiredOnly
     ? plan.segments.filter((s) => s.baseOffset < end).map((s) => [s])
     : groupSegments(plan, end, config)
-  for (const group of groups) {
+  for (const [g, group] of groups.entries()) {
     const rewrite = await log.rewriteSegments(group)
     let removed = 0
     // Merging is a change in itself.
     let changed = group.length > 1
+    const aborted: AbortedTxn[] = []
     try {
       for (const seg of group)
         await log.forEachBatch(seg, async (b) => {
@@ -310,17 +341,25 @@ export async function cleanLog(
           const h = cleaned.pendingHorizon
           if (h !== undefined && (result.deleteHorizon === undefined || h < result.deleteHorizon))
             result.deleteHorizon = h
+          if (cleaned.indexed !== undefined) aborted.push(cleaned.indexed)
           if (cleaned.batch !== undefined) await rewrite.write(cleaned.batch)
         })
     } catch (err) {
       await rewrite.abort()
       throw err
     }
+    // The group's index changes when a transaction's last records went (in this group or an
+    // earlier one) while its marker stays.
+    const groupEnd = groups[g + 1]?.[0]!.baseOffset ?? nextBaseAfter(plan, group)
+    const indexed = log
+      .abortedTransactions(group[0]!.baseOffset, groupEnd)
+      .filter((t) => t.lastOffset >= group[0]!.baseOffset && t.lastOffset < groupEnd)
+    if (!sameAbortedTxns(indexed, aborted)) changed = true
     if (!changed) {
       await rewrite.abort()
       continue
     }
-    if (!(await rewrite.commit())) {
+    if (!(await rewrite.commit(aborted))) {
       // Truncated or deleted under us: the next pass starts over from the old dirty point.
       result.cleanedTo = plan.firstDirty
       result.complete = false
@@ -331,4 +370,27 @@ export async function cleanLog(
     result.recordsRemoved += removed
   }
   return result
+}
+
+/** The base offset of the segment after the group's last (the plan's end when none). */
+function nextBaseAfter(
+  plan: Pick<CleanPlan, 'segments' | 'cleanableEnd'>,
+  group: readonly CleanerSegment[],
+): bigint {
+  const i = plan.segments.indexOf(group[group.length - 1]!)
+  return plan.segments[i + 1]?.baseOffset ?? plan.cleanableEnd
+}
+
+/** Whether two aborted-transaction lists are the same entries in the same order. */
+export function sameAbortedTxns(a: readonly AbortedTxn[], b: readonly AbortedTxn[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every(
+      (t, i) =>
+        t.producerId === b[i]!.producerId &&
+        t.firstOffset === b[i]!.firstOffset &&
+        t.lastOffset === b[i]!.lastOffset &&
+        t.lastStableOffset === b[i]!.lastStableOffset,
+    )
+  )
 }

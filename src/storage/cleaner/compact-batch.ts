@@ -1,11 +1,15 @@
-// The per-batch rules of compaction (Kafka's LogCleaner.shouldRetainRecord, restated):
+// The per-batch rules of compaction (Kafka's LogCleaner.shouldRetainRecord / checkBatchRetention,
+// restated). Transactions are judged by the walk's TxnCleanState (txn-state.ts):
 //
-//   - Control batches (transaction markers) and transactional batches are kept whole, and their
-//     records never enter the offset map. Kafka goes further (it removes aborted transactional
-//     records, and markers once their transaction's data is gone); keeping them is always safe:
-//     a read_committed consumer still sees the markers and the aborted-transaction index stays
-//     valid, and a record that might belong to an aborted transaction never hides an earlier
-//     committed value of its key.
+//   - A data batch of an aborted transaction loses all its records, without decoding them, and
+//     its records never enter the offset map (they must not hide an earlier committed value).
+//   - Records of committed transactions are compacted like any other (and enter the map).
+//   - A transaction marker (COMMIT/ABORT control batch) stays while records of its transaction
+//     remain before it. Once a pass finds none (KIP-534), the pass stamps the batch with a
+//     delete horizon (DELETE_HORIZON attribute, base timestamp = now + delete.retention.ms) and a
+//     pass at or after that time, finding none still, removes it; consumers reading from the
+//     start thus get delete.retention.ms to see the marker of a transaction they read.
+//     Other control batches stay.
 //   - A record without a key is dropped (Kafka counts it as invalid; producers cannot send one
 //     to a compacted topic).
 //   - A record whose key has a later offset in the offset map is dropped.
@@ -17,10 +21,11 @@
 //     start thus get delete.retention.ms from the first cleaning to see a delete.
 //   - Offsets never change. A batch that keeps every record is returned as the same bytes; one
 //     that keeps some is rebuilt with the same base offset, lastOffsetDelta, timestamps,
-//     producer id/epoch/sequence, leader epoch and compression; one that keeps none is dropped,
-//     except that an idempotent producer's batch stays as an empty batch (header only) unless
-//     the dirty section holds a later batch of that producer: producer state is rebuilt from
-//     batch headers on start, and Kafka likewise keeps the last batch of each producer.
+//     producer id/epoch/sequence, transactional flag, leader epoch and compression; one that
+//     keeps none is dropped, except that a producer's batch (data or marker) stays, a data batch
+//     as an empty batch (header only), unless the walk saw a later batch of that producer:
+//     producer state is rebuilt from batch headers on start, and Kafka likewise keeps the last
+//     batch of each producer.
 
 import {
   ATTR_DELETE_HORIZON,
@@ -31,23 +36,29 @@ import {
   OFF_ATTRIBUTES,
   readBatchHeader,
   rewriteCrc,
+  type BatchHeader,
   type Compression,
 } from '../../protocol/records/batch-header.ts'
 import { buildRecordBatch, type RecordInput } from '../../protocol/records/batch-builder.ts'
+import { decodeControlKey } from '../../protocol/records/control-record.ts'
 import { openBatch } from '../../protocol/records/records.ts'
+import type { AbortedTxn } from '../log-store.ts'
 import type { OffsetMap } from './offset-map.ts'
+import { TxnCleanState } from './txn-state.ts'
 
-/** Whether the batch's records take part in key deduplication (not control, not transactional). */
-export function isCompactable(attributes: number): boolean {
-  return !isControl(attributes) && !isTransactional(attributes)
-}
-
-/** Puts every keyed record of a compactable batch below `endOffset` into the map. */
-export function addBatchToMap(batch: Buffer, map: OffsetMap, endOffset: bigint): void {
+/**
+ * Puts every keyed record below `endOffset` of a batch that is neither a control batch nor part
+ * of an aborted transaction (per `txns`, walked over the same batches) into the map.
+ */
+export function addBatchToMap(batch: Buffer, map: OffsetMap, endOffset: bigint, txns?: TxnCleanState): void {
   const header = readBatchHeader(batch, 0)
   if (header.producerId >= 0n && header.baseOffset < endOffset)
     map.noteProducerBatch(header.producerId, header.baseOffset)
-  if (!isCompactable(header.attributes)) return
+  if (isControl(header.attributes)) {
+    txns?.onControl(header, controlType(batch))
+    return
+  }
+  if (txns?.onData(header) === 'aborted') return
   const { cursor } = openBatch(batch, 0)
   while (cursor.next()) {
     const offset = header.baseOffset + BigInt(cursor.offsetDelta)
@@ -68,6 +79,8 @@ export interface CleanRules {
    * are opened, to drop their tombstones; every other batch is judged from its header alone.
    */
   expiredOnly?: boolean
+  /** The pass's transaction state, fed every batch in offset order (none: nothing aborted). */
+  txns?: TxnCleanState
 }
 
 export interface CleanedBatch {
@@ -77,15 +90,24 @@ export interface CleanedBatch {
   removed: number
   /** Whether `batch` differs from the input (records removed or a delete horizon set). */
   changed: boolean
-  /** The delete horizon of `batch` while it may still hold a tombstone to drop later. */
+  /** The delete horizon of `batch` while it may still hold a tombstone or marker to drop later. */
   pendingHorizon?: bigint
+  /** For an ABORT marker kept: the aborted transaction to keep in the index (records remain). */
+  indexed?: AbortedTxn
 }
 
 export function cleanBatch(batch: Buffer, rules: CleanRules): CleanedBatch {
   const header = readBatchHeader(batch, 0)
-  if (!isCompactable(header.attributes))
-    return { batch, kept: header.recordsCount, removed: 0, changed: false }
+  rules.txns ??= new TxnCleanState([])
+  if (isControl(header.attributes)) return cleanControlBatch(batch, header, rules)
   const horizon = (header.attributes & ATTR_DELETE_HORIZON) !== 0 ? header.baseTimestamp : undefined
+  if (rules.txns.onData(header) === 'aborted') {
+    const count = header.recordsCount
+    if (!isLastOfProducer(header, rules)) return { batch: undefined, kept: 0, removed: count, changed: true }
+    rules.txns.keptAborted(header.producerId)
+    if (count === 0) return { batch, kept: 0, removed: 0, changed: false }
+    return { batch: rebuildBatch(header, [], horizon), kept: 0, removed: count, changed: true }
+  }
   const dropTombstones = horizon !== undefined && horizon <= rules.now
   if (rules.expiredOnly === true && !dropTombstones)
     return { batch, kept: header.recordsCount, removed: 0, changed: false, pendingHorizon: horizon }
@@ -119,27 +141,86 @@ export function cleanBatch(batch: Buffer, rules: CleanRules): CleanedBatch {
   const pendingHorizon = keptTombstone ? newHorizon : undefined
   if (removed === 0 && !setHorizon)
     return { batch, kept: keep.length, removed, changed: false, pendingHorizon }
-  const keepEmpty =
-    header.producerId >= 0n && !rules.map.producerWroteAfter(header.producerId, header.baseOffset)
-  if (keep.length === 0 && !keepEmpty) return { batch: undefined, kept: 0, removed, changed: true }
-  const logAppendTime = (header.attributes & ATTR_LOG_APPEND_TIME) !== 0
+  if (keep.length === 0 && !isLastOfProducer(header, rules))
+    return { batch: undefined, kept: 0, removed, changed: true }
+  const rebuilt = rebuildBatch(header, keep, newHorizon)
+  return { batch: rebuilt, kept: keep.length, removed, changed: true, pendingHorizon }
+}
+
+/**
+ * The batch rebuilt with `records` and every header field kept; with a delete horizon, the
+ * DELETE_HORIZON attribute set and the base timestamp holding it (record deltas re-based on it).
+ */
+function rebuildBatch(header: BatchHeader, records: RecordInput[], horizon: bigint | undefined): Buffer {
   const rebuilt = buildRecordBatch({
-    records: keep,
+    records,
     baseOffset: header.baseOffset,
     partitionLeaderEpoch: header.partitionLeaderEpoch,
     compression: batchCompression(header.attributes) as Compression,
-    logAppendTime,
+    logAppendTime: (header.attributes & ATTR_LOG_APPEND_TIME) !== 0,
+    transactional: isTransactional(header.attributes),
+    control: isControl(header.attributes),
     producerId: header.producerId,
     producerEpoch: header.producerEpoch,
     baseSequence: header.baseSequence,
-    // With a delete horizon the base timestamp field holds it (record deltas are re-based on it).
-    baseTimestamp: newHorizon ?? header.baseTimestamp,
+    baseTimestamp: horizon ?? header.baseTimestamp,
     maxTimestamp: header.maxTimestamp,
     lastOffsetDelta: header.lastOffsetDelta,
   })
-  if (setHorizon || horizon !== undefined) {
+  if (horizon !== undefined) {
     rebuilt.writeInt16BE(rebuilt.readInt16BE(OFF_ATTRIBUTES) | ATTR_DELETE_HORIZON, OFF_ATTRIBUTES)
     rewriteCrc(rebuilt, 0)
   }
-  return { batch: rebuilt, kept: keep.length, removed, changed: true, pendingHorizon }
+  return rebuilt
+}
+
+/** Every record of a batch as builder input (timestamps as stored, offsets kept). */
+function recordsOf(batch: Buffer, header: BatchHeader): RecordInput[] {
+  const { cursor } = openBatch(batch, 0)
+  const out: RecordInput[] = []
+  while (cursor.next())
+    out.push({
+      key: cursor.key(),
+      value: cursor.value(),
+      headers: cursor.headers(),
+      timestamp: header.baseTimestamp + BigInt(cursor.timestampDelta),
+      offsetDelta: cursor.offsetDelta,
+    })
+  return out
+}
+
+/** Whether the batch belongs to a producer and the walk saw no later batch of it. */
+function isLastOfProducer(header: BatchHeader, rules: CleanRules): boolean {
+  return header.producerId >= 0n && !rules.map.producerWroteAfter(header.producerId, header.baseOffset)
+}
+
+/** The type of a control batch's record: 'empty' when it has none, -1 when it cannot be read. */
+function controlType(batch: Buffer): number | 'empty' {
+  try {
+    const { cursor } = openBatch(batch, 0)
+    if (!cursor.next()) return 'empty'
+    return decodeControlKey(cursor.key()).type
+  } catch {
+    return -1
+  }
+}
+
+/**
+ * A control batch: kept as it is while its transaction may still have records before it; once
+ * discardable, stamped with a delete horizon, and dropped by a pass at or after the horizon
+ * (unless it is its producer's last batch, which carries the producer's epoch).
+ */
+function cleanControlBatch(batch: Buffer, header: BatchHeader, rules: CleanRules): CleanedBatch {
+  const verdict = rules.txns!.onControl(header, controlType(batch))
+  const count = header.recordsCount
+  const same: CleanedBatch = { batch, kept: count, removed: 0, changed: false }
+  if (verdict.indexed !== undefined) same.indexed = verdict.indexed
+  if (!verdict.discardable || isLastOfProducer(header, rules)) return same
+  const horizon = (header.attributes & ATTR_DELETE_HORIZON) !== 0 ? header.baseTimestamp : undefined
+  if (horizon !== undefined && horizon <= rules.now)
+    return { batch: undefined, kept: 0, removed: count, changed: true }
+  if (horizon !== undefined) return { ...same, pendingHorizon: horizon }
+  const newHorizon = rules.now + rules.deleteRetentionMs
+  const stamped = rebuildBatch(header, recordsOf(batch, header), newHorizon)
+  return { batch: stamped, kept: count, removed: 0, changed: true, pendingHorizon: newHorizon }
 }

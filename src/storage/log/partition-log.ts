@@ -49,6 +49,7 @@ import {
   type CleanerSegment,
   type CleanPlan,
   type CleanResult,
+  sameAbortedTxns,
   type SegmentRewrite,
 } from '../cleaner/cleaner.ts'
 import type { CompactableLog } from '../cleaner/round.ts'
@@ -1037,6 +1038,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         const lso = this.lastStableOffset()
         return lso < this.#recoveryPoint ? lso : this.#recoveryPoint
       },
+      abortedTransactions: (from, to) => this.abortedTransactions(from, to),
       forEachBatch: async (s, visit) => {
         const seg = find(s)
         if (seg === undefined) return
@@ -1066,22 +1068,23 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
    * offset, written to `<s0>.log.cleaned` and swapped in by commit() (a suffix state machine the
    * loader can finish or roll back at every step):
    *   .log.cleaned written and fsynced        crash: the loader deletes it (old segments stay)
-   *   (when s1..sk have aborted transactions) the merged .txnindex written to
+   *   (when the aborted transactions change) the merged .txnindex written to
    *   .txnindex.cleaned, fsynced, renamed to .txnindex.swap, directory fsynced
    *                                            crash: the loader deletes both (no .log.swap)
    *   rename .log.cleaned -> .log.swap, fsync directory          (the commit point)
    *   rename sk..s1 to .deleted, newest first  crash: the loader deletes every old segment whose
    *                                            base lies in (s0, the .swap's next offset), and
    *                                            finishes the swap; a trailing old segment whose
-   *                                            records were all cleaned away may survive, intact
-   *                                            (it has no aborted transactions: their ABORT
-   *                                            markers, control batches, are always kept)
+   *                                            records were all cleaned away may survive, intact,
+   *                                            with its own .txnindex (the merged one lists only
+   *                                            markers inside the .swap)
    *   rename .txnindex.swap -> .txnindex       crash: the loader finishes it with the .log.swap
    *   unlink s0's .index/.timeindex            crash: the loader sees .log.swap and finishes
    *   rename .log.swap -> .log (replacing s0's file), fsync directory
    *   rebuild and fsync the indexes           crash: missing/unsynced indexes are rebuilt
-   * Otherwise s0's .txnindex stays as it is (compaction keeps every transactional and control
-   * batch, so the aborted transactions stay valid).
+   * The merged .txnindex (the cleaner's list of aborted transactions whose marker and some
+   * records the new contents keep; possibly empty) is written whenever it differs from s0's or
+   * s1..sk had entries; otherwise s0's .txnindex stays as it is.
    * An emptied group (not the first segment) is instead deleted: its files renamed to .deleted.
    */
   #rewrite(group: readonly CleanerSegment[], segs: (Segment | undefined)[]): SegmentRewrite {
@@ -1110,7 +1113,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         size += batch.length
       },
       abort: discard,
-      commit: () =>
+      commit: (aborted) =>
         this.#exclusive(async () => {
           const first = segs[0]
           const i = first === undefined ? -1 : this.#segments.indexOf(first)
@@ -1135,15 +1138,17 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
               return true
             }
             const swap = `${this.#ctx.dir}/${segmentName(base)}${LOG_SUFFIX}${SWAP_SUFFIX}`
-            // The members' aborted transactions move into s0's .txnindex.
-            const mergeTxns = old.slice(1).some((seg) => seg.aborted.length > 0)
+            // The replacement's .txnindex (the kept markers' aborted transactions) goes in with
+            // the swap unless it is s0's as it stands.
+            const mergeTxns =
+              old.slice(1).some((seg) => seg.aborted.length > 0) || !sameAbortedTxns(s0.aborted, aborted)
             try {
               if (!created) await pool.use(cleaned, (h) => h.truncate(0), true)
               created = true
               await pool.use(cleaned, (h) => h.sync())
               await pool.close(cleaned)
               if (mergeTxns) {
-                const entries = Buffer.concat(old.flatMap((seg) => seg.aborted.map(encodeAbortedTxn)))
+                const entries = Buffer.concat(aborted.map(encodeAbortedTxn))
                 await pool.use(
                   txnCleaned,
                   async (h) => {

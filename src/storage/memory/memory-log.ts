@@ -458,6 +458,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
           })),
         ),
       cleanUpperBound: () => this.lastStableOffset(),
+      abortedTransactions: (from, to) => this.abortedTransactions(from, to),
       forEachBatch: async (s, visit) => {
         const seg = find(s)
         if (seg === undefined) return
@@ -488,7 +489,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
         })
         return Promise.resolve()
       },
-      commit: () => {
+      commit: (aborted) => {
         const i = segs[0] === undefined ? -1 : this.#segments.indexOf(segs[0])
         // Truncated, deleted by retention, or become active again: the rewrite is stale.
         const stale =
@@ -501,6 +502,13 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
         if (stale) return Promise.resolve(false)
         const first = segs[0]!
         const last = segs[segs.length - 1]!
+        // The group's aborted transactions (markers in its range) become the cleaner's list.
+        const from = first.baseOffset
+        const to = this.#segments[i + group.length]!.baseOffset
+        const outside = this.#aborted.filter((t) => t.lastOffset < from || t.lastOffset >= to)
+        const at = outside.findIndex((t) => t.lastOffset >= to)
+        this.#aborted =
+          at < 0 ? [...outside, ...aborted] : [...outside.slice(0, at), ...aborted, ...outside.slice(at)]
         if (out.length === 0 && i > 0) {
           // An emptied group goes (the first segment stays: it anchors the log start).
           this.#segments.splice(i, group.length)

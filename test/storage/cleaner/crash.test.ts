@@ -50,39 +50,47 @@ function mergeRecords(i: number): KV[] {
 }
 
 /**
- * One batch of an append: plain, a transactional batch, or the ABORT marker (a control batch)
- * ending the transaction begun by the batch before it.
+ * One batch of an append: plain, a transactional batch, or the marker (a control batch) ending
+ * the transaction begun by the batch before it.
  */
 interface BatchSpec {
   records: KV[]
-  txn?: 'data' | 'abort'
+  txn?: 'data' | 'abort' | 'commit'
 }
 
-/** The merge workload with an aborted transaction after every third append. */
+/** The merge workload with an aborted or a committed transaction after most appends. */
 function mergeWithTxns(i: number): BatchSpec[] {
   const plain: BatchSpec = { records: mergeRecords(i) }
-  if (i % 3 !== 1) return [plain]
+  if (i % 3 === 0) return [plain]
+  const end = i % 3 === 1 ? 'abort' : 'commit'
   return [
     plain,
-    { records: [{ key: `t${i}`, value: 'aborted' }], txn: 'data' },
-    { records: [markerRecord('abort')], txn: 'abort' },
+    { records: [{ key: `t${i}`, value: end === 'abort' ? 'aborted' : 'committed' }], txn: 'data' },
+    { records: [markerRecord(end)], txn: end },
   ]
-}
-
-/** Offset -> record of every append a workload makes (offsets are assigned in order). */
-function attempted(gen: (i: number) => BatchSpec[]): Map<bigint, KV> {
-  const out = new Map<bigint, KV>()
-  for (let i = 0, o = 0n; i < 40; i++) for (const b of gen(i)) for (const r of b.records) out.set(o++, r)
-  return out
 }
 
 interface Scenario {
   batches: (i: number) => BatchSpec[]
+  /** Offset -> record of every append the workload makes (offsets are assigned in order). */
   attempted: Map<bigint, KV>
+  /** Offsets of aborted records and of transaction markers: the cleaner may remove them. */
+  removable: Set<bigint>
 }
 
 function scenario(batches: (i: number) => BatchSpec[]): Scenario {
-  return { batches, attempted: attempted(batches) }
+  const attempted = new Map<bigint, KV>()
+  const removable = new Set<bigint>()
+  for (let i = 0, o = 0n; i < 40; i++) {
+    const specs = batches(i)
+    const aborted = specs.some((b) => b.txn === 'abort')
+    for (const b of specs)
+      for (const r of b.records) {
+        if (b.txn === 'abort' || b.txn === 'commit' || (b.txn === 'data' && aborted)) removable.add(o)
+        attempted.set(o++, r)
+      }
+  }
+  return { batches, attempted, removable }
 }
 
 const KEYED = scenario((i) => [{ records: records(i) }])
@@ -109,11 +117,11 @@ async function workload(fs: MemoryFileSystem, cfg: LogConfig, out: Outcome, sc: 
       let txnStart = -1n
       for (const spec of sc.batches(i)) {
         const attributes =
-          spec.txn === 'data'
-            ? ATTR_TRANSACTIONAL
-            : spec.txn === 'abort'
-              ? ATTR_TRANSACTIONAL | ATTR_CONTROL
-              : 0
+          spec.txn === undefined
+            ? 0
+            : spec.txn === 'data'
+              ? ATTR_TRANSACTIONAL
+              : ATTR_TRANSACTIONAL | ATTR_CONTROL
         const options = attributes === 0 ? {} : { attributes, producerId: PRODUCER_ID, producerEpoch: 0 }
         const r = await log.append(keyedBatch(spec.records, 1_000_000n, options), { leaderEpoch: 1 })
         out.ackedEnd = r.lastOffset + 1n
@@ -142,6 +150,11 @@ async function workload(fs: MemoryFileSystem, cfg: LogConfig, out: Outcome, sc: 
   out.durableEnd = log.logEndOffset()
   now += 1000
   await store.maintain(now)
+  if (sc === MERGING_TXNS) {
+    // A pass after delete.retention.ms: markers stamped by the last one go.
+    now += cfg.deleteRetentionMs
+    await store.maintain(now)
+  }
   await append(4)
   await store.close()
   out.durableEnd = out.ackedEnd
@@ -167,7 +180,7 @@ async function verify(
   const newest = new Map<string, bigint>()
   for (const r of seen) newest.set(r.key!, r.offset)
   for (const [offset, r] of sc.attempted) {
-    if (offset >= mustHave) continue
+    if (offset >= mustHave || sc.removable.has(offset)) continue
     const have = newest.get(r.key!)
     expect(have !== undefined && have >= offset, `key ${r.key} lost its record at ${offset} (${mode})`).toBe(
       true,
@@ -175,12 +188,23 @@ async function verify(
   }
   // Aborted transactions, in every crash mode (power loss drops the .txnindex's unsynced tail or
   // keeps torn entries; recovery rebuilds what may be affected from the log): exactly what a
-  // full scan of the recovered log derives, which includes every recorded one whose marker
-  // remains (and one whose marker was written but not yet indexed when the crash came).
+  // full scan of the recovered log derives, which includes every recorded one whose marker and
+  // records remain (and one whose marker was written but not yet indexed when the crash came).
+  // The cleaner removes aborted records (never a read_committed-visible one: none of them is
+  // seen here) and drops the entries of transactions with none left.
   const aborted = indexedAbortedTxns(log.abortedTransactions(0n, end + 1n))
   expect(aborted, `aborted transactions (${mode})`).toEqual(await scannedAbortedTxns(log))
-  for (const t of indexedAbortedTxns(out.txns.filter((t) => t.lastOffset < end)))
-    expect(aborted, `recorded aborted transaction lost (${mode})`).toContain(t)
+  const present = new Set(seen.map((r) => r.offset))
+  for (const t of out.txns.filter((t) => present.has(t.firstOffset) && present.has(t.lastOffset)))
+    expect(aborted, `recorded aborted transaction lost (${mode})`).toContain(indexedAbortedTxns([t])[0])
+  // Markers go only after delete.retention.ms from the pass that found their transaction empty,
+  // and never before the transaction's records.
+  for (const r of seen)
+    if (r.key === markerRecord('commit').key || r.key === markerRecord('abort').key) continue
+    else if (sc.removable.has(r.offset)) {
+      const marker = r.offset + 1n
+      expect(present.has(marker) || marker >= end, `marker at ${marker} removed before its record`).toBe(true)
+    }
   // The recovered log takes appends and survives a clean restart.
   const r = await log.append(keyedBatch([{ key: 'x', value: 'after' }]), { leaderEpoch: 2 })
   expect(r.baseOffset).toBe(end)
@@ -194,11 +218,14 @@ async function verify(
 async function crashEveryStep(
   cfg: LogConfig,
   sc: Scenario = KEYED,
-): Promise<{ ops: number; rounds: RoundResult[] }> {
+): Promise<{ ops: number; rounds: RoundResult[]; final: KV[] }> {
   const counting = new MemoryFileSystem()
   const full: Outcome = { durableEnd: 0n, ackedEnd: 0n, completed: false, rounds: [], txns: [] }
   await workload(counting, cfg, full, sc)
   expect(full.completed).toBe(true)
+  const reopened = await openStore(counting.snapshot())
+  const final = await readAllRecords(await reopened.open(TP, cfg))
+  await reopened.close()
   const total = counting.ops
   for (let n = 0; n <= total; n++) {
     const fs = new MemoryFileSystem()
@@ -223,7 +250,7 @@ async function crashEveryStep(
       }
     }
   }
-  return { ops: total, rounds: full.rounds }
+  return { ops: total, rounds: full.rounds, final }
 }
 
 const compacted = (overrides: Partial<LogConfig> = {}): LogConfig =>
@@ -257,11 +284,23 @@ describe('crash at every file-system operation of compaction', () => {
     expect(ops).toBeGreaterThan(100)
   }, 300_000)
 
-  it('merging segments whose aborted transactions move into one .txnindex', async () => {
-    const { ops, rounds } = await crashEveryStep(compacted(), MERGING_TXNS)
+  it('transactions: aborted records discarded, markers removed, .txnindex merged and exact', async () => {
+    const { ops, rounds, final } = await crashEveryStep(compacted({ deleteRetentionMs: 500 }), MERGING_TXNS)
     const merged = rounds.reduce((n, r) => n + r.result.segmentsMerged, 0)
-    console.log(`merge workload with aborted transactions: ${ops} crash points, ${merged} segments merged`)
-    expect(merged).toBeGreaterThan(8)
+    const count = (f: (r: KV) => boolean): number => final.filter(f).length
+    const markers = [...MERGING_TXNS.attempted.values()].filter((r) => r.key!.startsWith('\0')).length
+    const left = count((r) => r.key!.startsWith('\0'))
+    const aborted = count((r) => r.value === 'aborted')
+    console.log(
+      `transactional merge workload: ${ops} crash points, ${merged} segments merged; ` +
+        `${markers - left} of ${markers} markers removed, ${aborted} aborted records left`,
+    )
+    expect(merged).toBeGreaterThan(5)
+    expect(left).toBeLessThan(markers - 5)
+    // Only the uncleaned tail (the active segment and the last appends) keeps aborted records.
+    expect(aborted).toBeLessThan(3)
+    // Every committed record stays (each has a key of its own).
+    expect(count((r) => r.value === 'committed')).toBe(10)
   }, 300_000)
 
   it('durable mode', async () => {

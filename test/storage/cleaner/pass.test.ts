@@ -36,6 +36,7 @@ function fakeLog(segs: KV[][], options: { failCommitAt?: bigint } = {}) {
     logStartOffset: () => 0n,
     cleanerSegments: () => Promise.resolve(segments.map((s) => ({ ...s }))),
     cleanUpperBound: () => offset,
+    abortedTransactions: () => [],
     forEachBatch: async (s, visit) => {
       for (const b of segments.find((x) => x.baseOffset === s.baseOffset)!.batches) await visit(b)
     },

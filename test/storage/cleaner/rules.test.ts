@@ -19,7 +19,8 @@ import {
   type CleanPlan,
 } from '../../../src/storage/cleaner/cleaner.ts'
 import { OffsetMap } from '../../../src/storage/cleaner/offset-map.ts'
-import { keyedBatch } from './records.ts'
+import { TxnCleanState } from '../../../src/storage/cleaner/txn-state.ts'
+import { keyedBatch, markerRecord } from './records.ts'
 
 function at(batch: Buffer, base: bigint): Buffer {
   batch.writeBigInt64BE(base, 0)
@@ -154,25 +155,96 @@ describe('cleanBatch', () => {
     ).toEqual([['a', 7_000n]])
   })
 
-  it('keeps transactional and control batches whole and keeps their keys out of the map', () => {
-    const m = new OffsetMap(1 << 20)
-    const txn = at(
-      keyedBatch([{ key: 'a', value: 'txn' }], 1n, { attributes: ATTR_TRANSACTIONAL, producerId: 1n }),
-      20n,
-    )
-    const marker = at(
-      keyedBatch([{ key: 'a', value: 'marker' }], 1n, {
-        attributes: ATTR_TRANSACTIONAL | ATTR_CONTROL,
-        producerId: 1n,
-      }),
+  it('drops aborted transactions, compacts committed ones, removes markers after their delete horizon', () => {
+    const TXN = ATTR_TRANSACTIONAL
+    const pid = { producerId: 1n, producerEpoch: 0 }
+    const aborted = [{ producerId: 1n, firstOffset: 20n, lastOffset: 21n, lastStableOffset: 22n }]
+    const abortedData = at(keyedBatch([{ key: 'a', value: 'aborted' }], 1n, { attributes: TXN, ...pid }), 20n)
+    const abortMarker = at(
+      keyedBatch([markerRecord('abort')], 1n, { attributes: TXN | ATTR_CONTROL, ...pid }),
       21n,
     )
-    addBatchToMap(txn, m, 100n)
-    addBatchToMap(marker, m, 100n)
-    expect(m.size).toBe(0)
-    addBatchToMap(at(keyedBatch([{ key: 'a', value: 'later' }]), 30n), m, 100n)
-    expect(cleanBatch(txn, { map: m, now: 0n, deleteRetentionMs: 1000n }).batch).toBe(txn)
-    expect(cleanBatch(marker, { map: m, now: 0n, deleteRetentionMs: 1000n }).batch).toBe(marker)
+    const committed = at(
+      keyedBatch(
+        [
+          { key: 'b', value: 'c1' },
+          { key: 'b', value: 'c2' },
+        ],
+        1n,
+        { attributes: TXN, ...pid },
+      ),
+      22n,
+    )
+    const commitMarker = at(
+      keyedBatch([markerRecord('commit')], 1n, { attributes: TXN | ATTR_CONTROL, ...pid }),
+      24n,
+    )
+    // The producer's last batch: the markers before it are not.
+    const last = at(keyedBatch([{ key: 'z', value: '1' }], 1n, pid), 25n)
+    const m = new OffsetMap(1 << 20)
+    const dirty = new TxnCleanState(aborted)
+    for (const b of [abortedData, abortMarker, committed, commitMarker, last])
+      addBatchToMap(b, m, 100n, dirty)
+    // The aborted record never hides an earlier value; the committed ones are deduplicated.
+    expect(m.get(k('a'))).toBeUndefined()
+    expect(m.get(k('b'))).toBe(23n)
+    const pass = (batches: Buffer[], now: bigint) => {
+      const rules = { map: m, now, deleteRetentionMs: 1000n, txns: new TxnCleanState(aborted) }
+      return batches.map((b) => cleanBatch(b, rules))
+    }
+    const [d, am, c, cm, l] = pass([abortedData, abortMarker, committed, commitMarker, last], 0n)
+    expect(d!.batch).toBeUndefined()
+    // Records of its transaction were seen in this pass: the ABORT marker stays (as it is), but
+    // its index entry goes (none of them is kept).
+    expect(am!.batch).toBe(abortMarker)
+    expect(am!.indexed).toBeUndefined()
+    const ch = readBatchHeader(c!.batch!, 0)
+    expect([ch.baseOffset, ch.lastOffsetDelta, ch.attributes & TXN]).toEqual([22n, 1, TXN])
+    expect(readRecords(c!.batch!).map((r) => r.value?.toString())).toEqual(['c2'])
+    expect(cm!.batch).toBe(commitMarker)
+    expect(l!.batch).toBe(last)
+    // The next pass finds no record before the ABORT marker: it gets a delete horizon.
+    const [am2, c2, cm2] = pass([am!.batch!, c!.batch!, cm!.batch!, l!.batch!], 5_000n)
+    const h2 = readBatchHeader(am2!.batch!, 0)
+    expect([h2.baseOffset, h2.attributes & ATTR_DELETE_HORIZON, h2.baseTimestamp]).toEqual([
+      21n,
+      ATTR_DELETE_HORIZON,
+      6_000n,
+    ])
+    expect(am2!.pendingHorizon).toBe(6_000n)
+    expect(readRecords(am2!.batch!)[0]!.key).toEqual(Buffer.from(markerRecord('abort').key!))
+    expect(c2!.batch).toBe(c!.batch)
+    // Its committed record remains: the COMMIT marker stays as it is.
+    expect(cm2!.batch).toBe(commitMarker)
+    // Before the horizon it stays; at it, it goes.
+    expect(pass([am2!.batch!, l!.batch!], 5_999n)[0]!.batch).toBe(am2!.batch)
+    expect(pass([am2!.batch!, l!.batch!], 6_000n)[0]!.batch).toBeUndefined()
+  })
+
+  it("keeps a discardable marker that is its producer's last batch, and an aborted batch emptied", () => {
+    const pid = { producerId: 3n, producerEpoch: 0 }
+    const marker = at(
+      keyedBatch([markerRecord('commit')], 1n, { attributes: ATTR_TRANSACTIONAL | ATTR_CONTROL, ...pid }),
+      5n,
+    )
+    const rules = {
+      map: new OffsetMap(1 << 20),
+      now: 10_000n,
+      deleteRetentionMs: 0n,
+      txns: new TxnCleanState([]),
+    }
+    expect(cleanBatch(marker, rules).batch).toBe(marker)
+    // An aborted batch whose marker lies beyond the map's end is its producer's last batch seen.
+    const data = at(
+      keyedBatch([{ key: 'x', value: 'y' }], 1n, { attributes: ATTR_TRANSACTIONAL, ...pid }),
+      7n,
+    )
+    const txns = new TxnCleanState([
+      { producerId: 3n, firstOffset: 7n, lastOffset: 9n, lastStableOffset: 10n },
+    ])
+    const out = cleanBatch(data, { ...rules, txns })
+    expect(out.removed).toBe(1)
+    expect(readBatchHeader(out.batch!, 0).recordsCount).toBe(0)
   })
 
   it("keeps an idempotent producer's emptied batch unless the producer wrote later", () => {

@@ -1,6 +1,7 @@
 // The cleaner through a store's maintain(), for the memory and the disk store: passes run only
-// past min.cleanable.dirty.ratio, never beyond the last stable offset, keep transactional and
-// control batches, and (disk) remember where they stopped in cleaner-offset-checkpoint.
+// past min.cleanable.dirty.ratio, never beyond the last stable offset, discard aborted
+// transactions and remove transaction markers as Kafka does, and (disk) remember where they
+// stopped in cleaner-offset-checkpoint.
 
 import { describe, expect, it } from 'vitest'
 import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from '../../../src/protocol/records/batch-header.ts'
@@ -10,7 +11,7 @@ import { createMemoryLogStore } from '../../../src/storage/memory/index.ts'
 import { batchOffsets } from '../batches.ts'
 import { config } from '../log-behaviour.ts'
 import { openStore, TP } from '../helpers.ts'
-import { keyedBatch, readAllRecords, type SeenRecord } from './records.ts'
+import { keyedBatch, markerRecord, readAllRecords, type SeenRecord } from './records.ts'
 
 const NOW = 5_000_000
 
@@ -50,6 +51,22 @@ async function put(log: PartitionLog, key: string, value: string | null, attribu
 }
 
 const keys = (rs: SeenRecord[]): string[] => rs.map((r) => `${r.key}@${r.offset}`)
+
+/** Like keys(), with transaction markers named. */
+const names = (rs: SeenRecord[]): string[] =>
+  rs.map((r) => {
+    const marker =
+      r.key === markerRecord('abort').key ? 'ABORT' : r.key === markerRecord('commit').key ? 'COMMIT' : r.key
+    return `${marker}@${r.offset}`
+  })
+
+/** A transaction marker of producer 9 (flushed like put()); returns its offset. */
+async function putMarker(log: PartitionLog, type: 'abort' | 'commit'): Promise<bigint> {
+  const opts = { attributes: ATTR_TRANSACTIONAL | ATTR_CONTROL, producerId: 9n, producerEpoch: 0 }
+  const r = await log.append(keyedBatch([markerRecord(type)], 1_000_000n, opts), { leaderEpoch: 0 })
+  await log.flush()
+  return r.baseOffset
+}
 
 describe.each(subjects)('cleaner via maintain() (%s store)', (_name, make) => {
   it('cleans past min.cleanable.dirty.ratio only, up to the active segment', async () => {
@@ -119,20 +136,42 @@ describe.each(subjects)('cleaner via maintain() (%s store)', (_name, make) => {
     await store.close()
   })
 
-  it('keeps transactional and control batches, whose keys never hide earlier records', async () => {
+  it('discards aborted transactions, compacts committed ones, removes markers after delete.retention.ms', async () => {
     const { store } = await make()
-    const log = await store.open(TP, cfg({ minCleanableDirtyRatio: 0 }))
+    let now = NOW
+    const log = await store.open(TP, cfg({ minCleanableDirtyRatio: 0, deleteRetentionMs: 1_000 }))
     await put(log, 'a', 'committed-before')
-    await put(log, 'a', 'in-txn', ATTR_TRANSACTIONAL)
-    await put(log, 'm', 'marker', ATTR_TRANSACTIONAL | ATTR_CONTROL)
-    await put(log, 'b', 'x')
-    await put(log, 'b', 'y')
-    await store.maintain(NOW)
-    expect(keys(await readAllRecords(log))).toEqual(['a@0', 'a@1', 'm@2', 'b@3', 'b@4'])
-    await put(log, 'a', 'later')
+    await put(log, 'a', 'aborted', ATTR_TRANSACTIONAL)
+    const abort = await putMarker(log, 'abort')
+    await log.addAbortedTransaction({
+      producerId: 9n,
+      firstOffset: 1n,
+      lastOffset: abort,
+      lastStableOffset: abort + 1n,
+    })
+    await put(log, 'b', 'x', ATTR_TRANSACTIONAL)
+    await put(log, 'b', 'y', ATTR_TRANSACTIONAL)
+    await putMarker(log, 'commit')
+    // The producer's last batch keeps its state; the markers before it may go.
+    await put(log, 'p', 'last', ATTR_TRANSACTIONAL)
+    await putMarker(log, 'commit')
     await put(log, 'c', 'filler')
-    await store.maintain(NOW)
-    expect(keys(await readAllRecords(log))).toEqual(['a@1', 'm@2', 'b@4', 'a@5', 'c@6'])
+    const named = async (): Promise<string[]> => names(await readAllRecords(log))
+    await store.maintain(now)
+    // The aborted record is gone and did not hide a@0; its marker stays this pass (records of its
+    // transaction were seen), its index entry goes (none is left).
+    expect(await named()).toEqual(['a@0', 'ABORT@2', 'b@4', 'COMMIT@5', 'p@6', 'COMMIT@7', 'c@8'])
+    expect(log.abortedTransactions(0n, 100n)).toEqual([])
+    // The next pass finds the ABORT marker's transaction empty: stamped, kept until the horizon.
+    await put(log, 'c', 'filler')
+    await store.maintain(now)
+    expect(await named()).toEqual(['a@0', 'ABORT@2', 'b@4', 'COMMIT@5', 'p@6', 'COMMIT@7', 'c@8', 'c@9'])
+    now += 1_000
+    await put(log, 'c', 'filler')
+    await store.maintain(now)
+    // The COMMIT markers stay: a record of the first's transaction remains, the second is the
+    // producer's last batch.
+    expect(await named()).toEqual(['a@0', 'b@4', 'COMMIT@5', 'p@6', 'COMMIT@7', 'c@9', 'c@10'])
     await store.close()
   })
 
