@@ -46,7 +46,7 @@
 // Every pass reports the earliest horizon still pending in what it read (CleanResult), which is
 // how the cleaner tracks when to come back.
 
-import { readBatchHeader } from '../../protocol/records/batch-header.ts'
+import { OFF_PRODUCER_ID, readBatchHeader } from '../../protocol/records/batch-header.ts'
 import type { AbortedTxn, LogConfig } from '../log-store.ts'
 import { addBatchToMap, cleanBatch } from './compact-batch.ts'
 import { OffsetMap } from './offset-map.ts'
@@ -297,13 +297,19 @@ export async function cleanLog(
   }
   const expiredOnly = plan.firstDirtyIndex >= plan.segments.length
   // Whether a batch is its producer's last (kept, for the producer state rebuilt from headers)
-  // needs every producer batch below the end: the dirty section's were noted above, the clean
-  // section's come from a header walk (Kafka asks its producer state instead).
-  for (const seg of plan.segments.slice(0, plan.firstDirtyIndex))
-    await log.forEachBatch(seg, (b) => {
-      const h = readBatchHeader(b, 0)
-      if (h.producerId >= 0n) map.noteProducerBatch(h.producerId, h.baseOffset)
-    })
+  // needs every producer batch after it below the end: the dirty section's were noted above; for
+  // a batch in the clean section the clean section's too, from a header walk done the first time
+  // such a batch comes up (never for a log without producer ids; Kafka asks its producer state).
+  const clean = new Set(plan.segments.slice(0, plan.firstDirtyIndex))
+  let cleanNoted = clean.size === 0
+  const noteClean = async (): Promise<void> => {
+    cleanNoted = true
+    for (const seg of clean)
+      await log.forEachBatch(seg, (b) => {
+        const h = readBatchHeader(b, 0)
+        if (h.producerId >= 0n) map.noteProducerBatch(h.producerId, h.baseOffset)
+      })
+  }
   // 2. Rewrite every segment below the end of what the map covers, in groups, walking the
   //    transactions from the first segment.
   const first = plan.segments[0]?.baseOffset ?? plan.firstDirty
@@ -335,6 +341,7 @@ export async function cleanLog(
     try {
       for (const seg of group)
         await log.forEachBatch(seg, async (b) => {
+          if (!cleanNoted && clean.has(seg) && b.readBigInt64BE(OFF_PRODUCER_ID) >= 0n) await noteClean()
           const cleaned = cleanBatch(b, rules)
           removed += cleaned.removed
           if (cleaned.changed) changed = true
