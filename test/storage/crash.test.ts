@@ -1,14 +1,18 @@
 // Crash at every step: a workload of appends, rolls, flushes, DeleteRecords, retention,
-// truncation (to a batch and, below a mid-batch log start, of the whole log) and a clean close runs on a MemoryFileSystem that crashes after its N-th mutating operation, for
-// every N. Each crash image (power loss, torn writes with garbage, process kill) must then open
+// truncation (to a batch and, below a mid-batch log start, of the whole log), aborted and
+// committed transactions, and a clean close runs on a MemoryFileSystem that crashes after its
+// N-th mutating operation, for every N. Each crash image (power loss, torn writes with garbage, process kill) must then open
 // to a valid log: every batch intact and one that was appended at that offset, offsets
-// contiguous, and everything that was acknowledged durably (durable mode, flush, or any
-// acknowledged append after a process kill) still there.
+// contiguous, everything that was acknowledged durably (durable mode, flush, or any
+// acknowledged append after a process kill) still there, and the aborted-transaction index
+// exactly what the recovered log's batches say.
 
 import { describe, expect, it } from 'vitest'
 import { CrashError, MemoryFileSystem, type CrashMode } from '../../src/storage/fs.ts'
 import type { LogConfig } from '../../src/storage/log-store.ts'
+import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from '../../src/protocol/records/batch-header.ts'
 import { makeBatch } from './batches.ts'
+import { indexedAbortedTxns, markerRecord, scannedAbortedTxns } from './cleaner/records.ts'
 import { config } from './log-behaviour.ts'
 import { openStore, readAll, seededRandom, TP } from './helpers.ts'
 
@@ -26,21 +30,55 @@ interface Outcome {
   completed: boolean
 }
 
+/** Appends that are a transaction's data batch, and those that end it (the one before). */
+const TXN_DATA = new Set([3, 12, 19])
+const TXN_END: ReadonlyMap<number, 'abort' | 'commit'> = new Map([
+  [4, 'abort'],
+  [13, 'commit'],
+  [20, 'abort'],
+])
+const TXN_PID = 7n
+
+/** The i-th append: two records; a transactional batch or a marker (two control records) now and then. */
 function batch(i: number): Buffer {
-  return makeBatch([
-    { value: Buffer.from(`value-${i}`.padEnd(30 + (i % 5) * 20, '.')), timestamp: 1_000_000n + BigInt(i) },
-    { value: Buffer.from(`second-${i}`), timestamp: 1_000_000n + BigInt(i) },
-  ])
+  const ts = 1_000_000n + BigInt(i)
+  const end = TXN_END.get(i)
+  if (end !== undefined) {
+    const { key, value } = markerRecord(end)
+    const rec = { key: Buffer.from(key!), value: Buffer.from(value!), timestamp: ts }
+    return makeBatch([rec, rec], {
+      attributes: ATTR_TRANSACTIONAL | ATTR_CONTROL,
+      producerId: TXN_PID,
+      producerEpoch: 0,
+    })
+  }
+  return makeBatch(
+    [
+      { value: Buffer.from(`value-${i}`.padEnd(30 + (i % 5) * 20, '.')), timestamp: ts },
+      { value: Buffer.from(`second-${i}`), timestamp: ts },
+    ],
+    TXN_DATA.has(i) ? { attributes: ATTR_TRANSACTIONAL, producerId: TXN_PID, producerEpoch: 0 } : {},
+  )
 }
 
 async function workload(fs: MemoryFileSystem, cfg: LogConfig, out: Outcome): Promise<void> {
   let now = 1_000_000
   const store = await openStore(fs, { now: () => now })
   const log = await store.open(TP, cfg)
+  let txnFirst = -1n
   const append = async (i: number): Promise<void> => {
     const b = batch(i)
     out.attempted.push(b)
     const r = await log.append(b, { leaderEpoch: i < 8 ? 1 : 2 })
+    if (TXN_DATA.has(i)) txnFirst = r.baseOffset
+    // The broker indexes an abort once its marker is in (markers.ts).
+    if (TXN_END.get(i) === 'abort')
+      await log.addAbortedTransaction({
+        producerId: TXN_PID,
+        firstOffset: txnFirst,
+        lastOffset: r.lastOffset,
+        lastStableOffset: r.lastOffset + 1n,
+      })
     out.ackedEnd = r.lastOffset + 1n
     // Every batch holds two records, so flush.messages <= 2 fsyncs each append before its ack.
     if (cfg.durable || cfg.flushMessages <= 2) out.durableEnd = out.ackedEnd
@@ -98,6 +136,12 @@ async function verify(image: MemoryFileSystem, cfg: LogConfig, out: Outcome, mod
   expect(end >= mustHave, `log end ${end} lost acknowledged data below ${mustHave} (${mode})`).toBe(true)
   if (batches.length > 0) expect(batches[batches.length - 1]!.last + 1n).toBe(end)
   expect(log.logStartOffset() <= end).toBe(true)
+  // The aborted-transaction index equals what a scan of the recovered log derives, in every
+  // crash mode (an entry whose transaction began below the log start is beyond what a scan from
+  // there can know, and may stay).
+  const lso = log.logStartOffset()
+  const indexed = log.abortedTransactions(0n, end + 1n).filter((t) => t.firstOffset >= lso)
+  expect(indexedAbortedTxns(indexed), `aborted transactions (${mode})`).toEqual(await scannedAbortedTxns(log))
   // The recovered log takes appends and survives a clean restart.
   const r = await log.append(batch(99), { leaderEpoch: 3 })
   expect(r.baseOffset).toBe(end)

@@ -303,6 +303,11 @@ describe('crash at every file-system operation of compaction', () => {
     expect(count((r) => r.value === 'committed')).toBe(10)
   }, 300_000)
 
+  it('transactions in durable mode', async () => {
+    const { final } = await crashEveryStep(compacted({ deleteRetentionMs: 500, durable: true }), MERGING_TXNS)
+    expect(final.filter((r) => r.value === 'aborted').length).toBeLessThan(3)
+  }, 300_000)
+
   it('durable mode', async () => {
     const { rounds } = await crashEveryStep(compacted({ durable: true }))
     expect(rounds.reduce((n, r) => n + r.result.segmentsRewritten, 0)).toBeGreaterThan(3)
