@@ -135,4 +135,106 @@ describe('compaction end to end (disk broker, KafkaJS)', () => {
       await admin.disconnect()
     }
   }, 60_000)
+
+  it('transactions: aborted records are cleaned away, committed ones compacted, for both isolation levels', async () => {
+    const topic = 'compacted-txn-e2e'
+    const kafka = new Kafka({
+      clientId: 'samsa-compaction-txn',
+      brokers: [broker.bootstrap],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 2, initialRetryTime: 50 },
+    })
+    const admin = kafka.admin()
+    const plain = kafka.producer()
+    const txnal = kafka.producer({
+      transactionalId: 'compaction-txn',
+      idempotent: true,
+      maxInFlightRequests: 1,
+    })
+    await Promise.all([admin.connect(), plain.connect(), txnal.connect()])
+    try {
+      await admin.createTopics({
+        topics: [
+          {
+            topic,
+            numPartitions: 1,
+            configEntries: [
+              { name: 'cleanup.policy', value: 'compact' },
+              { name: 'segment.bytes', value: '1024' },
+              { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+              { name: 'delete.retention.ms', value: '0' },
+            ],
+          },
+        ],
+      })
+      const latest = new Map<string, string>()
+      for (let round = 0; round < 6; round++) {
+        const abort = round % 2 === 1
+        const txn = await txnal.transaction()
+        const messages = [0, 1, 2].map((k) => ({
+          key: `k${k}`,
+          value: `${abort ? 'aborted' : 'committed'}-${round}-`.padEnd(80, 'x'),
+        }))
+        await txn.send({ topic, messages })
+        if (abort) await txn.abort()
+        else {
+          await txn.commit()
+          for (const m of messages) latest.set(m.key, m.value)
+        }
+      }
+      const [before] = await admin.fetchTopicOffsets(topic)
+      const txnsEnd = BigInt(before!.high)
+      for (let i = 0; i < 4; i++) {
+        const value = 'f'.repeat(600)
+        await plain.send({ topic, messages: [{ key: `filler${i}`, value }] })
+        latest.set(`filler${i}`, value)
+      }
+      const deadline = Date.now() + 15_000
+      let cleanedTo = -1n
+      while (Date.now() < deadline && cleanedTo < txnsEnd) {
+        await new Promise((r) => setTimeout(r, 100))
+        const text = await readFile(join(dir, 'cleaner-offset-checkpoint'), 'utf8').catch(() => '')
+        const line = text.split('\n').find((l) => l.startsWith(`${topic} 0 `))
+        if (line !== undefined) cleanedTo = BigInt(line.split(' ')[2]!)
+      }
+      expect(cleanedTo >= txnsEnd, `cleaner reached ${cleanedTo}, transactions end at ${txnsEnd}`).toBe(true)
+      const [offsets] = await admin.fetchTopicOffsets(topic)
+      const high = BigInt(offsets!.high)
+      for (const readUncommitted of [false, true]) {
+        const seen = new Map<string, string>()
+        const values: string[] = []
+        const consumer = kafka.consumer({ groupId: `compaction-txn-${readUncommitted}`, readUncommitted })
+        await consumer.connect()
+        try {
+          await consumer.subscribe({ topic, fromBeginning: true })
+          await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(
+              () => reject(new Error(`consumed ${values.length} records only`)),
+              15_000,
+            )
+            void consumer.run({
+              eachMessage: ({ message }) => {
+                const value = message.value!.toString()
+                values.push(value)
+                seen.set(message.key!.toString(), value)
+                if (BigInt(message.offset) + 1n >= high) {
+                  clearTimeout(timer)
+                  resolve()
+                }
+                return Promise.resolve()
+              },
+            })
+          })
+        } finally {
+          await consumer.disconnect()
+        }
+        // Even read_uncommitted sees no aborted record: the cleaner removed them.
+        expect(values.filter((v) => v.startsWith('aborted'))).toEqual([])
+        expect(seen).toEqual(latest)
+        expect(values.length).toBe(latest.size)
+      }
+    } finally {
+      await Promise.all([plain.disconnect(), txnal.disconnect(), admin.disconnect()])
+    }
+  }, 60_000)
 })
