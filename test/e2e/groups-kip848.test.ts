@@ -80,7 +80,17 @@ describe('@platformatic/kafka consumers on the KIP-848 protocol', () => {
     expect(cg?.state).toBe('Stable')
 
     // Member 1 leaves (epoch -1); member 0 takes everything and continues from the commits.
-    await new Promise((r) => setTimeout(r, 300)) // let autocommit flush
+    // Wait for autocommit to cover all 20 records: a leaver whose last commit has not reached the
+    // broker hands over at its older committed offset, and the survivor re-reads (at-least-once).
+    const committedTotal = async (): Promise<number> => {
+      const [committed] = await admin.fetchOffsets({ groupId: 'kip848-group', topics: [topic] })
+      return (committed?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0)
+    }
+    const commitDeadline = Date.now() + 30_000
+    while ((await committedTotal()) < 20) {
+      if (Date.now() > commitDeadline) throw new Error('timed out waiting for the autocommit of 20 records')
+      await new Promise((r) => setTimeout(r, 50))
+    }
     await consumers[1]?.close(true)
     await until(() => owned(0).length === 4, 30_000, 'the survivor to own all four')
     await send('b')
