@@ -671,10 +671,13 @@ export class ProducerStateManager implements ProducerStateGuard {
             }
             if (type === ControlType.Abort && e.txnFirstOffset !== undefined && e.txnFirstOffset >= 0n) {
               const first = e.txnFirstOffset
+              // Known by its marker: compaction may have removed the transaction's first batches
+              // (the index keeps the original first offset), and the storage loader derives
+              // recovered segments' entries itself, so this rarely adds anything.
               if (
                 !log
-                  .abortedTransactions(first, last + 1n)
-                  .some((t) => t.producerId === h.producerId && t.firstOffset === first)
+                  .abortedTransactions(last, last + 1n)
+                  .some((t) => t.producerId === h.producerId && t.lastOffset === last)
               )
                 indexing.push(
                   log.addAbortedTransaction({
