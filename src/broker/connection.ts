@@ -145,12 +145,17 @@ export class Connection {
   /** A chunk from a 'data' event, or (direct reads) the count of bytes that landed in the receiver. */
   private onInput(input: Buffer | number): void {
     if (this.state !== 'open') return
+    // One read often holds several pipelined requests, most answered synchronously: corked, their
+    // responses leave in one writev at the end of the read instead of one write (and one wake-up
+    // of the client) each.
+    this.socket.cork()
     try {
       if (typeof input === 'number') (this.decoder as FrameReceiver).received(input, this.onFrameBound)
       else (this.decoder as FrameDecoder).push(input, this.onFrameBound)
       this.chargeAssembly()
-      this.updateBackpressure()
     } catch (err) {
+      // The responses to the frames before the bad one go out first, as they did uncorked.
+      this.socket.uncork()
       if (err instanceof FrameSizeError) {
         this.logger.warn({ size: err.size, max: err.max }, 'request frame too large; closing the connection')
         this.destroy('frame too large')
@@ -158,7 +163,10 @@ export class Connection {
       }
       this.logger.error({ err }, 'unexpected error reading a request; closing the connection')
       this.destroy('read error')
+      return
     }
+    this.socket.uncork()
+    this.updateBackpressure()
   }
 
   private onFrame(frame: Buffer): void {
@@ -337,6 +345,8 @@ export class Connection {
   destroy(reason: string): void {
     if (this.state === 'closed') return
     this.logger.info({ reason }, 'closing connection')
+    // Responses corked in this read (onInput) are handed to the kernel before the socket goes.
+    while (this.socket.writableCorked > 0) this.socket.uncork()
     this.socket.destroy()
     this.onClosed()
   }

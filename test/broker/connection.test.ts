@@ -171,6 +171,42 @@ describe('connection', () => {
     expect(good.response<{ brokers: unknown[] }>(0).body.brokers).toHaveLength(1)
   })
 
+  it('answers requests pipelined in one read in order, and those before a bad frame before closing', async () => {
+    const b = await start([], { config: { 'socket.request.max.bytes': 4096 } })
+    // One client write, so the broker reads every frame at once (its responses are corked).
+    const many = await client(b)
+    many.socket.cork()
+    const ids: number[] = []
+    for (let i = 0; i < 20; i++)
+      ids.push(
+        i % 2 === 0 ? many.send(ApiKey.ApiVersions, 2, {}) : many.send(ApiKey.Metadata, 1, { topics: [] }),
+      )
+    many.socket.uncork()
+    await many.waitFor(20)
+    expect(many.arrivals).toEqual(ids)
+    expect(many.closed).toBe(false)
+
+    // A malformed Metadata v1 frame (a topic count with no topics behind it) after a good request.
+    const malformed = Buffer.alloc(4 + 2 + 2 + 4 + 2 + 4)
+    malformed.writeInt32BE(malformed.length - 4)
+    let o = malformed.writeInt16BE(ApiKey.Metadata, 4)
+    o = malformed.writeInt16BE(1, o)
+    o = malformed.writeInt32BE(99, o)
+    o = malformed.writeInt16BE(-1, o)
+    malformed.writeInt32BE(1000, o)
+    const tooLarge = Buffer.alloc(4)
+    tooLarge.writeInt32BE(64 * 1024 * 1024)
+    for (const bad of [malformed, tooLarge]) {
+      const c = await client(b)
+      c.socket.cork()
+      const id = c.send(ApiKey.ApiVersions, 2, {})
+      c.writeRaw(bad)
+      c.socket.uncork()
+      expect(await c.waitClosed()).toBe(true)
+      expect(c.arrivals).toEqual([id])
+    }
+  })
+
   it('closes on an API key it does not serve and on unsupported versions of other APIs', async () => {
     const b = await start([])
     const unknown = await client(b)
