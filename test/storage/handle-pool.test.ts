@@ -37,6 +37,29 @@ describe('handle pool', () => {
     expect(pool.size).toBe(0)
   })
 
+  it('pin hands out an open handle at once and close waits for its unpin', async () => {
+    const fs = new MemoryFileSystem()
+    await fs.mkdir('/d')
+    const pool = new HandlePool(fs, 4)
+    expect(pool.pin('/d/a')).toBeUndefined() // not open yet: callers use use()
+    await pool.use('/d/a', (h) => h.size(), true)
+    const h = pool.pin('/d/a')
+    expect(h).toBeDefined()
+    expect(await h!.write(Buffer.from('xy'), 0, 2, 0)).toBe(2)
+    const closing = pool.close('/d/a')
+    expect(pool.pin('/d/a')).toBeUndefined() // being closed
+    let closed = false
+    void closing.then(() => (closed = true))
+    await new Promise((r) => setImmediate(r))
+    expect(closed).toBe(false)
+    pool.unpin('/d/a')
+    await closing
+    expect(closed).toBe(true)
+    expect(pool.size).toBe(0)
+    expect(await pool.use('/d/a', (f) => f.size())).toBe(2)
+    await pool.closeAll()
+  })
+
   it('fails clearly for a missing file without keeping an entry', async () => {
     const pool = new HandlePool(new MemoryFileSystem(), 4)
     await expect(pool.use('/nope', (h) => h.size())).rejects.toThrow(/ENOENT/)

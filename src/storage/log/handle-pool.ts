@@ -7,6 +7,8 @@ import type { FileHandle, FileSystem } from '../fs.ts'
 
 interface Entry {
   handle: Promise<FileHandle>
+  /** The handle once opened (pin() hands it out without waiting a tick). */
+  ready?: FileHandle
   pins: number
   lastUsed: number
   /** Close as soon as the last user is done (the file is being deleted or renamed). */
@@ -46,9 +48,15 @@ export class HandlePool {
       const handle = this.#fs.open(path, { create })
       entry = { handle, pins: 0, lastUsed: this.#now(), doomed: false }
       this.#add(path, entry)
-      handle.catch(() => {
-        if (this.#open.get(path) === entry) this.#remove(path)
-      })
+      const opened = entry
+      handle.then(
+        (h) => {
+          opened.ready = h
+        },
+        () => {
+          if (this.#open.get(path) === opened) this.#remove(path)
+        },
+      )
     } else {
       // Refresh LRU position.
       this.#open.delete(path)
@@ -65,6 +73,31 @@ export class HandlePool {
       entry.lastUsed = this.#now()
       if (entry.pins === 0) entry.onUnpinned?.()
     }
+  }
+
+  /**
+   * The path's handle, pinned, if it is open already and not being closed; otherwise undefined
+   * (call use()). Synchronous, for the append hot path; every pin() that returns a handle must
+   * be paired with one unpin() once the caller is done with it.
+   */
+  pin(path: string): FileHandle | undefined {
+    const entry = this.#open.get(path)
+    if (entry === undefined || entry.doomed || entry.ready === undefined) return undefined
+    // Refresh LRU position.
+    this.#open.delete(path)
+    this.#open.set(path, entry)
+    entry.pins++
+    entry.lastUsed = this.#now()
+    return entry.ready
+  }
+
+  /** Releases a handle taken with pin() (a pinned entry stays in the pool until unpinned). */
+  unpin(path: string): void {
+    const entry = this.#open.get(path)
+    if (entry === undefined) return
+    entry.pins--
+    entry.lastUsed = this.#now()
+    if (entry.pins === 0) entry.onUnpinned?.()
   }
 
   #add(path: string, entry: Entry): void {

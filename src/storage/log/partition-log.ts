@@ -5,7 +5,10 @@
 // Appends wait in a list and are written by a drain task on the queue: all appends that arrived
 // since the previous drain go out in one pwritev (per segment), so a partition under many
 // concurrent produce requests makes one thread-pool write per drain instead of one each, in
-// order, and each append is acknowledged only after its bytes were written.
+// order, and each append is acknowledged only after its bytes were written. On an idle
+// partition the drain takes the queue slot at once and runs from a microtask (#drainNow): still
+// after every append made in the same tick, but its first group is planned and written without
+// the queue's async layers when it needs no roll and its file is open (the single-append case).
 // The log end offset moves only after a write has completed, so reads (which do not queue)
 // never see a partial batch. In durable mode the fsync happens after the queue slot is released,
 // through the store's group committer, so the next append's write overlaps the previous fsync.
@@ -24,7 +27,7 @@
 import { dirname } from 'node:path'
 import { KafkaError } from '../../protocol/errors.ts'
 import { assignOffsets, type AssignedAppend } from '../append.ts'
-import { writeFileAtomic, writeFully, writevFully, type FileSystem } from '../fs.ts'
+import { writeFileAtomic, writeFully, writevFully, type FileHandle, type FileSystem } from '../fs.ts'
 import { LeaderEpochCache } from '../leader-epoch-cache.ts'
 import type {
   AbortedTxn,
@@ -80,6 +83,29 @@ interface AppendOutcome {
   syncSegments?: Segment[]
 }
 
+/** An append whose offsets and index entries are planned, to be adopted once written. */
+interface Planned {
+  options: AppendOptions
+  assigned: AssignedAppend
+  entries: IndexEntries
+}
+
+/** One group of appends planned by #planGroup (see there). */
+interface GroupPlan {
+  group: (Planned & { p: PendingAppend })[]
+  buffers: Buffer[]
+  /** Index of the first append not in the group. */
+  i: number
+  active: Segment
+  cadence: IndexCadence
+  /** Segment size and log end offset once the group is written. */
+  end: number
+  next: bigint
+  now: number
+  /** Set (the group then empty) when the append at `i` needs a roll to this offset first. */
+  rollAt?: bigint
+}
+
 interface PendingAppend {
   records: Buffer
   options: AppendOptions
@@ -88,6 +114,13 @@ interface PendingAppend {
 }
 
 type IndexEntries = ReturnType<IndexCadence['onAppend']>
+
+/** Writes `buf` at `position`: one write, continued only after a short write. */
+function writeOnce(h: FileHandle, buf: Buffer, position: number): Promise<void> {
+  return h
+    .write(buf, 0, buf.length, position)
+    .then((n) => (n === buf.length ? undefined : writeFully(h, buf.subarray(n), position + n)))
+}
 
 /** Bytes read per chunk when the cleaner walks a segment. */
 const CLEAN_READ_CHUNK = 1024 * 1024
@@ -139,6 +172,18 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   /** The checkpoint file was last written without fsync. */
   #epochsUnsynced = false
   #queue: Promise<unknown> = Promise.resolve()
+  /** Changes queued or running on #queue (0: an append may drain at once, see #drainNow). */
+  #queued = 0
+  /**
+   * The one change running is a drain that has settled all its appends and has nothing left to
+   * do but return; its callers resume before it does, and their next append need not wait.
+   */
+  #drainSettled = false
+  /** Releases a queue slot (see #exclusive, #drainNow). */
+  readonly #release = (): void => {
+    this.#queued--
+    this.#drainSettled = false
+  }
   /** Appends waiting for the next drain (see #drain), and whether one is queued. */
   #pending: PendingAppend[] = []
   #drainQueued = false
@@ -219,11 +264,12 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
 
   /** Runs `fn` after every earlier change of this partition has finished. */
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.#queued++
     const run = this.#queue.then(() => {
       if (this.#closed) throw new KafkaError('KAFKA_STORAGE_ERROR', `log ${this.#name()} is closed`)
       return fn()
     })
-    this.#queue = run.catch(() => undefined)
+    this.#queue = run.then(this.#release, this.#release)
     return run
   }
 
@@ -236,42 +282,113 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
 
   // ------------------------------------------------------------------------------ append
 
-  async append(records: Buffer, options: AppendOptions): Promise<AppendResult> {
-    const { result, syncSegments } = await new Promise<AppendOutcome>((resolve, reject) => {
+  append(records: Buffer, options: AppendOptions): Promise<AppendResult> {
+    return new Promise<AppendOutcome>((resolve, reject) => {
       this.#pending.push({ records, options, resolve, reject })
       if (this.#drainQueued) return
       this.#drainQueued = true
+      const idle = this.#queued === 0 || (this.#queued === 1 && this.#drainSettled)
+      if (idle && !this.#closed) {
+        // Nothing ahead on the queue: take the slot now and drain from a microtask (see
+        // #drainNow), so appends made in this same tick are still coalesced.
+        this.#queued++
+        this.#queue = new Promise<void>((released) => {
+          queueMicrotask(() => this.#drainNow(released))
+        })
+        return
+      }
       this.#exclusive(() => this.#drain()).catch((err: unknown) => {
         // The queue refused (the log closed): fail whatever was waiting for this drain.
         this.#drainQueued = false
         for (const p of this.#pending.splice(0)) p.reject(err)
       })
-    })
-    if (syncSegments !== undefined) {
-      const truncations = this.#truncations
-      try {
-        await Promise.all(syncSegments.map((seg) => this.#syncSegmentData(seg)))
-      } catch (err) {
-        this.#failed = this.#storageError('fsync', err)
-        throw this.#failed
-      }
-      const end = result.lastOffset + 1n
-      if (truncations === this.#truncations && end > this.#dataSyncedTo) this.#dataSyncedTo = end
+    }).then(this.#finishAppend)
+  }
+
+  /** Waits for the fsync an append needs before it is acknowledged (durable, flush.messages). */
+  readonly #finishAppend = ({ result, syncSegments }: AppendOutcome): AppendResult | Promise<AppendResult> =>
+    syncSegments === undefined ? result : this.#syncAppend(result, syncSegments)
+
+  async #syncAppend(result: AppendResult, syncSegments: Segment[]): Promise<AppendResult> {
+    const truncations = this.#truncations
+    try {
+      await Promise.all(syncSegments.map((seg) => this.#syncSegmentData(seg)))
+    } catch (err) {
+      this.#failed = this.#storageError('fsync', err)
+      throw this.#failed
     }
+    const end = result.lastOffset + 1n
+    if (truncations === this.#truncations && end > this.#dataSyncedTo) this.#dataSyncedTo = end
     return result
   }
 
-  /**
-   * Writes every append queued since the last drain, in queue order, as few writes as possible:
-   * consecutive appends to one segment go out in one pwritev (a roll, a failure or the group
-   * limits start a new group). Appends that arrive while a group is being written wait for the
-   * next drain, queued behind it, and are coalesced there. Never throws: each append is settled.
-   */
+  /** The drain task queued behind other changes: see #drainBatch. */
   async #drain(): Promise<void> {
     this.#drainQueued = false
     const batch = this.#pending
     this.#pending = []
-    let i = 0
+    await this.#drainBatch(batch, 0)
+  }
+
+  /**
+   * The drain of an idle partition, run from a microtask holding the queue slot: when the first
+   * group needs nothing that waits before its write (no roll, the segment file already open, the
+   * log not failed) it is planned and written straight away, without the async layers of
+   * #appendGroup; otherwise, and for any appends left after that group, the general path runs.
+   * Same order and bookkeeping as #appendGroup (it shares #planGroup and #commitGroup).
+   */
+  #drainNow(released: () => void): void {
+    this.#drainQueued = false
+    const batch = this.#pending
+    this.#pending = []
+    const done = (): void => {
+      this.#release()
+      released()
+    }
+    const plan = this.#failed === undefined ? this.#planGroup(batch, 0, this.#ctx.now(), false) : undefined
+    const path = plan?.active.logPath
+    const h =
+      plan !== undefined && plan.group.length > 0 && path !== undefined ? this.#ctx.pool.pin(path) : undefined
+    if (plan === undefined || path === undefined || h === undefined || plan.rollAt !== undefined) {
+      // Appends rejected while planning are rejected again there (a no-op on a settled promise).
+      void this.#drainBatch(batch, 0).then(done)
+      return
+    }
+    const at = plan.active.size
+    const buffers = plan.buffers
+    const write = buffers.length === 1 ? writeOnce(h, buffers[0]!, at) : writevFully(h, buffers, at)
+    // The slot is released in the same step that settles the last appends (before their
+    // callers resume), so a caller appending again finds the partition idle.
+    const rest = (): void | Promise<void> =>
+      plan.i < batch.length ? this.#drainBatch(batch, plan.i).then(done) : done()
+    write
+      .then(
+        () => {
+          this.#ctx.pool.unpin(path)
+          const committed = this.#commitGroup(plan)
+          return committed === undefined ? rest() : committed.then(rest)
+        },
+        (err: unknown) => {
+          this.#ctx.pool.unpin(path)
+          return this.#failGroup(plan, err).then(rest)
+        },
+      )
+      .catch((err: unknown) => {
+        // Not expected (each step settles its appends); never leave an append hanging.
+        const e = this.#storageError('append', err)
+        for (const p of batch) p.reject(e)
+        done()
+      })
+  }
+
+  /**
+   * Writes the appends of `batch` from `start`, in queue order, as few writes as possible:
+   * consecutive appends to one segment go out in one pwritev (a roll, a failure or the group
+   * limits start a new group). Appends that arrive while a group is being written wait for the
+   * next drain, queued behind it, and are coalesced there. Never throws: each append is settled.
+   */
+  async #drainBatch(batch: PendingAppend[], start: number): Promise<void> {
+    let i = start
     try {
       while (i < batch.length) i = await this.#appendGroup(batch, i)
     } catch (err) {
@@ -283,10 +400,8 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   }
 
   /**
-   * Assigns offsets to the appends from `start` and writes as many as form one group; returns
-   * the index of the first append not handled. The group's index bookkeeping is planned on a
-   * copy of the segment's cadence (so roll checks see the appends before them in the group) and
-   * adopted only once the write has succeeded; the log end offset moves only then too.
+   * Writes the appends from `start` that form one group (rolling first if the first needs it);
+   * returns the index of the first append not handled.
    */
   async #appendGroup(batch: PendingAppend[], start: number): Promise<number> {
     if (this.#failed !== undefined) {
@@ -296,13 +411,48 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       for (let i = start; i < batch.length; i++) batch[i]!.reject(err)
       return batch.length
     }
-    const config = this.#config
     const now = this.#ctx.now()
-    let active = this.#active()
-    let cadence = active.cadence!.clone()
+    let plan = this.#planGroup(batch, start, now, false)
+    if (plan.rollAt !== undefined) {
+      try {
+        await this.#roll(plan.rollAt)
+      } catch (err) {
+        batch[plan.i]!.reject(err)
+        return plan.i + 1
+      }
+      plan = this.#planGroup(batch, plan.i, now, true)
+    }
+    if (plan.group.length === 0) return plan.i
+    const at = plan.active.size
+    try {
+      // Creating: a new partition's first segment file is made by its first append (loader.ts).
+      await this.#ctx.pool.use(plan.active.logPath, (h) => writevFully(h, plan.buffers, at), true)
+    } catch (err) {
+      await this.#failGroup(plan, err)
+      return plan.i
+    }
+    await this.#commitGroup(plan)
+    // The drain's last group (nothing queued behind it, as #queued then counts it alone).
+    if (plan.i === batch.length) this.#drainSettled = true
+    return plan.i
+  }
+
+  /**
+   * Assigns offsets to the appends from `start` and plans as many as form one group in the
+   * active segment: rejects those that are too large or malformed, and stops at the group
+   * limits or at an append that needs a roll (`rollAt` when that is the first one; `rolled`
+   * says the active segment was just rolled for it). The index bookkeeping is planned on a copy
+   * of the segment's cadence (so roll checks see the appends before them in the group) and
+   * adopted by #commitGroup only once the write has succeeded; the log end offset moves only
+   * then too.
+   */
+  #planGroup(batch: PendingAppend[], start: number, now: number, rolled: boolean): GroupPlan {
+    const config = this.#config
+    const active = this.#active()
+    const cadence = active.cadence!.clone()
     let position = active.size
     let next = this.#nextOffset
-    const group: { p: PendingAppend; assigned: AssignedAppend; entries: IndexEntries }[] = []
+    const group: (Planned & { p: PendingAppend })[] = []
     const buffers: Buffer[] = []
     let groupBytes = 0
     let i = start
@@ -328,51 +478,87 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         continue
       }
       const check = { size: position, createdMs: active.createdMs, cadence }
-      if (shouldRoll(check, config, now, size, assigned.maxTimestamp, assigned.lastOffset)) {
+      const fresh = rolled && i === start
+      if (!fresh && shouldRoll(check, config, now, size, assigned.maxTimestamp, assigned.lastOffset)) {
         // A group stays within one segment: write what is planned, roll in the next group.
-        if (group.length > 0) break
-        try {
-          active = await this.#roll(assigned.firstOffset)
-        } catch (err) {
-          p.reject(err)
-          return i + 1
-        }
-        cadence = active.cadence!.clone()
-        position = active.size
+        if (group.length === 0)
+          return { group, buffers, i, active, cadence, end: position, next, now, rollAt: next }
+        break
       }
-      const entries = cadence.onAppend(
-        position,
-        assigned.batches[0]!.maxTimestamp,
-        size,
-        assigned.lastOffset,
-        assigned.maxTimestamp,
-        assigned.offsetOfMaxTimestamp,
-        config.indexIntervalBytes,
-      )
-      group.push({ p, assigned, entries })
+      const entries = this.#planIndex(cadence, position, size, assigned)
+      group.push({ p, options: p.options, assigned, entries })
       buffers.push(p.records)
       groupBytes += size
       position += size
       next = assigned.lastOffset + 1n
     }
-    if (group.length === 0) return i
+    return { group, buffers, i, active, cadence, end: position, next, now }
+  }
 
-    const at = active.size
-    try {
-      // Creating: a new partition's first segment file is made by its first append (loader.ts).
-      await this.#ctx.pool.use(active.logPath, (h) => writevFully(h, buffers, at), true)
-    } catch (err) {
-      // Undo a partial write so the file ends at the last whole batch; if even that fails the
-      // file's tail is unknown and the log stops taking appends (recovery fixes it on restart).
-      try {
-        await this.#ctx.pool.use(active.logPath, (h) => h.truncate(at))
-      } catch (undoErr) {
-        this.#failed = this.#storageError('truncate after failed write', undoErr)
-      }
-      const e = this.#storageError('write', err)
-      for (const g of group) g.p.reject(e)
-      return i
+  /** After a failed write of a group: undoes it (see #undoWrite) and rejects its appends. */
+  #failGroup(plan: GroupPlan, err: unknown): Promise<void> {
+    return this.#undoWrite(plan.active, plan.active.size, err).catch((e: unknown) => {
+      for (const g of plan.group) g.p.reject(e)
+    })
+  }
+
+  /** Adopts a written group and acknowledges its appends (after any directory fsync needed). */
+  #commitGroup(plan: GroupPlan): void | Promise<void> {
+    const { group } = plan
+    if (!this.#adopt(plan.active, plan.cadence, group, plan.end, plan.next, plan.now)) {
+      for (const g of group) g.p.resolve({ result: this.#result(g) })
+      return
     }
+    return this.#prepareSync().then(
+      (syncSegments) => {
+        for (const g of group) g.p.resolve({ result: this.#result(g), syncSegments })
+      },
+      (err: unknown) => {
+        for (const g of group) g.p.reject(err)
+      },
+    )
+  }
+
+  #planIndex(cadence: IndexCadence, position: number, size: number, assigned: AssignedAppend): IndexEntries {
+    return cadence.onAppend(
+      position,
+      assigned.batches[0]!.maxTimestamp,
+      size,
+      assigned.lastOffset,
+      assigned.maxTimestamp,
+      assigned.offsetOfMaxTimestamp,
+      this.#config.indexIntervalBytes,
+    )
+  }
+
+  /**
+   * After a failed write: undoes a partial write so the file ends at the last whole batch; if
+   * even that fails the file's tail is unknown and the log stops taking appends (recovery fixes
+   * it on restart). Always rejects, with the error to give the appends.
+   */
+  async #undoWrite(active: Segment, at: number, err: unknown): Promise<never> {
+    try {
+      await this.#ctx.pool.use(active.logPath, (h) => h.truncate(at))
+    } catch (undoErr) {
+      this.#failed = this.#storageError('truncate after failed write', undoErr)
+    }
+    throw this.#storageError('write', err)
+  }
+
+  /**
+   * Adopts a written group: its index entries and cadence, leader epochs, the segment size and
+   * then the log end offset. Returns whether the appends must be fsynced before they are
+   * acknowledged (durable mode, flush.messages); otherwise arms the flush.ms timer.
+   */
+  #adopt(
+    active: Segment,
+    cadence: IndexCadence,
+    group: Planned[],
+    end: number,
+    next: bigint,
+    now: number,
+  ): boolean {
+    const config = this.#config
     active.cadence = cadence
     let records = 0
     for (const g of group) {
@@ -380,49 +566,52 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       // The checkpoint is written by the next flush, before the recovery point moves past these
       // offsets; until then recovery rebuilds the epochs from the batches (Kafka writes it here
       // without fsync, which a crash may lose anyway).
-      this.#epochs.assign(g.p.options.leaderEpoch, g.assigned.firstOffset)
+      this.#epochs.assign(g.options.leaderEpoch, g.assigned.firstOffset)
       records += g.assigned.records
     }
-    active.size = position
+    active.size = end
     active.lastModifiedMs = now
     this.#nextOffset = next
 
     const durable = config.durable
     this.#unflushedMessages += records
-    let syncSegments: Segment[] | undefined
-    if (durable || this.#unflushedMessages >= config.flushMessages) {
-      // Directory fsyncs only when this partition's directory or a rolled segment file is new.
-      try {
-        if (this.#dirsUnsynced) await this.#syncDirs()
-        else if (this.#segmentDirUnsynced) await this.#ctx.syncDir(this.#ctx.dir)
-      } catch (err) {
-        const e = this.#storageError('directory fsync', err)
-        for (const g of group) g.p.reject(e)
-        return i
-      }
-      this.#segmentDirUnsynced = false
-      this.#unflushedMessages = 0
-      // Every append of the group waits for the fsync (they share it).
-      syncSegments = this.#dataUnsyncedSegments()
-    } else if (config.flushMs < Number.MAX_SAFE_INTEGER && this.#flushTimer === undefined && !durable) {
+    if (durable || this.#unflushedMessages >= config.flushMessages) return true
+    if (config.flushMs < Number.MAX_SAFE_INTEGER && this.#flushTimer === undefined) {
       this.#flushTimer = setTimeout(() => {
         this.#flushTimer = undefined
         this.flush().catch(() => undefined)
       }, config.flushMs)
       this.#flushTimer.unref()
     }
-    for (const g of group) {
-      const result: AppendResult = {
-        baseOffset: g.assigned.firstOffset,
-        lastOffset: g.assigned.lastOffset,
-        logAppendTime: g.p.options.logAppendTime ?? -1n,
-        logStartOffset: this.#logStartOffset,
-        batches: g.assigned.batches.length,
-        records: g.assigned.records,
-      }
-      g.p.resolve(syncSegments !== undefined ? { result, syncSegments } : { result })
+    return false
+  }
+
+  /**
+   * Before appends wait for an fsync: the directory fsyncs needed only when this partition's
+   * directory or a rolled segment file is new. Returns the segments whose data to fsync (every
+   * append of a group waits for it: they share it). Runs in the queue slot.
+   */
+  async #prepareSync(): Promise<Segment[]> {
+    try {
+      if (this.#dirsUnsynced) await this.#syncDirs()
+      else if (this.#segmentDirUnsynced) await this.#ctx.syncDir(this.#ctx.dir)
+    } catch (err) {
+      throw this.#storageError('directory fsync', err)
     }
-    return i
+    this.#segmentDirUnsynced = false
+    this.#unflushedMessages = 0
+    return this.#dataUnsyncedSegments()
+  }
+
+  #result(g: Planned): AppendResult {
+    return {
+      baseOffset: g.assigned.firstOffset,
+      lastOffset: g.assigned.lastOffset,
+      logAppendTime: g.options.logAppendTime ?? -1n,
+      logStartOffset: this.#logStartOffset,
+      batches: g.assigned.batches.length,
+      records: g.assigned.records,
+    }
   }
 
   /**
