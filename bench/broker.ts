@@ -27,7 +27,9 @@
 //
 // Result (stored under "broker" in bench/results/latest.json): { profile, sizes, librdkafka,
 // targets, rows: Row[], runs: raw loadgen JSON per workload and target, errors: string[] }.
-// Run alone: `node bench/broker.ts [--quick|--full] [--targets mock,samsa-memory,...]`.
+// Run alone: `node bench/broker.ts [--quick|--full] [--targets mock,samsa-memory,...]
+// [--workloads W4,...]` (the others skipped: W4 alone then runs on a fresh broker, whose first
+// repetition includes JIT warm-up that W1–W3 otherwise absorb).
 
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -44,6 +46,9 @@ export const TARGETS = ['mock', 'samsa-memory', 'samsa-disk', 'samsa-durable'] a
 export type TargetName = (typeof TARGETS)[number]
 
 export type Profile = 'quick' | 'default' | 'full'
+
+export const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7'] as const
+export type WorkloadName = (typeof WORKLOADS)[number]
 
 interface Sizes {
   reps: number
@@ -530,6 +535,7 @@ async function session(
   tools: NativeTools,
   target: TargetName,
   sizes: Sizes,
+  want: (w: WorkloadName) => boolean,
   log: (s: string) => void,
 ): Promise<void> {
   const { mockTopics } = plan(sizes)
@@ -544,35 +550,39 @@ async function session(
   const durable = target === 'samsa-durable'
   const W4 = `W4 ack latency, 100 B at 10 k msg/s, ${kib(sizes.w4Count)} msgs`
   try {
-    if (target !== 'mock' && !durable) await idleConnections(c, b, sizes, log)
-    for (let r = 0; r < sizes.reps; r++) {
-      log(`  ${target}: W1 rep ${r + 1}/${sizes.reps}`)
-      const t1 = { name: `w1-1p-${r}`, partitions: 1 }
-      // The mock keeps only ~4 MB per partition, so reading W1 back is measured on Samsa alone
-      // (its bar is a fraction of P1, §8.3).
-      if ((await produceWorkload(c, b, W1_1, t1, sizes.w1Count, 1024)) && target !== 'mock')
-        await consumeWorkload(c, b, W1_F, t1, sizes.w1Count)
-      await b.deleteTopics([t1.name])
-      const t16 = { name: `w1-16p-${r}`, partitions: 16 }
-      await produceWorkload(c, b, W1_16, t16, sizes.w1Count, 1024)
-      await b.deleteTopics([t16.name])
-      if (durable) continue
+    if (target !== 'mock' && !durable && want('W6')) await idleConnections(c, b, sizes, log)
+    for (let r = 0; r < sizes.reps && (want('W1') || want('W2')); r++) {
+      if (want('W1')) {
+        log(`  ${target}: W1 rep ${r + 1}/${sizes.reps}`)
+        const t1 = { name: `w1-1p-${r}`, partitions: 1 }
+        // The mock keeps only ~4 MB per partition, so reading W1 back is measured on Samsa alone
+        // (its bar is a fraction of P1, §8.3).
+        if ((await produceWorkload(c, b, W1_1, t1, sizes.w1Count, 1024)) && target !== 'mock')
+          await consumeWorkload(c, b, W1_F, t1, sizes.w1Count)
+        await b.deleteTopics([t1.name])
+        const t16 = { name: `w1-16p-${r}`, partitions: 16 }
+        await produceWorkload(c, b, W1_16, t16, sizes.w1Count, 1024)
+        await b.deleteTopics([t16.name])
+      }
+      if (durable || !want('W2')) continue
       log(`  ${target}: W2 rep ${r + 1}/${sizes.reps}`)
       const t2 = { name: `w2-${r}`, partitions: 1 }
       await produceWorkload(c, b, W2, t2, sizes.w2Count, 100)
       await b.deleteTopics([t2.name])
     }
 
-    if (!durable) {
+    if (!durable && want('W3')) {
       log(`  ${target}: W3`)
       const w3 = { name: 'w3', partitions: 64 }
       if (await produceWorkload(c, b, W3_LOAD, w3, 64 * sizes.w3PerPartition, 100))
         for (let r = 0; r < sizes.reps; r++) await consumeWorkload(c, b, W3, w3, 64 * sizes.w3PerPartition)
     }
 
-    log(`  ${target}: W4`)
-    await b.createTopics([{ name: 'w4', partitions: 1 }])
-    for (let r = 0; r < sizes.reps; r++) {
+    if (want('W4')) {
+      log(`  ${target}: W4`)
+      await b.createTopics([{ name: 'w4', partitions: 1 }])
+    }
+    for (let r = 0; r < sizes.reps && want('W4'); r++) {
       const m = await measure(
         b,
         [
@@ -611,31 +621,35 @@ async function session(
 
     // Durable mode changes only the write path: W2/W3/W5/W6 would repeat samsa-disk's figures.
     if (durable) {
-      await durableProducers(c, b, sizes, log)
+      if (want('W7')) await durableProducers(c, b, sizes, log)
       return
     }
-    log(`  ${target}: W5 new consumer → first message`)
-    const W5C = 'W5 new group consumer → first message'
-    await b.createTopics([{ name: 'w5', partitions: 1 }])
-    const pre = await measure(
-      b,
-      ['produce', '--topic', 'w5', '--count', '100', '--size', '100', '--partitions', '1'],
-      60,
-    )
-    if ('error' in pre) c.error(W5C, target, pre.error)
-    else
-      for (let r = 0; r < sizes.reps; r++) {
-        const m = await measure(b, ['consume', '--topic', 'w5', '--group', `w5-g${r}`, '--count', '1'], 30)
-        if ('error' in m) c.error(W5C, target, m.error)
-        else {
-          c.raw(W5C, target, m.json)
-          c.add(W5C, target, 'time', 'ms', 'lower', num(m.json, 'firstMessageMs'))
-        }
-      }
-
-    await scale(c, b, sizes, log)
+    if (want('W5')) await newConsumer(c, b, sizes, log)
+    if (want('W6')) await scale(c, b, sizes, log)
   } finally {
     await b.stop()
+  }
+}
+
+/** W5 (on a running broker): a new classic-group consumer → its first message. */
+async function newConsumer(c: Collector, b: Broker, sizes: Sizes, log: (s: string) => void): Promise<void> {
+  const target = b.target
+  log(`  ${target}: W5 new consumer → first message`)
+  const W5C = 'W5 new group consumer → first message'
+  await b.createTopics([{ name: 'w5', partitions: 1 }])
+  const pre = await measure(
+    b,
+    ['produce', '--topic', 'w5', '--count', '100', '--size', '100', '--partitions', '1'],
+    60,
+  )
+  if ('error' in pre) return void c.error(W5C, target, pre.error)
+  for (let r = 0; r < sizes.reps; r++) {
+    const m = await measure(b, ['consume', '--topic', 'w5', '--group', `w5-g${r}`, '--count', '1'], 30)
+    if ('error' in m) c.error(W5C, target, m.error)
+    else {
+      c.raw(W5C, target, m.json)
+      c.add(W5C, target, 'time', 'ms', 'lower', num(m.json, 'firstMessageMs'))
+    }
   }
 }
 
@@ -918,6 +932,8 @@ async function startups(
 export async function runBrokerBench(opts: {
   profile: Profile
   targets?: readonly TargetName[]
+  /** Only these workloads (default: all). */
+  workloads?: readonly WorkloadName[]
   log?: (s: string) => void
 }): Promise<BrokerBenchResult | { skipped: string }> {
   const log = opts.log ?? ((s: string) => console.log(s))
@@ -927,12 +943,13 @@ export async function runBrokerBench(opts: {
   const sizes = SIZES[opts.profile]
   const targets = [...(opts.targets ?? TARGETS)]
   const c = new Collector()
+  const want = (w: WorkloadName): boolean => opts.workloads === undefined || opts.workloads.includes(w)
   for (const t of targets) {
     const t0 = Date.now()
     try {
-      await session(c, tools, t, sizes, log)
+      await session(c, tools, t, sizes, want, log)
       // Startup does not depend on the flush policy: samsa-disk covers the durable broker.
-      if (t !== 'samsa-durable') await startups(c, tools, t, sizes, log)
+      if (t !== 'samsa-durable' && want('W5')) await startups(c, tools, t, sizes, log)
     } catch (err) {
       c.error('session', t, (err as Error).message)
     } finally {
@@ -1028,6 +1045,14 @@ function parseTargets(s: string | undefined): TargetName[] | undefined {
   return list as TargetName[]
 }
 
+function parseWorkloads(s: string | undefined): WorkloadName[] | undefined {
+  if (s === undefined) return undefined
+  const list = s.split(',').filter(Boolean)
+  for (const w of list)
+    if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`unknown workload ${w}`)
+  return list as WorkloadName[]
+}
+
 export function profileFromArgs(argv: readonly string[]): Profile {
   return argv.includes('--quick') ? 'quick' : argv.includes('--full') ? 'full' : 'default'
 }
@@ -1035,9 +1060,11 @@ export function profileFromArgs(argv: readonly string[]): Profile {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2)
   const ti = argv.indexOf('--targets')
+  const wi = argv.indexOf('--workloads')
   const res = await runBrokerBench({
     profile: profileFromArgs(argv),
     targets: parseTargets(ti >= 0 ? argv[ti + 1] : undefined),
+    workloads: parseWorkloads(wi >= 0 ? argv[wi + 1] : undefined),
   })
   if ('skipped' in res) console.log(`broker benchmarks skipped: ${res.skipped}`)
   else {
