@@ -8,7 +8,13 @@
 //   - crash modes choose what survives of unsynced data: nothing, everything (a process kill,
 //     where the page cache survives), or a torn prefix of appended bytes (plus optional garbage).
 
-import { constants as fsConstants, readFile as readFileCallback, type Stats } from 'node:fs'
+import {
+  constants as fsConstants,
+  readFile as readFileCallback,
+  writeSync,
+  writevSync,
+  type Stats,
+} from 'node:fs'
 import * as nodeFs from 'node:fs/promises'
 import * as nodePath from 'node:path'
 
@@ -136,6 +142,16 @@ export function errorCode(err: unknown): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Node implementation
 
+/**
+ * Writes up to this size are made on the calling thread (writeSync into the page cache, a few µs)
+ * rather than through libuv's thread pool: the pool costs a round trip of two thread wake-ups
+ * per write (pool thread, then the event loop's eventfd), which is most of the extra CPU of a
+ * 1-message produce on the disk log over the memory log, and each wake-up waits for a CPU when
+ * the machine is busy (issue 7, W4). Larger writes stay in the pool so a big batch, or a writer
+ * throttled by dirty-page writeback, never holds the event loop for long.
+ */
+const SYNC_WRITE_MAX_BYTES = 16 * 1024
+
 class NodeFileHandle implements FileHandle {
   readonly #h: nodeFs.FileHandle
   constructor(h: nodeFs.FileHandle) {
@@ -145,9 +161,13 @@ class NodeFileHandle implements FileHandle {
     return (await this.#h.read(buf, offset, length, position)).bytesRead
   }
   async write(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
+    if (length <= SYNC_WRITE_MAX_BYTES) return writeSync(this.#h.fd, buf, offset, length, position)
     return (await this.#h.write(buf, offset, length, position)).bytesWritten
   }
   async writev(buffers: readonly Buffer[], position: number): Promise<number> {
+    let total = 0
+    for (const b of buffers) total += b.length
+    if (total <= SYNC_WRITE_MAX_BYTES) return writevSync(this.#h.fd, buffers, position)
     return (await this.#h.writev(buffers, position)).bytesWritten
   }
   truncate(size: number): Promise<void> {
