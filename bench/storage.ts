@@ -4,7 +4,7 @@
 // Every case is bounded in bytes and time. Run alone: `node bench/storage.ts`.
 
 import { mkdir, mkdtemp, open, rm, unlink } from 'node:fs/promises'
-import { readdirSync } from 'node:fs'
+import { closeSync, openSync, readdirSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -45,23 +45,37 @@ async function openBenchLog(dir: string, config: Partial<LogConfig> = {}) {
 }
 
 /**
- * Log appends next to raw positional fs.write of the same buffers, interleaved in slices of
- * 8 MiB so that load from other processes on the machine hits both alike.
+ * Log appends next to raw positional fs.write of the same buffers (the promise API, one write
+ * through libuv's pool at a time, as the issue's baseline) and next to raw fs.writeSync (the
+ * cheaper limit: the disk log writes appends of up to 16 KiB synchronously, src/storage/fs.ts),
+ * interleaved in slices of 8 MiB so that load from other processes on the machine hits all alike.
  */
 async function appendVsRaw(
   dir: string,
   batch: Buffer,
   total: number,
-): Promise<{ rawMbps: number; logMbps: number; batchesPerSec: number }> {
+): Promise<{ rawMbps: number; rawSyncMbps: number; logMbps: number; batchesPerSec: number }> {
   await mkdir(dir, { recursive: true })
   const rawPath = join(dir, 'raw.bin')
   const raw = await open(rawPath, 'w')
+  const rawSyncPath = join(dir, 'raw-sync.bin')
+  const rawSyncFd = openSync(rawSyncPath, 'w')
   const { store, log } = await openBenchLog(join(dir, 'log'))
   const perSlice = Math.max(1, Math.floor((8 * MiB) / batch.length))
   const slices = Math.max(1, Math.ceil(total / (perSlice * batch.length)))
   let rawNs = 0n
+  let rawSyncNs = 0n
   let logNs = 0n
   let pos = 0
+  let syncPos = 0
+  const rawSyncSlice = (): void => {
+    const t = process.hrtime.bigint()
+    for (let i = 0; i < perSlice; i++) {
+      writeSync(rawSyncFd, batch, 0, batch.length, syncPos)
+      syncPos += batch.length
+    }
+    rawSyncNs += process.hrtime.bigint() - t
+  }
   const rawSlice = async (): Promise<void> => {
     const t = process.hrtime.bigint()
     for (let i = 0; i < perSlice; i++) {
@@ -79,18 +93,23 @@ async function appendVsRaw(
   for (let s = 0; s < slices; s++) {
     if (s % 2 === 0) {
       await rawSlice()
+      rawSyncSlice()
       await logSlice()
     } else {
       await logSlice()
+      rawSyncSlice()
       await rawSlice()
     }
   }
   await raw.close()
   await unlink(rawPath)
+  closeSync(rawSyncFd)
+  await unlink(rawSyncPath)
   await store.close()
   const bytes = slices * perSlice * batch.length
   return {
     rawMbps: bytes / MiB / (Number(rawNs) / 1e9),
+    rawSyncMbps: bytes / MiB / (Number(rawSyncNs) / 1e9),
     logMbps: bytes / MiB / (Number(logNs) / 1e9),
     batchesPerSec: (slices * perSlice) / (Number(logNs) / 1e9),
   }
@@ -125,6 +144,12 @@ export async function runStorageBench(only?: readonly string[]): Promise<Storage
         rows.push({ name: `log append, ${label}`, value: round1(r.logMbps), unit: 'MB/s' })
         rows.push({ name: `log append, ${label}`, value: Math.round(r.batchesPerSec), unit: 'batches/s' })
         rows.push({ name: `log append / raw, ${label}`, value: round2(r.logMbps / r.rawMbps), unit: 'x' })
+        rows.push({ name: `raw fs.writeSync, ${label}`, value: round1(r.rawSyncMbps), unit: 'MB/s' })
+        rows.push({
+          name: `log append / raw writeSync, ${label}`,
+          value: round2(r.logMbps / r.rawSyncMbps),
+          unit: 'x',
+        })
       }
 
     // --- read and recovery over one 256 MiB log of 16 KiB batches
