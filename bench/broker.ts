@@ -41,6 +41,7 @@ import { buildNative, type NativeTools } from './native/build.ts'
 import { cpuSeconds, peakRssMB, resetPeakRss, rssMB } from './proc.ts'
 import { summarise, type Summary } from './stats.ts'
 import { freePort, type SystemLimits } from './system.ts'
+import { killAll, track } from './child-processes.ts'
 
 export const TARGETS = ['mock', 'samsa-memory', 'samsa-disk', 'samsa-durable'] as const
 export type TargetName = (typeof TARGETS)[number]
@@ -118,27 +119,6 @@ export interface BrokerBenchResult {
   runs: Record<string, Partial<Record<TargetName, unknown[]>>>
   errors: string[]
 }
-
-// ---------- child processes ----------
-
-const children = new Set<ChildProcess>()
-
-function track<T extends ChildProcess>(cp: T): T {
-  children.add(cp)
-  cp.once('exit', () => children.delete(cp))
-  return cp
-}
-
-function killAll(): void {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
-}
-
-process.once('exit', killAll)
-for (const sig of ['SIGINT', 'SIGTERM'] as const)
-  process.once(sig, () => {
-    killAll()
-    process.exit(130)
-  })
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 

@@ -26,6 +26,7 @@ import { buildNative } from './native/build.ts'
 import { cpuSeconds, rssMB } from './proc.ts'
 import { percentile } from './stats.ts'
 import { freePort } from './system.ts'
+import { track } from './child-processes.ts'
 
 const bin = join(import.meta.dirname, '..', 'bin', 'samsa.js')
 const PROBE_TIMEOUT_S = 30
@@ -72,23 +73,6 @@ function stats(values: number[]): StartupStats {
     max: values.length === 0 ? NaN : Math.max(...values),
   }
 }
-
-// Brokers and probes still running when this process is stopped are killed by PID.
-const children = new Set<ChildProcess>()
-function track<T extends ChildProcess>(cp: T): T {
-  children.add(cp)
-  cp.once('exit', () => children.delete(cp))
-  return cp
-}
-function killAll(): void {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
-}
-process.once('exit', killAll)
-for (const sig of ['SIGINT', 'SIGTERM'] as const)
-  process.once(sig, () => {
-    killAll()
-    process.exit(130)
-  })
 
 function exited(cp: ChildProcess, ms: number): Promise<boolean> {
   if (cp.exitCode !== null || cp.signalCode !== null) return Promise.resolve(true)
