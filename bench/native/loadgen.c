@@ -11,7 +11,11 @@
  *       Produces N messages of S bytes. With --partitions P, message i goes to partition i % P
  *       (the same spread on every broker); otherwise librdkafka's partitioner picks. --rate R paces
  *       the sends at R msg/s (W4); --warmup W first produces and flushes W messages that are not
- *       measured. Ack latency is enqueue → delivery report, as kafka-producer-perf-test defines it.
+ *       measured. Ack latency is enqueue → acknowledgement, timed where librdkafka's I/O thread
+ *       receives it (an on_acknowledgement interceptor), as kafka-producer-perf-test times it in
+ *       the callback its producer's I/O thread runs; the delivery report reaches the generator's
+ *       thread later, after a thread wake-up that would otherwise count as broker latency.
+ *       Between paced sends the generator sleeps (it does not spin: the broker shares the machine).
  *   loadgen consume  --bootstrap B --topic T --partitions P --count N [--timeout-s 60]
  *       Reads every partition from the earliest offset (legacy per-partition consumer, no group)
  *       until N messages have arrived. Throughput is timed from the first message to the last.
@@ -39,6 +43,7 @@
  */
 #include <errno.h>
 #include <librdkafka/rdkafka.h>
+#include <sys/prctl.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -160,6 +165,7 @@ static double pct(const float *v, size_t n, double p) {
 /* ---------- produce ---------- */
 
 static uint64_t *p_enq;   /* enqueue time per measured message */
+static uint64_t *p_ack;   /* acknowledgement time per measured message (librdkafka's I/O thread) */
 static float *p_lat;      /* ack latency (ms) per acknowledged measured message */
 static size_t p_nlat;
 static long long p_acked, p_errors, p_warm_acked;
@@ -180,9 +186,28 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     p_warm_acked++;
     return;
   }
+  /* p_ack[idx] was written before librdkafka queued this report (its queue lock orders them). */
+  if (p_ack[idx]) t = p_ack[idx];
   p_acked++;
-  p_last_ack = t;
+  if (t > p_last_ack) p_last_ack = t;
   p_lat[p_nlat++] = (float)((double)(t - p_enq[idx]) / 1e6);
+}
+
+/* Runs on librdkafka's broker thread as an acknowledgement arrives: only a timestamp store. */
+static rd_kafka_resp_err_t on_ack(rd_kafka_t *rk, rd_kafka_message_t *m, void *opaque) {
+  (void)rk;
+  (void)opaque;
+  intptr_t idx = (intptr_t)m->_private;
+  if (!m->err && idx >= 0) p_ack[idx] = now_ns();
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+static rd_kafka_resp_err_t on_new(rd_kafka_t *rk, const rd_kafka_conf_t *conf, void *opaque,
+                                  char *errstr, size_t errstr_size) {
+  (void)conf;
+  (void)errstr;
+  (void)errstr_size;
+  return rd_kafka_interceptor_add_on_acknowledgement(rk, "loadgen-ack-time", on_ack, opaque);
 }
 
 static int produce_one(rd_kafka_topic_t *rkt, int32_t part, char *payload, size_t size, intptr_t idx,
@@ -197,6 +222,33 @@ static int produce_one(rd_kafka_topic_t *rkt, int32_t part, char *payload, size_
     }
     rd_kafka_poll(rk, 1);
   }
+}
+
+/* Sleeps until `target` (CLOCK_MONOTONIC ns), then serves the delivery reports that arrived. */
+static void wait_until(rd_kafka_t *rk, uint64_t target) {
+  struct timespec ts = {(time_t)(target / 1000000000ull), (long)(target % 1000000000ull)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+  }
+  rd_kafka_poll(rk, 0);
+}
+
+/* Produces messages [0, n): paced at one per `interval` ns from now when interval > 0, and timed
+ * (p_enq, delivery report idx = i) when `measured`; warm-up messages carry idx -1. Returns how
+ * many were enqueued (fewer on an error or past the deadline). */
+static long long produce_run(rd_kafka_t *rk, rd_kafka_topic_t *rkt, long long n,
+                             long long partitions, char *payload, size_t size, uint64_t interval,
+                             int measured, uint64_t deadline) {
+  uint64_t start = now_ns();
+  long long i = 0;
+  for (; i < n; i++) {
+    if (interval) wait_until(rk, start + (uint64_t)i * interval);
+    if ((interval || (i & 1023) == 0) && now_ns() > deadline) break;
+    int32_t part = partitions > 0 ? (int32_t)(i % partitions) : RD_KAFKA_PARTITION_UA;
+    if (measured) p_enq[i] = now_ns();
+    if (produce_one(rkt, part, payload, size, measured ? (intptr_t)i : -1, rk) != 0) break;
+    if (interval || (i & 1023) == 0) rd_kafka_poll(rk, 0);
+  }
+  return i;
 }
 
 static int mode_produce(void) {
@@ -221,6 +273,7 @@ static int mode_produce(void) {
   /* No idempotence: the mock and Samsa then see the same plain acks=all produce path. */
   set(conf, "enable.idempotence", "false");
   rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+  rd_kafka_conf_interceptor_add_on_new(conf, "loadgen-ack-time", on_new, NULL);
   rd_kafka_t *rk = make(RD_KAFKA_PRODUCER, conf);
   rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
 
@@ -235,36 +288,22 @@ static int mode_produce(void) {
   }
   p_enq = calloc((size_t)count, sizeof *p_enq);
   p_lat = calloc((size_t)count, sizeof *p_lat);
+  p_ack = calloc((size_t)count, sizeof *p_ack);
 
-  int32_t part_of_warm = partitions > 0 ? 0 : RD_KAFKA_PARTITION_UA;
-  for (long long i = 0; i < warmup; i++) {
-    int32_t part = partitions > 0 ? (int32_t)(i % partitions) : part_of_warm;
-    produce_one(rkt, part, payload, (size_t)size, -1, rk);
-    if ((i & 1023) == 0) rd_kafka_poll(rk, 0);
+  /* Sleeps end on time (the default 50 µs timer slack is half a slot at 10 k msg/s). */
+  prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+
+  uint64_t deadline = now_ns() + (uint64_t)timeout_s * 1000000000ull;
+  if (warmup > 0) {
+    produce_run(rk, rkt, warmup, partitions, payload, (size_t)size, 0, 0, deadline);
+    rd_kafka_flush(rk, (int)(timeout_s * 1000));
   }
-  if (warmup > 0) rd_kafka_flush(rk, (int)(timeout_s * 1000));
 
-  uint64_t start = now_ns(), deadline = start + (uint64_t)timeout_s * 1000000000ull;
+  uint64_t start = now_ns();
+  deadline = start + (uint64_t)timeout_s * 1000000000ull;
   uint64_t interval = rate > 0 ? 1000000000ull / (uint64_t)rate : 0;
-  long long sent = 0;
-  for (long long i = 0; i < count; i++) {
-    if (interval) {
-      uint64_t target = start + (uint64_t)i * interval;
-      for (;;) {
-        uint64_t t = now_ns();
-        if (t >= target) break;
-        /* Serve delivery reports while waiting; block in poll only when far from the slot. */
-        rd_kafka_poll(rk, target - t > 1500000 ? 1 : 0);
-      }
-      if (now_ns() > deadline) break;
-    }
-    int32_t part = partitions > 0 ? (int32_t)(i % partitions) : RD_KAFKA_PARTITION_UA;
-    p_enq[i] = now_ns();
-    if (produce_one(rkt, part, payload, (size_t)size, (intptr_t)i, rk) != 0) break;
-    sent++;
-    if (interval || (i & 1023) == 0) rd_kafka_poll(rk, 0);
-    if ((i & 65535) == 0 && now_ns() > deadline) break;
-  }
+  long long sent =
+      produce_run(rk, rkt, count, partitions, payload, (size_t)size, interval, 1, deadline);
   uint64_t left = now_ns() < deadline ? deadline - now_ns() : 0;
   rd_kafka_flush(rk, (int)(left / 1000000));
   if (p_last_ack == 0) p_last_ack = now_ns();
