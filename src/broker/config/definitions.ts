@@ -352,7 +352,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def(
     'group.initial.rebalance.delay.ms',
     'int',
-    '0',
+    '25',
     'Time the coordinator waits for more consumers to join a new group before the first rebalance.',
     { min: 0, kafkaDefault: '3000' },
   ),

@@ -10,8 +10,10 @@ export interface GroupCoordinatorConfig {
   maxSessionTimeoutMs: number
   /**
    * group.initial.rebalance.delay.ms: how long the first rebalance of an empty group waits for
-   * more members. Kafka's default is 3000; ours is 0 because a dev/CI broker should hand out
-   * assignments at once (tests start consumers one after another anyway).
+   * more members, each join extending the wait by the same amount. Kafka's default is 3000; the
+   * broker's is 25 ms (config/definitions.ts): a lone consumer is assigned almost at once, and
+   * consumers started together land in one generation instead of a rebalance per arrival, each
+   * waiting for the earlier members' next heartbeat (3 s by default). Unit tests default to 0.
    */
   initialRebalanceDelayMs: number
   /** group.max.size: classic group member limit (Kafka: Integer.MAX_VALUE). */

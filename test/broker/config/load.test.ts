@@ -81,7 +81,7 @@ describe('loadConfig', () => {
 
   it('keeps the dev-friendly defaults', () => {
     const { config } = loadConfig({})
-    expect(config.number('group.initial.rebalance.delay.ms')).toBe(0)
+    expect(config.number('group.initial.rebalance.delay.ms')).toBe(25)
     expect(config.number('offsets.topic.replication.factor')).toBe(1)
     expect(config.list('listeners')).toEqual(['PLAINTEXT://127.0.0.1:9092'])
     expect(config.nodeId).toBe(1)
