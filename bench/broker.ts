@@ -2,11 +2,17 @@
 // librdkafka) drives four brokers one after another on 127.0.0.1:
 //   mock           librdkafka's mock cluster in its own process (native/mock-broker.c), the peer
 //   samsa-memory   `node bin/samsa.js start --memory` (what `npm start` runs: dist/, rebuilt if stale)
+//                  with retention bounded like the mock's log: the mock keeps ≤ 5 MiB per partition
+//                  (librdkafka's rdkafka_mock.c drops its oldest message sets past 5 MiB or 100,000
+//                  sets), so this target runs with log.retention.bytes=4 MiB and log.segment.bytes=
+//                  1 MiB (4–5 MiB kept per partition plus the active segment; the memory log applies
+//                  retention.bytes as segments roll). The overrides are in the result's `settings`.
 //   samsa-disk     the disk log in a temporary data dir (default flush policy: no fsync per request)
 //   samsa-durable  the disk log with log.flush.interval.messages=1 (fsync before every ack)
 // Workloads, each repeated `reps` times (median, min, max):
 //   W1  produce COUNT × 1 KiB, 1 and 16 partitions, acks=all, linger.ms=5, batch.size=1 MiB; after
-//       the 1-partition run, the same data is fetched back from earliest ("W1 fetch")
+//       the 1-partition run, the same data is fetched back from earliest ("W1 fetch"; disk targets
+//       only: the mock and samsa-memory keep just their window)
 //   W2  produce COUNT × 100 B, 1 partition, same settings
 //   W3  consume 64 partitions from earliest, pre-loaded with 100 B messages (≤ 3 MB each, the mock's
 //       retention window)
@@ -26,7 +32,8 @@
 // Every process started here is killed by PID in a finally block (and on exit or SIGINT).
 //
 // Result (stored under "broker" in bench/results/latest.json): { profile, sizes, librdkafka,
-// targets, rows: Row[], runs: raw loadgen JSON per workload and target, errors: string[] }.
+// targets, settings: broker overrides per Samsa target, rows: Row[], runs: raw loadgen JSON per
+// workload and target, errors: string[] }.
 // Run alone: `node bench/broker.ts [--quick|--full] [--targets mock,samsa-memory,...]
 // [--workloads W4,...]` (the others skipped: W4 alone then runs on a fresh broker, whose first
 // repetition includes JIT warm-up that W1–W3 otherwise absorb).
@@ -115,6 +122,8 @@ export interface BrokerBenchResult {
   sizes: Sizes
   librdkafka: string
   targets: TargetName[]
+  /** The `--override`s each Samsa target ran with beyond its listener (printed under the table). */
+  settings?: Partial<Record<TargetName, string[]>>
   rows: Row[]
   runs: Record<string, Partial<Record<TargetName, unknown[]>>>
   errors: string[]
@@ -262,6 +271,16 @@ async function startMockOnce(tools: NativeTools, topics: TopicSpec[]): Promise<B
   }
 }
 
+/** The mock's per-partition window: it drops its oldest message sets past 5 MiB. */
+const MOCK_WINDOW_OVERRIDES = ['log.retention.bytes=4194304', 'log.segment.bytes=1048576']
+
+/** Broker settings per Samsa target, beyond the listener. */
+const TARGET_OVERRIDES: Record<Exclude<TargetName, 'mock'>, readonly string[]> = {
+  'samsa-memory': MOCK_WINDOW_OVERRIDES,
+  'samsa-disk': [],
+  'samsa-durable': ['log.flush.interval.messages=1'],
+}
+
 async function startSamsa(target: Exclude<TargetName, 'mock'>): Promise<Broker> {
   const port = await freePort()
   const dataDir = target === 'samsa-memory' ? null : mkdtempSync(join(tmpdir(), 'samsa-bench-'))
@@ -276,7 +295,7 @@ async function startSamsa(target: Exclude<TargetName, 'mock'>): Promise<Broker> 
   ]
   if (dataDir === null) args.push('--memory')
   else args.push('--data-dir', dataDir)
-  if (target === 'samsa-durable') args.push('--override', 'log.flush.interval.messages=1')
+  for (const o of TARGET_OVERRIDES[target]) args.push('--override', o)
   const spawnNs = process.hrtime.bigint()
   const cp = track(spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] }))
   const tail = watchStderr(cp)
@@ -535,9 +554,10 @@ async function session(
       if (want('W1')) {
         log(`  ${target}: W1 rep ${r + 1}/${sizes.reps}`)
         const t1 = { name: `w1-1p-${r}`, partitions: 1 }
-        // The mock keeps only ~4 MB per partition, so reading W1 back is measured on Samsa alone
-        // (its bar is a fraction of P1, §8.3).
-        if ((await produceWorkload(c, b, W1_1, t1, sizes.w1Count, 1024)) && target !== 'mock')
+        // The mock and samsa-memory keep only ~5 MB per partition, so reading W1 back is measured
+        // on the disk targets alone (its bar is a fraction of P1, §8.3).
+        const keepsAll = target !== 'mock' && target !== 'samsa-memory'
+        if ((await produceWorkload(c, b, W1_1, t1, sizes.w1Count, 1024)) && keepsAll)
           await consumeWorkload(c, b, W1_F, t1, sizes.w1Count)
         await b.deleteTopics([t1.name])
         const t16 = { name: `w1-16p-${r}`, partitions: 16 }
@@ -942,6 +962,9 @@ export async function runBrokerBench(opts: {
     sizes,
     librdkafka: tools.librdkafkaVersion,
     targets,
+    settings: Object.fromEntries(
+      targets.flatMap((t) => (t === 'mock' ? [] : [[t, [...TARGET_OVERRIDES[t]]]])),
+    ),
     rows: c.rows(targets),
     runs: c.runs,
     errors: c.errors,
@@ -987,9 +1010,13 @@ export function formatBrokerTable(r: BrokerBenchResult): string {
     last = row.workload
   }
   const widths = header.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)))
-  return lines
-    .map((l) => l.map((x, i) => (i < 2 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  '))
-    .join('\n')
+  const settings = Object.entries(r.settings ?? {})
+    .filter(([, o]) => o !== undefined && o.length > 0)
+    .map(([t, o]) => `${t}: ${o.join(', ')}`)
+  return [
+    ...lines.map((l) => l.map((x, i) => (i < 2 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ')),
+    ...(settings.length > 0 ? ['', `settings: ${settings.join('; ')}`] : []),
+  ].join('\n')
 }
 
 /** Figures as fractions of the machine's limits (performance.md §8.3). */

@@ -112,6 +112,12 @@ export function markdown(r: Results): string {
     )
     last = row.workload
   }
+  const settings = Object.entries(b.settings ?? {}).filter(([, o]) => o !== undefined && o.length > 0)
+  if (settings.length > 0)
+    out.push(
+      '',
+      `Broker settings: ${settings.map(([t, o]) => `${t} ${o.map((x) => `\`${x}\``).join(', ')}`).join('; ')}.`,
+    )
   if (b.errors.length > 0)
     out.push('', 'Failures in this run:', ...b.errors.map((e) => `- ${e.split('\n')[0]!.slice(0, 300)}`))
   return out.join('\n')

@@ -54,3 +54,81 @@ describe('scheduled retention', () => {
     }
   })
 })
+
+describe('in-memory retention.bytes as segments roll', () => {
+  let broker: RunningBroker
+
+  beforeAll(async () => {
+    // The default check interval (5 minutes) never runs during the test: only the roll applies it.
+    broker = await testBroker()
+  })
+
+  afterAll(async () => {
+    await broker?.close()
+  })
+
+  it('keeps a partition near retention.bytes while producing, without the periodic check', async () => {
+    const kafka = kafkaFor(broker)
+    const admin = kafka.admin()
+    const producer = kafka.producer()
+    await admin.connect()
+    await producer.connect()
+    try {
+      await admin.createTopics({
+        topics: [
+          {
+            topic: 'bounded',
+            numPartitions: 1,
+            configEntries: [
+              { name: 'segment.bytes', value: '16384' },
+              { name: 'retention.bytes', value: '65536' },
+            ],
+          },
+        ],
+      })
+      // 2 MB in 1 KiB records; each send is one batch of 10 records (~10.3 KB).
+      const value = Buffer.alloc(1024, 7)
+      let maxKept = 0
+      for (let i = 0; i < 200; i++) {
+        await producer.send({
+          topic: 'bounded',
+          messages: Array.from({ length: 10 }, () => ({ value })),
+        })
+        const [p] = await admin.fetchTopicOffsets('bounded')
+        maxKept = Math.max(maxKept, Number(p!.high) - Number(p!.low))
+      }
+      const [p] = await admin.fetchTopicOffsets('bounded')
+      expect(p!.high).toBe('2000')
+      expect(Number(p!.low)).toBeGreaterThan(1800)
+      // retention.bytes + two segments (96 KiB) hold at most ~95 of these records.
+      expect(maxKept).toBeLessThan(100)
+      expect(maxKept).toBeGreaterThan(60)
+      // What is kept is still readable from the new log start.
+      const consumer = kafka.consumer({ groupId: 'bounded-reader' })
+      await consumer.connect()
+      try {
+        await consumer.subscribe({ topic: 'bounded', fromBeginning: true })
+        const seen: string[] = []
+        await new Promise<void>((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error(`read ${seen.length} records`)), 10_000)
+          void consumer.run({
+            eachMessage: ({ message }) => {
+              seen.push(message.offset)
+              if (message.offset === '1999') {
+                clearTimeout(t)
+                resolve()
+              }
+              return Promise.resolve()
+            },
+          })
+        })
+        expect(seen[0]).toBe(p!.low)
+      } finally {
+        await consumer.disconnect()
+      }
+    } finally {
+      await producer.disconnect()
+      await admin.disconnect()
+    }
+  })
+})

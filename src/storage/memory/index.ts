@@ -14,6 +14,11 @@ export interface MemoryLogStoreOptions {
   now?: () => number
   /** Decompresses record sections for exact timestamp lookups in compressed batches. */
   decompress?: Decompressor
+  /**
+   * Apply retention.bytes as segments roll as well as in maintain() (default true; false gives the
+   * disk log's exact timing, for tests that compare the two).
+   */
+  retentionOnRoll?: boolean
   /** Compaction settings (default: on, 128 MiB offset map). */
   cleaner?: CleanerOptions
 }

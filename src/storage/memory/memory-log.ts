@@ -1,6 +1,8 @@
 // The in-memory PartitionLog: the disk log's behaviour without files. Batches are kept as the
 // Buffers handed to append (patched in place), grouped into segments that roll, index and expire
-// by the same rules (segment-policy.ts), so retention and reads match the disk log exactly.
+// by the same rules (segment-policy.ts), so retention and reads match the disk log exactly, with
+// one difference: retention.bytes is also applied each time a segment rolls (memory is the
+// resource it protects; the periodic check alone would let a fast producer fill it in between).
 
 import { KafkaError } from '../../protocol/errors.ts'
 import { assignOffsets } from '../append.ts'
@@ -53,6 +55,8 @@ interface MemSegment {
 export interface MemoryLogOptions {
   now: () => number
   decompress?: Decompressor
+  /** Apply retention.bytes whenever a segment rolls, not only in maintain() (default true). */
+  retentionOnRoll?: boolean
 }
 
 /** Runs synchronous work, turning a throw into a rejected promise (the contract is async). */
@@ -162,6 +166,15 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
     if (shouldRoll(active, this.#config, now, records.length, assigned.maxTimestamp, assigned.lastOffset)) {
       active = newSegment(assigned.firstOffset, now)
       this.#segments.push(active)
+      // Memory is what retention.bytes protects here, so it is applied as segments roll, not only
+      // every log.retention.check.interval.ms (at 1 GB/s, 5 minutes is 300 GB). Time-based
+      // retention stays with the periodic check, as on disk.
+      if (
+        this.#options.retentionOnRoll !== false &&
+        this.#config.retentionBytes >= 0 &&
+        this.#config.cleanupPolicy.delete
+      )
+        this.#applyRetention({ ...this.#config, retentionMs: -1 }, now)
     }
     active.cadence.onAppend(
       active.size,
@@ -386,7 +399,11 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
 
   /** Applies retention (whole segments) and moves the log start offset past deleted ones. */
   maintain(now: number): Promise<void> {
-    if (this.#closed) return Promise.resolve()
+    if (!this.#closed) this.#applyRetention(this.#config, now)
+    return Promise.resolve()
+  }
+
+  #applyRetention(config: LogConfig, now: number): void {
     const count = retentionDeleteCount(
       this.#segments.map((s) => ({
         baseOffset: s.baseOffset,
@@ -394,13 +411,13 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
         largestTimestamp:
           s.cadence.maxTimestampSoFar >= 0n ? Number(s.cadence.maxTimestampSoFar) : s.lastModifiedMs,
       })),
-      this.#config,
+      config,
       now,
       this.#logStartOffset,
       this.highWatermark(),
       this.#logEndOffset,
     )
-    if (count === 0) return Promise.resolve()
+    if (count === 0) return
     if (count === this.#segments.length)
       this.#segments.push(newSegment(this.#logEndOffset, this.#options.now()))
     this.#segments.splice(0, count)
@@ -410,7 +427,6 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       this.#epochs.truncateFromStart(first)
       this.#aborted = this.#aborted.filter((t) => t.lastOffset >= first)
     }
-    return Promise.resolve()
   }
 
   updateConfig(config: LogConfig): void {
