@@ -117,6 +117,30 @@ function markers(log: PartitionLog): Promise<Array<{ type: number; producerId: b
 const T0 = { topic: 't', partition: 0 }
 const T1 = { topic: 't', partition: 1 }
 
+/** A new transactional producer `id` (60 s timeout), as InitProducerId answers it. */
+async function initTxn(h: Harness, id = 'tx'): Promise<{ pid: bigint; epoch: number }> {
+  const r = await h.coordinator.initProducerId(id, 60_000, -1n, -1)
+  expect(r.errorCode).toBe(ErrorCode.NONE)
+  return { pid: r.producerId, epoch: r.producerEpoch }
+}
+
+/** A transactional batch of producer `p` of 'tx' (`count` records from sequence `seq`) through Produce. */
+function produceTxn(
+  h: Harness,
+  log: PartitionLog,
+  p: { pid: bigint; epoch: number },
+  options: { seq?: number; count?: number } = {},
+): ReturnType<typeof produce> {
+  return produce(h.producers, log, {
+    producerId: p.pid,
+    epoch: p.epoch,
+    seq: options.seq ?? 0,
+    count: options.count,
+    transactional: true,
+    transactionalId: 'tx',
+  })
+}
+
 describe('transaction coordinator', () => {
   it('gives idempotent producers fresh ids from reserved blocks', async () => {
     const h = await harness()
@@ -155,22 +179,10 @@ describe('transaction coordinator', () => {
 
   it('commits: Empty → Ongoing → PrepareCommit → CompleteCommit, markers on every partition', async () => {
     const h = await harness()
-    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
-      'tx',
-      60_000,
-      -1n,
-      -1,
-    )
+    const { pid, epoch } = await initTxn(h)
     expect(await h.coordinator.addPartitions('tx', pid, epoch, [T0, T1])).toBe(ErrorCode.NONE)
     const log0 = h.logs.get('t-0')!
-    await produce(h.producers, log0, {
-      producerId: pid,
-      epoch,
-      seq: 0,
-      count: 2,
-      transactional: true,
-      transactionalId: 'tx',
-    })
+    await produceTxn(h, log0, { pid, epoch }, { count: 2 })
     expect(log0.lastStableOffset()).toBe(0n)
     expect(await h.coordinator.endTxn('tx', pid, epoch, true)).toEqual({
       errorCode: 0,
@@ -194,24 +206,12 @@ describe('transaction coordinator', () => {
 
   it('aborts: records the aborted range and releases pending offsets', async () => {
     const h = await harness()
-    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
-      'tx',
-      60_000,
-      -1n,
-      -1,
-    )
+    const { pid, epoch } = await initTxn(h)
     await h.coordinator.addPartitions('tx', pid, epoch, [T0])
     expect(await h.coordinator.addOffsets('tx', pid, epoch, 'group')).toBe(ErrorCode.NONE)
     expect(h.coordinator.verifyOffsetCommit('tx', pid, epoch, 'group')).toBe(ErrorCode.NONE)
     const log0 = h.logs.get('t-0')!
-    await produce(h.producers, log0, {
-      producerId: pid,
-      epoch,
-      seq: 0,
-      count: 3,
-      transactional: true,
-      transactionalId: 'tx',
-    })
+    await produceTxn(h, log0, { pid, epoch }, { count: 3 })
     await h.coordinator.endTxn('tx', pid, epoch, false)
     expect(log0.abortedTransactions(0n, 10n)).toEqual([
       { producerId: pid, firstOffset: 0n, lastOffset: 3n, lastStableOffset: 4n },
@@ -226,12 +226,7 @@ describe('transaction coordinator', () => {
 
   it('indexes an abort whose data batch was still being appended when EndTxn arrived', async () => {
     const h = await harness()
-    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
-      'tx',
-      60_000,
-      -1n,
-      -1,
-    )
+    const { pid, epoch } = await initTxn(h)
     await h.coordinator.addPartitions('tx', pid, epoch, [T0])
     // A log whose appends take a while (in order), like a disk log waiting for its fsync.
     const real = h.logs.get('t-0')!
@@ -264,32 +259,15 @@ describe('transaction coordinator', () => {
 
   it('rejects transactional batches outside an ongoing transaction that added the partition', async () => {
     const h = await harness()
-    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
-      'tx',
-      60_000,
-      -1n,
-      -1,
-    )
+    const { pid, epoch } = await initTxn(h)
     const log1 = h.logs.get('t-1')!
-    await expect(
-      produce(h.producers, log1, {
-        producerId: pid,
-        epoch,
-        seq: 0,
-        transactional: true,
-        transactionalId: 'tx',
-      }),
-    ).rejects.toMatchObject({ code: ErrorCode.INVALID_TXN_STATE })
+    await expect(produceTxn(h, log1, { pid, epoch })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_TXN_STATE,
+    })
     await h.coordinator.addPartitions('tx', pid, epoch, [T0])
-    await expect(
-      produce(h.producers, log1, {
-        producerId: pid,
-        epoch,
-        seq: 0,
-        transactional: true,
-        transactionalId: 'tx',
-      }),
-    ).rejects.toMatchObject({ code: ErrorCode.INVALID_TXN_STATE })
+    await expect(produceTxn(h, log1, { pid, epoch })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_TXN_STATE,
+    })
   })
 
   it('fences a zombie: InitProducerId aborts its open transaction and bumps the epoch', async () => {
@@ -297,13 +275,7 @@ describe('transaction coordinator', () => {
     const old = await h.coordinator.initProducerId('tx', 60_000, -1n, -1)
     await h.coordinator.addPartitions('tx', old.producerId, old.producerEpoch, [T0])
     const log0 = h.logs.get('t-0')!
-    await produce(h.producers, log0, {
-      producerId: old.producerId,
-      epoch: 0,
-      seq: 0,
-      transactional: true,
-      transactionalId: 'tx',
-    })
+    await produceTxn(h, log0, { pid: old.producerId, epoch: 0 })
     const fresh = await h.coordinator.initProducerId('tx', 60_000, -1n, -1)
     expect(fresh).toEqual({ errorCode: ErrorCode.NONE, producerId: old.producerId, producerEpoch: 2 })
     // The zombie's transaction was aborted with the fencing epoch (1).
@@ -314,15 +286,9 @@ describe('transaction coordinator', () => {
     expect((await h.coordinator.endTxn('tx', old.producerId, 0, true)).errorCode).toBe(
       ErrorCode.PRODUCER_FENCED,
     )
-    await expect(
-      produce(h.producers, log0, {
-        producerId: old.producerId,
-        epoch: 0,
-        seq: 1,
-        transactional: true,
-        transactionalId: 'tx',
-      }),
-    ).rejects.toMatchObject({ code: ErrorCode.INVALID_PRODUCER_EPOCH })
+    await expect(produceTxn(h, log0, { pid: old.producerId, epoch: 0 }, { seq: 1 })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_PRODUCER_EPOCH,
+    })
     // KIP-360: a producer that names a stale id/epoch is fenced; the current one may bump.
     expect((await h.coordinator.initProducerId('tx', 60_000, old.producerId, 0)).errorCode).toBe(
       ErrorCode.PRODUCER_FENCED,
@@ -334,12 +300,7 @@ describe('transaction coordinator', () => {
 
   it('answers CONCURRENT_TRANSACTIONS while a transition is being written', async () => {
     const h = await harness()
-    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
-      'tx',
-      60_000,
-      -1n,
-      -1,
-    )
+    const { pid, epoch } = await initTxn(h)
     const first = h.coordinator.addPartitions('tx', pid, epoch, [T0])
     expect(await h.coordinator.addPartitions('tx', pid, epoch, [T1])).toBe(ErrorCode.CONCURRENT_TRANSACTIONS)
     expect(await first).toBe(ErrorCode.NONE)
@@ -347,12 +308,7 @@ describe('transaction coordinator', () => {
 
   it('leaves state unchanged when __transaction_state cannot be written', async () => {
     const h = await harness()
-    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
-      'tx',
-      60_000,
-      -1n,
-      -1,
-    )
+    const { pid, epoch } = await initTxn(h)
     h.txnLog.failAppends = new Error('disk full')
     expect(await h.coordinator.addPartitions('tx', pid, epoch, [T0])).toBe(
       ErrorCode.COORDINATOR_NOT_AVAILABLE,
@@ -366,13 +322,7 @@ describe('transaction coordinator', () => {
     const h = await harness()
     const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId('tx', 5_000, -1n, -1)
     await h.coordinator.addPartitions('tx', pid, epoch, [T0])
-    await produce(h.producers, h.logs.get('t-0')!, {
-      producerId: pid,
-      epoch,
-      seq: 0,
-      transactional: true,
-      transactionalId: 'tx',
-    })
+    await produceTxn(h, h.logs.get('t-0')!, { pid, epoch })
     h.clock.advance(10_000)
     for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r))
     expect(h.coordinator.describe(['tx'])[0]).toMatchObject({
@@ -461,19 +411,30 @@ class FailingMarkers implements MarkerWriter {
   }
 }
 
+/** A coordinator over `log` with its own marker writer, loaded; every block of ids starts at `firstId`. */
+async function loadedCoordinator(
+  clock: ManualClock,
+  log: MemoryTxnLog,
+  markers: MarkerWriter,
+  firstId: bigint,
+): Promise<TransactionCoordinator> {
+  const c = new TransactionCoordinator({
+    clock,
+    log,
+    markers,
+    config: CONFIG,
+    allocateProducerIds: () => Promise.resolve(firstId),
+    offsetsPartitionFor: () => 0,
+  })
+  await c.load()
+  return c
+}
+
 describe('transaction coordinator: marker failures', () => {
   it('answers after Prepare and retries the markers until the transaction completes', async () => {
     const clock = new ManualClock()
     const writer = new FailingMarkers()
-    const c = new TransactionCoordinator({
-      clock,
-      log: new MemoryTxnLog(),
-      markers: writer,
-      config: CONFIG,
-      allocateProducerIds: () => Promise.resolve(100n),
-      offsetsPartitionFor: () => 0,
-    })
-    await c.load()
+    const c = await loadedCoordinator(clock, new MemoryTxnLog(), writer, 100n)
     const { producerId: pid } = await c.initProducerId('tx', 60_000, -1n, -1)
     await c.addPartitions('tx', pid, 0, [T0])
     expect((await c.endTxn('tx', pid, 0, true)).errorCode).toBe(ErrorCode.NONE)
@@ -601,15 +562,7 @@ describe('transaction coordinator: transactions v2 (KIP-890 part 2)', () => {
     const txnLog = new MemoryTxnLog()
     const writer = new FailingMarkers()
     writer.failures = 100
-    const c = new TransactionCoordinator({
-      clock,
-      log: txnLog,
-      markers: writer,
-      config: CONFIG,
-      allocateProducerIds: () => Promise.resolve(900n),
-      offsetsPartitionFor: () => 0,
-    })
-    await c.load()
+    const c = await loadedCoordinator(clock, txnLog, writer, 900n)
     await txnLog.append({
       transactionalId: 'crash',
       value: {
@@ -626,15 +579,7 @@ describe('transaction coordinator: transactions v2 (KIP-890 part 2)', () => {
       },
     })
     await c.close()
-    const c2 = new TransactionCoordinator({
-      clock,
-      log: txnLog,
-      markers: writer,
-      config: CONFIG,
-      allocateProducerIds: () => Promise.resolve(900n),
-      offsetsPartitionFor: () => 0,
-    })
-    await c2.load()
+    const c2 = await loadedCoordinator(clock, txnLog, writer, 900n)
     expect(await c2.addPartitionImplicitly('crash', 3n, 32766, T0)).toBe(ErrorCode.NONE)
     // Markers fail: the answer is decided at Prepare and already names the reserved id.
     expect(await c2.endTxn('crash', 3n, 32766, false, 2)).toEqual({
@@ -646,15 +591,7 @@ describe('transaction coordinator: transactions v2 (KIP-890 part 2)', () => {
     await c2.close()
 
     writer.failures = 0
-    const c3 = new TransactionCoordinator({
-      clock,
-      log: txnLog,
-      markers: writer,
-      config: CONFIG,
-      allocateProducerIds: () => Promise.resolve(901n),
-      offsetsPartitionFor: () => 0,
-    })
-    await c3.load()
+    const c3 = await loadedCoordinator(clock, txnLog, writer, 901n)
     const d = c3.describe(['crash'])[0]!
     expect([d.transactionState, d.producerId, d.producerEpoch]).toEqual(['CompleteAbort', 900n, 0])
     expect(writer.calls.at(-1)).toMatchObject({ producerId: 3n, producerEpoch: 32767, commit: false })
@@ -663,12 +600,7 @@ describe('transaction coordinator: transactions v2 (KIP-890 part 2)', () => {
 
   it('writes the implicit adds of one request as one record, in arrival order', async () => {
     const h = await harness()
-    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
-      'many',
-      60_000,
-      -1n,
-      -1,
-    )
+    const { pid, epoch } = await initTxn(h, 'many')
     const before = h.txnLog.records.length
     const a = h.coordinator.addPartitionImplicitly('many', pid, epoch, T0)
     const b = h.coordinator.addPartitionImplicitly('many', pid, epoch, T1)
@@ -686,12 +618,7 @@ describe('transaction coordinator: transactions v2 (KIP-890 part 2)', () => {
 
   it('transactions v1 clients keep one epoch per producer session', async () => {
     const h = await harness()
-    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
-      'v1',
-      60_000,
-      -1n,
-      -1,
-    )
+    const { pid, epoch } = await initTxn(h, 'v1')
     await h.coordinator.addPartitions('v1', pid, epoch, [T0])
     expect(await h.coordinator.endTxn('v1', pid, epoch, true)).toEqual({
       errorCode: ErrorCode.NONE,
@@ -706,12 +633,7 @@ describe('transaction coordinator: transactions v2 (KIP-890 part 2)', () => {
 describe('KIP-890 part 1: verification errors by Produce version', () => {
   it('answers a batch for a partition not in the transaction per version', async () => {
     const h = await harness()
-    const { producerId: pid, producerEpoch: epoch } = await h.coordinator.initProducerId(
-      'p1',
-      60_000,
-      -1n,
-      -1,
-    )
+    const { pid, epoch } = await initTxn(h, 'p1')
     await h.coordinator.addPartitions('p1', pid, epoch, [T1])
     const spec = { producerId: pid, epoch, seq: 0, transactional: true, transactionalId: 'p1' }
     const log0 = h.logs.get('t-0')!
