@@ -12,6 +12,8 @@ import { parseArgs } from 'node:util'
 import { ConfigError } from '../broker/config/load.ts'
 import { createLogger, LOG_LEVELS } from '../broker/logger.ts'
 import { startBroker } from '../broker/server.ts'
+import { isTool } from './tools/names.ts'
+import { settleMemoryWhenIdle } from './settle-memory.ts'
 import { tuneV8 } from './v8-flags.ts'
 import type { LevelWithSilent } from 'pino'
 
@@ -60,9 +62,12 @@ async function version(): Promise<string> {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  // CLI tools (topics, produce, consume, groups, configs, healthcheck) live in ./tools/.
-  const tools = await import('./tools/index.ts')
-  if (tools.isTool(argv[0])) return tools.runTool(argv[0], argv.slice(1), tools.processIO(argv[0]))
+  // CLI tools (topics, produce, consume, groups, configs, healthcheck) live in ./tools/, loaded only
+  // when one is run.
+  if (isTool(argv[0])) {
+    const tools = await import('./tools/index.ts')
+    return tools.runTool(argv[0], argv.slice(1), tools.processIO(argv[0]))
+  }
 
   let parsed
   try {
@@ -131,6 +136,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     `samsa: node ${broker.nodeId} of cluster ${broker.clusterId} listening on ${where} (bootstrap ${broker.bootstrap}, ${broker.storage})\n`,
   )
 
+  const cancelSettle = settleMemoryWhenIdle()
+
   return new Promise<number>((resolve) => {
     let stopping = false
     const stop = (signal: NodeJS.Signals): void => {
@@ -140,6 +147,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return
       }
       stopping = true
+      cancelSettle()
       process.stderr.write(`samsa: ${signal}: shutting down\n`)
       broker.close().then(
         () => resolve(0),

@@ -8,6 +8,7 @@ import { EXIT } from './exit-codes.ts'
 import { groupsCommand } from './groups.ts'
 import { healthcheckCommand } from './healthcheck.ts'
 import { err, UsageError, type ToolIO } from './io.ts'
+import { isTool, type ToolName } from './names.ts'
 import { produceCommand } from './produce.ts'
 import { topicsCommand } from './topics.ts'
 
@@ -18,13 +19,9 @@ export const TOOLS = {
   groups: groupsCommand,
   configs: configsCommand,
   healthcheck: healthcheckCommand,
-} as const
+} as const satisfies Record<ToolName, unknown>
 
-export type ToolName = keyof typeof TOOLS
-
-export function isTool(name: string | undefined): name is ToolName {
-  return name !== undefined && Object.hasOwn(TOOLS, name)
-}
+export { isTool, type ToolName }
 
 export const TOOLS_USAGE = `Tools (speak the Kafka protocol to any broker; 'samsa COMMAND --help' for details):
   samsa topics list|create|describe|alter|delete
