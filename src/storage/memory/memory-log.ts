@@ -3,6 +3,7 @@
 // by the same rules (segment-policy.ts), so retention and reads match the disk log exactly, with
 // one difference: retention.bytes is also applied each time a segment rolls (memory is the
 // resource it protects; the periodic check alone would let a fast producer fill it in between).
+// A segment keeps its batches column-wise (batch-table.ts): few objects for the GC to trace.
 
 import { KafkaError } from '../../protocol/errors.ts'
 import { assignOffsets } from '../append.ts'
@@ -34,18 +35,11 @@ import {
   type SegmentRewrite,
 } from '../cleaner/cleaner.ts'
 import type { CompactableLog } from '../cleaner/round.ts'
-
-interface MemBatch {
-  buf: Buffer
-  baseOffset: bigint
-  lastOffset: bigint
-  maxTimestamp: bigint
-  leaderEpoch: number
-}
+import { BatchTable } from './batch-table.ts'
 
 interface MemSegment {
   baseOffset: bigint
-  batches: MemBatch[]
+  batches: BatchTable
   size: number
   createdMs: number
   lastModifiedMs: number
@@ -71,24 +65,12 @@ function settle<T>(work: () => T): Promise<T> {
 function newSegment(baseOffset: bigint, now: number): MemSegment {
   return {
     baseOffset,
-    batches: [],
+    batches: new BatchTable(),
     size: 0,
     createdMs: now,
     lastModifiedMs: now,
     cadence: new IndexCadence(baseOffset),
   }
-}
-
-/** Index of the first batch whose lastOffset >= offset (batches.length when none). */
-function batchIndexFor(batches: readonly MemBatch[], offset: bigint): number {
-  let lo = 0
-  let hi = batches.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (batches[mid]!.lastOffset < offset) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }
 
 export class MemoryPartitionLog implements PartitionLog, CompactableLog {
@@ -186,13 +168,12 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       this.#config.indexIntervalBytes,
     )
     for (const b of assigned.batches) {
-      active.batches.push({
-        buf: records.subarray(b.position, b.position + b.size),
-        baseOffset: b.baseOffset,
-        lastOffset: b.lastOffset,
-        maxTimestamp: b.maxTimestamp,
-        leaderEpoch: options.leaderEpoch,
-      })
+      // The common request of one batch keeps the Buffer it came in, not a second view of it.
+      const buf =
+        b.position === 0 && b.size === records.length
+          ? records
+          : records.subarray(b.position, b.position + b.size)
+      active.batches.push(buf, b.baseOffset, b.lastOffset, b.maxTimestamp, options.leaderEpoch)
     }
     active.size += records.length
     active.lastModifiedMs = now
@@ -224,15 +205,15 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
     const out: Buffer[] = []
     let bytes = 0
     let segIndex = this.#segmentIndexFor(offset)
-    let batchIndex = batchIndexFor(this.#segments[segIndex]?.batches ?? [], offset)
+    let batchIndex = this.#segments[segIndex]?.batches.indexFor(offset) ?? 0
     scan: for (; segIndex < this.#segments.length; segIndex++, batchIndex = 0) {
       const batches = this.#segments[segIndex]!.batches
       for (; batchIndex < batches.length; batchIndex++) {
-        const b = batches[batchIndex]!
-        if (b.baseOffset >= maxOffset) break scan
-        if (bytes + b.buf.length > maxBytes && !(minOneBatch && out.length === 0)) break scan
-        out.push(b.buf)
-        bytes += b.buf.length
+        if (batches.baseOffset(batchIndex) >= maxOffset) break scan
+        const buf = batches.buf(batchIndex)
+        if (bytes + buf.length > maxBytes && !(minOneBatch && out.length === 0)) break scan
+        out.push(buf)
+        bytes += buf.length
       }
     }
     return {
@@ -260,15 +241,16 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
     this.#checkOpen()
     for (const seg of this.#segments) {
       if (seg.cadence.maxTimestampSoFar < timestamp) continue
-      for (const b of seg.batches) {
-        if (b.lastOffset < this.#logStartOffset || b.maxTimestamp < timestamp) continue
+      const batches = seg.batches
+      for (let i = 0; i < batches.length; i++) {
+        if (batches.lastOffset(i) < this.#logStartOffset || batches.maxTimestamp(i) < timestamp) continue
         const hit = await findInBatchByTimestamp(
-          b.buf,
+          batches.buf(i),
           timestamp,
           this.#logStartOffset,
           this.#options.decompress,
         )
-        if (hit !== undefined) return { ...hit, leaderEpoch: b.leaderEpoch }
+        if (hit !== undefined) return { ...hit, leaderEpoch: batches.leaderEpoch(i) }
       }
     }
     return undefined
@@ -286,10 +268,12 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
     }
     if (best === undefined) return undefined
     const ts = best.cadence.maxTimestampSoFar
-    const batch = best.batches.find((b) => b.maxTimestamp === ts)
-    if (batch === undefined) return undefined
-    const hit = await offsetOfMaxTimestamp(batch.buf, this.#options.decompress)
-    return { ...hit, leaderEpoch: batch.leaderEpoch }
+    const batches = best.batches
+    let i = 0
+    while (i < batches.length && batches.maxTimestamp(i) !== ts) i++
+    if (i === batches.length) return undefined
+    const hit = await offsetOfMaxTimestamp(batches.buf(i), this.#options.decompress)
+    return { ...hit, leaderEpoch: batches.leaderEpoch(i) }
   }
 
   endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: bigint } {
@@ -351,16 +335,15 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       if (offset >= this.#logEndOffset) return
       const segIndex = this.#segmentIndexFor(offset)
       const seg = this.#segments[segIndex]!
-      const keep = batchIndexFor(seg.batches, offset)
-      const last = keep > 0 ? seg.batches[keep - 1] : undefined
-      const cutEnd = last !== undefined ? last.lastOffset + 1n : seg.baseOffset
+      const keep = seg.batches.indexFor(offset)
+      const cutEnd = keep > 0 ? seg.batches.lastOffset(keep - 1) + 1n : seg.baseOffset
       if (offset < this.#logStartOffset || cutEnd < this.#logStartOffset) {
         this.#truncateFullyAndStartAt(offset)
         this.#producerStateListener?.truncated(offset)
         return
       }
       this.#segments.length = segIndex + 1
-      seg.batches.length = keep
+      seg.batches.truncate(keep)
       this.#logEndOffset = cutEnd
       this.#reindex(seg)
       this.#epochs.truncateFromEnd(this.#logEndOffset)
@@ -383,17 +366,19 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
   #reindex(seg: MemSegment): void {
     seg.cadence = new IndexCadence(seg.baseOffset)
     seg.size = 0
-    for (const b of seg.batches) {
+    const batches = seg.batches
+    for (let i = 0; i < batches.length; i++) {
+      const size = batches.buf(i).length
       seg.cadence.onAppend(
         seg.size,
-        b.maxTimestamp,
-        b.buf.length,
-        b.lastOffset,
-        b.maxTimestamp,
-        b.lastOffset,
+        batches.maxTimestamp(i),
+        size,
+        batches.lastOffset(i),
+        batches.maxTimestamp(i),
+        batches.lastOffset(i),
         this.#config.indexIntervalBytes,
       )
-      seg.size += b.buf.length
+      seg.size += size
     }
   }
 
@@ -470,7 +455,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
             baseOffset: m.baseOffset,
             size: m.size,
             largestTimestamp: m.cadence.maxTimestampSoFar,
-            firstBatchTimestamp: m.batches[0]?.maxTimestamp ?? -1n,
+            firstBatchTimestamp: m.batches.length > 0 ? m.batches.maxTimestamp(0) : -1n,
           })),
         ),
       cleanUpperBound: () => this.lastStableOffset(),
@@ -478,7 +463,10 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       forEachBatch: async (s, visit) => {
         const seg = find(s)
         if (seg === undefined) return
-        for (const b of seg.batches.slice()) await visit(b.buf)
+        // A snapshot: the visitor awaits, and the segment may be truncated meanwhile.
+        const bufs: Buffer[] = []
+        for (let i = 0; i < seg.batches.length; i++) bufs.push(seg.batches.buf(i))
+        for (const buf of bufs) await visit(buf)
       },
       rewriteSegments: (group) =>
         Promise.resolve(
@@ -492,17 +480,17 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
 
   /** Collects a group's cleaned batches and swaps them in at once (nothing to crash here). */
   #rewrite(group: readonly CleanerSegment[], segs: (MemSegment | undefined)[]): SegmentRewrite {
-    const out: MemBatch[] = []
+    const out = new BatchTable()
     return {
       write: (buf) => {
         const h = readBatchHeader(buf, 0)
-        out.push({
+        out.push(
           buf,
-          baseOffset: h.baseOffset,
-          lastOffset: h.baseOffset + BigInt(h.lastOffsetDelta),
-          maxTimestamp: h.maxTimestamp,
-          leaderEpoch: h.partitionLeaderEpoch,
-        })
+          h.baseOffset,
+          h.baseOffset + BigInt(h.lastOffsetDelta),
+          h.maxTimestamp,
+          h.partitionLeaderEpoch,
+        )
         return Promise.resolve()
       },
       commit: (aborted) => {
