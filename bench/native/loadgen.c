@@ -16,6 +16,8 @@
  *       the callback its producer's I/O thread runs; the delivery report reaches the generator's
  *       thread later, after a thread wake-up that would otherwise count as broker latency.
  *       Between paced sends the generator sleeps (it does not spin: the broker shares the machine).
+ *       startNs/endNs: CLOCK_MONOTONIC at the first measured send and at the last acknowledgement,
+ *       so that runs of several generators at once can be timed over their common window.
  *   loadgen consume  --bootstrap B --topic T --partitions P --count N [--timeout-s 60]
  *       Reads every partition from the earliest offset (legacy per-partition consumer, no group)
  *       until N messages have arrived. Throughput is timed from the first message to the last.
@@ -317,6 +319,8 @@ static int mode_produce(void) {
          p_acked, p_errors);
   if (p_errors) json_str(p_first_error);
   else printf("null");
+  printf(",\"startNs\":%llu,\"endNs\":%llu", (unsigned long long)start,
+         (unsigned long long)p_last_ack);
   printf(",\"size\":%lld,\"bytes\":%.0f,\"seconds\":%.6f,\"msgsPerSec\":%.1f,\"mbPerSec\":%.2f,"
          "\"warmupAcked\":%lld,\"clientCpuSeconds\":%.3f,"
          "\"latencyMs\":{\"p50\":%.4f,\"p99\":%.4f,\"p999\":%.4f,\"max\":%.4f}}\n",
