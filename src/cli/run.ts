@@ -109,7 +109,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const logger = createLogger({ level })
 
-  tuneV8({ memoryLog: values.memory === true })
+  tuneV8()
   let broker
   try {
     broker = await startBroker({

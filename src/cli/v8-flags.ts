@@ -1,20 +1,25 @@
 // V8 settings for the `samsa start` process; a broker embedded in another process (startBroker)
 // leaves its host's V8 alone.
 //
-// In-memory log: every stored record batch is a Buffer, which V8 counts as external memory, and by
-// default V8 starts a full mark-compact whenever external memory has grown by a fixed step since
-// the last one, although none of the log's Buffers is garbage. Producing 1 KiB messages ran a major
-// GC every ~27 MB received (15 in a 400 MB run), and concurrent marking was a quarter of the
-// broker's CPU. --external-memory-accounted-in-global-limit (V8 13+, off by default) counts external
-// memory toward the heap's global limit instead, which grows with what survived the previous GC, so
-// major GCs get rarer as the log grows (7 in the same run). The disk log's Buffers are short-lived
-// garbage, for which the default schedule is right, so only the memory log turns it on.
+// Every record batch the broker handles is a Buffer, which V8 counts as external memory, and by
+// default V8 starts a full mark-compact whenever external memory has grown by a fixed step (tens
+// of MB) since the last one, whether or not it became garbage, and whatever the heap's size.
+// --external-memory-accounted-in-global-limit (V8 13+, off by default) counts external memory
+// toward the heap's global limit instead, which grows with what survived the previous GC.
+//   - In-memory log: the stored batches are never garbage; producing 1 KiB messages ran a major
+//     GC every ~27 MB received (15 in a 400 MB run), concurrent marking a quarter of the broker's
+//     CPU; with the flag, 7 in the same run.
+//   - Disk log: request buffers die once written and fetch read buffers once sent, but each major
+//     GC still marks the whole heap: W1 (1 GB of 1 KiB messages, one partition) ran 36 major GCs
+//     producing and as many fetching, concurrent marking and sweeping a quarter of the broker's
+//     CPU producing and half of it fetching. With the flag: 11, at ~75 MB more peak RSS
+//     (garbage buffers wait longer for their GC).
 
 import { setFlagsFromString } from 'node:v8'
 
-/** Applies the V8 flags that suit the chosen log; call before the broker starts. */
-export function tuneV8(options: { memoryLog: boolean }): void {
+/** Applies the V8 flags the broker wants; call before the broker starts. */
+export function tuneV8(): void {
   // Older V8 (Node 22) lacks the flag and would print an error for it.
   const major = Number.parseInt(process.versions.v8, 10)
-  if (options.memoryLog && major >= 13) setFlagsFromString('--external-memory-accounted-in-global-limit')
+  if (major >= 13) setFlagsFromString('--external-memory-accounted-in-global-limit')
 }
