@@ -109,7 +109,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const logger = createLogger({ level })
 
-  tuneV8()
+  tuneV8({ memoryLog: values.memory === true })
   let broker
   try {
     broker = await startBroker({
