@@ -9,20 +9,19 @@
 // collection V8 itself runs under memory pressure (a "last resort" full GC: it compacts, shrinks the
 // young generation, releases free pages and drops bytecode not run since, recompiled lazily if
 // needed). It costs ~20 ms of main-thread time, once; under load the young generation grows back as
-// usual. The idle test reads the event loop's utilisation, so a busy broker is never paused: the
-// check repeats every second until an idle one.
+// usual. A second counts as idle when the process used under 2% of a CPU in it (process.cpuUsage:
+// node:perf_hooks' event-loop utilisation would say the same, but importing it loads ~20 more of
+// Node's modules), so a busy broker is never paused: the check repeats every second until an idle one.
 //
 // The only way JavaScript can ask V8 for that collection is the `gc` function of --expose-gc, which
 // V8 installs in contexts created while the flag is set: one throw-away context provides it (its
-// ~250 KB go with the next collection).
+// ~250 KB go with the next collection). node:vm is loaded only then.
 
-import { performance } from 'node:perf_hooks'
 import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 
 const CHECK_MS = 1000
-/** Event-loop utilisation (busy fraction) below which a second counts as idle. */
-const IDLE_ELU = 0.02
+/** CPU time (user + system, all threads) per second below which a second counts as idle. */
+const IDLE_CPU_US = 20_000
 
 type GcFunction = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void
 
@@ -30,7 +29,7 @@ function lastResortGc(): void {
   setFlagsFromString('--expose-gc')
   let gc: unknown
   try {
-    gc = runInNewContext('gc')
+    gc = process.getBuiltinModule('node:vm').runInNewContext('gc')
   } finally {
     setFlagsFromString('--no-expose-gc')
   }
@@ -40,13 +39,12 @@ function lastResortGc(): void {
 
 /** Runs the collection after the first idle second from now; the returned function cancels it. */
 export function settleMemoryWhenIdle(): () => void {
-  let last = performance.eventLoopUtilization()
+  let last = process.cpuUsage()
   let timer: NodeJS.Timeout | undefined
   const check = (): void => {
-    const now = performance.eventLoopUtilization()
-    const busy = performance.eventLoopUtilization(now, last).utilization
-    last = now
-    if (busy < IDLE_ELU) {
+    const used = process.cpuUsage(last)
+    last = process.cpuUsage()
+    if (used.user + used.system < IDLE_CPU_US) {
       timer = undefined
       lastResortGc()
     } else timer = setTimeout(check, CHECK_MS).unref()

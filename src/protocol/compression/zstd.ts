@@ -6,9 +6,13 @@
 // Decompression is capped with `maxOutputLength`. libzstd additionally bounds its window buffer at
 // 2^27 bytes (its default windowLogMax, the same limit Kafka's zstd-jni reader has), so a crafted
 // frame can cost at most ~128 MiB of transient native memory, never an unbounded amount.
+//
+// node:zlib is loaded on first use: a broker whose clients never compress does not pay its ~0.4 MB.
 
-import * as zlib from 'node:zlib'
+import type * as Zlib from 'node:zlib'
 import { CompressionError, fromCodecError } from './compression-error.ts'
+
+const zlib = (): typeof Zlib => process.getBuiltinModule('node:zlib')
 
 interface ZstdBindings {
   zstdCompressSync(data: Buffer, options?: { params?: Record<number, number> }): Buffer
@@ -16,14 +20,14 @@ interface ZstdBindings {
 }
 
 function bindings(): ZstdBindings {
-  const z = zlib as Partial<ZstdBindings>
+  const z = zlib() as Partial<ZstdBindings>
   if (typeof z.zstdCompressSync !== 'function' || typeof z.zstdDecompressSync !== 'function')
     throw new CompressionError('unsupported', `zstd: not available in Node.js ${process.version}`)
   return z as ZstdBindings
 }
 
 export function zstdAvailable(): boolean {
-  return typeof (zlib as Partial<ZstdBindings>).zstdDecompressSync === 'function'
+  return typeof (zlib() as Partial<ZstdBindings>).zstdDecompressSync === 'function'
 }
 
 /** Kafka's default zstd level is 3 (libzstd's default). */
@@ -31,9 +35,9 @@ export function zstdCompress(data: Buffer, level = 3): Buffer {
   const z = bindings()
   return z.zstdCompressSync(data, {
     params: {
-      [zlib.constants.ZSTD_c_compressionLevel]: level,
+      [zlib().constants.ZSTD_c_compressionLevel]: level,
       // Lets readers size their buffers and lets our own reader reject oversize frames early.
-      [zlib.constants.ZSTD_c_contentSizeFlag]: 1,
+      [zlib().constants.ZSTD_c_contentSizeFlag]: 1,
     },
   })
 }

@@ -2,7 +2,7 @@
 // base64 without padding (22 characters), as org.apache.kafka.common.Uuid#toString prints them.
 // Strings make map keys and logs easy; the wire form is the raw 16 bytes.
 
-import { randomBytes } from 'node:crypto'
+import { randomBytes } from './random.ts'
 import { EncodeError } from '../errors-protocol.ts'
 
 export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA'
