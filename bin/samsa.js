@@ -7,7 +7,6 @@
 // (scripts/build-stamp.js, ~2 ms) and rebuilt when missing or stale (~1 s), so it never runs old
 // code. If the build cannot run (e.g. dev dependencies not installed) it says so and runs the
 // sources instead. An installed package has no src/ and runs dist/ as shipped.
-import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import module from 'node:module'
 import process from 'node:process'
@@ -27,6 +26,8 @@ let entry = new URL('../dist/cli/main.js', import.meta.url)
 if (checkout) {
   const { distIsFresh } = await import('../scripts/build-stamp.js')
   if (!distIsFresh(root)) {
+    // node:child_process only when a build is needed: it loads a dozen of Node's modules.
+    const { spawnSync } = await import('node:child_process')
     const built = spawnSync(process.execPath, [`${root}/scripts/build.ts`, '--js'], {
       stdio: ['ignore', 2, 2],
     })

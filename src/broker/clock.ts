@@ -16,7 +16,9 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  monotonic: () => performance.now(),
+  // process.uptime() reads the same monotonic clock as performance.now(); the global `performance`
+  // would load node:perf_hooks (and ~20 more of Node's modules) on first use, ~0.4 MB of idle RSS.
+  monotonic: () => process.uptime() * 1000,
   setTimeout(fn, ms) {
     const t = setTimeout(fn, ms)
     t.unref()

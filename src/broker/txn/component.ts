@@ -56,7 +56,7 @@ export const txnComponent: BrokerComponent = {
     })
 
     // Producer state first: the coordinator's recovery writes markers that update it.
-    const loadStart = performance.now()
+    const loadStart = clock.monotonic()
     let fromSnapshot = 0
     let batchesScanned = 0
     let partitions = 0
@@ -69,7 +69,7 @@ export const txnComponent: BrokerComponent = {
       batchesScanned += r.batchesScanned
     }
     logger.info(
-      { partitions, fromSnapshot, batchesScanned, ms: Math.round(performance.now() - loadStart) },
+      { partitions, fromSnapshot, batchesScanned, ms: Math.round(clock.monotonic() - loadStart) },
       'producer state loaded',
     )
 
