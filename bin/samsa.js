@@ -7,10 +7,15 @@
 // (scripts/build-stamp.js, ~2 ms) and rebuilt when missing or stale (~1 s), so it never runs old
 // code. If the build cannot run (e.g. dev dependencies not installed) it says so and runs the
 // sources instead. An installed package has no src/ and runs dist/ as shipped.
-import { existsSync } from 'node:fs'
-import module from 'node:module'
-import process from 'node:process'
-import { fileURLToPath, URL } from 'node:url'
+//
+// Node's own modules are taken with process.getBuiltinModule, not imported: importing one as an ES
+// module reads all its exports, and lazy ones load more modules (node:fs loads fs/promises with
+// readline and fs streams, node:process the diagnostic report), ~0.5 MB of idle RSS. The bundles
+// get the same treatment from scripts/build.ts.
+/* global process, URL */
+const { existsSync } = process.getBuiltinModule('node:fs')
+const module = process.getBuiltinModule('node:module')
+const { fileURLToPath } = process.getBuiltinModule('node:url')
 
 // Before any of our modules load: V8's code cache on disk (in the OS temp dir unless
 // NODE_COMPILE_CACHE says otherwise) saves compiling them again on later starts.

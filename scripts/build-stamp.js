@@ -6,7 +6,9 @@
 // where type stripping it would cost more than the check itself (~2-5 ms of CPU for ~330 files).
 // A plain recursive readdir/statSync walk: readdirSync's `recursive` option costs ~3 MB more RSS.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+// node:fs through process.getBuiltinModule, as in bin/samsa.js (an ES import of it loads more).
+/* global process */
+const { readdirSync, readFileSync, statSync } = process.getBuiltinModule('node:fs')
 
 const FILES = ['scripts/build.ts', 'scripts/build-stamp.js', 'package.json', 'tsconfig.json']
 

@@ -79,6 +79,7 @@ try {
     },
   })
   const written = listFiles(tmp)
+  for (const f of written) if (f.endsWith('.js')) importBuiltinsDirectly(join(tmp, f))
   copyAssets(written)
   const files = listFiles(tmp)
   // Chunks first, entries (which import them) after, so that a concurrent start never sees an
@@ -125,6 +126,28 @@ function listFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => relative(dir, join(e.parentPath, e.name)))
+}
+
+/**
+ * Rewrites each `import … from "node:x"` at the top of a bundle file into
+ * `const … = process.getBuiltinModule("node:x")`. Importing one of Node's modules as an ES module
+ * reads every one of its exports once to build the module namespace, and some exports are lazy
+ * getters that load further modules: `node:fs` loads fs/promises (with readline and fs streams),
+ * `node:util` its diff and colours. Taking the module object directly reads only what the bundle
+ * names. Each rewrite stays on its own line, so the source maps still hold.
+ */
+function importBuiltinsDirectly(file: string): void {
+  const line = /^import (.+) from "(node:[a-z_/]+)";$/gm
+  const text = readFileSync(file, 'utf8')
+  const out = text.replace(line, (whole, clause: string, id: string) => {
+    const get = `process.getBuiltinModule(${JSON.stringify(id)})`
+    const named = /^\{([^}]*)\}$/.exec(clause)
+    if (named !== null) return `const {${named[1]!.replace(/ as /g, ': ')}} = ${get};`
+    const ns = /^\* as ([\w$]+)$/.exec(clause) ?? /^([\w$]+)$/.exec(clause)
+    if (ns !== null) return `const ${ns[1]!} = ${get};`
+    return whole // any other form (default plus named): left as an import
+  })
+  if (out !== text) writeFileSync(file, out)
 }
 
 /** Copies each file a bundle reads via `new URL('./name', import.meta.url)` from src/ next to it. */
