@@ -56,7 +56,8 @@ async function lifeCycle(v: number, group: string): Promise<{ memberId: string; 
     memberId = first.memberId
   }
   const pending = h.start(joinHandler, v, { ...base, memberId })
-  h.clock.advance(0)
+  // An empty group's first join completes after group.initial.rebalance.delay.ms (the default).
+  h.clock.advance(h.services.config.number('group.initial.rebalance.delay.ms'))
   const joined = defined(await pending)
   expect(joined.errorCode).toBe(0)
   expect(joined.generationId).toBe(1)
