@@ -1050,20 +1050,16 @@ export function physicalRatios(r: BrokerBenchResult, sys: SystemLimits | null): 
   return out
 }
 
-function parseTargets(s: string | undefined): TargetName[] | undefined {
+/** A comma-separated option value as a list of known names (undefined when the option is absent). */
+function parseNames<T extends string>(
+  s: string | undefined,
+  known: readonly T[],
+  what: string,
+): T[] | undefined {
   if (s === undefined) return undefined
   const list = s.split(',').filter(Boolean)
-  for (const t of list)
-    if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${t}`)
-  return list as TargetName[]
-}
-
-function parseWorkloads(s: string | undefined): WorkloadName[] | undefined {
-  if (s === undefined) return undefined
-  const list = s.split(',').filter(Boolean)
-  for (const w of list)
-    if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`unknown workload ${w}`)
-  return list as WorkloadName[]
+  for (const x of list) if (!(known as readonly string[]).includes(x)) throw new Error(`unknown ${what} ${x}`)
+  return list as T[]
 }
 
 export function profileFromArgs(argv: readonly string[]): Profile {
@@ -1076,8 +1072,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const wi = argv.indexOf('--workloads')
   const res = await runBrokerBench({
     profile: profileFromArgs(argv),
-    targets: parseTargets(ti >= 0 ? argv[ti + 1] : undefined),
-    workloads: parseWorkloads(wi >= 0 ? argv[wi + 1] : undefined),
+    targets: parseNames(ti >= 0 ? argv[ti + 1] : undefined, TARGETS, 'target'),
+    workloads: parseNames(wi >= 0 ? argv[wi + 1] : undefined, WORKLOADS, 'workload'),
   })
   if ('skipped' in res) console.log(`broker benchmarks skipped: ${res.skipped}`)
   else {

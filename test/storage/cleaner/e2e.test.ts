@@ -16,6 +16,19 @@ const TOPIC = 'compacted-e2e'
 const KEYS = 8
 const ROUNDS = 12
 
+/** Waits (≤ 15 s) until the cleaner's checkpoint (`<topic> <partition> <offset>` lines) reaches `end`; returns it. */
+async function cleanedOffset(dir: string, topic: string, end: bigint): Promise<bigint> {
+  const deadline = Date.now() + 15_000
+  let cleanedTo = -1n
+  while (Date.now() < deadline && cleanedTo < end) {
+    await new Promise((r) => setTimeout(r, 100))
+    const text = await readFile(join(dir, 'cleaner-offset-checkpoint'), 'utf8').catch(() => '')
+    const line = text.split('\n').find((l) => l.startsWith(`${topic} 0 `))
+    if (line !== undefined) cleanedTo = BigInt(line.split(' ')[2]!)
+  }
+  return cleanedTo
+}
+
 describe('compaction end to end (disk broker, KafkaJS)', () => {
   let broker: RunningBroker
   let dir: string
@@ -84,15 +97,8 @@ describe('compaction end to end (disk broker, KafkaJS)', () => {
         latest.set(`filler${i}`, { offset: meta!.baseOffset!, value: 'f'.repeat(600) })
       }
 
-      // Wait for the cleaner to pass the updates (its checkpoint is `<topic> <partition> <offset>`).
-      const deadline = Date.now() + 15_000
-      let cleanedTo = -1n
-      while (Date.now() < deadline && cleanedTo < updatesEnd) {
-        await new Promise((r) => setTimeout(r, 100))
-        const text = await readFile(join(dir, 'cleaner-offset-checkpoint'), 'utf8').catch(() => '')
-        const line = text.split('\n').find((l) => l.startsWith(`${TOPIC} 0 `))
-        if (line !== undefined) cleanedTo = BigInt(line.split(' ')[2]!)
-      }
+      // Wait for the cleaner to pass the updates.
+      const cleanedTo = await cleanedOffset(dir, TOPIC, updatesEnd)
       expect(cleanedTo >= updatesEnd, `cleaner reached ${cleanedTo}, updates end at ${updatesEnd}`).toBe(true)
 
       const [offsets] = await admin.fetchTopicOffsets(TOPIC)
@@ -189,14 +195,7 @@ describe('compaction end to end (disk broker, KafkaJS)', () => {
         await plain.send({ topic, messages: [{ key: `filler${i}`, value }] })
         latest.set(`filler${i}`, value)
       }
-      const deadline = Date.now() + 15_000
-      let cleanedTo = -1n
-      while (Date.now() < deadline && cleanedTo < txnsEnd) {
-        await new Promise((r) => setTimeout(r, 100))
-        const text = await readFile(join(dir, 'cleaner-offset-checkpoint'), 'utf8').catch(() => '')
-        const line = text.split('\n').find((l) => l.startsWith(`${topic} 0 `))
-        if (line !== undefined) cleanedTo = BigInt(line.split(' ')[2]!)
-      }
+      const cleanedTo = await cleanedOffset(dir, topic, txnsEnd)
       expect(cleanedTo >= txnsEnd, `cleaner reached ${cleanedTo}, transactions end at ${txnsEnd}`).toBe(true)
       const [offsets] = await admin.fetchTopicOffsets(topic)
       const high = BigInt(offsets!.high)
