@@ -223,7 +223,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       logger,
       listeners,
       apiVersions: registry.apiVersions(),
-      features: FeatureLevels.fromConfig(config, clock.now()),
+      features: FeatureLevels.load(config, metadata.featureLevels(), clock.now()),
       groups: undefined,
       transactions: undefined,
     }

@@ -1,6 +1,7 @@
 // The broker's own metadata, persisted durably: cluster id, topics (with their UUIDs, partition
-// counts and per-topic config overrides), dynamic broker configs, and the producer-id high-water
-// mark (so producer ids are never reused after a restart).
+// counts and per-topic config overrides), dynamic broker configs, finalized feature levels set by
+// UpdateFeatures, and the producer-id high-water mark (so producer ids are never reused after a
+// restart).
 //
 // The disk implementation is a small journal of protobuf records, compacted into a snapshot and
 // replayed on start (src/storage/metadata/). Every mutating call resolves only once the change is
@@ -42,6 +43,10 @@ export interface MetadataStore {
   /** Dynamic broker-level config overrides (AlterConfigs on the BROKER resource). */
   brokerConfigs(): Readonly<Record<string, string>>
   setBrokerConfigs(configs: Readonly<Record<string, string>>): Promise<void>
+  /** Finalized feature levels chosen by UpdateFeatures (KIP-584); empty until one succeeds. */
+  featureLevels(): ReadonlyMap<string, number>
+  /** Replaces the levels chosen by UpdateFeatures with `levels`. */
+  setFeatureLevels(levels: ReadonlyMap<string, number>): Promise<void>
   /** Reserves `count` new producer ids; returns the first. Never returns an id twice, across restarts. */
   allocateProducerIds(count: number): Promise<bigint>
   close(): Promise<void>

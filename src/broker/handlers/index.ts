@@ -43,6 +43,7 @@ import listPartitionReassignments from './46-list-partition-reassignments.ts'
 import offsetDelete from './47-offset-delete.ts'
 import describeCluster from './60-describe-cluster.ts'
 import describeProducers from './61-describe-producers.ts'
+import updateFeatures from './57-update-features.ts'
 import describeTransactions from './65-describe-transactions.ts'
 import listTransactions from './66-list-transactions.ts'
 import consumerGroupHeartbeat from './68-consumer-group-heartbeat.ts'
@@ -86,6 +87,7 @@ export const HANDLERS: readonly AnyHandler[] = [
   alterPartitionReassignments,
   listPartitionReassignments,
   offsetDelete,
+  updateFeatures,
   describeCluster,
   describeProducers,
   describeTransactions,

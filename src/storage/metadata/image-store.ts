@@ -19,6 +19,7 @@ import {
   planDeleteTopic,
   planProducerIdBlock,
   planSetBrokerConfigs,
+  planSetFeatureLevels,
   planSetPartitionCount,
   planSetTopicConfigs,
   validateProducerIdCount,
@@ -72,6 +73,10 @@ export class ImageStore implements MetadataStore {
     return this.log.image.brokerConfigs
   }
 
+  featureLevels(): ReadonlyMap<string, number> {
+    return this.log.image.featureLevels
+  }
+
   createTopic(topic: TopicRecord): Promise<void> {
     return this.change(() => planCreateTopic(this.pending, topic))
   }
@@ -90,6 +95,10 @@ export class ImageStore implements MetadataStore {
 
   setBrokerConfigs(configs: Configs): Promise<void> {
     return this.change(() => planSetBrokerConfigs(configs))
+  }
+
+  setFeatureLevels(levels: ReadonlyMap<string, number>): Promise<void> {
+    return this.change(() => planSetFeatureLevels(levels))
   }
 
   // async functions run synchronously up to their first await: validation and the `pending`

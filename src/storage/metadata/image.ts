@@ -7,9 +7,10 @@
 
 import type { TopicRecord } from '../metadata-store.ts'
 import { MetadataCorruptError } from './metadata-errors.ts'
-import type { Configs, MetadataRecord, MetadataSnapshot } from './records.ts'
+import type { Configs, FeatureLevelMap, MetadataRecord, MetadataSnapshot } from './records.ts'
 
 const EMPTY: Configs = Object.freeze({})
+const NO_LEVELS: FeatureLevelMap = new Map()
 
 export class MetadataImage {
   clusterId = ''
@@ -21,6 +22,8 @@ export class MetadataImage {
   brokerConfigs: Configs = EMPTY
   /** The first producer id not yet reserved by a ProducerIdBlockAllocated record. */
   nextProducerId = 0n
+  /** Finalized feature levels chosen by UpdateFeatures (replaced whole, never mutated). */
+  featureLevels: FeatureLevelMap = NO_LEVELS
 
   static fromSnapshot(s: MetadataSnapshot): MetadataImage {
     const image = new MetadataImage()
@@ -28,6 +31,7 @@ export class MetadataImage {
     for (const t of s.topics) image.apply({ type: 'topicCreated', topic: t })
     image.brokerConfigs = freezeConfigs(s.brokerConfigs)
     image.nextProducerId = s.nextProducerId
+    image.featureLevels = new Map(s.featureLevels)
     return image
   }
 
@@ -38,6 +42,7 @@ export class MetadataImage {
       topics: [...this.byName.values()],
       brokerConfigs: this.brokerConfigs,
       nextProducerId: this.nextProducerId,
+      featureLevels: this.featureLevels,
     }
   }
 
@@ -100,6 +105,9 @@ export class MetadataImage {
         if (r.first < this.nextProducerId)
           throw new MetadataCorruptError(`metadata: producer id block at ${r.first} reuses ids`)
         this.nextProducerId = r.first + r.count
+        return
+      case 'featureLevelsSet':
+        this.featureLevels = new Map(r.levels)
         return
     }
   }

@@ -118,6 +118,16 @@ export function planSetBrokerConfigs(configs: Configs): MetadataRecord {
   return { type: 'brokerConfigsSet', configs: validateConfigs(configs) }
 }
 
+/** Levels are Kafka's int16, names non-empty; the broker checks them against what it supports. */
+export function planSetFeatureLevels(levels: ReadonlyMap<string, number>): MetadataRecord {
+  for (const [name, level] of levels) {
+    if (name === '') throw new KafkaError('INVALID_REQUEST', 'a feature name must not be empty')
+    if (!Number.isInteger(level) || level < 0 || level > 0x7fff)
+      throw new KafkaError('INVALID_UPDATE_VERSION', `feature ${name} level ${level} is not in [0, 32767]`)
+  }
+  return { type: 'featureLevelsSet', levels: new Map(levels) }
+}
+
 /** Kafka's controller hands producer ids to brokers in blocks of 1000 (ProducerIdsBlock). */
 export const PRODUCER_ID_BLOCK_SIZE = 1000
 

@@ -14,6 +14,8 @@ import { MetadataCorruptError } from './metadata-errors.ts'
 import { asInt32, ProtoWriter, readFields, WireError, WireType } from './protobuf-wire.ts'
 
 export type Configs = Readonly<Record<string, string>>
+/** Finalized feature levels chosen by UpdateFeatures: feature name → level (0 = turned off). */
+export type FeatureLevelMap = ReadonlyMap<string, number>
 
 export type MetadataRecord =
   | { readonly type: 'clusterIdSet'; readonly clusterId: string }
@@ -23,6 +25,7 @@ export type MetadataRecord =
   | { readonly type: 'topicConfigsSet'; readonly topicId: string; readonly configs: Configs }
   | { readonly type: 'brokerConfigsSet'; readonly configs: Configs }
   | { readonly type: 'producerIdBlockAllocated'; readonly first: bigint; readonly count: bigint }
+  | { readonly type: 'featureLevelsSet'; readonly levels: FeatureLevelMap }
 
 export type MetadataRecordType = MetadataRecord['type']
 
@@ -32,6 +35,7 @@ export interface MetadataSnapshot {
   readonly topics: readonly TopicRecord[]
   readonly brokerConfigs: Configs
   readonly nextProducerId: bigint
+  readonly featureLevels: FeatureLevelMap
 }
 
 const INT64_MAX = (1n << 63n) - 1n
@@ -45,6 +49,7 @@ const RECORD_FIELD = {
   topicConfigsSet: 5,
   brokerConfigsSet: 6,
   producerIdBlockAllocated: 7,
+  featureLevelsSet: 8,
 } as const satisfies Record<MetadataRecordType, number>
 
 function idBytes(topicId: string): Buffer {
@@ -60,6 +65,12 @@ function topicMessage(t: TopicRecord): ProtoWriter {
     .bytes(2, idBytes(t.topicId))
     .int32(3, t.partitions)
     .stringMap(4, t.configs)
+}
+
+/** FeatureLevel messages, one per feature, in the map's order. */
+function writeFeatureLevels(w: ProtoWriter, field: number, levels: FeatureLevelMap): ProtoWriter {
+  for (const [name, level] of levels) w.message(field, new ProtoWriter().string(1, name).int32(2, level))
+  return w
 }
 
 function recordMessage(r: MetadataRecord): ProtoWriter {
@@ -79,6 +90,8 @@ function recordMessage(r: MetadataRecord): ProtoWriter {
       return w.stringMap(1, r.configs)
     case 'producerIdBlockAllocated':
       return w.uint64(1, r.first).uint64(2, r.count)
+    case 'featureLevelsSet':
+      return writeFeatureLevels(w, 1, r.levels)
   }
 }
 
@@ -89,7 +102,8 @@ export function encodeRecord(r: MetadataRecord): Buffer {
 export function encodeSnapshot(s: MetadataSnapshot): Buffer {
   const w = new ProtoWriter().uint64(1, s.journalGeneration).string(2, s.clusterId)
   for (const t of s.topics) w.message(3, topicMessage(t))
-  return w.stringMap(4, s.brokerConfigs).uint64(5, s.nextProducerId).finish()
+  w.stringMap(4, s.brokerConfigs).uint64(5, s.nextProducerId)
+  return writeFeatureLevels(w, 6, s.featureLevels).finish()
 }
 
 // ---- reading a message into a plain object, with proto3 defaults for absent fields ----
@@ -104,6 +118,7 @@ const TOPIC_CREATED: MessageSpec = {
   3: ['partitions', 'int32'],
   4: ['configs', 'map'],
 }
+const FEATURE_LEVEL: MessageSpec = { 1: ['name', 'string'], 2: ['level', 'int32'] }
 const RECORD: MessageSpec = {
   1: ['clusterIdSet', { 1: ['clusterId', 'string'] }],
   2: ['topicCreated', TOPIC_CREATED],
@@ -112,6 +127,7 @@ const RECORD: MessageSpec = {
   5: ['topicConfigsSet', { 1: ['topicId', 'bytes'], 2: ['configs', 'map'] }],
   6: ['brokerConfigsSet', { 1: ['configs', 'map'] }],
   7: ['producerIdBlockAllocated', { 1: ['first', 'uint64'], 2: ['count', 'uint64'] }],
+  8: ['featureLevelsSet', { 1: ['levels', [FEATURE_LEVEL]] }],
 }
 const SNAPSHOT: MessageSpec = {
   1: ['journalGeneration', 'uint64'],
@@ -119,6 +135,7 @@ const SNAPSHOT: MessageSpec = {
   3: ['topics', [TOPIC_CREATED]],
   4: ['brokerConfigs', 'map'],
   5: ['nextProducerId', 'uint64'],
+  6: ['featureLevels', [FEATURE_LEVEL]],
 }
 
 function defaultOf(kind: FieldKind): unknown {
@@ -218,6 +235,22 @@ function configs(v: unknown): Configs {
   return Object.freeze(Object.fromEntries(entries) as Record<string, string>)
 }
 
+/** Kafka's feature levels are int16; a name is never empty (it is the map key). */
+function featureLevels(v: unknown): FeatureLevelMap {
+  if (!Array.isArray(v)) corrupt('feature levels missing')
+  const levels = new Map<string, number>()
+  for (const item of v) {
+    const f = obj(item, 'feature level')
+    const name = str(f, 'name')
+    const level = f['level']
+    if (name === '') corrupt('empty feature name')
+    if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 0x7fff)
+      corrupt(`feature ${name} level ${String(level)} is out of range`)
+    levels.set(name, level)
+  }
+  return levels
+}
+
 function topicFromProto(o: Obj): TopicRecord {
   const name = str(o, 'name')
   if (name === '') corrupt('empty topic name')
@@ -269,6 +302,8 @@ export function decodeRecord(bytes: Uint8Array): MetadataRecord {
       if (count === 0n || first + count > INT64_MAX) corrupt('producer id block out of range')
       return { type: which, first, count }
     }
+    case 'featureLevelsSet':
+      return { type: which, levels: featureLevels(obj(o[which], which)['levels']) }
     default:
       // A record type this build does not know (written by a newer one): refuse rather than skip.
       return corrupt(`unknown record type ${String(which)}`)
@@ -285,5 +320,6 @@ export function decodeSnapshot(bytes: Uint8Array): MetadataSnapshot {
     topics: topics.map((t) => topicFromProto(obj(t, 'topic'))),
     brokerConfigs: configs(o['brokerConfigs']),
     nextProducerId: u64(o, 'nextProducerId'),
+    featureLevels: featureLevels(o['featureLevels']),
   }
 }

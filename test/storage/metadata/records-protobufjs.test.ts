@@ -36,6 +36,10 @@ function topicObject(t: TopicRecord): Record<string, unknown> {
   return { name: t.name, topicId: idBytes(t.topicId), partitions: t.partitions, configs: { ...t.configs } }
 }
 
+function levelObjects(levels: ReadonlyMap<string, number>): Array<Record<string, unknown>> {
+  return [...levels].map(([name, level]) => ({ name, level }))
+}
+
 /** The record as protobufjs's fromObject takes it. */
 function recordObject(r: MetadataRecord): Record<string, unknown> {
   switch (r.type) {
@@ -53,6 +57,8 @@ function recordObject(r: MetadataRecord): Record<string, unknown> {
       return { brokerConfigsSet: { configs: { ...r.configs } } }
     case 'producerIdBlockAllocated':
       return { producerIdBlockAllocated: { first: r.first, count: r.count } }
+    case 'featureLevelsSet':
+      return { featureLevelsSet: { levels: levelObjects(r.levels) } }
   }
 }
 
@@ -67,6 +73,7 @@ function protobufjsSnapshot(s: MetadataSnapshot): Buffer {
     topics: s.topics.map(topicObject),
     brokerConfigs: { ...s.brokerConfigs },
     nextProducerId: s.nextProducerId,
+    featureLevels: levelObjects(s.featureLevels),
   })
   return Buffer.from(SnapshotType.encode(msg).finish())
 }
@@ -81,6 +88,22 @@ const u64 = fc.oneof(
   fc.bigInt({ min: 0n, max: (1n << 62n) - 1n }),
   fc.constantFrom(0n, 127n, 128n, (1n << 62n) - 1n),
 )
+// Names as Kafka's (and the edge cases above); levels over int16's range, 0 included.
+const featureLevels = fc
+  .uniqueArray(
+    fc.tuple(
+      fc.oneof(
+        key.filter((k) => k !== ''),
+        fc.constant('transaction.version'),
+      ),
+      fc.integer({ min: 0, max: 0x7fff }),
+    ),
+    {
+      selector: ([name]) => name,
+      maxLength: 4,
+    },
+  )
+  .map((entries) => new Map(entries))
 const topic: fc.Arbitrary<TopicRecord> = fc.record({
   name: fc.string({ minLength: 1 }),
   topicId: id,
@@ -97,6 +120,7 @@ const record: fc.Arbitrary<MetadataRecord> = fc.oneof(
   fc
     .record({ first: u64, count: u64.filter((c) => c > 0n) })
     .map((r) => ({ type: 'producerIdBlockAllocated' as const, ...r })),
+  featureLevels.map((levels) => ({ type: 'featureLevelsSet' as const, levels })),
 )
 const snapshot: fc.Arbitrary<MetadataSnapshot> = fc.record({
   journalGeneration: u64,
@@ -104,6 +128,7 @@ const snapshot: fc.Arbitrary<MetadataSnapshot> = fc.record({
   topics: fc.array(topic, { maxLength: 5 }),
   brokerConfigs: configs,
   nextProducerId: u64,
+  featureLevels,
 })
 
 describe('metadata records against protobufjs and metadata.proto', () => {

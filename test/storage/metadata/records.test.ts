@@ -30,13 +30,21 @@ const EVERY_TYPE: MetadataRecord[] = [
   { type: 'brokerConfigsSet', configs: {} },
   { type: 'producerIdBlockAllocated', first: 0n, count: 1000n },
   { type: 'producerIdBlockAllocated', first: (1n << 62n) + 12345n, count: 1n },
+  {
+    type: 'featureLevelsSet',
+    levels: new Map([
+      ['transaction.version', 0],
+      ['group.version', 1],
+    ]),
+  },
+  { type: 'featureLevelsSet', levels: new Map() },
 ]
 
 describe('metadata records', () => {
   it('round-trips every record type', () => {
     for (const r of EVERY_TYPE) expect(decodeRecord(encodeRecord(r))).toEqual(r)
     const types = new Set(EVERY_TYPE.map((r) => r.type))
-    expect(types.size).toBe(7)
+    expect(types.size).toBe(8)
   })
 
   it('round-trips a snapshot, including the empty one', () => {
@@ -46,6 +54,7 @@ describe('metadata records', () => {
       topics: [topic, { ...topic, name: 'b', topicId: topicIdFor(8), configs: {} }],
       brokerConfigs: { a: 'b' },
       nextProducerId: 5000n,
+      featureLevels: new Map([['transaction.version', 1]]),
     }
     expect(decodeSnapshot(encodeSnapshot(s))).toEqual(s)
     const empty: MetadataSnapshot = {
@@ -54,6 +63,7 @@ describe('metadata records', () => {
       topics: [],
       brokerConfigs: {},
       nextProducerId: 0n,
+      featureLevels: new Map(),
     }
     expect(decodeSnapshot(encodeSnapshot(empty))).toEqual(empty)
   })
@@ -83,6 +93,11 @@ describe('metadata records', () => {
           count: fc.bigInt({ min: 1n, max: 1n << 61n }),
         })
         .map((r) => ({ type: 'producerIdBlockAllocated' as const, ...r })),
+      fc
+        .uniqueArray(fc.tuple(fc.string({ minLength: 1 }), fc.integer({ min: 0, max: 0x7fff })), {
+          selector: ([name]) => name,
+        })
+        .map((entries) => ({ type: 'featureLevelsSet' as const, levels: new Map(entries) })),
     )
     fc.assert(
       fc.property(record, (r) => {
@@ -104,6 +119,18 @@ describe('metadata records', () => {
     const zeroPartitions = encodeRecord({ type: 'partitionsChanged', topicId: topic.topicId, partitions: 1 })
     zeroPartitions[zeroPartitions.length - 1] = 0
     expect(() => decodeRecord(zeroPartitions)).toThrow(/partition count/)
+    // A feature level outside int16 (written as int32 70000), and an empty feature name.
+    const level = encodeRecord({ type: 'featureLevelsSet', levels: new Map([['f', 0x7fff]]) })
+    const wide = Buffer.concat([
+      level.subarray(0, 4),
+      Buffer.from([0x0a, 0x01, 0x66, 0x10, 0xf0, 0xa2, 0x04]),
+    ])
+    wide[1] = wide.length - 2
+    wide[3] = wide.length - 4
+    expect(() => decodeRecord(wide)).toThrow(/out of range/)
+    expect(() => decodeRecord(Buffer.from([0x42, 0x04, 0x0a, 0x02, 0x10, 0x01]))).toThrow(
+      /empty feature name/,
+    )
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
         try {

@@ -183,6 +183,19 @@ describe('disk metadata store', () => {
     await s.close()
   })
 
+  it('keeps the feature levels UpdateFeatures set across restarts, the newest set winning', async () => {
+    const dir = join(root, 'features')
+    const a = await openMetadataStore(dir)
+    expect([...a.featureLevels()]).toEqual([])
+    await a.setFeatureLevels(new Map([['transaction.version', 1]]))
+    await a.setFeatureLevels(new Map([['transaction.version', 0]]))
+    await a.close()
+    const b = await openMetadataStore(dir)
+    expect([...b.featureLevels()]).toEqual([['transaction.version', 0]])
+    expect(await codeOf(b.setFeatureLevels(new Map([['transaction.version', 40000]])))).toBe(95)
+    await b.close()
+  })
+
   it('never reuses producer ids across restarts, skipping the unused rest of a block', async () => {
     const dir = join(root, 'pid')
     let last = -1n
@@ -207,6 +220,7 @@ describe('disk metadata store', () => {
       | { c: 'configs'; t: number; v: string }
       | { c: 'broker'; v: string }
       | { c: 'pids'; n: number }
+      | { c: 'features'; v: number }
       | { c: 'restart' }
     const name = (t: number) => `t${t}`
     const cmd: fc.Arbitrary<Cmd> = fc.oneof(
@@ -216,6 +230,7 @@ describe('disk metadata store', () => {
       fc.record({ c: fc.constant('configs' as const), t: fc.nat(6), v: fc.string({ maxLength: 40 }) }),
       fc.record({ c: fc.constant('broker' as const), v: fc.string({ maxLength: 40 }) }),
       fc.record({ c: fc.constant('pids' as const), n: fc.integer({ min: 1, max: 2500 }) }),
+      fc.record({ c: fc.constant('features' as const), v: fc.integer({ min: 0, max: 2 }) }),
       fc.constant({ c: 'restart' as const }),
     )
     let nextId = 1000
@@ -256,6 +271,9 @@ describe('disk metadata store', () => {
                 break
               case 'broker':
                 await both((s) => s.setBrokerConfigs({ [k.v || 'k']: k.v }))
+                break
+              case 'features':
+                await both((s) => s.setFeatureLevels(new Map([['transaction.version', k.v]])))
                 break
               case 'pids': {
                 const id = await disk.allocateProducerIds(k.n)

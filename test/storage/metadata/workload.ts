@@ -88,6 +88,7 @@ export interface Dump {
   clusterId: string
   topics: { name: string; topicId: string; partitions: number; configs: Record<string, string> }[]
   brokerConfigs: Record<string, string>
+  featureLevels: [string, number][]
 }
 
 export function dump(store: MetadataStore): Dump {
@@ -100,5 +101,6 @@ export function dump(store: MetadataStore): Dump {
       configs: { ...t.configs },
     })),
     brokerConfigs: { ...store.brokerConfigs() },
+    featureLevels: [...store.featureLevels()],
   }
 }
