@@ -79,6 +79,8 @@ export class Connection {
   /** Set by a `close-after` outcome: nothing more is written, the socket is ending. */
   private writesEnded = false
   private idleDrainWaiters: Array<() => void> = []
+  /** onWritten callbacks of responses handed to the socket whose last write has not completed. */
+  private readonly unwritten = new Set<() => void>()
 
   constructor(
     socket: Socket,
@@ -197,7 +199,10 @@ export class Connection {
     this.inFlight--
     this.inFlightBytes -= cost
     this.memory.refund(cost)
-    if (this.state === 'closed' || this.writesEnded) return
+    if (this.state === 'closed' || this.writesEnded) {
+      if (outcome.kind === 'response') outcome.onWritten?.()
+      return
+    }
     if (outcome.kind === 'close') {
       this.destroy(outcome.reason)
       return
@@ -227,7 +232,9 @@ export class Connection {
         this.socket.cork()
         corked = true
       }
-      for (const chunk of outcome.chunks) this.socket.write(chunk)
+      const done = outcome.onWritten
+      if (done === undefined) for (const chunk of outcome.chunks) this.socket.write(chunk)
+      else this.writeThen(outcome.chunks, done)
     }
     if (corked) this.socket.uncork()
     this.updateBackpressure()
@@ -236,6 +243,27 @@ export class Connection {
       this.idleDrainWaiters = []
       for (const w of waiters) w()
     }
+  }
+
+  /**
+   * Writes the chunks and runs `done` once the socket has handed the last one to the kernel (the
+   * write callback; writes complete in order) — or, if the connection closes first, in onClosed.
+   */
+  private writeThen(chunks: readonly Buffer[], done: () => void): void {
+    const last = chunks.length - 1
+    if (last < 0) return done()
+    this.unwritten.add(done)
+    for (let i = 0; i < last; i++) this.socket.write(chunks[i]!)
+    this.socket.write(chunks[last]!, () => {
+      if (this.unwritten.delete(done)) done()
+    })
+  }
+
+  /** Runs the onWritten callbacks of responses that will never be written, and forgets them. */
+  private dropReady(): void {
+    for (const o of this.ready.values()) if (o.kind === 'response') o.onWritten?.()
+    this.ready.clear()
+    this.readyBytes = 0
   }
 
   /**
@@ -328,8 +356,7 @@ export class Connection {
    */
   private endAfterWrites(reason: string): void {
     this.writesEnded = true
-    this.ready.clear()
-    this.readyBytes = 0
+    this.dropReady()
     this.logger.info({ reason }, 'closing connection after the earlier responses')
     if (this.state === 'open') {
       this.state = 'closing'
@@ -358,8 +385,13 @@ export class Connection {
     this.cancelMemoryWait = undefined
     this.memory.refund(this.assemblyBytes)
     this.assemblyBytes = 0
-    this.ready.clear()
-    this.readyBytes = 0
+    this.dropReady()
+    // The socket is destroyed: what it had not written it never will, and nothing reads the
+    // chunks any more (writes are synchronous syscalls on this thread; the fd is closed).
+    for (const done of [...this.unwritten]) {
+      this.unwritten.delete(done)
+      done()
+    }
     this.logger.info('connection closed')
     for (const w of this.closedWaiters.splice(0)) w()
     for (const w of this.idleDrainWaiters.splice(0)) w()

@@ -28,7 +28,17 @@ import type { BrokerServices } from './services.ts'
 import { traceable } from './trace.ts'
 
 export type DispatchOutcome =
-  | { readonly kind: 'response'; readonly chunks: Buffer[]; readonly bytes: number }
+  | {
+      readonly kind: 'response'
+      readonly chunks: Buffer[]
+      readonly bytes: number
+      /**
+       * Run once the socket has handed every chunk to the kernel, or once it never will (the
+       * connection closed or destroyed first): the chunks may be views of buffers the handler
+       * recycles then (RequestContext.afterResponseWritten).
+       */
+      readonly onWritten?: () => void
+    }
   | { readonly kind: 'none' }
   | { readonly kind: 'close'; readonly reason: string }
   /** Write every earlier response, then close; later requests are not answered. */
@@ -73,6 +83,8 @@ class Context implements RequestContext {
   readonly #parentLogger: Logger
   readonly #api: string
   #logger: Logger | undefined
+  /** Callbacks from afterResponseWritten, in registration order. */
+  #written: Array<() => void> | undefined
 
   constructor(
     services: BrokerServices,
@@ -95,6 +107,26 @@ class Context implements RequestContext {
     this.clock = services.clock
     this.#parentLogger = parentLogger
     this.#api = api
+  }
+
+  afterResponseWritten(done: () => void): void {
+    ;(this.#written ??= []).push(done)
+  }
+
+  /**
+   * The outcome carrying the registered callbacks: a response runs them once written; any other
+   * outcome writes nothing of this request, so they run now.
+   */
+  settle(outcome: DispatchOutcome): DispatchOutcome {
+    const written = this.#written
+    if (written === undefined) return outcome
+    this.#written = undefined
+    const run = (): void => {
+      for (const done of written) done()
+    }
+    if (outcome.kind === 'response') return { ...outcome, onWritten: run }
+    run()
+    return outcome
   }
 
   /** The per-request child logger, made on first use: most requests never log. */
@@ -226,16 +258,16 @@ export class Dispatcher {
 
   private finish(
     handler: AnyHandler,
-    ctx: RequestContext,
+    ctx: Context,
     header: RequestHeader,
     request: unknown,
     result: unknown,
   ): DispatchOutcome | Promise<DispatchOutcome> {
     if (result === NO_RESPONSE) {
       if (this.tracing()) ctx.logger.trace('no response (by protocol)')
-      return NONE
+      return ctx.settle(NONE)
     }
-    if (result instanceof CloseConnection) return { kind: 'close-after', reason: result.reason }
+    if (result instanceof CloseConnection) return ctx.settle({ kind: 'close-after', reason: result.reason })
     if (typeof result !== 'object' || result === null)
       return this.fail(
         handler,
@@ -246,7 +278,7 @@ export class Dispatcher {
       )
     if (this.tracing()) ctx.logger.trace({ response: traceable(result) }, 'response')
     try {
-      return this.encodeOrThrow(ctx.apiKey, ctx.apiVersion, header.correlationId, result)
+      return ctx.settle(this.encodeOrThrow(ctx.apiKey, ctx.apiVersion, header.correlationId, result))
     } catch (err) {
       ctx.logger.error({ err }, 'response could not be encoded')
       return this.errorOutcome(handler, ctx, header, request, ErrorCode.UNKNOWN_SERVER_ERROR, null)
@@ -255,7 +287,7 @@ export class Dispatcher {
 
   private fail(
     handler: AnyHandler,
-    ctx: RequestContext,
+    ctx: Context,
     header: RequestHeader,
     request: unknown,
     err: unknown,
@@ -270,7 +302,7 @@ export class Dispatcher {
 
   private errorOutcome(
     handler: AnyHandler,
-    ctx: RequestContext,
+    ctx: Context,
     header: RequestHeader,
     request: unknown,
     code: number,
@@ -281,7 +313,7 @@ export class Dispatcher {
         () => this.errorOutcome(handler, ctx, header, request, code, message),
         (err: unknown) => {
           ctx.logger.error({ err }, 'error responses could not be loaded; closing the connection')
-          return { kind: 'close', reason: 'unanswerable request' }
+          return ctx.settle({ kind: 'close', reason: 'unanswerable request' })
         },
       )
     try {
@@ -290,10 +322,10 @@ export class Dispatcher {
           ? handler.errorResponse(request as never, code, message, ctx)
           : errorResponses!.errorResponseFor(ctx.apiKey, ctx.apiVersion, request as object, code, message)
       if (this.tracing()) ctx.logger.trace({ response: traceable(body) }, 'error response')
-      return this.encodeOrThrow(ctx.apiKey, ctx.apiVersion, header.correlationId, body)
+      return ctx.settle(this.encodeOrThrow(ctx.apiKey, ctx.apiVersion, header.correlationId, body))
     } catch (err) {
       ctx.logger.error({ err }, 'error response could not be built; closing the connection')
-      return { kind: 'close', reason: 'unanswerable request' }
+      return ctx.settle({ kind: 'close', reason: 'unanswerable request' })
     }
   }
 

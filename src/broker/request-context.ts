@@ -42,4 +42,10 @@ export interface RequestContext {
   readonly clock: Clock
   /** Child logger with the connection id, API name and correlation id. */
   readonly logger: Logger
+  /**
+   * Runs `done` once the response has been handed to the kernel, or once it never will be (no
+   * response, the connection closed first): for recycling buffers the response refers to. Absent
+   * where requests are not served by a connection (handler unit tests).
+   */
+  afterResponseWritten?(done: () => void): void
 }

@@ -91,8 +91,13 @@ export async function writevFully(
 }
 
 /** Reads exactly `length` bytes at `position` (fewer only at end of file). */
-export async function readFully(h: FileHandle, length: number, position: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length)
+/** Reads `length` bytes at `position` into `buf` (default: a fresh buffer); short at EOF. */
+export async function readFully(
+  h: FileHandle,
+  length: number,
+  position: number,
+  buf: Buffer = Buffer.allocUnsafe(length),
+): Promise<Buffer> {
   let done = 0
   while (done < length) {
     const n = await h.read(buf, done, length - done, position + done)

@@ -5,6 +5,8 @@
 // Offsets are bigint throughout the interface (Kafka offsets are int64). Record data is always
 // whole RecordBatch v2 batches as Buffers; the log never decodes individual records on the hot path.
 
+import type { ReadLease } from './read-buffer-pool.ts'
+
 export interface TopicPartition {
   readonly topic: string
   readonly partition: number
@@ -87,6 +89,12 @@ export interface ReadOptions {
   maxOffset?: bigint
   /** Return at least one whole batch even if it is larger than maxBytes (KIP-74). Default true. */
   minOneBatch?: boolean
+  /**
+   * Read segment bytes into this lease's pooled buffers instead of fresh ones (disk log only; the
+   * memory log returns views of its stored batches). The records returned are views of them: the
+   * caller releases the lease only once no view is used any more.
+   */
+  lease?: ReadLease
 }
 
 export interface ReadResult {

@@ -16,6 +16,7 @@ import type {
 } from '../../protocol/generated/index.ts'
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts'
 import type { PartitionLog } from '../../storage/log-store.ts'
+import { fetchReadBuffers, ReadLease } from '../../storage/read-buffer-pool.ts'
 import type { RequestContext } from '../request-context.ts'
 import type { BrokerServices } from '../services.ts'
 import { onAppend } from './append-signal.ts'
@@ -203,6 +204,14 @@ export function handleFetch(
       nodeEndpoints: [],
     }
 
+  // Disk reads go into pooled buffers, returned once the response is written (or never will be).
+  // Every view of them is in the response: the session cache keeps offsets, aborted transactions
+  // come from the log's index, and a long poll's first read is dropped before the second.
+  let lease: ReadLease | undefined
+  if (ctx.afterResponseWritten !== undefined) {
+    const l = (lease = new ReadLease(fetchReadBuffers))
+    ctx.afterResponseWritten(() => l.release())
+  }
   const settings: ReadSettings = {
     apiVersion: v,
     config: s.config,
@@ -211,6 +220,7 @@ export function handleFetch(
     isolationLevel: req.isolationLevel,
     maxBytes: Math.max(0, Math.min(req.maxBytes, s.config.number('fetch.max.bytes'))),
     logger: ctx.logger,
+    lease,
   }
   const items = fc.items
   return readAll(items, settings).then((first) => {
@@ -223,6 +233,8 @@ export function handleFetch(
       first.anyDiverging
     )
       return buildResponse(fc, first, byId)
+    // Nothing of the first read is answered: its buffers can serve the second.
+    lease?.release()
     return waitForData(ctx, first, req.minBytes, waitMs).then(() =>
       readAll(items, settings).then((again) => buildResponse(fc, again, byId)),
     )

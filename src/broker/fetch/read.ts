@@ -17,6 +17,7 @@ import type {
 } from '../../protocol/generated/index.ts'
 import { LOG_OVERHEAD, OFF_BATCH_LENGTH, OFF_LAST_OFFSET_DELTA } from '../../protocol/records/batch-header.ts'
 import type { PartitionLog } from '../../storage/log-store.ts'
+import type { ReadLease } from '../../storage/read-buffer-pool.ts'
 import type { BrokerConfig } from '../config/broker-config.ts'
 import type { Logger } from '../logger.ts'
 import type { TopicManager } from '../metadata/topic-manager.ts'
@@ -47,6 +48,11 @@ export interface ReadSettings {
   /** Request budget: min(request maxBytes, fetch.max.bytes). */
   readonly maxBytes: number
   readonly logger: Logger
+  /**
+   * Pooled buffers for the disk reads (the records are views of them until the lease is
+   * released); without one, reads get fresh buffers.
+   */
+  readonly lease?: ReadLease
 }
 
 export interface ReadPartition {
@@ -170,6 +176,7 @@ async function readOne(
     const r = await log.read(item.fetchOffset, Math.max(0, Math.min(item.maxBytes, budget)), {
       maxOffset,
       minOneBatch,
+      lease: s.lease,
     })
     let aborted: FetchResponseAbortedTransaction[] | null = null
     if (committed) {

@@ -813,6 +813,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       )
     const maxOffset = options?.maxOffset ?? this.highWatermark()
     const minOneBatch = options?.minOneBatch ?? true
+    const lease = options?.lease
     const segments = this.#segments.slice()
     const out: Buffer[] = []
     let bytes = 0
@@ -828,11 +829,11 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         const wantOne = minOneBatch && out.length === 0
         const budget = maxBytes - bytes
         if (budget <= 0 && !wantOne) break
-        let chunk = await seg.read(start, Math.min(end - start, Math.max(budget, wantOne ? 61 : 0)))
+        let chunk = await seg.read(start, Math.min(end - start, Math.max(budget, wantOne ? 61 : 0)), lease)
         let kept = wholeBatchesBelow(chunk, maxOffset)
         if (kept.bytes === 0 && wantOne && kept.firstSize > 0 && kept.firstBase < maxOffset) {
           // KIP-74: the first batch goes out whole even when it is larger than maxBytes.
-          chunk = await seg.read(start, Math.min(kept.firstSize, end - start))
+          chunk = await seg.read(start, Math.min(kept.firstSize, end - start), lease)
           kept = wholeBatchesBelow(chunk, maxOffset)
         }
         if (kept.bytes > 0) {

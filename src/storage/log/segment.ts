@@ -28,6 +28,7 @@ import {
   TIME_INDEX_SUFFIX,
   TXN_INDEX_SUFFIX,
 } from './file-names.ts'
+import type { ReadLease } from '../read-buffer-pool.ts'
 import type { HandlePool } from './handle-pool.ts'
 import { IndexCorruptError, OffsetIndex } from './offset-index.ts'
 import { TimeIndex } from './time-index.ts'
@@ -319,11 +320,17 @@ export class Segment {
 
   // ------------------------------------------------------------------------------ reads
 
-  async read(position: number, length: number): Promise<Buffer> {
+  /**
+   * The bytes at [position, position+length), short at the end of the file. With a lease the
+   * bytes land in one of its pooled buffers (the caller releases the lease once no view of them
+   * is used); otherwise in a fresh buffer.
+   */
+  async read(position: number, length: number, lease?: ReadLease): Promise<Buffer> {
     this.#checkLive()
     this.lastUsedMs = this.#ctx.now()
     if (length <= 0) return Buffer.alloc(0)
-    const data = await this.#ctx.pool.use(this.logPath, (h) => readFully(h, length, position))
+    const into = lease?.take(length)
+    const data = await this.#ctx.pool.use(this.logPath, (h) => readFully(h, length, position, into))
     // The file may have been swapped while the read was queued: never hand out its bytes.
     this.#checkLive()
     return data
