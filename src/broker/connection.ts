@@ -2,7 +2,9 @@
 //
 // Input: the socket reads straight into FrameReceiver's memory (direct-read.ts), so a request's
 // bytes are never copied after the kernel wrote them; where this Node cannot, 'data' chunks go
-// through FrameDecoder instead. Both hand over frames the handlers may keep.
+// through FrameDecoder instead. Both hand over frames the handlers may keep. A frame in a standard
+// receive buffer comes with a FrameLease, passed on to dispatch (which lends it to Produce only)
+// or released here when the frame is dropped unread.
 //
 // Ordering: each frame gets a sequence number as it is read and is dispatched at once, so handlers
 // run concurrently; finished outcomes wait in `ready` until every earlier one has been written.
@@ -27,6 +29,7 @@
 import type { Socket } from 'node:net'
 import { FrameReceiver } from '../protocol/frame-receiver.ts'
 import { FrameDecoder, FrameSizeError } from '../protocol/framing.ts'
+import type { FrameLease } from '../protocol/receive-buffers.ts'
 import type { Clock } from './clock.ts'
 import { readInto } from './direct-read.ts'
 import type { DispatchOutcome, Dispatcher } from './dispatch.ts'
@@ -142,7 +145,7 @@ export class Connection {
     return this.state === 'closed'
   }
 
-  private readonly onFrameBound = (frame: Buffer): void => this.onFrame(frame)
+  private readonly onFrameBound = (frame: Buffer, lease?: FrameLease): void => this.onFrame(frame, lease)
 
   /** A chunk from a 'data' event, or (direct reads) the count of bytes that landed in the receiver. */
   private onInput(input: Buffer | number): void {
@@ -171,15 +174,18 @@ export class Connection {
     this.updateBackpressure()
   }
 
-  private onFrame(frame: Buffer): void {
-    if (this.state !== 'open') return
+  private onFrame(frame: Buffer, lease: FrameLease | undefined): void {
+    if (this.state !== 'open') {
+      lease?.release()
+      return
+    }
     this.framesSeen++
     const seq = this.nextSeq++
     const cost = this.dispatcher.estimate(frame)
     this.inFlight++
     this.inFlightBytes += cost
     this.memory.charge(cost)
-    const outcome = this.dispatcher.dispatch(frame, this.info, this.logger, this.clock.monotonic())
+    const outcome = this.dispatcher.dispatch(frame, this.info, this.logger, this.clock.monotonic(), lease)
     if (outcome instanceof Promise) {
       outcome.then(
         (o) => this.complete(seq, cost, o),

@@ -21,6 +21,8 @@ import {
   type SupportedVersions,
 } from '../protocol/request-frame.ts'
 import type { RequestHeader } from '../protocol/generated/headers.ts'
+import { ApiKey } from '../protocol/generated/index.ts'
+import type { FrameLease } from '../protocol/receive-buffers.ts'
 import type { Logger } from './logger.ts'
 import { CloseConnection, NO_RESPONSE, type AnyHandler, type Registry } from './registry.ts'
 import type { AuthState, ConnectionInfo, RequestContext } from './request-context.ts'
@@ -80,6 +82,7 @@ class Context implements RequestContext {
   readonly frameBytes: number
   readonly receivedAt: number
   readonly clock: BrokerServices['clock']
+  readonly frameLease: FrameLease | undefined
   readonly #parentLogger: Logger
   readonly #api: string
   #logger: Logger | undefined
@@ -95,6 +98,7 @@ class Context implements RequestContext {
     receivedAt: number,
     parentLogger: Logger,
     api: string,
+    frameLease: FrameLease | undefined,
   ) {
     this.services = services
     this.connection = connection
@@ -105,6 +109,7 @@ class Context implements RequestContext {
     this.frameBytes = frameBytes
     this.receivedAt = receivedAt
     this.clock = services.clock
+    this.frameLease = frameLease
     this.#parentLogger = parentLogger
     this.#api = api
   }
@@ -166,12 +171,16 @@ export class Dispatcher {
   /**
    * Handles one frame. Returns synchronously when the handler did (most admin APIs), else a
    * promise; never rejects. `handle` itself is always called synchronously, before this returns.
+   * `lease` (the frame's receive buffer) goes to Produce only, the one handler that knows when no
+   * view of its frame survives; every other request keeps views (names, metadata, assignments)
+   * and its frame is left to the GC. Nothing here reads the frame's bytes after the handler ran.
    */
   dispatch(
     frame: Buffer,
     conn: ConnectionInfo,
     logger: Logger,
     receivedAt: number,
+    lease?: FrameLease,
   ): DispatchOutcome | Promise<DispatchOutcome> {
     const decoded = decodeRequestFrame(frame, { supported: this.supported })
     switch (decoded.kind) {
@@ -238,6 +247,7 @@ export class Dispatcher {
       receivedAt,
       logger,
       handler.name,
+      apiKey === ApiKey.Produce ? lease : undefined,
     )
     if (this.tracing())
       ctx.logger.trace({ clientId: header.clientId, request: traceable(decoded.body) }, 'request')

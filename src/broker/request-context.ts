@@ -2,6 +2,7 @@
 // authentication state), the request's header fields, the broker's services, a clock and a logger
 // already bound to the connection and correlation id.
 
+import type { FrameLease } from '../protocol/receive-buffers.ts'
 import type { Clock } from './clock.ts'
 import type { Listener } from './config/listeners.ts'
 import type { Logger } from './logger.ts'
@@ -48,4 +49,9 @@ export interface RequestContext {
    * where requests are not served by a connection (handler unit tests).
    */
   afterResponseWritten?(done: () => void): void
+  /**
+   * Produce only: the request frame's receive buffer, to release once no view of the frame (its
+   * records) survives. Undefined for every other API and for frames outside a standard buffer.
+   */
+  readonly frameLease?: FrameLease | undefined
 }

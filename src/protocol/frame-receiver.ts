@@ -8,10 +8,15 @@
 // a read fills it. A frame wholly inside the slab is emitted as a view of it;
 // a frame that cannot fit in the slab's rest gets a buffer of its own, into which the bytes already
 // read are copied once (less than a slab) and every later read lands directly, never past the
-// frame's end. That buffer is at least 2 MiB (the frame's size when smaller): every default client
-// request (librdkafka and Java cap a request near 1 MB) is then one allocation and no copy. Above,
-// it grows ×4 as bytes actually arrive (capped at the frame's size), so a peer that announces a large
-// frame and sends little cannot make us allocate the announced size. A slab is never written again
+// frame's end. A frame larger than a slab starts in a standard 2 MiB receive buffer
+// (receive-buffers.ts): every default client request (librdkafka and Java cap a request near 1 MB)
+// is then one buffer and no copy, and the buffer comes from a shared free list when a handler gave
+// one back. Such a frame is emitted with a FrameLease: releasing it (only when no view of the frame
+// survives) returns the buffer to that list; never releasing it leaves it to the GC. A smaller
+// frame gets a buffer of exactly its size (no lease). Above 2 MiB, the buffer grows ×4 as bytes
+// actually arrive (capped at the frame's size; the standard buffer it outgrew goes back to the
+// list), so a peer that announces a large frame and sends little cannot make us allocate the
+// announced size. A slab is never written again
 // where a frame was emitted from it (handlers may keep frames across awaits): a nearly full slab is
 // replaced by a new one, the partial frame at its end moved over.
 //
@@ -23,17 +28,25 @@
 // state → failed on FrameSizeError.
 
 import { DEFAULT_MAX_FRAME_BYTES, FrameSizeError, type FrameDecoderOptions } from './framing.ts'
+import { FrameLease, receiveBuffers, type ReceiveBufferPool } from './receive-buffers.ts'
+
+export interface FrameReceiverOptions extends FrameDecoderOptions {
+  /** Where standard receive buffers come from and go back to (default: the shared pool). */
+  buffers?: ReceiveBufferPool
+}
+
+/** Called for each frame; `lease` is set when the frame sits in a standard receive buffer. */
+export type OnFrame = (frame: Buffer, lease: FrameLease | undefined) => void
 
 const SLAB_BYTES = 64 * 1024
 const FIRST_SLAB_BYTES = 2 * 1024
 /** A slab with less room than this left (a quarter of a small one) is replaced before the next read. */
 const MIN_READ_BYTES = 16 * 1024
-/** First buffer size for a frame of its own, unless the frame is smaller. */
-const MIN_BODY_BYTES = 2 * 1024 * 1024
 const GROWTH = 4
 
 export class FrameReceiver {
   readonly maxFrameBytes: number
+  private readonly buffers: ReceiveBufferPool
 
   private slab: Buffer
   /** Size of the next slab: FIRST_SLAB_BYTES until a read fills the room it was offered. */
@@ -46,13 +59,16 @@ export class FrameReceiver {
   private body: Buffer | undefined
   private bodyLen = 0
   private bodySize = -1
+  /** `body` is a standard buffer of `buffers` (it may be longer than the frame). */
+  private bodyStandard = false
   private failed: FrameSizeError | undefined
 
-  constructor(options: FrameDecoderOptions = {}) {
+  constructor(options: FrameReceiverOptions = {}) {
     const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
     if (!Number.isInteger(max) || max < 0 || max > 0x7fffffff)
       throw new RangeError(`maxFrameBytes must be an integer in [0, 2^31-1], got ${max}`)
     this.maxFrameBytes = max
+    this.buffers = options.buffers ?? receiveBuffers
     this.slab = Buffer.allocUnsafe(FIRST_SLAB_BYTES)
   }
 
@@ -69,7 +85,7 @@ export class FrameReceiver {
 
   /** Where the next socket read must land; it must be followed by `received` before another call. */
   readBuffer(): Buffer {
-    if (this.body !== undefined) return this.body.subarray(this.bodyLen)
+    if (this.body !== undefined) return this.body.subarray(this.bodyLen, this.bodySize)
     if (this.slab.length - this.end < Math.min(MIN_READ_BYTES, this.slab.length >>> 2)) {
       const next = Buffer.allocUnsafe(this.slabBytes)
       this.slab.copy(next, 0, this.start, this.end)
@@ -85,20 +101,24 @@ export class FrameReceiver {
    * `n` bytes were read into the last `readBuffer()`; calls `onFrame` for each frame completed, in
    * order. Throws FrameSizeError (after emitting the frames before the bad one) on a refused size.
    */
-  received(n: number, onFrame: (frame: Buffer) => void): void {
+  received(n: number, onFrame: OnFrame): void {
     if (this.failed !== undefined) throw this.failed
     const body = this.body
     if (body !== undefined) {
       this.bodyLen += n
       if (this.bodyLen === this.bodySize) {
-        this.body = undefined
-        this.bodyLen = 0
-        this.bodySize = -1
-        onFrame(body)
+        const size = this.bodySize
+        const standard = this.bodyStandard
+        this.dropBody()
+        if (standard) onFrame(body.subarray(0, size), new FrameLease(body, this.buffers))
+        else onFrame(body, undefined)
       } else if (this.bodyLen === body.length) {
         const grown = Buffer.allocUnsafe(Math.min(body.length * GROWTH, this.bodySize))
         body.copy(grown, 0, 0, this.bodyLen)
+        // No view of the outgrown buffer was ever handed out.
+        if (this.bodyStandard) this.buffers.give(body)
         this.body = grown
+        this.bodyStandard = false
       }
       return
     }
@@ -110,7 +130,7 @@ export class FrameReceiver {
       const from = this.start + 4
       if (this.end - from >= size) {
         this.start = from + size
-        onFrame(slab.subarray(from, from + size))
+        onFrame(slab.subarray(from, from + size), undefined)
         continue
       }
       // The frame continues in later reads: into the slab if it fits there, else its own buffer.
@@ -122,21 +142,29 @@ export class FrameReceiver {
   /** Moves the partial frame slab[from, end) into a buffer of its own; later reads fill it. */
   private startBody(size: number, from: number): void {
     const have = this.end - from
-    const body = Buffer.allocUnsafe(Math.min(size, Math.max(MIN_BODY_BYTES, have * GROWTH)))
+    // A frame that fits a slab (it only straddles this one's end) is not worth a standard buffer.
+    const standard = size > SLAB_BYTES
+    const body = standard ? this.buffers.take() : Buffer.allocUnsafe(size)
     this.slab.copy(body, 0, from, this.end)
     this.body = body
+    this.bodyStandard = standard
     this.bodyLen = have
     this.bodySize = size
     this.start = this.end
+  }
+
+  private dropBody(): void {
+    this.body = undefined
+    this.bodyLen = 0
+    this.bodySize = -1
+    this.bodyStandard = false
   }
 
   private checkSize(size: number): number {
     if (size < 0 || size > this.maxFrameBytes) {
       this.failed = new FrameSizeError(size, this.maxFrameBytes)
       this.start = this.end
-      this.body = undefined
-      this.bodyLen = 0
-      this.bodySize = -1
+      this.dropBody()
       throw this.failed
     }
     return size

@@ -187,6 +187,13 @@ export interface PartitionLog {
   appendNow?(records: Buffer, options: AppendOptions): AppendResult
 
   /**
+   * false: no view of a Buffer passed to append/appendNow survives the append's completion (its
+   * promise settled, or appendNow returned or threw), so the caller may reuse that memory then.
+   * Absent or true: the log may keep views of it for as long as the data is in the log.
+   */
+  readonly retainsAppended?: boolean
+
+  /**
    * Reads whole batches starting with the one containing `offset`, across segments, up to
    * maxBytes. Throws KafkaError(OFFSET_OUT_OF_RANGE) when offset < logStartOffset or
    * offset > logEndOffset.

@@ -2,6 +2,12 @@ import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 import { FrameReceiver } from '../../src/protocol/frame-receiver.ts'
 import { FrameSizeError } from '../../src/protocol/framing.ts'
+import {
+  FrameLease,
+  POISON_BYTE,
+  RECEIVE_BUFFER_BYTES,
+  ReceiveBufferPool,
+} from '../../src/protocol/receive-buffers.ts'
 
 function frame(body: Buffer): Buffer {
   const out = Buffer.alloc(4 + body.length)
@@ -24,19 +30,23 @@ function body(size: number, seed: number): Buffer {
 function receive(
   stream: Buffer,
   readSizes: number[],
-  r = new FrameReceiver(),
-): { frames: Buffer[]; offered: number[] } {
+  r = new FrameReceiver({ buffers: new ReceiveBufferPool() }),
+): { frames: Buffer[]; offered: number[]; leases: Array<FrameLease | undefined> } {
   const frames: Buffer[] = []
   const offered: number[] = []
+  const leases: Array<FrameLease | undefined> = []
   for (let pos = 0, i = 0; pos < stream.length; i++) {
     const into = r.readBuffer()
     offered.push(into.length)
     const n = Math.min(readSizes[i % readSizes.length]!, into.length, stream.length - pos)
     stream.copy(into, 0, pos, pos + n)
     pos += n
-    r.received(n, (f) => frames.push(f))
+    r.received(n, (f, lease) => {
+      frames.push(f)
+      leases.push(lease)
+    })
   }
-  return { frames, offered }
+  return { frames, offered, leases }
 }
 
 describe('FrameReceiver', () => {
@@ -58,21 +68,27 @@ describe('FrameReceiver', () => {
   it('reads a large frame straight into a buffer of its own, never past its end', () => {
     const big = body(1_500_000, 9)
     const s = Buffer.concat([frame(body(10, 1)), frame(big), frame(body(7, 2))])
-    const r = new FrameReceiver()
+    const r = new FrameReceiver({ buffers: new ReceiveBufferPool() })
     const allocs = vi.spyOn(Buffer, 'allocUnsafe')
+    const slow = vi.spyOn(Buffer, 'allocUnsafeSlow')
     let frames: Buffer[]
     let offered: number[]
+    let leases: Array<FrameLease | undefined>
     try {
-      ;({ frames, offered } = receive(s, [100_000], r))
-      // The first read fills the slab; the rest of the big frame is read into its own buffer,
-      // sized exactly (under 2 MiB), with no growth; the small frame after it goes to a new slab.
-      expect(allocs.mock.calls.map((c) => c[0])).toEqual([1_500_000, 64 * 1024])
+      ;({ frames, offered, leases } = receive(s, [100_000], r))
+      // The first read fills the slab; the rest of the big frame is read into a standard receive
+      // buffer, with no growth; the small frame after it goes to a new slab.
+      expect(slow.mock.calls.map((c) => c[0])).toEqual([RECEIVE_BUFFER_BYTES])
+      expect(allocs.mock.calls.map((c) => c[0])).toEqual([64 * 1024])
     } finally {
       allocs.mockRestore()
+      slow.mockRestore()
     }
     expect(frames).toHaveLength(3)
     expect(frames[1]!.equals(big)).toBe(true)
-    expect(frames[1]!.length).toBe(frames[1]!.buffer.byteLength)
+    expect(frames[1]!.buffer.byteLength).toBe(RECEIVE_BUFFER_BYTES)
+    // Only the frame in a standard buffer can be given back.
+    expect(leases.map((l) => l !== undefined)).toEqual([false, true, false])
     expect(frames[2]!.equals(body(7, 2))).toBe(true)
     // The read that completed the big frame was offered exactly its missing bytes.
     // A connection's first slab is 2 KiB.
@@ -84,28 +100,39 @@ describe('FrameReceiver', () => {
 
   it('grows a frame above 2 MiB ×4 as its bytes arrive, not to the announced size at once', () => {
     const size = 9_000_000
-    const r = new FrameReceiver()
+    const pool = new ReceiveBufferPool()
+    const r = new FrameReceiver({ buffers: pool })
     const head = Buffer.alloc(70_000)
     head.writeInt32BE(size, 0)
     const allocs = vi.spyOn(Buffer, 'allocUnsafe')
+    const slow = vi.spyOn(Buffer, 'allocUnsafeSlow')
     try {
       receive(head, [70_000], r)
-      expect(allocs.mock.calls.map((c) => c[0])).toEqual([2 * 1024 * 1024])
+      expect(slow.mock.calls.map((c) => c[0])).toEqual([2 * 1024 * 1024])
       expect(r.pendingFrameSize).toBe(size)
       expect(r.bufferedBytes).toBe(70_000 - 4)
       receive(Buffer.alloc(2 * 1024 * 1024 - 70_000 + 4), [1 << 30], r)
-      expect(allocs.mock.calls.map((c) => c[0])).toEqual([2 * 1024 * 1024, 8 * 1024 * 1024])
+      expect(allocs.mock.calls.map((c) => c[0])).toEqual([8 * 1024 * 1024])
+      // The outgrown standard buffer was never handed out: it is free for the next frame.
+      expect(pool.freeBytes).toBe(RECEIVE_BUFFER_BYTES)
       const out: Buffer[] = []
+      const leases: Array<FrameLease | undefined> = []
+      const onFrame = (f: Buffer, lease: FrameLease | undefined): void => {
+        out.push(f)
+        leases.push(lease)
+      }
       let into = r.readBuffer()
       expect(into.length).toBe(6 * 1024 * 1024)
-      r.received(into.length, (f) => out.push(f))
-      expect(allocs.mock.calls.map((c) => c[0])).toEqual([2 * 1024 * 1024, 8 * 1024 * 1024, size])
+      r.received(into.length, onFrame)
+      expect(allocs.mock.calls.map((c) => c[0])).toEqual([8 * 1024 * 1024, size])
       into = r.readBuffer()
       expect(into.length).toBe(size - 8 * 1024 * 1024)
-      r.received(into.length, (f) => out.push(f))
+      r.received(into.length, onFrame)
       expect(out.map((f) => f.length)).toEqual([size])
+      expect(leases).toEqual([undefined])
     } finally {
       allocs.mockRestore()
+      slow.mockRestore()
     }
   })
 
@@ -148,5 +175,87 @@ describe('FrameReceiver', () => {
     expect(() => receive(Buffer.from([0xff, 0xff, 0xff, 0xfe]), [4])).toThrow(/negative frame size -2/)
     expect(() => new FrameReceiver({ maxFrameBytes: -1 })).toThrow(RangeError)
     expect(new FrameReceiver().maxFrameBytes).toBe(100 * 1024 * 1024)
+  })
+})
+
+describe('FrameReceiver leases', () => {
+  const big = (seed: number): Buffer => body(1_000_000 + seed, seed)
+  const stream = (...bodies: Buffer[]): Buffer => Buffer.concat(bodies.map(frame))
+
+  it('carries the next large frame in a released buffer, and a fresh one while the last is held', () => {
+    const pool = new ReceiveBufferPool()
+    const r = new FrameReceiver({ buffers: pool })
+    const a = receive(stream(big(1)), [300_000], r)
+    expect(a.frames[0]!.equals(big(1))).toBe(true)
+    a.leases[0]!.release()
+    expect(pool.freeBytes).toBe(RECEIVE_BUFFER_BYTES)
+    const b = receive(stream(big(2)), [300_000], r)
+    expect(b.frames[0]!.buffer).toBe(a.frames[0]!.buffer)
+    expect(b.frames[0]!.equals(big(2))).toBe(true)
+    expect(pool.freeBytes).toBe(0)
+    // Not released: the next frame gets another buffer and this one's bytes never change.
+    const c = receive(stream(big(3)), [300_000], r)
+    expect(c.frames[0]!.buffer).not.toBe(b.frames[0]!.buffer)
+    expect(b.frames[0]!.equals(big(2))).toBe(true)
+    expect(c.frames[0]!.equals(big(3))).toBe(true)
+  })
+
+  it('releases a buffer once however often release is called', () => {
+    const pool = new ReceiveBufferPool()
+    const { leases } = receive(stream(big(1)), [1 << 20], new FrameReceiver({ buffers: pool }))
+    const lease = leases[0]!
+    expect(lease.released).toBe(false)
+    lease.release()
+    lease.release()
+    expect(lease.released).toBe(true)
+    expect(pool.freeBytes).toBe(RECEIVE_BUFFER_BYTES)
+    expect(pool.take()).not.toBe(pool.take())
+  })
+
+  it('poisons released buffers when asked', () => {
+    const pool = new ReceiveBufferPool()
+    pool.poison = true
+    const { frames, leases } = receive(stream(big(1)), [1 << 20], new FrameReceiver({ buffers: pool }))
+    leases[0]!.release()
+    expect(frames[0]!.every((b) => b === POISON_BYTE)).toBe(true)
+  })
+})
+
+describe('ReceiveBufferPool', () => {
+  it('keeps at most maxFreeBytes of free buffers and reuses them last in, first out', () => {
+    const pool = new ReceiveBufferPool(1024, 3 * 1024)
+    const bufs = [pool.take(), pool.take(), pool.take(), pool.take()]
+    for (const b of bufs) expect(b.length).toBe(1024)
+    for (const b of bufs) pool.give(b)
+    expect(pool.freeBytes).toBe(3 * 1024)
+    expect(pool.take()).toBe(bufs[2])
+    expect(pool.take()).toBe(bufs[1])
+    expect(pool.take()).toBe(bufs[0])
+    const fresh = pool.take()
+    expect(bufs).not.toContain(fresh)
+    expect(pool.freeBytes).toBe(0)
+  })
+
+  it('ignores buffers that are not its standard size', () => {
+    const pool = new ReceiveBufferPool(1024, 8 * 1024)
+    pool.give(Buffer.alloc(1000))
+    pool.give(Buffer.alloc(2048).subarray(1024))
+    expect(pool.freeBytes).toBe(0)
+  })
+
+  it('puts no buffer in its list twice through a lease', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 40 }), (ops) => {
+        const pool = new ReceiveBufferPool(64, 64 * 4)
+        const leases = [0, 1, 2, 3, 4, 5].map(() => new FrameLease(pool.take(), pool))
+        for (const i of ops) leases[i]!.release()
+        const released = new Set(ops).size
+        expect(pool.freeBytes).toBe(Math.min(released, 4) * 64)
+        const taken = new Set<Buffer>()
+        while (pool.freeBytes > 0) taken.add(pool.take())
+        expect(taken.size).toBe(Math.min(released, 4))
+      }),
+      { numRuns: 100 },
+    )
   })
 })

@@ -12,6 +12,11 @@
 // the connection is closed after the earlier responses instead (Kafka's KafkaApis: the producer
 // learns of the failure by the disconnect and refreshes its metadata). Kafka 4 does not
 // auto-create topics on Produce (only Metadata does), so neither do we.
+//
+// The request frame's receive buffer (ctx.frameLease) is released once the outcome is settled,
+// unless a view of the frame may survive: a log that keeps appended buffers (retainsAppended)
+// was given one uncopied, or an append failed (a failed write's state is not worth reasoning
+// about). Validation failures, duplicates, acks=0 and transactional waits keep nothing.
 
 import { ATTR_TRANSACTIONAL, OFF_ATTRIBUTES } from '../../protocol/records/batch-header.ts'
 import { DEFAULT_MAX_DECOMPRESSED } from '../../protocol/records/records.ts'
@@ -40,6 +45,11 @@ const NO_RECORD_ERRORS: RecordErrorEntry[] = []
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 }
 
 type Slot = ProduceResponsePartitionProduceResponse | Promise<ProduceResponsePartitionProduceResponse>
+
+/** Set when a view of the request frame may outlive the request (see the top of the file). */
+interface FrameUse {
+  kept: boolean
+}
 
 function failed(index: number, err: unknown, logStartOffset = -1n): ProduceResponsePartitionProduceResponse {
   return {
@@ -151,6 +161,7 @@ function produceRequest(ctx: RequestContext, req: ProduceRequest): ProduceOutcom
   const topics: Array<{ name: string; topicId: string; slots: Slot[] }> = []
   let pending = false
   const copy = shouldCopyRecords(req)
+  const use: FrameUse = { kept: false }
   for (const t of req.topicData) {
     const record: TopicRecord | undefined = byId ? s.topics.getById(t.topicId) : s.topics.get(t.name)
     const slots: Slot[] = []
@@ -182,15 +193,30 @@ function produceRequest(ctx: RequestContext, req: ProduceRequest): ProduceOutcom
         continue
       }
       policy ??= producePolicy(record, s.config, ctx.receivedAt)
-      const slot = appendPartition(ctx, req, log, record.name, p.index, p.records, policy, now, guard, copy)
+      const slot = appendPartition(
+        ctx,
+        req,
+        log,
+        record.name,
+        p.index,
+        p.records,
+        policy,
+        now,
+        guard,
+        copy,
+        use,
+      )
       if (slot instanceof Promise) pending = true
       slots.push(slot)
     }
   }
 
   type Settled = Array<{ name: string; topicId: string; slots: ProduceResponsePartitionProduceResponse[] }>
-  const finish = (settled: Settled): ProduceOutcome =>
-    acks === 0 ? acksZeroOutcome(settled, ctx) : respond(settled)
+  const finish = (settled: Settled): ProduceOutcome => {
+    // Every append has settled: nothing reads the frame any more unless a log kept it.
+    if (!use.kept) ctx.frameLease?.release()
+    return acks === 0 ? acksZeroOutcome(settled, ctx) : respond(settled)
+  }
   if (!pending) return finish(topics as Settled)
   return Promise.all(
     topics.map(async (t) => ({
@@ -223,6 +249,7 @@ function appendPartition(
   now: number,
   guard: ProducerStateGuard | undefined,
   copy: boolean,
+  use: FrameUse,
 ): Slot {
   let batch
   try {
@@ -267,12 +294,12 @@ function appendPartition(
     if (ready !== undefined) {
       const p = producer
       return ready.then(
-        () => checkAndAppend(ctx, log, topic, index, stored, policy, now, guard, p, owned),
+        () => checkAndAppend(ctx, log, topic, index, stored, policy, now, guard, p, owned, use),
         (err: unknown) => failed(index, err, log.logStartOffset()),
       )
     }
   }
-  return checkAndAppend(ctx, log, topic, index, stored, policy, now, guard, producer, owned)
+  return checkAndAppend(ctx, log, topic, index, stored, policy, now, guard, producer, owned, use)
 }
 
 /** The producer-state check (when the batch has a producer id), then the append. */
@@ -287,6 +314,7 @@ function checkAndAppend(
   guard: ProducerStateGuard | undefined,
   producer: ProducerBatch | undefined,
   owned: boolean,
+  use: FrameUse,
 ): Slot {
   if (guard !== undefined && producer !== undefined) {
     try {
@@ -307,11 +335,16 @@ function checkAndAppend(
     return succeeded(index, r)
   }
   const fail = (err: unknown): ProduceResponsePartitionProduceResponse => {
+    use.kept = true
     if (producer !== undefined) guard!.appendFailed(log, producer, err)
     if (!(err instanceof KafkaError)) ctx.logger.error({ err, topic, partition: index }, 'append failed')
     return failed(index, err, log.logStartOffset())
   }
-  const toStore = owned ? records : ownedCopy(records)
+  // A log that keeps no view of what it appends needs no copy; one that does keeps the frame
+  // unless the records are copied (or re-encoded, which may still be a view: kept, to be safe).
+  const retains = log.retainsAppended !== false
+  const toStore = owned || !retains ? records : ownedCopy(records)
+  if (retains && toStore === records) use.kept = true
   if (log.appendNow === undefined) return log.append(toStore, options).then(done, fail)
   // A log that appends synchronously (memory) answers at once: no promise for this partition.
   let result: AppendResult

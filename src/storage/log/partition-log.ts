@@ -149,6 +149,8 @@ export interface DiskLogContext {
 
 export class DiskPartitionLog implements PartitionLog, CompactableLog {
   readonly topicPartition: TopicPartition
+  /** An append's buffers are only read by its write, which is done when the append resolves. */
+  readonly retainsAppended = false
   readonly #ctx: DiskLogContext
   #config: LogConfig
   #segments: Segment[]

@@ -1,0 +1,82 @@
+// Receive buffers for request frames that do not fit a slab (frame-receiver.ts), and the free list
+// that lets one carry frame after frame. A fresh 2 MiB buffer per produce request costs the kernel
+// ~512 page faults (first touch) and V8 external-memory pressure until it is collected; at 1 GB/s
+// that was most of the broker's sys time. A released buffer is already mapped.
+//
+// Ownership: FrameReceiver emits a frame held in a standard buffer with a FrameLease. Whoever
+// holds the lease and knows that no view of the frame survives (today only Produce, see
+// src/broker/produce/produce.ts) calls release(); the buffer then goes to the free list, unless
+// the list is full (it is dropped to the GC). A lease never released costs nothing: the buffer is
+// collected as before. release() is idempotent, so a buffer enters the list at most once per use.
+//
+// Debug: with poisoning on (`SAMSA_POISON_RELEASED=1`, or `receiveBuffers.poison = true` in
+// tests), every released buffer is filled with POISON_BYTE, so a view used after its release reads
+// garbage that CRC checks and byte-for-byte tests catch.
+
+/** Size of a standard receive buffer: every default client request (~1 MB) fits one. */
+export const RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024
+/** Bytes of free buffers kept across all connections. */
+export const MAX_FREE_RECEIVE_BYTES = 32 * 1024 * 1024
+export const POISON_BYTE = 0xdb
+
+export class ReceiveBufferPool {
+  readonly bufferBytes: number
+  readonly maxFreeBytes: number
+  /** Fill released buffers with POISON_BYTE (debug, tests). */
+  poison: boolean
+  readonly #free: Buffer[] = []
+
+  constructor(bufferBytes = RECEIVE_BUFFER_BYTES, maxFreeBytes = MAX_FREE_RECEIVE_BYTES, poison = false) {
+    this.bufferBytes = bufferBytes
+    this.maxFreeBytes = maxFreeBytes
+    this.poison = poison
+  }
+
+  /** Bytes held in free buffers. */
+  get freeBytes(): number {
+    return this.#free.length * this.bufferBytes
+  }
+
+  /** A standard buffer: a released one when there is one, else a new one. */
+  take(): Buffer {
+    return this.#free.pop() ?? Buffer.allocUnsafeSlow(this.bufferBytes)
+  }
+
+  /** Gives back a standard buffer nothing views any more (a buffer of another size is ignored). */
+  give(buf: Buffer): void {
+    if (buf.length !== this.bufferBytes || buf.byteOffset !== 0) return
+    if (this.poison) buf.fill(POISON_BYTE)
+    if (this.freeBytes + this.bufferBytes > this.maxFreeBytes) return
+    this.#free.push(buf)
+  }
+}
+
+/** The process-wide pool all connections share. */
+export const receiveBuffers = new ReceiveBufferPool(
+  RECEIVE_BUFFER_BYTES,
+  MAX_FREE_RECEIVE_BYTES,
+  process.env['SAMSA_POISON_RELEASED'] === '1',
+)
+
+/** The right to give a frame's receive buffer back, once nothing views the frame any more. */
+export class FrameLease {
+  #buf: Buffer | undefined
+  readonly #pool: ReceiveBufferPool
+
+  constructor(buf: Buffer, pool: ReceiveBufferPool) {
+    this.#buf = buf
+    this.#pool = pool
+  }
+
+  get released(): boolean {
+    return this.#buf === undefined
+  }
+
+  /** The frame and every view of it are dead: its buffer may carry another frame. */
+  release(): void {
+    const buf = this.#buf
+    if (buf === undefined) return
+    this.#buf = undefined
+    this.#pool.give(buf)
+  }
+}
