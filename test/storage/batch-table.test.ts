@@ -50,7 +50,7 @@ describe('BatchTable', () => {
               leaderEpoch: o.push.leaderEpoch,
             }
             next = row.lastOffset + 1n
-            table.push(row.buf, row.baseOffset, row.lastOffset, row.maxTimestamp, row.leaderEpoch)
+            table.push(row.buf, undefined, row.baseOffset, row.lastOffset, row.maxTimestamp, row.leaderEpoch)
             model.push(row)
           } else {
             table.truncate(o.truncate)

@@ -5,21 +5,34 @@
 // five times slower and every mark-compact has five times fewer objects to trace, which is what
 // set the memory log's ack-latency tail (W4: major GCs of 5-10 ms every few hundred ms).
 //
+// Each batch also names the log-owned block its Buffer is a view of (block-pool.ts), undefined for
+// batches the cleaner wrote.
+//
 // The column array is allocated on the first push and grows by doubling, so an empty segment (one
 // per idle partition) costs no typed array.
+
+import type { Block } from './block-pool.ts'
 
 const LANES = 4 // baseOffset, lastOffset, maxTimestamp, leaderEpoch
 const EMPTY = new BigInt64Array(0)
 
 export class BatchTable {
   #bufs: Buffer[] = []
+  #blocks: Array<Block | undefined> = []
   #cols: BigInt64Array = EMPTY
 
   get length(): number {
     return this.#bufs.length
   }
 
-  push(buf: Buffer, baseOffset: bigint, lastOffset: bigint, maxTimestamp: bigint, leaderEpoch: number): void {
+  push(
+    buf: Buffer,
+    block: Block | undefined,
+    baseOffset: bigint,
+    lastOffset: bigint,
+    maxTimestamp: bigint,
+    leaderEpoch: number,
+  ): void {
     const i = this.#bufs.length
     if ((i + 1) * LANES > this.#cols.length) {
       const grown = new BigInt64Array(Math.max(16, this.#cols.length * 2))
@@ -32,10 +45,23 @@ export class BatchTable {
     this.#cols[at + 2] = maxTimestamp
     this.#cols[at + 3] = BigInt(leaderEpoch)
     this.#bufs.push(buf)
+    this.#blocks.push(block)
   }
 
+  /** The batch's bytes for the log's own use (nothing may keep them past a synchronous step). */
   buf(i: number): Buffer {
     return this.#bufs[i]!
+  }
+
+  /** The batch's bytes for use outside the log: its block is never reused from then on. */
+  lend(i: number): Buffer {
+    const block = this.#blocks[i]
+    if (block !== undefined) block.lent = true
+    return this.#bufs[i]!
+  }
+
+  block(i: number): Block | undefined {
+    return this.#blocks[i]
   }
 
   baseOffset(i: number): bigint {
@@ -57,7 +83,10 @@ export class BatchTable {
   /** Keeps the first `count` batches. */
   truncate(count: number): void {
     // Columns past the length are never read; push overwrites them.
-    if (count < this.#bufs.length) this.#bufs.length = count
+    if (count < this.#bufs.length) {
+      this.#bufs.length = count
+      this.#blocks.length = count
+    }
   }
 
   /** Index of the first batch whose lastOffset >= offset (length when none). */

@@ -5,6 +5,7 @@ import { KafkaError } from '../../protocol/errors.ts'
 import type { LogConfig, LogStore, OpenOptions, PartitionLog, TopicPartition } from '../log-store.ts'
 import type { Decompressor } from '../record-timestamps.ts'
 import { runCleanerRound, type CleanerOptions } from '../cleaner/round.ts'
+import { BlockPool } from './block-pool.ts'
 import { MemoryPartitionLog } from './memory-log.ts'
 
 export { MemoryPartitionLog } from './memory-log.ts'
@@ -21,6 +22,8 @@ export interface MemoryLogStoreOptions {
   retentionOnRoll?: boolean
   /** Compaction settings (default: on, 128 MiB offset map). */
   cleaner?: CleanerOptions
+  /** Memory the logs copy appends into (default: one pool for the store's logs). */
+  blocks?: BlockPool
 }
 
 function key(tp: TopicPartition): string {
@@ -34,10 +37,10 @@ class MemoryLogStore implements LogStore {
   readonly #uncleanable = new Set<string>()
   /** The topic id each log was opened for (OpenOptions.topicId). */
   readonly #topicIds = new Map<string, string>()
-  readonly #options: Required<Pick<MemoryLogStoreOptions, 'now'>> & MemoryLogStoreOptions
+  readonly #options: Required<Pick<MemoryLogStoreOptions, 'now' | 'blocks'>> & MemoryLogStoreOptions
 
   constructor(options: MemoryLogStoreOptions) {
-    this.#options = { ...options, now: options.now ?? Date.now }
+    this.#options = { ...options, now: options.now ?? Date.now, blocks: options.blocks ?? new BlockPool() }
   }
 
   open(tp: TopicPartition, config: LogConfig, options: OpenOptions = {}): Promise<PartitionLog> {

@@ -1,5 +1,7 @@
-// The in-memory PartitionLog: the disk log's behaviour without files. Batches are kept as the
-// Buffers handed to append (patched in place), grouped into segments that roll, index and expire
+// The in-memory PartitionLog: the disk log's behaviour without files. Appended batches are
+// patched in place, then copied into log-owned blocks (block-pool.ts) that retention hands back
+// for reuse, so the log keeps no view of the caller's buffer (retainsAppended = false). They are
+// grouped into segments that roll, index and expire
 // by the same rules (segment-policy.ts), so retention and reads match the disk log exactly, with
 // one difference: retention.bytes is also applied each time a segment rolls (memory is the
 // resource it protects; the periodic check alone would let a fast producer fill it in between).
@@ -36,6 +38,7 @@ import {
 } from '../cleaner/cleaner.ts'
 import type { CompactableLog } from '../cleaner/round.ts'
 import { BatchTable } from './batch-table.ts'
+import { BlockPool, PACK_BLOCK_BYTES, PACK_MAX_BYTES, type Block } from './block-pool.ts'
 
 interface MemSegment {
   baseOffset: bigint
@@ -51,6 +54,8 @@ export interface MemoryLogOptions {
   decompress?: Decompressor
   /** Apply retention.bytes whenever a segment rolls, not only in maintain() (default true). */
   retentionOnRoll?: boolean
+  /** Where appends are copied to and reused from; shared by a store's logs (default: the log's own). */
+  blocks?: BlockPool
 }
 
 /** Runs synchronous work, turning a throw into a rejected promise (the contract is async). */
@@ -75,6 +80,10 @@ function newSegment(baseOffset: bigint, now: number): MemSegment {
 
 export class MemoryPartitionLog implements PartitionLog, CompactableLog {
   readonly topicPartition: TopicPartition
+  readonly retainsAppended = false
+  readonly #blocks: BlockPool
+  /** The open block small appends are packed into. */
+  #pack: Block | undefined
   #config: LogConfig
   readonly #options: MemoryLogOptions
   #segments: MemSegment[]
@@ -90,6 +99,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
     this.topicPartition = tp
     this.#config = config
     this.#options = options
+    this.#blocks = options.blocks ?? new BlockPool()
     this.#segments = [newSegment(0n, options.now())]
   }
 
@@ -167,13 +177,13 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       assigned.offsetOfMaxTimestamp,
       this.#config.indexIntervalBytes,
     )
+    const [block, stored] = this.#store(records, assigned.batches.length)
     for (const b of assigned.batches) {
-      // The common request of one batch keeps the Buffer it came in, not a second view of it.
       const buf =
         b.position === 0 && b.size === records.length
-          ? records
-          : records.subarray(b.position, b.position + b.size)
-      active.batches.push(buf, b.baseOffset, b.lastOffset, b.maxTimestamp, options.leaderEpoch)
+          ? stored
+          : stored.subarray(b.position, b.position + b.size)
+      active.batches.push(buf, block, b.baseOffset, b.lastOffset, b.maxTimestamp, options.leaderEpoch)
     }
     active.size += records.length
     active.lastModifiedMs = now
@@ -187,6 +197,29 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       batches: assigned.batches.length,
       records: assigned.records,
     }
+  }
+
+  /** Copies an append (offsets already patched) into a log-owned block; returns the copy. */
+  #store(records: Buffer, batches: number): [Block, Buffer] {
+    const n = records.length
+    const pool = this.#blocks
+    let block: Block
+    if (n <= PACK_MAX_BYTES) {
+      let pack = this.#pack
+      if (pack === undefined || pack.buf.length - pack.used < n) {
+        if (pack !== undefined) pool.close(pack)
+        pack = this.#pack = pool.take(PACK_BLOCK_BYTES)
+      }
+      block = pack
+    } else {
+      block = pool.take(n)
+      block.open = false
+    }
+    const at = block.used
+    records.copy(block.buf, at)
+    block.used = at + n
+    block.live += batches
+    return [block, block.buf.subarray(at, at + n)]
   }
 
   read(offset: bigint, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
@@ -212,7 +245,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
         if (batches.baseOffset(batchIndex) >= maxOffset) break scan
         const buf = batches.buf(batchIndex)
         if (bytes + buf.length > maxBytes && !(minOneBatch && out.length === 0)) break scan
-        out.push(buf)
+        out.push(batches.lend(batchIndex))
         bytes += buf.length
       }
     }
@@ -245,7 +278,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       for (let i = 0; i < batches.length; i++) {
         if (batches.lastOffset(i) < this.#logStartOffset || batches.maxTimestamp(i) < timestamp) continue
         const hit = await findInBatchByTimestamp(
-          batches.buf(i),
+          batches.lend(i),
           timestamp,
           this.#logStartOffset,
           this.#options.decompress,
@@ -272,7 +305,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
     let i = 0
     while (i < batches.length && batches.maxTimestamp(i) !== ts) i++
     if (i === batches.length) return undefined
-    const hit = await offsetOfMaxTimestamp(batches.buf(i), this.#options.decompress)
+    const hit = await offsetOfMaxTimestamp(batches.lend(i), this.#options.decompress)
     return { ...hit, leaderEpoch: batches.leaderEpoch(i) }
   }
 
@@ -405,13 +438,31 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
     if (count === 0) return
     if (count === this.#segments.length)
       this.#segments.push(newSegment(this.#logEndOffset, this.#options.now()))
-    this.#segments.splice(0, count)
+    for (const seg of this.#segments.splice(0, count)) this.#dropBlocks(seg.batches)
     const first = this.#segments[0]!.baseOffset
     if (first > this.#logStartOffset) {
       this.#logStartOffset = first
       this.#epochs.truncateFromStart(first)
       this.#aborted = this.#aborted.filter((t) => t.lastOffset >= first)
     }
+  }
+
+  /** Retention dropped these batches: their blocks may be reused (block-pool.ts). */
+  #dropBlocks(batches: BatchTable): void {
+    // Consecutive batches mostly share a block: one call per run.
+    let block: Block | undefined
+    let run = 0
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches.block(i)
+      if (b === block) {
+        run++
+        continue
+      }
+      if (block !== undefined) this.#blocks.dropped(block, run)
+      block = b
+      run = 1
+    }
+    if (block !== undefined) this.#blocks.dropped(block, run)
   }
 
   updateConfig(config: LogConfig): void {
@@ -465,7 +516,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
         if (seg === undefined) return
         // A snapshot: the visitor awaits, and the segment may be truncated meanwhile.
         const bufs: Buffer[] = []
-        for (let i = 0; i < seg.batches.length; i++) bufs.push(seg.batches.buf(i))
+        for (let i = 0; i < seg.batches.length; i++) bufs.push(seg.batches.lend(i))
         for (const buf of bufs) await visit(buf)
       },
       rewriteSegments: (group) =>
@@ -486,6 +537,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
         const h = readBatchHeader(buf, 0)
         out.push(
           buf,
+          undefined,
           h.baseOffset,
           h.baseOffset + BigInt(h.lastOffsetDelta),
           h.maxTimestamp,

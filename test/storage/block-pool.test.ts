@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest'
+import { POISON_BYTE } from '../../src/protocol/receive-buffers.ts'
+import { BlockPool, PACK_BLOCK_BYTES } from '../../src/storage/memory/block-pool.ts'
+import { MemoryPartitionLog } from '../../src/storage/memory/index.ts'
+import { simpleBatch } from './batches.ts'
+import { config } from './log-behaviour.ts'
+
+const TP = { topic: 't', partition: 0 }
+
+describe('BlockPool', () => {
+  it('sizes blocks in powers of two from the pack size, and exactly above 16 MiB', () => {
+    const pool = new BlockPool()
+    expect(pool.take(1).buf.length).toBe(PACK_BLOCK_BYTES)
+    expect(pool.take(PACK_BLOCK_BYTES + 1).buf.length).toBe(2 * PACK_BLOCK_BYTES)
+    expect(pool.take(1024 * 1024).buf.length).toBe(1024 * 1024)
+    expect(pool.take(16 * 1024 * 1024 + 1).buf.length).toBe(16 * 1024 * 1024 + 1)
+  })
+
+  it('reuses a block only once it is closed, all its batches dropped, and none lent', () => {
+    const pool = new BlockPool()
+    const a = pool.take(100_000)
+    a.live = 2
+    pool.dropped(a)
+    pool.close(a)
+    expect(pool.freeBytes).toBe(0)
+    pool.dropped(a)
+    expect(pool.freeBytes).toBe(a.buf.length)
+    expect(pool.take(70_000).buf).toBe(a.buf)
+
+    const open = pool.take(10)
+    open.live = 1
+    pool.dropped(open)
+    expect(pool.freeBytes).toBe(0)
+    pool.close(open)
+    expect(pool.freeBytes).toBe(open.buf.length)
+
+    const lent = pool.take(10)
+    expect(lent.buf).toBe(open.buf)
+    lent.live = 1
+    lent.lent = true
+    pool.close(lent)
+    pool.dropped(lent)
+    expect(pool.freeBytes).toBe(0)
+  })
+
+  it('keeps at most maxFreeBytes, drops oversize blocks, and poisons when asked', () => {
+    const pool = new BlockPool(2 * PACK_BLOCK_BYTES, true)
+    const blocks = [pool.take(1), pool.take(1), pool.take(1), pool.take(17 * 1024 * 1024)]
+    for (const b of blocks) {
+      b.buf.fill(1)
+      b.live = 1
+      pool.close(b)
+      pool.dropped(b)
+      // A freed block is dead to its log: dropping or closing it again frees nothing twice.
+      pool.close(b)
+    }
+    expect(pool.freeBytes).toBe(2 * PACK_BLOCK_BYTES)
+    for (const b of blocks.slice(0, 3)) expect(b.buf.every((x) => x === POISON_BYTE)).toBe(true)
+    expect([pool.take(1).buf, pool.take(1).buf]).toEqual(expect.arrayContaining([blocks[0]!.buf]))
+  })
+})
+
+describe('memory log: appends copied into reusable blocks', () => {
+  it('keeps no view of the appended buffer', async () => {
+    const log = new MemoryPartitionLog(TP, config(), { now: () => 0 })
+    expect(log.retainsAppended).toBe(false)
+    for (const size of [50, 40_000, 300_000]) {
+      const input = simpleBatch(3, size)
+      log.appendNow(input, { leaderEpoch: 0 })
+      const stored = Buffer.from(input)
+      input.fill(POISON_BYTE)
+      const read = await log.read(log.logEndOffset() - 3n, 1 << 30)
+      expect(Buffer.concat(read.records).equals(stored)).toBe(true)
+    }
+  })
+
+  it('reuses dropped, never-read blocks and never changes a batch still readable (poisoned pool)', async () => {
+    const pool = new BlockPool(32 * 1024 * 1024, true)
+    const log = new MemoryPartitionLog(
+      TP,
+      config({ segmentBytes: 600_000, retentionBytes: 1_000_000, retentionMs: -1 }),
+      { now: () => 0, blocks: pool },
+    )
+    const want = new Map<bigint, Buffer>()
+    const taken = new Set<Buffer>()
+    let reused = 0
+    const take = pool.take.bind(pool)
+    pool.take = (n) => {
+      const block = take(n)
+      if (taken.has(block.buf)) reused++
+      taken.add(block.buf)
+      return block
+    }
+    // Mixed sizes: packed small batches and blocks of their own; reads lend some of them.
+    const sizes = [30, 200, 5_000, 20_000, 90_000, 250_000]
+    const held: Buffer[][] = []
+    for (let i = 0; i < 400; i++) {
+      const input = simpleBatch(2, sizes[(i * 7) % sizes.length], BigInt(i))
+      const r = log.appendNow(input, { leaderEpoch: 0 })
+      want.set(r.baseOffset, Buffer.from(input))
+      if (i % 25 === 0) held.push((await log.read(r.baseOffset, 1 << 30)).records)
+      if (i % 50 === 49) {
+        // Reading lends what it returns (never reused after), so the whole window only now and then.
+        const all = await log.read(log.logStartOffset(), 1 << 30)
+        let offset = log.logStartOffset()
+        for (const batch of all.records) {
+          expect(batch.equals(want.get(offset)!)).toBe(true)
+          offset += 2n
+        }
+        expect(offset).toBe(log.logEndOffset())
+      }
+    }
+    // Views handed out long ago still hold their bytes though retention dropped them.
+    for (const records of held)
+      for (const batch of records) expect(batch.equals(want.get(batch.readBigInt64BE(0))!)).toBe(true)
+    expect(log.logStartOffset()).toBeGreaterThan(0n)
+    expect(reused).toBeGreaterThan(100)
+  })
+})
