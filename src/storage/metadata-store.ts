@@ -1,5 +1,6 @@
 // The broker's own metadata, persisted durably: cluster id, topics (with their UUIDs, partition
-// counts and per-topic config overrides), dynamic broker configs, finalized feature levels set by
+// counts and per-topic config overrides), dynamic broker configs, per-group config overrides,
+// finalized feature levels set by
 // UpdateFeatures, and the producer-id high-water mark (so producer ids are never reused after a
 // restart).
 //
@@ -43,6 +44,12 @@ export interface MetadataStore {
   /** Dynamic broker-level config overrides (AlterConfigs on the BROKER resource). */
   brokerConfigs(): Readonly<Record<string, string>>
   setBrokerConfigs(configs: Readonly<Record<string, string>>): Promise<void>
+  /** A group's config overrides (KIP-848 group configs, the GROUP config resource); {} when none. */
+  groupConfigs(group: string): Readonly<Record<string, string>>
+  /** Groups that have config overrides. */
+  groupsWithConfigs(): readonly string[]
+  /** Replaces the group's config overrides with `configs` ({} removes them). */
+  setGroupConfigs(group: string, configs: Readonly<Record<string, string>>): Promise<void>
   /** Finalized feature levels chosen by UpdateFeatures (KIP-584); empty until one succeeds. */
   featureLevels(): ReadonlyMap<string, number>
   /** Replaces the levels chosen by UpdateFeatures with `levels`. */

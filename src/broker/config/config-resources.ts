@@ -1,7 +1,8 @@
 // Config resources as DescribeConfigs, AlterConfigs and IncrementalAlterConfigs see them:
 // TOPIC (a topic's overrides over the broker settings), BROKER (this node's dynamic configs over
 // its static ones; the empty name is the cluster-wide default, which on one node is the same
-// layer) and BROKER_LOGGER (the root log level). Other resource types are INVALID_REQUEST.
+// layer), BROKER_LOGGER (the root log level) and GROUP (a group's overrides of the consumer-group
+// timeouts, group-config.ts). Other resource types are INVALID_REQUEST.
 //
 // Changes are computed as a new override map, validated as a whole, and only then stored, so a
 // request either applies completely or not at all for each resource.
@@ -16,6 +17,12 @@ import {
   CONFIG_TYPE_CODE,
   TOPIC_CONFIG_BY_NAME,
 } from './definitions.ts'
+import {
+  GROUP_CONFIG_BY_NAME,
+  GROUP_CONFIGS,
+  groupConfigValue,
+  validateGroupConfigs,
+} from './group-config.ts'
 import { effectiveTopicConfigs, resolveTopicConfig, validateTopicConfigs } from './topic-config.ts'
 import { parseConfigValue, splitList, suggestName } from './values.ts'
 import { validateTopicName } from '../metadata/topic-names.ts'
@@ -25,6 +32,7 @@ export const ResourceType = {
   TOPIC: 2,
   BROKER: 4,
   BROKER_LOGGER: 8,
+  GROUP: 32,
 } as const
 
 export const AlterOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const
@@ -52,6 +60,11 @@ const ROOT_LOGGER = 'root'
 
 function wanted(keys: readonly string[] | null, name: string): boolean {
   return keys === null || keys.length === 0 || keys.includes(name)
+}
+
+/** Kafka refuses the empty group name (there are no default group resources). */
+function checkGroupName(name: string): void {
+  if (name === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Group name must not be empty')
 }
 
 /** Throws INVALID_REQUEST unless `name` addresses this node (or the cluster default, ''). */
@@ -140,6 +153,25 @@ export function describeResource(
           documentation: opts.documentation ? 'The root log level of the broker.' : null,
         },
       ]
+    }
+    case ResourceType.GROUP: {
+      checkGroupName(resourceName)
+      const overrides = services.metadata.groupConfigs(resourceName)
+      return GROUP_CONFIGS.filter((d) => wanted(opts.keys, d.name)).map((d) => {
+        const value = String(groupConfigValue(d, overrides, services.config))
+        const source = d.name in overrides ? ConfigSource.GROUP_CONFIG : ConfigSource.DEFAULT_CONFIG
+        return {
+          name: d.name,
+          value,
+          readOnly: false,
+          isDefault: source === ConfigSource.DEFAULT_CONFIG,
+          configSource: source,
+          isSensitive: false,
+          synonyms: opts.synonyms ? [{ name: d.name, value, source }] : [],
+          configType: CONFIG_TYPE_CODE[d.type],
+          documentation: opts.documentation ? d.doc : null,
+        }
+      })
     }
     default:
       throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${resourceType}.`)
@@ -285,6 +317,19 @@ export async function alterResource(
       }
       if (!validateOnly && level !== undefined)
         services.logger.level = level === 'OFF' ? 'silent' : level.toLowerCase()
+      return
+    }
+    case ResourceType.GROUP: {
+      checkGroupName(resourceName)
+      const next = applyChanges(
+        replace ? {} : services.metadata.groupConfigs(resourceName),
+        changes,
+        (n) => GROUP_CONFIG_BY_NAME.get(n)?.type === 'list',
+        () => [],
+      )
+      validateGroupConfigs(next, services.config)
+      // The coordinator reads a group's timeouts from the store at each heartbeat.
+      if (!validateOnly) await services.metadata.setGroupConfigs(resourceName, next)
       return
     }
     default:

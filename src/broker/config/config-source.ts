@@ -12,6 +12,9 @@ export const ConfigSource = {
   STATIC_BROKER_CONFIG: 4,
   DEFAULT_CONFIG: 5,
   DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+  DYNAMIC_CLIENT_METRICS_CONFIG: 7,
+  /** A group config override (KIP-848 group configs). */
+  GROUP_CONFIG: 8,
 } as const
 
 export function brokerConfigSource(origin: ConfigOrigin): number {

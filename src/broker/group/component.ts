@@ -5,6 +5,7 @@
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts'
 import type { BrokerComponent } from '../components.ts'
 import type { BrokerConfig } from '../config/broker-config.ts'
+import { consumerGroupTimeouts } from '../config/group-config.ts'
 import type { TopicManager } from '../metadata/topic-manager.ts'
 import type { RequestContext } from '../request-context.ts'
 import type { GroupCoordinatorConfig } from './config.ts'
@@ -51,7 +52,10 @@ function migrationPolicy(s: string | null): MigrationPolicy {
   return MIGRATION_POLICIES.find((x) => x === p) ?? 'disabled'
 }
 
-export function groupConfigFrom(c: BrokerConfig): Partial<GroupCoordinatorConfig> {
+export function groupConfigFrom(
+  c: BrokerConfig,
+  groupConfigs: (groupId: string) => Readonly<Record<string, string>> = () => ({}),
+): Partial<GroupCoordinatorConfig> {
   return {
     minSessionTimeoutMs: c.number('group.min.session.timeout.ms'),
     maxSessionTimeoutMs: c.number('group.max.session.timeout.ms'),
@@ -63,6 +67,7 @@ export function groupConfigFrom(c: BrokerConfig): Partial<GroupCoordinatorConfig
     consumerSessionTimeoutMs: c.number('group.consumer.session.timeout.ms'),
     consumerHeartbeatIntervalMs: c.number('group.consumer.heartbeat.interval.ms'),
     consumerGroupMaxSize: c.number('group.consumer.max.size'),
+    consumerGroupTimeouts: (groupId) => consumerGroupTimeouts(groupConfigs(groupId), c),
     consumerAssignors: c.list('group.consumer.assignors').map(assignorName),
     consumerMigrationPolicy: migrationPolicy(c.string('group.consumer.migration.policy')),
   }
@@ -71,7 +76,7 @@ export function groupConfigFrom(c: BrokerConfig): Partial<GroupCoordinatorConfig
 export const groupComponent: BrokerComponent = {
   name: 'group-coordinator',
   async start(services) {
-    const config = groupConfigFrom(services.config)
+    const config = groupConfigFrom(services.config, (groupId) => services.metadata.groupConfigs(groupId))
     const logger = services.logger.child({ component: 'group-coordinator' })
     const log = new OffsetsTopicLog(services.topics, services.clock, (err) =>
       logger.warn({ err }, 'skipping an undecodable __consumer_offsets record'),

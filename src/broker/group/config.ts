@@ -32,6 +32,12 @@ export interface GroupCoordinatorConfig {
   consumerSessionTimeoutMs: number
   /** group.consumer.heartbeat.interval.ms (KIP-848 groups; Kafka: 5 s). */
   consumerHeartbeatIntervalMs: number
+  /**
+   * A group's own consumer-protocol timeouts (group configs `consumer.session.timeout.ms` and
+   * `consumer.heartbeat.interval.ms`, KIP-848), read at every heartbeat so a change applies from
+   * the next one; without it every group uses the two settings above.
+   */
+  consumerGroupTimeouts?: (groupId: string) => { sessionTimeoutMs: number; heartbeatIntervalMs: number }
   /** group.consumer.max.size (Kafka: Integer.MAX_VALUE). */
   consumerGroupMaxSize: number
   /** group.consumer.assignors: the first is the default (Kafka: uniform, range). */

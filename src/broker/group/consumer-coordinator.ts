@@ -13,7 +13,7 @@
 //   5. reconcile the member towards its target (revoke first, then assign released partitions)
 //   6. answer with the member epoch, heartbeat interval and, when it changed, the assignment
 //
-// Timers: cg-session/<group>/<member> (group.consumer.session.timeout.ms, reset by every
+// Timers: cg-session/<group>/<member> (the group's session timeout, reset by every
 // heartbeat) and cg-revoke/<group>/<member> (the member's rebalance timeout while it has
 // partitions to revoke); both fence the member. Fencing (or leaving) the last consumer-protocol
 // member of a group that still has classic members may convert it back (migration.ts). Classic
@@ -227,7 +227,9 @@ export class ConsumerCoordinator {
       errorMessage: null,
       memberId,
       memberEpoch: member.memberEpoch,
-      heartbeatIntervalMs: this.host.config.consumerHeartbeatIntervalMs,
+      heartbeatIntervalMs:
+        this.host.config.consumerGroupTimeouts?.(group.groupId).heartbeatIntervalMs ??
+        this.host.config.consumerHeartbeatIntervalMs,
       assignment: sendAssignment
         ? [...member.assigned].map(([topicId, partitions]) => ({ topicId, partitions }))
         : null,
@@ -370,11 +372,15 @@ export class ConsumerCoordinator {
     for (const key of memberTimerKeys(groupId, memberId)) this.host.timers.cancel(key)
   }
 
-  /** The session timer: group.consumer.session.timeout.ms, or a classic member's own timeout. */
+  /**
+   * The session timer: the group's consumer.session.timeout.ms (else
+   * group.consumer.session.timeout.ms), or a classic member's own timeout.
+   */
   scheduleSession(
     groupId: string,
     memberId: string,
-    timeoutMs = this.host.config.consumerSessionTimeoutMs,
+    timeoutMs = this.host.config.consumerGroupTimeouts?.(groupId).sessionTimeoutMs ??
+      this.host.config.consumerSessionTimeoutMs,
   ): void {
     this.host.timers.schedule(sessionKey(groupId, memberId), timeoutMs, () =>
       this.fenceById(groupId, memberId),

@@ -20,6 +20,7 @@ import {
   planProducerIdBlock,
   planSetBrokerConfigs,
   planSetFeatureLevels,
+  planSetGroupConfigs,
   planSetPartitionCount,
   planSetTopicConfigs,
   validateProducerIdCount,
@@ -71,6 +72,18 @@ export class ImageStore implements MetadataStore {
 
   brokerConfigs(): Readonly<Record<string, string>> {
     return this.log.image.brokerConfigs
+  }
+
+  groupConfigs(group: string): Readonly<Record<string, string>> {
+    return this.log.image.groupConfigs(group)
+  }
+
+  groupsWithConfigs(): readonly string[] {
+    return this.log.image.groupsWithConfigs()
+  }
+
+  setGroupConfigs(group: string, configs: Configs): Promise<void> {
+    return this.change(() => planSetGroupConfigs(group, configs))
   }
 
   featureLevels(): ReadonlyMap<string, number> {

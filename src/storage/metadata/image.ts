@@ -24,6 +24,8 @@ export class MetadataImage {
   nextProducerId = 0n
   /** Finalized feature levels chosen by UpdateFeatures (replaced whole, never mutated). */
   featureLevels: FeatureLevelMap = NO_LEVELS
+  /** Group → config overrides; a group whose overrides are all removed leaves the map. */
+  private readonly groupConfigsByName = new Map<string, Configs>()
 
   static fromSnapshot(s: MetadataSnapshot): MetadataImage {
     const image = new MetadataImage()
@@ -32,6 +34,7 @@ export class MetadataImage {
     image.brokerConfigs = freezeConfigs(s.brokerConfigs)
     image.nextProducerId = s.nextProducerId
     image.featureLevels = new Map(s.featureLevels)
+    for (const [group, configs] of s.groupConfigs) image.groupConfigsByName.set(group, freezeConfigs(configs))
     return image
   }
 
@@ -43,6 +46,7 @@ export class MetadataImage {
       brokerConfigs: this.brokerConfigs,
       nextProducerId: this.nextProducerId,
       featureLevels: this.featureLevels,
+      groupConfigs: new Map(this.groupConfigsByName),
     }
   }
 
@@ -60,6 +64,16 @@ export class MetadataImage {
 
   topicById(topicId: string): TopicRecord | undefined {
     return this.byId.get(topicId)
+  }
+
+  /** The group's config overrides (empty when it has none). */
+  groupConfigs(group: string): Configs {
+    return this.groupConfigsByName.get(group) ?? EMPTY
+  }
+
+  /** Groups with config overrides. */
+  groupsWithConfigs(): readonly string[] {
+    return [...this.groupConfigsByName.keys()]
   }
 
   /** The existing topic whose name equals `name` up to '.' versus '_', if any. */
@@ -108,6 +122,10 @@ export class MetadataImage {
         return
       case 'featureLevelsSet':
         this.featureLevels = new Map(r.levels)
+        return
+      case 'groupConfigsSet':
+        if (Object.keys(r.configs).length === 0) this.groupConfigsByName.delete(r.group)
+        else this.groupConfigsByName.set(r.group, freezeConfigs(r.configs))
         return
     }
   }

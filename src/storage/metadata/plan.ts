@@ -118,6 +118,11 @@ export function planSetBrokerConfigs(configs: Configs): MetadataRecord {
   return { type: 'brokerConfigsSet', configs: validateConfigs(configs) }
 }
 
+export function planSetGroupConfigs(group: string, configs: Configs): MetadataRecord {
+  if (group === '') throw new KafkaError('INVALID_REQUEST', 'Group name must not be empty')
+  return { type: 'groupConfigsSet', group, configs: validateConfigs(configs) }
+}
+
 /** Levels are Kafka's int16, names non-empty; the broker checks them against what it supports. */
 export function planSetFeatureLevels(levels: ReadonlyMap<string, number>): MetadataRecord {
   for (const [name, level] of levels) {

@@ -26,6 +26,7 @@ export type MetadataRecord =
   | { readonly type: 'brokerConfigsSet'; readonly configs: Configs }
   | { readonly type: 'producerIdBlockAllocated'; readonly first: bigint; readonly count: bigint }
   | { readonly type: 'featureLevelsSet'; readonly levels: FeatureLevelMap }
+  | { readonly type: 'groupConfigsSet'; readonly group: string; readonly configs: Configs }
 
 export type MetadataRecordType = MetadataRecord['type']
 
@@ -36,6 +37,8 @@ export interface MetadataSnapshot {
   readonly brokerConfigs: Configs
   readonly nextProducerId: bigint
   readonly featureLevels: FeatureLevelMap
+  /** Group → its config overrides (none empty). */
+  readonly groupConfigs: ReadonlyMap<string, Configs>
 }
 
 const INT64_MAX = (1n << 63n) - 1n
@@ -50,6 +53,7 @@ const RECORD_FIELD = {
   brokerConfigsSet: 6,
   producerIdBlockAllocated: 7,
   featureLevelsSet: 8,
+  groupConfigsSet: 9,
 } as const satisfies Record<MetadataRecordType, number>
 
 function idBytes(topicId: string): Buffer {
@@ -92,6 +96,8 @@ function recordMessage(r: MetadataRecord): ProtoWriter {
       return w.uint64(1, r.first).uint64(2, r.count)
     case 'featureLevelsSet':
       return writeFeatureLevels(w, 1, r.levels)
+    case 'groupConfigsSet':
+      return w.string(1, r.group).stringMap(2, r.configs)
   }
 }
 
@@ -103,7 +109,10 @@ export function encodeSnapshot(s: MetadataSnapshot): Buffer {
   const w = new ProtoWriter().uint64(1, s.journalGeneration).string(2, s.clusterId)
   for (const t of s.topics) w.message(3, topicMessage(t))
   w.stringMap(4, s.brokerConfigs).uint64(5, s.nextProducerId)
-  return writeFeatureLevels(w, 6, s.featureLevels).finish()
+  writeFeatureLevels(w, 6, s.featureLevels)
+  for (const [group, configs] of s.groupConfigs)
+    w.message(7, new ProtoWriter().string(1, group).stringMap(2, configs))
+  return w.finish()
 }
 
 // ---- reading a message into a plain object, with proto3 defaults for absent fields ----
@@ -119,6 +128,7 @@ const TOPIC_CREATED: MessageSpec = {
   4: ['configs', 'map'],
 }
 const FEATURE_LEVEL: MessageSpec = { 1: ['name', 'string'], 2: ['level', 'int32'] }
+const GROUP_CONFIGS: MessageSpec = { 1: ['group', 'string'], 2: ['configs', 'map'] }
 const RECORD: MessageSpec = {
   1: ['clusterIdSet', { 1: ['clusterId', 'string'] }],
   2: ['topicCreated', TOPIC_CREATED],
@@ -128,6 +138,7 @@ const RECORD: MessageSpec = {
   6: ['brokerConfigsSet', { 1: ['configs', 'map'] }],
   7: ['producerIdBlockAllocated', { 1: ['first', 'uint64'], 2: ['count', 'uint64'] }],
   8: ['featureLevelsSet', { 1: ['levels', [FEATURE_LEVEL]] }],
+  9: ['groupConfigsSet', GROUP_CONFIGS],
 }
 const SNAPSHOT: MessageSpec = {
   1: ['journalGeneration', 'uint64'],
@@ -136,6 +147,7 @@ const SNAPSHOT: MessageSpec = {
   4: ['brokerConfigs', 'map'],
   5: ['nextProducerId', 'uint64'],
   6: ['featureLevels', [FEATURE_LEVEL]],
+  7: ['groupConfigs', [GROUP_CONFIGS]],
 }
 
 function defaultOf(kind: FieldKind): unknown {
@@ -251,6 +263,13 @@ function featureLevels(v: unknown): FeatureLevelMap {
   return levels
 }
 
+/** A group's overrides: the group id is never empty (Kafka refuses the empty group resource). */
+function groupConfigsFromProto(o: Obj): { group: string; configs: Configs } {
+  const group = str(o, 'group')
+  if (group === '') corrupt('empty group name in group configs')
+  return { group, configs: configs(o['configs']) }
+}
+
 function topicFromProto(o: Obj): TopicRecord {
   const name = str(o, 'name')
   if (name === '') corrupt('empty topic name')
@@ -304,10 +323,23 @@ export function decodeRecord(bytes: Uint8Array): MetadataRecord {
     }
     case 'featureLevelsSet':
       return { type: which, levels: featureLevels(obj(o[which], which)['levels']) }
+    case 'groupConfigsSet':
+      return { type: which, ...groupConfigsFromProto(obj(o[which], which)) }
     default:
       // A record type this build does not know (written by a newer one): refuse rather than skip.
       return corrupt(`unknown record type ${String(which)}`)
   }
+}
+
+function snapshotGroupConfigs(v: unknown): ReadonlyMap<string, Configs> {
+  if (!Array.isArray(v)) corrupt('snapshot group configs missing')
+  const groups = new Map<string, Configs>()
+  for (const item of v) {
+    const { group, configs } = groupConfigsFromProto(obj(item, 'group configs'))
+    if (groups.has(group)) corrupt(`group ${group} has two config entries`)
+    groups.set(group, configs)
+  }
+  return groups
 }
 
 export function decodeSnapshot(bytes: Uint8Array): MetadataSnapshot {
@@ -321,5 +353,6 @@ export function decodeSnapshot(bytes: Uint8Array): MetadataSnapshot {
     brokerConfigs: configs(o['brokerConfigs']),
     nextProducerId: u64(o, 'nextProducerId'),
     featureLevels: featureLevels(o['featureLevels']),
+    groupConfigs: snapshotGroupConfigs(o['groupConfigs']),
   }
 }

@@ -59,6 +59,8 @@ function recordObject(r: MetadataRecord): Record<string, unknown> {
       return { producerIdBlockAllocated: { first: r.first, count: r.count } }
     case 'featureLevelsSet':
       return { featureLevelsSet: { levels: levelObjects(r.levels) } }
+    case 'groupConfigsSet':
+      return { groupConfigsSet: { group: r.group, configs: { ...r.configs } } }
   }
 }
 
@@ -74,6 +76,7 @@ function protobufjsSnapshot(s: MetadataSnapshot): Buffer {
     brokerConfigs: { ...s.brokerConfigs },
     nextProducerId: s.nextProducerId,
     featureLevels: levelObjects(s.featureLevels),
+    groupConfigs: [...s.groupConfigs].map(([group, c]) => ({ group, configs: { ...c } })),
   })
   return Buffer.from(SnapshotType.encode(msg).finish())
 }
@@ -121,6 +124,9 @@ const record: fc.Arbitrary<MetadataRecord> = fc.oneof(
     .record({ first: u64, count: u64.filter((c) => c > 0n) })
     .map((r) => ({ type: 'producerIdBlockAllocated' as const, ...r })),
   featureLevels.map((levels) => ({ type: 'featureLevelsSet' as const, levels })),
+  fc
+    .record({ group: key.filter((k) => k !== ''), configs })
+    .map((r) => ({ type: 'groupConfigsSet' as const, ...r })),
 )
 const snapshot: fc.Arbitrary<MetadataSnapshot> = fc.record({
   journalGeneration: u64,
@@ -129,6 +135,15 @@ const snapshot: fc.Arbitrary<MetadataSnapshot> = fc.record({
   brokerConfigs: configs,
   nextProducerId: u64,
   featureLevels,
+  groupConfigs: fc
+    .uniqueArray(
+      fc.tuple(
+        key.filter((k) => k !== ''),
+        configs,
+      ),
+      { selector: ([g]) => g, maxLength: 3 },
+    )
+    .map((entries) => new Map(entries)),
 })
 
 describe('metadata records against protobufjs and metadata.proto', () => {

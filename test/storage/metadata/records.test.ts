@@ -38,13 +38,15 @@ const EVERY_TYPE: MetadataRecord[] = [
     ]),
   },
   { type: 'featureLevelsSet', levels: new Map() },
+  { type: 'groupConfigsSet', group: 'orders-app', configs: { 'consumer.session.timeout.ms': '50000' } },
+  { type: 'groupConfigsSet', group: 'orders-app', configs: {} },
 ]
 
 describe('metadata records', () => {
   it('round-trips every record type', () => {
     for (const r of EVERY_TYPE) expect(decodeRecord(encodeRecord(r))).toEqual(r)
     const types = new Set(EVERY_TYPE.map((r) => r.type))
-    expect(types.size).toBe(8)
+    expect(types.size).toBe(9)
   })
 
   it('round-trips a snapshot, including the empty one', () => {
@@ -55,6 +57,7 @@ describe('metadata records', () => {
       brokerConfigs: { a: 'b' },
       nextProducerId: 5000n,
       featureLevels: new Map([['transaction.version', 1]]),
+      groupConfigs: new Map([['g', { 'consumer.heartbeat.interval.ms': '6000' }]]),
     }
     expect(decodeSnapshot(encodeSnapshot(s))).toEqual(s)
     const empty: MetadataSnapshot = {
@@ -64,6 +67,7 @@ describe('metadata records', () => {
       brokerConfigs: {},
       nextProducerId: 0n,
       featureLevels: new Map(),
+      groupConfigs: new Map(),
     }
     expect(decodeSnapshot(encodeSnapshot(empty))).toEqual(empty)
   })
@@ -98,6 +102,9 @@ describe('metadata records', () => {
           selector: ([name]) => name,
         })
         .map((entries) => ({ type: 'featureLevelsSet' as const, levels: new Map(entries) })),
+      fc
+        .record({ group: fc.string({ minLength: 1 }), configs })
+        .map((r) => ({ type: 'groupConfigsSet' as const, ...r })),
     )
     fc.assert(
       fc.property(record, (r) => {

@@ -221,6 +221,7 @@ describe('disk metadata store', () => {
       | { c: 'broker'; v: string }
       | { c: 'pids'; n: number }
       | { c: 'features'; v: number }
+      | { c: 'group'; t: number; v: string }
       | { c: 'restart' }
     const name = (t: number) => `t${t}`
     const cmd: fc.Arbitrary<Cmd> = fc.oneof(
@@ -231,6 +232,7 @@ describe('disk metadata store', () => {
       fc.record({ c: fc.constant('broker' as const), v: fc.string({ maxLength: 40 }) }),
       fc.record({ c: fc.constant('pids' as const), n: fc.integer({ min: 1, max: 2500 }) }),
       fc.record({ c: fc.constant('features' as const), v: fc.integer({ min: 0, max: 2 }) }),
+      fc.record({ c: fc.constant('group' as const), t: fc.nat(3), v: fc.string({ maxLength: 10 }) }),
       fc.constant({ c: 'restart' as const }),
     )
     let nextId = 1000
@@ -274,6 +276,10 @@ describe('disk metadata store', () => {
                 break
               case 'features':
                 await both((s) => s.setFeatureLevels(new Map([['transaction.version', k.v]])))
+                break
+              case 'group':
+                // An empty value removes the group's overrides.
+                await both((s) => s.setGroupConfigs(`g${k.t}`, k.v === '' ? {} : { 'consumer.x': k.v }))
                 break
               case 'pids': {
                 const id = await disk.allocateProducerIds(k.n)

@@ -89,6 +89,7 @@ export interface Dump {
   topics: { name: string; topicId: string; partitions: number; configs: Record<string, string> }[]
   brokerConfigs: Record<string, string>
   featureLevels: [string, number][]
+  groupConfigs: [string, Record<string, string>][]
 }
 
 export function dump(store: MetadataStore): Dump {
@@ -102,5 +103,6 @@ export function dump(store: MetadataStore): Dump {
     })),
     brokerConfigs: { ...store.brokerConfigs() },
     featureLevels: [...store.featureLevels()],
+    groupConfigs: store.groupsWithConfigs().map((g) => [g, { ...store.groupConfigs(g) }]),
   }
 }
