@@ -6,6 +6,8 @@
 
 import { KafkaError } from '../protocol/errors.ts'
 import {
+  LOG_OVERHEAD,
+  OFF_BATCH_LENGTH,
   OFF_LAST_OFFSET_DELTA,
   OFF_MAX_TIMESTAMP,
   OFF_RECORDS_COUNT,
@@ -40,12 +42,13 @@ export interface AssignedAppend {
  * modifying anything.
  */
 export function assignOffsets(buf: Buffer, nextOffset: bigint, options: AppendOptions): AssignedAppend {
-  const spans: { position: number; size: number }[] = []
-  const scan = scanBatches(buf, 0, buf.length, false, (position, size) => spans.push({ position, size }))
+  // Every check before any change; positions are walked again rather than collected (a Produce
+  // append is one batch, and this runs once per request).
+  const scan = scanBatches(buf, 0, buf.length, false)
   if (scan.problem !== undefined)
     throw new KafkaError('CORRUPT_MESSAGE', `record batch ${scan.problem} at byte ${scan.position}`)
-  if (spans.length === 0) throw new KafkaError('INVALID_RECORD', 'append without record batches')
-  for (const { position } of spans) {
+  if (buf.length === 0) throw new KafkaError('INVALID_RECORD', 'append without record batches')
+  for (let position = 0; position < buf.length; position += batchSize(buf, position)) {
     if (buf.readInt32BE(position + OFF_LAST_OFFSET_DELTA) < 0)
       throw new KafkaError('CORRUPT_MESSAGE', `negative lastOffsetDelta at byte ${position}`)
   }
@@ -55,7 +58,8 @@ export function assignOffsets(buf: Buffer, nextOffset: bigint, options: AppendOp
   let records = 0
   let maxTimestamp = -1n
   let offsetOfMaxTimestamp = -1n
-  for (const { position, size } of spans) {
+  for (let position = 0; position < buf.length;) {
+    const size = batchSize(buf, position)
     patchBaseOffsetAndEpoch(buf, position, next, options.leaderEpoch)
     if (options.logAppendTime !== undefined) setLogAppendTime(buf, position, options.logAppendTime)
     const lastOffset = next + BigInt(buf.readInt32BE(position + OFF_LAST_OFFSET_DELTA))
@@ -67,6 +71,7 @@ export function assignOffsets(buf: Buffer, nextOffset: bigint, options: AppendOp
     records += buf.readInt32BE(position + OFF_RECORDS_COUNT)
     batches.push({ position, size, baseOffset: next, lastOffset, maxTimestamp: batchMaxTs })
     next = lastOffset + 1n
+    position += size
   }
   return {
     batches,
@@ -76,4 +81,8 @@ export function assignOffsets(buf: Buffer, nextOffset: bigint, options: AppendOp
     maxTimestamp,
     offsetOfMaxTimestamp,
   }
+}
+
+function batchSize(buf: Buffer, position: number): number {
+  return LOG_OVERHEAD + buf.readInt32BE(position + OFF_BATCH_LENGTH)
 }

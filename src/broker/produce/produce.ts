@@ -257,7 +257,8 @@ function appendPartition(
       apiVersion: ctx.apiVersion,
       policy,
       now,
-      partitionName: `${topic}-${index}`,
+      topic,
+      partition: index,
       maxDecompressedBytes: DEFAULT_MAX_DECOMPRESSED,
     })
   } catch (err) {

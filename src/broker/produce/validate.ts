@@ -91,8 +91,9 @@ export interface ValidateOptions {
   policy: ProducePolicy
   /** Broker wall-clock ms. */
   now: number
-  /** `topic-partition`, for messages. */
-  partitionName: string
+  /** The partition, named in messages as `topic-partition` (built only when a message needs it). */
+  topic: string
+  partition: number
   /** Cap on decompressed bytes when records must be decoded. */
   maxDecompressedBytes: number
 }
@@ -101,14 +102,16 @@ const MAX_CODEC = Compression.Zstd
 
 /** Validates `records`; returns its batch's header facts or throws KafkaError (RecordsRejected). */
 export function validateProduceRecords(records: Buffer | null, o: ValidateOptions): ValidatedBatch {
-  const tp = o.partitionName
   if (records === null || records.length === 0)
     throw new KafkaError(
       'INVALID_RECORD',
       `Produce requests with version ${o.apiVersion} must have at least one record batch per partition`,
     )
   if (records.length < LOG_OVERHEAD + 5)
-    throw new KafkaError('CORRUPT_MESSAGE', `Record batch of ${records.length} bytes is truncated in ${tp}`)
+    throw new KafkaError(
+      'CORRUPT_MESSAGE',
+      `Record batch of ${records.length} bytes is truncated in ${partitionName(o)}`,
+    )
   const magic = records.readInt8(OFF_MAGIC)
   if (magic !== MAGIC_V2)
     throw new KafkaError(
@@ -118,11 +121,14 @@ export function validateProduceRecords(records: Buffer | null, o: ValidateOption
   const batchLength = records.readInt32BE(OFF_BATCH_LENGTH)
   const size = LOG_OVERHEAD + batchLength
   if (batchLength < BATCH_OVERHEAD - LOG_OVERHEAD || records.length < BATCH_OVERHEAD)
-    throw new KafkaError('CORRUPT_MESSAGE', `Record batch length ${batchLength} is invalid in ${tp}`)
+    throw new KafkaError(
+      'CORRUPT_MESSAGE',
+      `Record batch length ${batchLength} is invalid in ${partitionName(o)}`,
+    )
   if (size > records.length)
     throw new KafkaError(
       'CORRUPT_MESSAGE',
-      `Record batch of ${size} bytes is truncated to ${records.length} bytes in ${tp}`,
+      `Record batch of ${size} bytes is truncated to ${records.length} bytes in ${partitionName(o)}`,
     )
   if (size < records.length)
     throw new KafkaError(
@@ -139,52 +145,53 @@ export function validateProduceRecords(records: Buffer | null, o: ValidateOption
       `Produce requests with version ${o.apiVersion} are not allowed to use ZStandard compression`,
     )
 
-  const baseOffset = records.readBigInt64BE(OFF_BASE_OFFSET)
-  if (baseOffset !== 0n)
+  // 64-bit fields as two int32 halves: no BigInt on the path every produce takes (a BigInt read
+  // allocates, and this code runs cold, once per request).
+  if (records.readInt32BE(OFF_BASE_OFFSET) !== 0 || records.readInt32BE(OFF_BASE_OFFSET + 4) !== 0)
     throw new KafkaError(
       'INVALID_RECORD',
-      `The baseOffset of the record batch in the append to ${tp} should be 0, but it is ${baseOffset}`,
+      `The baseOffset of the record batch in the append to ${partitionName(o)} should be 0, but it is ${records.readBigInt64BE(OFF_BASE_OFFSET)}`,
     )
   const lastOffsetDelta = records.readInt32BE(OFF_LAST_OFFSET_DELTA)
   const count = records.readInt32BE(OFF_RECORDS_COUNT)
   if (lastOffsetDelta < 0)
     throw new KafkaError(
       'INVALID_RECORD',
-      `Batch has an invalid offset range: [0, ${lastOffsetDelta}] in topic partition ${tp}`,
+      `Batch has an invalid offset range: [0, ${lastOffsetDelta}] in topic partition ${partitionName(o)}`,
     )
   if (count <= 0)
     throw new KafkaError(
       'INVALID_RECORD',
-      `Invalid reported count for record batch: ${count} in topic partition ${tp}`,
+      `Invalid reported count for record batch: ${count} in topic partition ${partitionName(o)}`,
     )
   if (lastOffsetDelta + 1 !== count)
     throw new KafkaError(
       'INVALID_RECORD',
-      `Inconsistent batch offset range [0, ${lastOffsetDelta}] and count of records ${count} in topic partition ${tp}`,
+      `Inconsistent batch offset range [0, ${lastOffsetDelta}] and count of records ${count} in topic partition ${partitionName(o)}`,
     )
   if (isControl(attributes))
     throw new KafkaError(
       'INVALID_RECORD',
-      `Clients are not allowed to write control records in topic partition ${tp}`,
+      `Clients are not allowed to write control records in topic partition ${partitionName(o)}`,
     )
-  const producerId = records.readBigInt64BE(OFF_PRODUCER_ID)
+  const producerId = readProducerId(records)
   const baseSequence = records.readInt32BE(OFF_BASE_SEQUENCE)
   if (producerId >= 0n && baseSequence < 0)
     throw new KafkaError(
       'INVALID_RECORD',
-      `Invalid sequence number ${baseSequence} in record batch with producerId ${producerId} in topic partition ${tp}`,
+      `Invalid sequence number ${baseSequence} in record batch with producerId ${producerId} in topic partition ${partitionName(o)}`,
     )
 
   if (size > o.policy.maxMessageBytes)
     throw new KafkaError(
       'MESSAGE_TOO_LARGE',
-      `The record batch size in the append to ${tp} is ${size} bytes which exceeds the maximum configured value of ${o.policy.maxMessageBytes}.`,
+      `The record batch size in the append to ${partitionName(o)} is ${size} bytes which exceeds the maximum configured value of ${o.policy.maxMessageBytes}.`,
     )
   const storedCrc = records.readUInt32BE(OFF_CRC)
   if (crc32c(records.subarray(CRC_START, size)) !== storedCrc)
     throw new KafkaError(
       'CORRUPT_MESSAGE',
-      `Record is corrupt (stored crc = ${storedCrc}) in topic partition ${tp}.`,
+      `Record is corrupt (stored crc = ${storedCrc}) in topic partition ${partitionName(o)}.`,
     )
 
   const target = o.policy.targetCodec
@@ -198,13 +205,13 @@ export function validateProduceRecords(records: Buffer | null, o: ValidateOption
       const code = err instanceof CompressionError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR
       throw new KafkaError(
         code,
-        `Cannot compress ${tp} as ${CODEC_NAMES[target!]}: ${(err as Error).message}`,
+        `Cannot compress ${partitionName(o)} as ${CODEC_NAMES[target!]}: ${(err as Error).message}`,
       )
     }
     if (stored.length > o.policy.maxMessageBytes)
       throw new KafkaError(
         'MESSAGE_TOO_LARGE',
-        `Message batch size is ${stored.length} bytes in append to partition ${tp} which exceeds the maximum configured size of ${o.policy.maxMessageBytes}.`,
+        `Message batch size is ${stored.length} bytes in append to partition ${partitionName(o)} which exceeds the maximum configured size of ${o.policy.maxMessageBytes}.`,
       )
   }
 
@@ -217,6 +224,24 @@ export function validateProduceRecords(records: Buffer | null, o: ValidateOption
     baseSequence,
     transactional: isTransactional(attributes),
   }
+}
+
+function partitionName(o: ValidateOptions): string {
+  return `${o.topic}-${o.partition}`
+}
+
+const NO_PRODUCER_ID = -1n
+
+/** The header's producer id; the usual -1 (not idempotent) without reading a BigInt. */
+function readProducerId(records: Buffer): bigint {
+  return records.readInt32BE(OFF_PRODUCER_ID) === -1 && records.readInt32BE(OFF_PRODUCER_ID + 4) === -1
+    ? NO_PRODUCER_ID
+    : records.readBigInt64BE(OFF_PRODUCER_ID)
+}
+
+/** An int64 field as a number, rounded as Number(bigint) rounds (exact below 2^53). */
+function readInt64AsNumber(records: Buffer, offset: number): number {
+  return records.readInt32BE(offset) * 4294967296 + records.readUInt32BE(offset + 4)
 }
 
 /**
@@ -250,8 +275,8 @@ function checkRecords(
   if (checkTimestamps) {
     const lowest = o.now - p.timestampBeforeMaxMs
     const highest = o.now + p.timestampAfterMaxMs
-    const maxTs = Number(records.readBigInt64BE(OFF_MAX_TIMESTAMP))
-    const baseTs = Number(records.readBigInt64BE(OFF_BASE_TIMESTAMP))
+    const maxTs = readInt64AsNumber(records, OFF_MAX_TIMESTAMP)
+    const baseTs = readInt64AsNumber(records, OFF_BASE_TIMESTAMP)
     // maxTimestamp bounds every record from above; only a configured lower bound needs every record.
     if (maxTs > highest || (baseTs !== -1 && baseTs < lowest) || hasLowerTimestampBound(p)) decode = true
     // Some producers (sarama <= 1.2x) leave maxTimestamp at -1. Kafka's LogValidator recomputes it
@@ -266,7 +291,7 @@ function checkRecords(
   } catch (err) {
     throw new KafkaError(
       'CORRUPT_MESSAGE',
-      `Record batch in ${o.partitionName} cannot be read: ${(err as Error).message}`,
+      `Record batch in ${partitionName(o)} cannot be read: ${(err as Error).message}`,
     )
   }
   const baseTs = batch.header.baseTimestamp
@@ -285,7 +310,7 @@ function checkRecords(
       if (p.compacted && cursor.keyLength < 0)
         keyErrors.push({
           batchIndex: i,
-          batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${o.partitionName}.`,
+          batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${partitionName(o)}.`,
         })
       if (!checkTimestamps) continue
       const ts = Number(baseTs) + cursor.timestampDelta
@@ -300,7 +325,7 @@ function checkRecords(
   } catch (err) {
     throw new KafkaError(
       'CORRUPT_MESSAGE',
-      `Record batch in ${o.partitionName} is malformed: ${(err as Error).message}`,
+      `Record batch in ${partitionName(o)} is malformed: ${(err as Error).message}`,
     )
   }
   if (checkTimestamps && count > 0 && BigInt(maxSeen) !== records.readBigInt64BE(OFF_MAX_TIMESTAMP)) {

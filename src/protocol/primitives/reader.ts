@@ -12,6 +12,34 @@ export interface UnknownTag {
   data: Buffer
 }
 
+// Short strings recur on every request (client id, topic names, group and transactional ids):
+// each is decoded once and then recognised by its bytes in a small direct-mapped cache, which
+// saves a call into C++ (and a new string) per field. Same bytes, same string: the cache changes
+// no result, invalid UTF-8 included.
+const SHORT_STRING = 64
+const CACHE_SLOTS = 256
+/** Slot i's bytes at [i * SHORT_STRING, + cachedLength[i]); length -1 = empty slot. */
+const cachedBytes = new Uint8Array(CACHE_SLOTS * SHORT_STRING)
+const cachedLength = new Int32Array(CACHE_SLOTS).fill(-1)
+const cachedStrings: string[] = new Array<string>(CACHE_SLOTS).fill('')
+
+function shortString(buf: Buffer, pos: number, len: number): string {
+  if (len === 0) return ''
+  const slot =
+    (len * 31 + buf[pos]! * 7 + buf[pos + len - 1]! + buf[pos + (len >>> 1)]! * 3) & (CACHE_SLOTS - 1)
+  const at = slot * SHORT_STRING
+  if (cachedLength[slot] === len) {
+    let i = 0
+    while (i < len && cachedBytes[at + i] === buf[pos + i]) i++
+    if (i === len) return cachedStrings[slot]!
+  }
+  const s = buf.toString('utf8', pos, pos + len)
+  for (let i = 0; i < len; i++) cachedBytes[at + i] = buf[pos + i]!
+  cachedLength[slot] = len
+  cachedStrings[slot] = s
+  return s
+}
+
 export class Reader {
   buf: Buffer
   pos: number
@@ -137,7 +165,10 @@ export class Reader {
 
   private utf8(len: number): string {
     this.need(len)
-    const s = this.buf.toString('utf8', this.pos, this.pos + len)
+    const s =
+      len <= SHORT_STRING
+        ? shortString(this.buf, this.pos, len)
+        : this.buf.toString('utf8', this.pos, this.pos + len)
     this.pos += len
     return s
   }

@@ -11,6 +11,14 @@ import { uuidToBytes } from './uuid.ts'
 const INT64_MIN = -0x8000000000000000n
 const INT64_MAX = 0x7fffffffffffffffn
 
+/** Strings up to this many UTF-16 units are checked for ASCII and copied in JavaScript. */
+const SHORT_STRING = 64
+
+function isAscii(v: string): boolean {
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) >= 0x80) return false
+  return true
+}
+
 /** Payloads at least this large are kept by reference instead of copied. */
 export const ZERO_COPY_THRESHOLD = 4096
 
@@ -151,12 +159,19 @@ export class Writer {
     this.chunkedLength += b.length
   }
 
+  // Short ASCII strings (topic names, client and group ids: most strings on the wire) are measured
+  // and copied here, without the two calls into C++ that Buffer.byteLength and buf.write cost.
   private stringBytes(v: string): number {
+    if (v.length <= SHORT_STRING && isAscii(v)) return v.length
     return Buffer.byteLength(v, 'utf8')
   }
   private utf8(v: string, len: number): void {
     this.ensure(len)
-    this.buf.write(v, this.pos, len, 'utf8')
+    const buf = this.buf
+    let pos = this.pos
+    // byteLength === length only for all-ASCII strings.
+    if (len === v.length && len <= SHORT_STRING) for (let i = 0; i < len; i++) buf[pos++] = v.charCodeAt(i)
+    else buf.write(v, pos, len, 'utf8')
     this.pos += len
   }
 

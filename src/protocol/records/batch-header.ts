@@ -141,7 +141,14 @@ export function patchBaseOffsetAndEpoch(
   baseOffset: bigint,
   leaderEpoch: number,
 ): void {
-  buf.writeBigInt64BE(baseOffset, position + OFF_BASE_OFFSET)
+  // Offsets below 2^53 (all of them, in practice) as two uint32 halves: writeBigInt64BE range-checks
+  // with BigInt comparisons, slow in code that runs once per request and stays unoptimised.
+  const n = Number(baseOffset)
+  if (n >= 0 && n <= Number.MAX_SAFE_INTEGER) {
+    const hi = Math.floor(n / 0x100000000)
+    buf.writeUInt32BE(hi, position + OFF_BASE_OFFSET)
+    buf.writeUInt32BE(n - hi * 0x100000000, position + OFF_BASE_OFFSET + 4)
+  } else buf.writeBigInt64BE(baseOffset, position + OFF_BASE_OFFSET)
   buf.writeInt32BE(leaderEpoch, position + OFF_LEADER_EPOCH)
 }
 

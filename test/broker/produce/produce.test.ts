@@ -168,12 +168,26 @@ describe('Produce', () => {
     expect(await code(batch(['a'], { producerId: 7n, producerEpoch: 0, baseSequence: -1 }))).toBe(
       ErrorCode.INVALID_RECORD,
     )
+    // Header int64s are read as two halves: either half alone decides.
+    for (const baseOffset of [1n, 2n ** 32n, -1n]) {
+      const r = part(await produceOk(h, 9, req('t', batch(['a'], { baseOffset }))))
+      expect(r.errorCode).toBe(ErrorCode.INVALID_RECORD)
+      expect(r.errorMessage).toContain(`should be 0, but it is ${baseOffset}`)
+    }
+    for (const producerId of [2n ** 32n, 1n, 0n])
+      expect(await code(batch(['a'], { producerId, producerEpoch: 0, baseSequence: -1 }))).toBe(
+        ErrorCode.INVALID_RECORD,
+      )
+    // Not an idempotent batch (any negative producer id, as before): no sequence needed.
+    expect(await code(batch(['a'], { producerId: -2n, producerEpoch: -1, baseSequence: -1 }))).toBe(
+      ErrorCode.NONE,
+    )
     expect(await code(batch(['a', 'b'], { lastOffsetDelta: 5 }))).toBe(ErrorCode.INVALID_RECORD)
     expect(await code(batch(['a'], { compression: Compression.Zstd }), 6)).toBe(
       ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
     )
     expect(await code(batch(['a'], { compression: Compression.Zstd }), 7)).toBe(ErrorCode.NONE)
-    expect(h.services.topics.partition('t', 0)!.logEndOffset()).toBe(1n)
+    expect(h.services.topics.partition('t', 0)!.logEndOffset()).toBe(2n)
   })
 
   it('stores compressed batches as sent', async () => {

@@ -32,6 +32,47 @@ describe('strings', () => {
       }),
     )
   })
+  it('short strings decode as Buffer.toString does, through the decode cache, slot collisions included', () => {
+    // Many distinct short byte strings (ASCII, multi-byte, invalid UTF-8, lengths around the
+    // 64-byte cut-off) decoded twice each, interleaved so that cache slots are reused and collide.
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 0, maxLength: 70 }), { minLength: 1, maxLength: 600 }),
+        (items) => {
+          for (let round = 0; round < 2; round++)
+            for (const bytes of items) {
+              const b = Buffer.from(bytes)
+              const framed = Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b])
+              expect(new Reader(framed).string()).toBe(b.toString('utf8'))
+            }
+        },
+      ),
+      { numRuns: 30 },
+    )
+  })
+  it('a cached short string is not returned for other bytes that share its cache slot', () => {
+    // Same length, first, middle and last byte: the same slot, different strings.
+    const framed = (t: string): Buffer => Buffer.concat([Buffer.from([0, t.length]), Buffer.from(t)])
+    expect(new Reader(framed('abcde')).string()).toBe('abcde')
+    expect(new Reader(framed('aXcYe')).string()).toBe('aXcYe')
+    expect(new Reader(framed('abcde')).string()).toBe('abcde')
+  })
+  it('short strings encode as Buffer.from does: ASCII, non-ASCII, lone surrogates, 64/65 units', () => {
+    for (const s of [
+      't1',
+      'rdkafka',
+      'é',
+      'a\u00ff',
+      '\ud800x',
+      'x'.repeat(64),
+      'y'.repeat(65),
+      'z'.repeat(63) + '€',
+    ])
+      for (const write of [(w: Writer) => w.string(s), (w: Writer) => w.compactString(s)]) {
+        const out = bytesOf(write)
+        expect(out.subarray(out.length - Buffer.byteLength(s))).toEqual(Buffer.from(s, 'utf8'))
+      }
+  })
   it('null forms: int16 -1 and compact 0', () => {
     expect(bytesOf((w) => w.nullableString(null)).toString('hex')).toBe('ffff')
     expect(bytesOf((w) => w.compactNullableString(null)).toString('hex')).toBe('00')

@@ -7,6 +7,7 @@ import {
   ATTR_CONTROL,
   ATTR_TRANSACTIONAL,
   Compression,
+  patchBaseOffsetAndEpoch,
   readBatchHeader,
   scanBatches,
 } from '../../../src/protocol/records/batch-header.ts'
@@ -311,6 +312,20 @@ describe('CRC-32C', () => {
       const bad = Buffer.from(buf)
       bad[at] = bad[at]! ^ 0x10
       expect(scanBatches(bad, 0, bad.length, true).problem).toBe('bad-crc')
+    }
+  })
+})
+
+describe('patchBaseOffsetAndEpoch', () => {
+  it('writes any int64 base offset and the epoch, leaving the CRC-covered bytes alone', () => {
+    const batch = buildRecordBatch({ records: [{ key: null, value: Buffer.from('v'), timestamp: 1n }] })
+    const offsets = [0n, 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n]
+    for (const o of [...offsets, 2n ** 63n - 1n, -1n, -(2n ** 63n)]) {
+      const buf = Buffer.from(batch)
+      patchBaseOffsetAndEpoch(buf, 0, o, 7)
+      expect(buf.readBigInt64BE(0)).toBe(o)
+      expect(buf.readInt32BE(12)).toBe(7)
+      expect(buf.subarray(16)).toEqual(batch.subarray(16))
     }
   })
 })
