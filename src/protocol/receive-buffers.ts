@@ -24,6 +24,8 @@ export class ReceiveBufferPool {
   readonly maxFreeBytes: number
   /** Fill released buffers with POISON_BYTE (debug, tests). */
   poison: boolean
+  /** Buffers taken from the free list rather than allocated (tests, diagnostics). */
+  reused = 0
   readonly #free: Buffer[] = []
 
   constructor(bufferBytes = RECEIVE_BUFFER_BYTES, maxFreeBytes = MAX_FREE_RECEIVE_BYTES, poison = false) {
@@ -39,7 +41,10 @@ export class ReceiveBufferPool {
 
   /** A standard buffer: a released one when there is one, else a new one. */
   take(): Buffer {
-    return this.#free.pop() ?? Buffer.allocUnsafeSlow(this.bufferBytes)
+    const buf = this.#free.pop()
+    if (buf === undefined) return Buffer.allocUnsafeSlow(this.bufferBytes)
+    this.reused++
+    return buf
   }
 
   /** Gives back a standard buffer nothing views any more (a buffer of another size is ignored). */
