@@ -35,6 +35,7 @@ import {
 } from './consumer-group.ts'
 import type { TopicResolver } from './coordinator.ts'
 import type { GroupRecord, SubscribedTopicMetadata, TopicPartitionsById } from './records.ts'
+import { compileRe2FullMatch } from './re2-pattern.ts'
 import type { KeyedTimers } from './timers.ts'
 
 export interface ConsumerHost {
@@ -311,11 +312,11 @@ export class ConsumerCoordinator {
       return [ErrorCode.UNSUPPORTED_ASSIGNOR, `ServerAssignor ${req.serverAssignor} is not supported.`]
     if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '') {
       try {
-        new RegExp(req.subscribedTopicRegex)
-      } catch {
+        compileRe2FullMatch(req.subscribedTopicRegex)
+      } catch (err) {
         return [
           ErrorCode.INVALID_REGULAR_EXPRESSION,
-          `SubscribedTopicRegex ${req.subscribedTopicRegex} is not a valid regular expression.`,
+          `SubscribedTopicRegex ${req.subscribedTopicRegex} is not a valid regular expression: ${(err as Error).message}.`,
         ]
       }
     }
@@ -424,7 +425,7 @@ export class ConsumerCoordinator {
     if (m.subscribedTopicRegex !== null) {
       let re: RegExp
       try {
-        re = new RegExp(`^(?:${m.subscribedTopicRegex})$`)
+        re = compileRe2FullMatch(m.subscribedTopicRegex)
       } catch {
         return out
       }

@@ -120,6 +120,15 @@ describe('KIP-848 consumer groups', () => {
         })
       ).errorCode,
     ).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION)
+    // RE2 has no lookaround (JavaScript's RegExp would accept this one).
+    const lookahead = await hb(ctx, {
+      memberId: 'A',
+      memberEpoch: 0,
+      subscribedTopicNames: null,
+      subscribedTopicRegex: 't(?!2)',
+    })
+    expect(lookahead.errorCode).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION)
+    expect(lookahead.errorMessage).toMatch(/lookaround/)
     expect((await hb(ctx, { memberId: 'A', memberEpoch: 5 })).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND)
     await hb(ctx, { memberId: 'A', memberEpoch: 0 })
     expect((await hb(ctx, { memberId: 'A', memberEpoch: 7 })).errorCode).toBe(ErrorCode.FENCED_MEMBER_EPOCH)
@@ -143,6 +152,18 @@ describe('KIP-848 consumer groups', () => {
     const r2 = await hb(ctx, { memberId: 'A', memberEpoch: r.memberEpoch })
     expect(r2.memberEpoch).toBe(r.memberEpoch + 1)
     expect(r2.assignment?.map((t) => topics.byId(t.topicId)?.name).sort()).toEqual(['other', 't', 't2'])
+  })
+
+  it('reads the regex as RE2 (flag groups, \\Q…\\E), as Kafka does', async () => {
+    const { ctx, topics } = await setup()
+    const r = await hb(ctx, {
+      memberId: 'A',
+      memberEpoch: 0,
+      subscribedTopicNames: null,
+      subscribedTopicRegex: '(?i)OTHER|\\Qt\\E',
+    })
+    expect(r.errorCode).toBe(0)
+    expect(r.assignment?.map((t) => topics.byId(t.topicId)?.name).sort()).toEqual(['other', 't'])
   })
 
   it('with migration disabled, a consumer member cannot join a live classic group', async () => {
