@@ -8,7 +8,9 @@
 // smallest class that holds it. Smaller reads (cheap from malloc) and larger ones (rare) get fresh
 // buffers. Idle buffers are capped at `maxIdleBytes` in total; one returned past the cap is left
 // to the garbage collector. Leased buffers are not counted: their bytes are bounded by the
-// requests in flight (the connection's and the broker's memory budgets).
+// requests in flight (the connection's and the broker's memory budgets). A pool nothing took from
+// for a whole `idleTrimMs` drops its idle buffers, so a broker that stops serving reads gives
+// the memory back (the check is an unref'd timer, running only while buffers are idle).
 //
 // Poisoning (a debug option: SAMSA_DEBUG_POISON_READ_BUFFERS=1 in the environment, or
 // `poison = true`): every returned buffer is filled with POISON_BYTE, so a view used after its
@@ -21,6 +23,8 @@ export const MAX_POOLED = 16 * 1024 * 1024
 export const POISON_BYTE = 0xdb
 /** Default cap of idle pooled bytes. */
 export const DEFAULT_MAX_IDLE_BYTES = 32 * 1024 * 1024
+/** Default time without a take() after which idle buffers are dropped. */
+export const DEFAULT_IDLE_TRIM_MS = 10_000
 
 const MIN_SHIFT = Math.log2(MIN_POOLED)
 const MAX_SHIFT = Math.log2(MAX_POOLED)
@@ -44,15 +48,20 @@ export interface ReadBufferPoolStats {
 
 export class ReadBufferPool {
   readonly maxIdleBytes: number
+  readonly idleTrimMs: number
   poison: boolean
   readonly #free: Buffer[][] = []
   #idleBytes = 0
+  /** Whether take() ran since the trim timer last looked. */
+  #taken = false
+  #trimTimer: ReturnType<typeof setInterval> | undefined
   #reused = 0
   #allocated = 0
   #dropped = 0
 
-  constructor(maxIdleBytes = DEFAULT_MAX_IDLE_BYTES, poison = false) {
+  constructor(maxIdleBytes = DEFAULT_MAX_IDLE_BYTES, poison = false, idleTrimMs = DEFAULT_IDLE_TRIM_MS) {
     this.maxIdleBytes = maxIdleBytes
+    this.idleTrimMs = idleTrimMs
     this.poison = poison
     for (let s = MIN_SHIFT; s <= MAX_SHIFT; s++) this.#free.push([])
   }
@@ -73,6 +82,7 @@ export class ReadBufferPool {
   take(bytes: number): Buffer | undefined {
     const c = classOf(bytes)
     if (c < 0) return undefined
+    this.#taken = true
     const b = this.#free[c]!.pop()
     if (b !== undefined) {
       this.#idleBytes -= b.length
@@ -96,12 +106,23 @@ export class ReadBufferPool {
     }
     this.#idleBytes += b.length
     this.#free[c]!.push(b)
+    if (this.#trimTimer === undefined && this.idleTrimMs > 0) {
+      this.#taken = false
+      this.#trimTimer = setInterval(() => this.#trimIfIdle(), this.idleTrimMs).unref()
+    }
   }
 
-  /** Drops every idle buffer (memory pressure, tests). */
+  #trimIfIdle(): void {
+    if (this.#taken) this.#taken = false
+    else this.clear()
+  }
+
+  /** Drops every idle buffer (idle trim, tests). */
   clear(): void {
     for (const list of this.#free) list.length = 0
     this.#idleBytes = 0
+    clearInterval(this.#trimTimer)
+    this.#trimTimer = undefined
   }
 }
 

@@ -2,7 +2,7 @@
 // log reading into a lease's buffers.
 
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   MAX_POOLED,
   MIN_POOLED,
@@ -60,6 +60,27 @@ describe('ReadBufferPool', () => {
     expect(pool.stats.dropped).toBe(1)
     pool.clear()
     expect(pool.stats.idleBytes).toBe(0)
+  })
+
+  it('drops its idle buffers once nothing took from it for a whole idleTrimMs', async () => {
+    vi.useFakeTimers()
+    try {
+      const pool = new ReadBufferPool(undefined, false, 1000)
+      pool.put(pool.take(1 << 20)!)
+      await vi.advanceTimersByTimeAsync(900)
+      pool.put(pool.take(1 << 20)!) // in use: the next check keeps the buffers
+      await vi.advanceTimersByTimeAsync(200)
+      expect(pool.stats.idleBytes).toBe(1 << 20)
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(pool.stats.idleBytes).toBe(0)
+      expect(vi.getTimerCount()).toBe(0)
+      // Used again, it keeps buffers again.
+      pool.put(pool.take(1 << 20)!)
+      expect(pool.stats.idleBytes).toBe(1 << 20)
+      pool.clear()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('refuses buffers it did not hand out (views, odd sizes)', () => {
