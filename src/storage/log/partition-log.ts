@@ -26,6 +26,7 @@
 
 import { dirname } from 'node:path'
 import { KafkaError } from '../../protocol/errors.ts'
+import { OFF_LAST_OFFSET_DELTA } from '../../protocol/records/batch-header.ts'
 import { assignOffsets, type AssignedAppend } from '../append.ts'
 import { writeFileAtomic, writeFully, writevFully, type FileHandle, type FileSystem } from '../fs.ts'
 import { LeaderEpochCache } from '../leader-epoch-cache.ts'
@@ -825,6 +826,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       for (; i < segments.length; i++) {
         const seg = segments[i]!
         const end = seg.size
+        const generation = seg.generation
         const start = from !== undefined ? await seg.positionOf(from) : 0
         from = undefined
         if (start >= end) continue
@@ -841,6 +843,8 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         if (kept.bytes > 0) {
           out.push(chunk.subarray(0, kept.bytes))
           bytes += kept.bytes
+          // A consumer's next fetch starts here.
+          seg.noteStart(kept.next, start + kept.bytes, generation)
         }
         if (kept.stoppedAtMaxOffset || kept.bytes < chunk.length || start + kept.bytes < end) break
       }
@@ -1493,10 +1497,12 @@ function floorIndex(segments: readonly Segment[], offset: bigint): number {
 function wholeBatchesBelow(
   chunk: Buffer,
   maxOffset: bigint,
-): { bytes: number; stoppedAtMaxOffset: boolean; firstSize: number; firstBase: bigint } {
+): { bytes: number; stoppedAtMaxOffset: boolean; firstSize: number; firstBase: bigint; next: bigint } {
   let pos = 0
   let firstSize = 0
   let firstBase = -1n
+  /** One past the last offset of the batches kept so far. */
+  let next = -1n
   while (pos + 12 <= chunk.length) {
     const base = chunk.readBigInt64BE(pos)
     const size = 12 + chunk.readInt32BE(pos + 8)
@@ -1504,9 +1510,10 @@ function wholeBatchesBelow(
       firstSize = size
       firstBase = base
     }
-    if (base >= maxOffset) return { bytes: pos, stoppedAtMaxOffset: true, firstSize, firstBase }
+    if (base >= maxOffset) return { bytes: pos, stoppedAtMaxOffset: true, firstSize, firstBase, next }
     if (pos + size > chunk.length) break
+    next = base + BigInt(chunk.readInt32BE(pos + OFF_LAST_OFFSET_DELTA)) + 1n
     pos += size
   }
-  return { bytes: pos, stoppedAtMaxOffset: false, firstSize, firstBase }
+  return { bytes: pos, stoppedAtMaxOffset: false, firstSize, firstBase, next }
 }

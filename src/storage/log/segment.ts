@@ -38,6 +38,8 @@ import { decodeTxnIndexPrefix, encodeAbortedTxn, TXN_ENTRY_SIZE } from './txn-in
 const SCAN_CHUNK = 64 * 1024
 /** Bytes read per chunk during recovery. */
 const RECOVER_CHUNK = 8 * 1024 * 1024
+/** Batch starts remembered for readers' next positionOf (a few consumers at different places). */
+const STARTS_KEPT = 8
 
 export interface SegmentContext {
   fs: FileSystem
@@ -79,6 +81,16 @@ export class Segment {
   /** Cached max timestamp of an inactive segment (from its time index). */
   #largestTimestamp: bigint | undefined
   aborted: AbortedTxn[] = []
+  /**
+   * Where readers' next reads start (offset → file position of the first batch with lastOffset
+   * >= offset), noted after each read so positionOf finds them without scanning headers: the
+   * offset index holds each batch's last offset, so otherwise a consumer's next offset costs two
+   * header reads from the previous batch on. Dropped when the file is cut (recover).
+   */
+  readonly #starts: Array<{ offset: bigint; position: number }> = []
+  #nextStart = 0
+  /** Bumped whenever the file is cut, so a note from a read before the cut is ignored. */
+  #cuts = 0
   #txnPersisted = 0
   lastUsedMs: number
   #logPath: string | undefined
@@ -366,8 +378,33 @@ export class Segment {
     return pos
   }
 
+  /** Identifies the file's contents for noteStart (changes when the file is cut). */
+  get generation(): number {
+    return this.#cuts
+  }
+
+  /**
+   * Notes that the batches before `position` all end below `offset` and the one at `position`
+   * (if any yet) starts at `offset`, as seen by a read started at `generation`.
+   */
+  noteStart(offset: bigint, position: number, generation: number): void {
+    if (generation !== this.#cuts || position > this.size) return
+    for (const s of this.#starts)
+      if (s.offset === offset) {
+        s.position = position
+        return
+      }
+    const entry = { offset, position }
+    if (this.#starts.length < STARTS_KEPT) this.#starts.push(entry)
+    else {
+      this.#starts[this.#nextStart] = entry
+      this.#nextStart = (this.#nextStart + 1) % STARTS_KEPT
+    }
+  }
+
   /** File position of the first batch with lastOffset >= offset (size when none). */
   async positionOf(offset: bigint): Promise<number> {
+    for (const s of this.#starts) if (s.offset === offset && s.position <= this.size) return s.position
     const start = (await this.offsetIndex()).lookup(offset).position
     let found = this.size
     await this.scanHeaders(start, (h) => {
@@ -392,6 +429,8 @@ export class Segment {
     minOffset: bigint,
     onBatch?: (h: BatchHeader, batch: Buffer) => void,
   ): Promise<RecoverResult> {
+    this.#cuts++
+    this.#starts.length = 0
     const fileSize = await this.#ctx.pool.use(this.logPath, (h) => h.size())
     const cadence = new IndexCadence(this.baseOffset)
     const oi = new OffsetIndex(this.baseOffset)
@@ -480,6 +519,8 @@ export class Segment {
 
   /** Cuts the log file at `position` (a batch boundary) and rebuilds the indexes. */
   async truncateAt(position: number, indexIntervalBytes: number): Promise<RecoverResult> {
+    this.#cuts++
+    this.#starts.length = 0
     await this.#ctx.pool.use(this.logPath, (h) => h.truncate(position))
     this.size = position
     return this.recover(indexIntervalBytes, this.baseOffset)
