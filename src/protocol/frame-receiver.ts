@@ -8,13 +8,14 @@
 // a read fills it. A frame wholly inside the slab is emitted as a view of it;
 // a frame that cannot fit in the slab's rest gets a buffer of its own, into which the bytes already
 // read are copied once (less than a slab) and every later read lands directly, never past the
-// frame's end. A frame larger than a slab starts in a standard 2 MiB receive buffer
-// (receive-buffers.ts): every default client request (librdkafka and Java cap a request near 1 MB)
-// is then one buffer and no copy, and the buffer comes from a shared free list when a handler gave
-// one back. Such a frame is emitted with a FrameLease: releasing it (only when no view of the frame
-// survives) returns the buffer to that list; never releasing it leaves it to the GC. A smaller
-// frame gets a buffer of exactly its size (no lease). Above 2 MiB, the buffer grows ×4 as bytes
-// actually arrive (capped at the frame's size; the standard buffer it outgrew goes back to the
+// frame's end. A frame larger than a slab starts in a pooled receive buffer (receive-buffers.ts:
+// the power of two from 128 KiB to 2 MiB that holds it): every default client request (librdkafka
+// and Java cap a request near 1 MB) is then one buffer and no copy, and the buffer comes from a
+// shared free list when a handler gave one back. Such a frame is emitted with a FrameLease:
+// releasing it (only when no view of the frame survives) returns the buffer to that list; never
+// releasing it leaves it to the GC. A frame that fits a slab but not the rest of this one gets a
+// buffer of exactly its size (no lease). Above 2 MiB, the buffer grows ×4 as bytes
+// actually arrive (capped at the frame's size; the pooled buffer it outgrew goes back to the
 // list), so a peer that announces a large frame and sends little cannot make us allocate the
 // announced size. A slab is never written again
 // where a frame was emitted from it (handlers may keep frames across awaits): a nearly full slab is
@@ -31,11 +32,11 @@ import { DEFAULT_MAX_FRAME_BYTES, FrameSizeError, type FrameDecoderOptions } fro
 import { FrameLease, receiveBuffers, type ReceiveBufferPool } from './receive-buffers.ts'
 
 export interface FrameReceiverOptions extends FrameDecoderOptions {
-  /** Where standard receive buffers come from and go back to (default: the shared pool). */
+  /** Where pooled receive buffers come from and go back to (default: the shared pool). */
   buffers?: ReceiveBufferPool
 }
 
-/** Called for each frame; `lease` is set when the frame sits in a standard receive buffer. */
+/** Called for each frame; `lease` is set when the frame sits in a pooled receive buffer. */
 export type OnFrame = (frame: Buffer, lease: FrameLease | undefined) => void
 
 const SLAB_BYTES = 64 * 1024
@@ -59,8 +60,8 @@ export class FrameReceiver {
   private body: Buffer | undefined
   private bodyLen = 0
   private bodySize = -1
-  /** `body` is a standard buffer of `buffers` (it may be longer than the frame). */
-  private bodyStandard = false
+  /** `body` is a pooled buffer of `buffers` (it may be longer than the frame). */
+  private bodyPooled = false
   private failed: FrameSizeError | undefined
 
   constructor(options: FrameReceiverOptions = {}) {
@@ -108,17 +109,17 @@ export class FrameReceiver {
       this.bodyLen += n
       if (this.bodyLen === this.bodySize) {
         const size = this.bodySize
-        const standard = this.bodyStandard
+        const pooled = this.bodyPooled
         this.dropBody()
-        if (standard) onFrame(body.subarray(0, size), new FrameLease(body, this.buffers))
+        if (pooled) onFrame(body.subarray(0, size), new FrameLease(body, this.buffers))
         else onFrame(body, undefined)
       } else if (this.bodyLen === body.length) {
         const grown = Buffer.allocUnsafe(Math.min(body.length * GROWTH, this.bodySize))
         body.copy(grown, 0, 0, this.bodyLen)
         // No view of the outgrown buffer was ever handed out.
-        if (this.bodyStandard) this.buffers.give(body)
+        if (this.bodyPooled) this.buffers.give(body)
         this.body = grown
-        this.bodyStandard = false
+        this.bodyPooled = false
       }
       return
     }
@@ -142,12 +143,12 @@ export class FrameReceiver {
   /** Moves the partial frame slab[from, end) into a buffer of its own; later reads fill it. */
   private startBody(size: number, from: number): void {
     const have = this.end - from
-    // A frame that fits a slab (it only straddles this one's end) is not worth a standard buffer.
-    const standard = size > SLAB_BYTES
-    const body = standard ? this.buffers.take() : Buffer.allocUnsafe(size)
+    // A frame that fits a slab (it only straddles this one's end) is not worth a pooled one.
+    const pooled = size > SLAB_BYTES
+    const body = pooled ? this.buffers.take(size) : Buffer.allocUnsafe(size)
     this.slab.copy(body, 0, from, this.end)
     this.body = body
-    this.bodyStandard = standard
+    this.bodyPooled = pooled
     this.bodyLen = have
     this.bodySize = size
     this.start = this.end
@@ -157,7 +158,7 @@ export class FrameReceiver {
     this.body = undefined
     this.bodyLen = 0
     this.bodySize = -1
-    this.bodyStandard = false
+    this.bodyPooled = false
   }
 
   private checkSize(size: number): number {

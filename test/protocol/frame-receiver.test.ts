@@ -188,7 +188,7 @@ describe('FrameReceiver leases', () => {
     const a = receive(stream(big(1)), [300_000], r)
     expect(a.frames[0]!.equals(big(1))).toBe(true)
     a.leases[0]!.release()
-    expect(pool.freeBytes).toBe(RECEIVE_BUFFER_BYTES)
+    expect(pool.freeBytes).toBe(1024 * 1024)
     const b = receive(stream(big(2)), [300_000], r)
     expect(b.frames[0]!.buffer).toBe(a.frames[0]!.buffer)
     expect(b.frames[0]!.equals(big(2))).toBe(true)
@@ -208,8 +208,8 @@ describe('FrameReceiver leases', () => {
     lease.release()
     lease.release()
     expect(lease.released).toBe(true)
-    expect(pool.freeBytes).toBe(RECEIVE_BUFFER_BYTES)
-    expect(pool.take()).not.toBe(pool.take())
+    expect(pool.freeBytes).toBe(1024 * 1024)
+    expect(pool.take(1024 * 1024)).not.toBe(pool.take(1024 * 1024))
   })
 
   it('poisons released buffers when asked', () => {
@@ -222,6 +222,27 @@ describe('FrameReceiver leases', () => {
 })
 
 describe('ReceiveBufferPool', () => {
+  it('gives a frame the smallest power of two from 128 KiB to 2 MiB that holds it', () => {
+    const pool = new ReceiveBufferPool()
+    expect(
+      [70_000, 131_072, 131_073, 300_000, 1_048_576, 2_000_000, 9_000_000].map((n) => pool.sizeFor(n)),
+    ).toEqual([128 << 10, 128 << 10, 256 << 10, 512 << 10, 1 << 20, 2 << 20, 2 << 20])
+    const r = new FrameReceiver({ buffers: pool })
+    const { frames, leases } = receive(
+      Buffer.concat([frame(body(100_000, 1)), frame(body(300_000, 2))]),
+      [1 << 20],
+      r,
+    )
+    expect(frames.map((f) => f.buffer.byteLength)).toEqual([128 << 10, 512 << 10])
+    for (const l of leases) l!.release()
+    expect(pool.freeBytes).toBe(640 << 10)
+    // Reused by size: a 200 KB frame finds no 256 KiB buffer free, a 400 KB one takes the 512 KiB.
+    const next = receive(Buffer.concat([frame(body(200_000, 3)), frame(body(400_000, 4))]), [1 << 20], r)
+    expect(next.frames[0]!.buffer).not.toBe(frames[0]!.buffer)
+    expect(next.frames[1]!.buffer).toBe(frames[1]!.buffer)
+    expect(pool.freeBytes).toBe(128 << 10)
+  })
+
   it('keeps at most maxFreeBytes of free buffers and reuses them last in, first out', () => {
     const pool = new ReceiveBufferPool(1024, 3 * 1024)
     const bufs = [pool.take(), pool.take(), pool.take(), pool.take()]
