@@ -11,7 +11,7 @@
 // `Logger` is the part of pino's API the broker uses, so a pino logger can be passed in instead
 // (BrokerOptions.logger).
 
-import type { Logger as PinoLogger, LevelWithSilent } from 'pino'
+import type { Logger as PinoLogger, LevelWithSilent, pino as pinoFactory } from 'pino'
 
 export interface LogFn {
   (obj: object, msg?: string): void
@@ -68,7 +68,7 @@ function prettyAvailable(): boolean {
   }
 }
 
-type Pino = typeof import('pino').pino
+type Pino = typeof pinoFactory
 
 function loadPino(): Pino {
   const require = process.getBuiltinModule('node:module').createRequire(import.meta.url)
