@@ -21,8 +21,8 @@ export const MIN_POOLED = 16 * 1024
 /** Largest pooled class (a Fetch read is at most a partition's max bytes, or one whole batch). */
 export const MAX_POOLED = 16 * 1024 * 1024
 export const POISON_BYTE = 0xdb
-/** Default cap of idle pooled bytes. */
-export const DEFAULT_MAX_IDLE_BYTES = 32 * 1024 * 1024
+/** Default cap of idle pooled bytes: one whole Fetch at Kafka's fetch.max.bytes (55 MiB) reuses only. */
+export const DEFAULT_MAX_IDLE_BYTES = 64 * 1024 * 1024
 /** Default time without a take() after which idle buffers are dropped. */
 export const DEFAULT_IDLE_TRIM_MS = 10_000
 
