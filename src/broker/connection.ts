@@ -23,8 +23,8 @@
 //
 // Lifecycle: open → (closing: no more requests read; in-flight ones finish and are written) →
 // closed. A malformed frame, unknown API, unsupported version or auth violation closes at once;
-// so does a peer reset. connections.max.idle.ms closes a connection with nothing in flight and no
-// traffic for that long.
+// so does a peer reset. connections.max.idle.ms closes a connection with nothing in flight, nothing
+// left to write and no traffic for that long (the broker's IdleSweeper asks, see sweepIdle).
 
 import type { Socket } from 'node:net'
 import { FrameReceiver } from '../protocol/frame-receiver.ts'
@@ -82,6 +82,10 @@ export class Connection {
   /** Set by a `close-after` outcome: nothing more is written, the socket is ending. */
   private writesEnded = false
   private idleDrainWaiters: Array<() => void> = []
+  /** Set by reads and writes; the idle sweep clears it (see sweepIdle). */
+  private touched = true
+  /** clock.monotonic() when the idle sweep last saw activity. */
+  private quietSince: number
   /** onWritten callbacks of responses handed to the socket whose last write has not completed. */
   private readonly unwritten = new Set<() => void>()
 
@@ -101,6 +105,7 @@ export class Connection {
     this.memory = memory
     this.logger = logger
     this.clock = clock
+    this.quietSince = clock.monotonic()
     // A socket the server accepted paused (pauseOnConnect) starts reading in updateBackpressure.
     this.paused = socket.isPaused()
 
@@ -119,21 +124,32 @@ export class Connection {
       this.decoder = decoder
       socket.on('data', (chunk: Buffer) => this.onInput(chunk))
     }
-    socket.on('drain', () => this.updateBackpressure())
+    socket.on('drain', () => {
+      this.touched = true
+      this.updateBackpressure()
+    })
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'socket error'))
     socket.on('close', () => this.onClosed())
     socket.on('end', () => {
       // The client half-closed: answer what is in flight, then close our side.
       void this.close('client closed its side')
     })
-    if (limits.idleMs > 0) {
-      socket.setTimeout(limits.idleMs)
-      socket.on('timeout', () => {
-        if (this.inFlight === 0 && this.ready.size === 0) this.destroy('idle for connections.max.idle.ms')
-      })
-    }
     // A connection accepted while the global budget is spent reads nothing until it has room.
     this.updateBackpressure()
+  }
+
+  /**
+   * The idle check (IdleSweeper, connections.max.idle.ms): closes the connection when nothing was
+   * read or written since the last sweep, nothing is in flight or waiting to be written, and it
+   * has been so for `idleMs`.
+   */
+  sweepIdle(now: number, idleMs: number): void {
+    if (this.touched || this.inFlight > 0 || this.ready.size > 0 || this.socket.writableLength > 0) {
+      this.touched = false
+      this.quietSince = now
+      return
+    }
+    if (now - this.quietSince >= idleMs) this.destroy('idle for connections.max.idle.ms')
   }
 
   /** Bytes held on behalf of this client right now. */
@@ -149,6 +165,7 @@ export class Connection {
 
   /** A chunk from a 'data' event, or (direct reads) the count of bytes that landed in the receiver. */
   private onInput(input: Buffer | number): void {
+    this.touched = true
     if (this.state !== 'open') return
     // One read often holds several pipelined requests, most answered synchronously: corked, their
     // responses leave in one writev at the end of the read instead of one write (and one wake-up
@@ -237,6 +254,7 @@ export class Connection {
       if (!corked) {
         this.socket.cork()
         corked = true
+        this.touched = true
       }
       const done = outcome.onWritten
       if (done === undefined) for (const chunk of outcome.chunks) this.socket.write(chunk)

@@ -25,6 +25,7 @@ import { Connection, DEFAULT_PENDING_BYTES_LIMIT } from './connection.ts'
 import { Dispatcher } from './dispatch.ts'
 import { HANDLERS } from './handlers/index.ts'
 import { FeatureLevels } from './features.ts'
+import { IdleSweeper } from './idle-sweeper.ts'
 import { createLogger, type Logger, type LoggerOptions } from './logger.ts'
 import { MemoryBudget } from './memory-budget.ts'
 import { TopicManager } from './metadata/topic-manager.ts'
@@ -243,6 +244,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       pendingBytesLimit: options.pendingBytesLimit ?? DEFAULT_PENDING_BYTES_LIMIT,
     }
     let nextConnectionId = 1
+    const idleSweeper = new IdleSweeper(limits.idleMs, clock)
+    cleanups.push(() => Promise.resolve(idleSweeper.close()))
 
     for (const spec of listenerSpecs) {
       const server = createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true })
@@ -276,7 +279,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
           clock,
         )
         connections.add(conn)
-        socket.once('close', () => connections.delete(conn))
+        idleSweeper.add(conn)
+        socket.once('close', () => {
+          connections.delete(conn)
+          idleSweeper.delete(conn)
+        })
       })
       server.on('error', (err) => logger.error({ err, listener: spec.name }, 'listener error'))
       servers.push(server)
