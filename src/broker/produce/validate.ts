@@ -1,6 +1,5 @@
 // Produce validation of one partition's records, as Kafka's ProduceRequest.validateRecords,
-// UnifiedLog.analyzeAndValidateRecords and LogValidator do it for RecordBatch v2 from a client —
-// but on the batch header alone wherever the header decides the outcome:
+// UnifiedLog.analyzeAndValidateRecords and LogValidator do it for RecordBatch v2 from a client:
 //
 //   framing     whole batches, magic 2, sane length          CORRUPT_MESSAGE / INVALID_RECORD
 //   count       exactly one batch (Produce v3+)               INVALID_RECORD
@@ -9,22 +8,28 @@
 //               sequence                                      INVALID_RECORD
 //   size        batch size <= max.message.bytes               MESSAGE_TOO_LARGE
 //   CRC         CRC-32C of the batch                          CORRUPT_MESSAGE
-//   timestamps  CreateTime within [now-before, now+after]; no LogAppendTime from producers
-//                                                             INVALID_TIMESTAMP with record errors
-//               a header maxTimestamp below baseTimestamp (-1 from some producers) is recomputed
-//               from the records and rewritten, with the CRC, as Kafka's LogValidator does
+//   records     structure of every record (DefaultRecord.readFrom: varints, lengths, headers adding
+//               up to each record's length; exactly `count` records, nothing after them)
+//                                                             INVALID_RECORD (no record errors)
 //   keys        compacted topics need a key on every record   INVALID_RECORD with record errors
+//   timestamps  CreateTime within [now-before, now+after] (-1 exempt); a LogAppendTime batch from a
+//               producer is refused on LogAppendTime topics or when its maxTimestamp is -1 or out
+//               of range, else stored as CreateTime            INVALID_TIMESTAMP with record errors
+//               (one error per record, the key first; any timestamp error makes it INVALID_TIMESTAMP)
+//   maxTimestp  rewritten to the true maximum of the records' timestamps (and the CRC with it), as
+//               LogValidator's setMaxTimestamp does
 //   codec       a topic compression.type other than `producer` and the batch's codec: the records
 //               are re-encoded in the topic's codec (LogValidator's validateMessagesAndAssign-
 //               OffsetsCompressed), keeping every header field; the new batch's size is checked
 //               against max.message.bytes again                     MESSAGE_TOO_LARGE
 //
-// Records are decoded (decompressing compressed batches, with a cap) only when the header cannot
-// decide: compacted topics, a configured before.max.ms, a header bound that fails and needs the
-// offending record indexes (Produce v8+ reports them), or a batch to re-encode (which therefore
-// gets every record-level check, as in Kafka). Otherwise batches are stored as sent.
+// Uncompressed batches (Kafka's assignOffsetsNonCompressed) get every record check, by a walk
+// over the batch bytes that allocates nothing (record-walk.ts). Compressed batches are
+// decompressed and walked only when the header cannot decide: compacted topics, a configured
+// before.max.ms, a header bound that fails, a maxTimestamp below baseTimestamp, or a batch to
+// re-encode. Per-record error lists are built only when a rule fails.
 
-import { CODEC_NAMES } from '../../protocol/compression/codecs.ts'
+import { CODEC_NAMES, decompress } from '../../protocol/compression/codecs.ts'
 import { CompressionError } from '../../protocol/compression/compression-error.ts'
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts'
 import {
@@ -53,7 +58,8 @@ import {
 } from '../../protocol/records/batch-header.ts'
 import { crc32c } from '../../protocol/records/crc32c.ts'
 import { encodeRecords, recompressBatch, type RecordInput } from '../../protocol/records/batch-builder.ts'
-import { openBatch, RecordCursor } from '../../protocol/records/records.ts'
+import { RecordCursor } from '../../protocol/records/records.ts'
+import { newRecordWalk, walkRecords } from '../../protocol/records/record-walk.ts'
 import { hasLowerTimestampBound, type ProducePolicy } from './topic-policy.ts'
 
 export interface RecordErrorEntry {
@@ -195,7 +201,7 @@ export function validateProduceRecords(records: Buffer | null, o: ValidateOption
     )
 
   const target = o.policy.targetCodec
-  const plain = checkRecords(records, attributes, count, o, target !== undefined && target !== codec)
+  const plain = checkRecords(records, attributes, count, size, o, target !== undefined && target !== codec)
   let stored = records
   if (plain !== undefined) {
     try {
@@ -244,103 +250,155 @@ function readInt64AsNumber(records: Buffer, offset: number): number {
   return records.readInt32BE(offset) * 4294967296 + records.readUInt32BE(offset + 4)
 }
 
+const walk = newRecordWalk()
+
 /**
- * Timestamp and key rules: header bounds first, record decoding only when they cannot decide.
- * With `reencode`, every record is decoded and checked, and the records region to re-encode is
- * returned uncompressed (the batch's own region when its records are already in canonical form).
+ * Record-level rules (Kafka's LogValidator: validateRecord per record, then the batch's true
+ * maxTimestamp). Uncompressed batches are always walked in place (record-walk.ts: structure, then
+ * the few facts the rules need); compressed ones are decompressed and walked only when the header
+ * cannot decide. Per-record error lists are built by a second, allocating pass, only when a rule
+ * fails. With `reencode`, the records region to re-encode is returned uncompressed (the batch's own
+ * region when its records are already in canonical form).
  */
 function checkRecords(
   records: Buffer,
   attributes: number,
   count: number,
+  size: number,
   o: ValidateOptions,
   reencode: boolean,
 ): Buffer | undefined {
   const p = o.policy
+  const codec = batchCompression(attributes)
   const checkTimestamps = !p.logAppendTime
-  if (checkTimestamps && (attributes & ATTR_LOG_APPEND_TIME) !== 0) {
-    const errors: RecordErrorEntry[] = []
-    for (let i = 0; i < count; i++)
-      errors.push({
-        batchIndex: i,
-        batchIndexErrorMessage: `Invalid timestamp type in message at index ${i}. Producer should not set timestamp type to LogAppendTime.`,
-      })
-    throw new RecordsRejected(
-      'INVALID_TIMESTAMP',
-      'One or more records have been rejected due to invalid timestamp',
-      errors,
-    )
-  }
-  let decode = p.compacted || reencode
-  if (checkTimestamps) {
-    const lowest = o.now - p.timestampBeforeMaxMs
-    const highest = o.now + p.timestampAfterMaxMs
-    const maxTs = readInt64AsNumber(records, OFF_MAX_TIMESTAMP)
-    const baseTs = readInt64AsNumber(records, OFF_BASE_TIMESTAMP)
-    // maxTimestamp bounds every record from above; only a configured lower bound needs every record.
-    if (maxTs > highest || (baseTs !== -1 && baseTs < lowest) || hasLowerTimestampBound(p)) decode = true
-    // Some producers (sarama <= 1.2x) leave maxTimestamp at -1. Kafka's LogValidator recomputes it
-    // from the records; without it the time index and timestamp lookups would skip the batch.
-    if (count > 0 && maxTs < baseTs) decode = true
-  }
-  if (!decode) return undefined
-
-  let batch
-  try {
-    batch = openBatch(records, 0, o.maxDecompressedBytes)
-  } catch (err) {
-    throw new KafkaError(
-      'CORRUPT_MESSAGE',
-      `Record batch in ${partitionName(o)} cannot be read: ${(err as Error).message}`,
-    )
-  }
-  const baseTs = batch.header.baseTimestamp
+  const logAppendBatch = (attributes & ATTR_LOG_APPEND_TIME) !== 0
   const lowest = o.now - p.timestampBeforeMaxMs
   const highest = o.now + p.timestampAfterMaxMs
-  const timestampErrors: RecordErrorEntry[] = []
-  const keyErrors: RecordErrorEntry[] = []
-  const cursor = batch.cursor
-  let maxSeen = -1
-  // Kafka's builder writes offset deltas 0..n-1 and record attributes 0: a region already so is
-  // re-encoded as is, anything else record by record.
-  let canonical = true
-  try {
-    for (let i = 0; cursor.next(); i++) {
-      if (cursor.offsetDelta !== i || cursor.attributes !== 0) canonical = false
-      if (p.compacted && cursor.keyLength < 0)
-        keyErrors.push({
-          batchIndex: i,
-          batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${partitionName(o)}.`,
-        })
-      if (!checkTimestamps) continue
-      const ts = Number(baseTs) + cursor.timestampDelta
-      if (ts > maxSeen) maxSeen = ts
-      if (ts === -1) continue
-      if (ts < lowest || ts > highest)
-        timestampErrors.push({
-          batchIndex: i,
-          batchIndexErrorMessage: `Timestamp ${ts} of message with offset ${cursor.offsetDelta} is out of range. The timestamp should be within [${lowest}, ${highest}]`,
-        })
+  const headerMax = readInt64AsNumber(records, OFF_MAX_TIMESTAMP)
+  const baseTs = readInt64AsNumber(records, OFF_BASE_TIMESTAMP)
+  // A LogAppendTime batch from a producer: Kafka reads every record's timestamp as the header's
+  // maxTimestamp, refuses it on a LogAppendTime topic or when it is -1 or out of range, and else
+  // accepts it as CreateTime. The header alone decides.
+  const logAppendFails =
+    logAppendBatch && (!checkTimestamps || headerMax === -1 || headerMax < lowest || headerMax > highest)
+
+  let buf = records
+  let start = BATCH_OVERHEAD
+  let end = size
+  let walked = codec === Compression.None
+  if (
+    !walked &&
+    (p.compacted ||
+      reencode ||
+      logAppendFails ||
+      (checkTimestamps &&
+        !logAppendBatch &&
+        // maxTimestamp bounds every record from above; a configured lower bound needs every record;
+        // a maxTimestamp below baseTimestamp (-1 from sarama <= 1.2x) is recomputed from the records.
+        (headerMax > highest ||
+          (baseTs !== -1 && baseTs < lowest) ||
+          hasLowerTimestampBound(p) ||
+          headerMax < baseTs)))
+  ) {
+    try {
+      buf = decompress(codec, records.subarray(BATCH_OVERHEAD, size), o.maxDecompressedBytes)
+    } catch (err) {
+      throw new KafkaError(
+        'CORRUPT_MESSAGE',
+        `Record batch in ${partitionName(o)} cannot be read: ${(err as Error).message}`,
+      )
     }
-  } catch (err) {
-    throw new KafkaError(
-      'CORRUPT_MESSAGE',
-      `Record batch in ${partitionName(o)} is malformed: ${(err as Error).message}`,
-    )
+    start = 0
+    end = buf.length
+    walked = true
   }
-  if (checkTimestamps && count > 0 && BigInt(maxSeen) !== records.readBigInt64BE(OFF_MAX_TIMESTAMP)) {
-    // As LogValidator: the stored batch carries the true max timestamp (the CRC covers it).
-    records.writeBigInt64BE(BigInt(maxSeen), OFF_MAX_TIMESTAMP)
+
+  let trueMax = headerMax
+  let suspect = logAppendFails
+  if (walked) {
+    if (!walkRecords(buf, start, end, count, walk))
+      throw new KafkaError('INVALID_RECORD', `${walk.problem} in topic partition ${partitionName(o)}`)
+    if (p.compacted && walk.nullKeys > 0) suspect = true
+    if (checkTimestamps && !logAppendBatch) {
+      const min = baseTs + walk.minTimestampDelta
+      const max = baseTs + walk.maxTimestampDelta
+      // Records at -1 (no timestamp) are exempt, so this may be a false alarm: the error pass decides.
+      if (min < lowest || max > highest) suspect = true
+      trueMax = max > -1 ? max : -1
+    }
+  }
+  if (suspect) throwRecordErrors(buf, start, end, count, o, logAppendBatch, headerMax, baseTs)
+
+  if (checkTimestamps && (logAppendBatch || trueMax !== headerMax)) {
+    // As LogValidator's setMaxTimestamp(CREATE_TIME, max): the stored batch carries the true max
+    // timestamp and the CreateTime type (the CRC covers both).
+    records.writeInt16BE(attributes & ~ATTR_LOG_APPEND_TIME, OFF_ATTRIBUTES)
+    records.writeBigInt64BE(BigInt(trueMax), OFF_MAX_TIMESTAMP)
     rewriteCrc(records, 0)
   }
-  const errors = [...keyErrors, ...timestampErrors].sort((a, b) => a.batchIndex - b.batchIndex)
-  if (timestampErrors.length > 0)
+
+  if (!reencode) return undefined
+  if (walk.sequentialOffsets && walk.zeroAttributes) return buf.subarray(start, end)
+  // Rebuilt record by record (the walk validated every record above, so this cannot fail).
+  const inputs: RecordInput[] = []
+  const cursor = new RecordCursor(buf, start, end, count)
+  const base = BigInt(baseTs)
+  while (cursor.next())
+    inputs.push({
+      key: cursor.key(),
+      value: cursor.value(),
+      headers: cursor.headers(),
+      timestamp: base + BigInt(cursor.timestampDelta),
+    })
+  return encodeRecords(inputs, base)
+}
+
+/**
+ * Kafka's validateRecord for every record (a missing key on a compacted topic first, then the
+ * timestamp) and processRecordErrors: throws RecordsRejected when any record fails.
+ */
+function throwRecordErrors(
+  buf: Buffer,
+  start: number,
+  end: number,
+  count: number,
+  o: ValidateOptions,
+  logAppendBatch: boolean,
+  headerMax: number,
+  baseTs: number,
+): void {
+  const p = o.policy
+  const lowest = o.now - p.timestampBeforeMaxMs
+  const highest = o.now + p.timestampAfterMaxMs
+  const errors: RecordErrorEntry[] = []
+  let timestampErrors = 0
+  const cursor = new RecordCursor(buf, start, end, count)
+  for (let i = 0; cursor.next(); i++) {
+    if (p.compacted && cursor.keyLength < 0) {
+      errors.push({
+        batchIndex: i,
+        batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${partitionName(o)}.`,
+      })
+      continue
+    }
+    const ts = logAppendBatch ? headerMax : baseTs + cursor.timestampDelta
+    let message: string | undefined
+    if (!p.logAppendTime && ts !== -1) {
+      if (ts < lowest || ts > highest)
+        message = `Timestamp ${ts} of message with offset ${cursor.offsetDelta} is out of range. The timestamp should be within [${lowest}, ${highest}]`
+    } else if (logAppendBatch)
+      message = `Invalid timestamp type in message at index ${i}. Producer should not set timestamp type to LogAppendTime.`
+    if (message === undefined) continue
+    errors.push({ batchIndex: i, batchIndexErrorMessage: message })
+    timestampErrors++
+  }
+  if (timestampErrors > 0)
     throw new RecordsRejected(
       'INVALID_TIMESTAMP',
       'One or more records have been rejected due to invalid timestamp',
       errors,
     )
-  if (keyErrors.length > 0)
+  if (errors.length > 0)
     throw new RecordsRejected(
       'INVALID_RECORD',
       `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: [${errors
@@ -349,17 +407,4 @@ function checkRecords(
         .join(', ')}]`,
       errors,
     )
-  if (!reencode) return undefined
-  if (canonical) return batch.records
-  // Rebuilt record by record (the cursor validated every record above, so this cannot fail).
-  const inputs: RecordInput[] = []
-  const again = new RecordCursor(batch.records, 0, batch.records.length, count)
-  while (again.next())
-    inputs.push({
-      key: again.key(),
-      value: again.value(),
-      headers: again.headers(),
-      timestamp: baseTs + BigInt(again.timestampDelta),
-    })
-  return encodeRecords(inputs, baseTs)
 }

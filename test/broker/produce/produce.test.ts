@@ -298,10 +298,24 @@ describe('Produce', () => {
       part(await produceOk(h, 9, req('plain', batch([{ value: 'f', timestamp: now + 7_200_000n }]))))
         .errorCode,
     ).toBe(ErrorCode.INVALID_TIMESTAMP)
-    // A producer may not claim LogAppendTime.
-    expect(part(await produceOk(h, 9, req('plain', batch(['x'], { logAppendTime: true })))).errorCode).toBe(
-      ErrorCode.INVALID_TIMESTAMP,
+    // A producer's LogAppendTime batch: Kafka reads every record's timestamp as its maxTimestamp,
+    // so -1 is refused (invalid timestamp type) ...
+    const lat = part(
+      await produceOk(h, 9, req('plain', batch(['x', 'y'], { logAppendTime: true, maxTimestamp: -1n }))),
     )
+    expect(lat.errorCode).toBe(ErrorCode.INVALID_TIMESTAMP)
+    expect(lat.recordErrors.map((e) => e.batchIndex)).toEqual([0, 1])
+    expect(lat.recordErrors[0]!.batchIndexErrorMessage).toContain('Invalid timestamp type')
+    // ... and so is an out-of-range one.
+    expect(
+      part(
+        await produceOk(
+          h,
+          9,
+          req('plain', batch(['x'], { logAppendTime: true, maxTimestamp: now + 7_200_000n })),
+        ),
+      ).errorCode,
+    ).toBe(ErrorCode.INVALID_TIMESTAMP)
     expect(h.services.topics.partition('ts', 0)!.logEndOffset()).toBe(0n)
   })
 
