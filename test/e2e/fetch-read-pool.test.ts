@@ -10,12 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiKey, type FetchResponse, type ProduceResponse } from '../../src/protocol/generated/index.ts'
-import { buildRecordBatch } from '../../src/protocol/records/batch-builder.ts'
-import { readBatchHeader, scanBatches } from '../../src/protocol/records/batch-header.ts'
-import { readRecords } from '../../src/protocol/records/records.ts'
 import { fetchReadBuffers } from '../../src/storage/read-buffer-pool.ts'
 import { WireClient } from '../broker/wire-client.ts'
 import { startWithAdmin, type AdminHarness } from './helpers.ts'
+import { patternedBatch, verifyPatterned } from './patterned-records.ts'
 
 const TOPIC = 'pooled'
 const PARTITIONS = 4
@@ -26,17 +24,8 @@ const INITIAL_BATCHES = 30
 /** Batches appended to partition 0 while the long-poll consumer waits. */
 const TAIL_BATCHES = 12
 
-/** The value of the record at `offset` in `partition`: its position spelled out, then filler. */
-function valueAt(partition: number, offset: number): Buffer {
-  const v = Buffer.alloc(VALUE_BYTES, (partition * 31 + offset) % 251)
-  v.write(`p${partition}o${offset};`, 0, 'latin1')
-  return v
-}
-
 function batchAt(partition: number, firstOffset: number): Buffer {
-  const records = []
-  for (let i = 0; i < RECORDS_PER_BATCH; i++) records.push({ value: valueAt(partition, firstOffset + i) })
-  return buildRecordBatch({ records })
+  return patternedBatch(partition, firstOffset, RECORDS_PER_BATCH, VALUE_BYTES)
 }
 
 let h: AdminHarness
@@ -96,28 +85,8 @@ function fetchBody(
   }
 }
 
-/**
- * Checks every batch (CRC) and every record value of one partition's records, starting at the
- * consumer's position `next`; returns the next position.
- */
 function verify(partition: number, records: Buffer | null, next: number): number {
-  if (records === null || records.length === 0) return next
-  const scan = scanBatches(records, 0, records.length, true, (pos) => {
-    const base = Number(readBatchHeader(records, pos).baseOffset)
-    for (const r of readRecords(records, pos)) {
-      const offset = base + r.offsetDelta
-      if (offset < next) continue
-      if (offset !== next) throw new Error(`p${partition}: offset ${offset}, expected ${next}`)
-      if (!r.value!.equals(valueAt(partition, offset)))
-        throw new Error(
-          `p${partition} offset ${offset}: wrong value ${r.value!.subarray(0, 16).toString('hex')}`,
-        )
-      next++
-    }
-  })
-  if (scan.problem !== undefined)
-    throw new Error(`p${partition}: ${scan.problem} at ${scan.position} of ${records.length} bytes`)
-  return next
+  return verifyPatterned(partition, records, next, VALUE_BYTES)
 }
 
 /** Fetches (one request at a time) until every partition reached `until`, verifying everything. */

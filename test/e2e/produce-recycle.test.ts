@@ -17,12 +17,10 @@ import {
   type ListOffsetsResponse,
   type ProduceResponse,
 } from '../../src/protocol/generated/index.ts'
-import { buildRecordBatch } from '../../src/protocol/records/batch-builder.ts'
-import { readBatchHeader, scanBatches } from '../../src/protocol/records/batch-header.ts'
-import { readRecords } from '../../src/protocol/records/records.ts'
 import { receiveBuffers } from '../../src/protocol/receive-buffers.ts'
 import { WireClient } from '../broker/wire-client.ts'
 import { startWithAdmin, type AdminHarness } from './helpers.ts'
+import { patternedBatch, verifyPatterned } from './patterned-records.ts'
 
 const TOPIC = 'recycled'
 const PARTITIONS = 3
@@ -33,37 +31,12 @@ const REQUESTS = 90
 /** Requests sent before waiting for their answers. */
 const WINDOW = 6
 
-function valueAt(partition: number, offset: number): Buffer {
-  const v = Buffer.alloc(VALUE_BYTES, (partition * 31 + offset) % 251)
-  v.write(`p${partition}o${offset};`, 0, 'latin1')
-  return v
-}
-
 function batchAt(partition: number, firstOffset: number, count: number): Buffer {
-  const records = []
-  for (let i = 0; i < count; i++) records.push({ value: valueAt(partition, firstOffset + i) })
-  return buildRecordBatch({ records })
+  return patternedBatch(partition, firstOffset, count, VALUE_BYTES)
 }
 
-/** Checks every batch (CRC) and record value from `next` on; returns the next offset. */
 function verify(partition: number, records: Buffer | null, next: number): number {
-  if (records === null || records.length === 0) return next
-  const scan = scanBatches(records, 0, records.length, true, (pos) => {
-    const base = Number(readBatchHeader(records, pos).baseOffset)
-    for (const r of readRecords(records, pos)) {
-      const offset = base + r.offsetDelta
-      if (offset < next) continue
-      if (offset !== next) throw new Error(`p${partition}: offset ${offset}, expected ${next}`)
-      if (!r.value!.equals(valueAt(partition, offset)))
-        throw new Error(
-          `p${partition} offset ${offset}: wrong value ${r.value!.subarray(0, 16).toString('hex')}`,
-        )
-      next++
-    }
-  })
-  if (scan.problem !== undefined)
-    throw new Error(`p${partition}: ${scan.problem} at ${scan.position} of ${records.length} bytes`)
-  return next
+  return verifyPatterned(partition, records, next, VALUE_BYTES)
 }
 
 async function fetchFrom(c: WireClient, offsets: readonly number[]): Promise<FetchResponse> {
