@@ -13,7 +13,7 @@ import { ApiKey, type FetchResponse, type ProduceResponse } from '../../src/prot
 import { fetchReadBuffers } from '../../src/storage/read-buffer-pool.ts'
 import { WireClient } from '../broker/wire-client.ts'
 import { startWithAdmin, type AdminHarness } from './helpers.ts'
-import { patternedBatch, verifyPatterned } from './patterned-records.ts'
+import { fetchBody, patternedBatch, verifyPatterned } from './patterned-records.ts'
 
 const TOPIC = 'pooled'
 const PARTITIONS = 4
@@ -55,36 +55,6 @@ async function produce(c: WireClient, partition: number, batches: number): Promi
   }
 }
 
-function fetchBody(
-  offsets: readonly number[],
-  o: { partitionMaxBytes: number; maxBytes: number; maxWaitMs?: number; minBytes?: number },
-): object {
-  return {
-    replicaId: -1,
-    maxWaitMs: o.maxWaitMs ?? 0,
-    minBytes: o.minBytes ?? 1,
-    maxBytes: o.maxBytes,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic: TOPIC,
-        partitions: offsets.map((offset, partition) => ({
-          partition,
-          fetchOffset: BigInt(offset),
-          partitionMaxBytes: o.partitionMaxBytes,
-          currentLeaderEpoch: -1,
-          lastFetchedEpoch: -1,
-          logStartOffset: -1n,
-        })),
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-  }
-}
-
 function verify(partition: number, records: Buffer | null, next: number): number {
   return verifyPatterned(partition, records, next, VALUE_BYTES)
 }
@@ -101,7 +71,7 @@ async function consume(
   while (next.some((n, p) => n < until[p]!)) {
     await beforeEach?.(requests)
     const i = c.responseCount
-    c.send(ApiKey.Fetch, 12, fetchBody(next, o))
+    c.send(ApiKey.Fetch, 12, fetchBody(TOPIC, next, o))
     await c.waitFor(i + 1, 20_000)
     const res = c.response<FetchResponse>(i).body
     expect(res.errorCode).toBe(0)
@@ -158,7 +128,7 @@ describe('Fetch from pooled read buffers (poisoned on release)', () => {
         stalled.send(
           ApiKey.Fetch,
           12,
-          fetchBody([0, 0, 0, 0], { partitionMaxBytes: 16 << 20, maxBytes: 64 << 20 }),
+          fetchBody(TOPIC, [0, 0, 0, 0], { partitionMaxBytes: 16 << 20, maxBytes: 64 << 20 }),
         )
         await new Promise((r) => setTimeout(r, 600))
         expect(stalled.responseCount).toBe(i)
@@ -179,7 +149,7 @@ describe('Fetch from pooled read buffers (poisoned on release)', () => {
           c.send(
             ApiKey.Fetch,
             12,
-            fetchBody([0, 0, 0, 0], { partitionMaxBytes: 4 << 20, maxBytes: 64 << 20 }),
+            fetchBody(TOPIC, [0, 0, 0, 0], { partitionMaxBytes: 4 << 20, maxBytes: 64 << 20 }),
           )
           await new Promise((r) => setTimeout(r, 40 + 30 * k))
           c.close()

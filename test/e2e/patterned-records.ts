@@ -48,3 +48,35 @@ export function verifyPatterned(
     throw new Error(`p${partition}: ${scan.problem} at ${scan.position} of ${records.length} bytes`)
   return next
 }
+
+/** A Fetch v12 body for partitions 0..n-1 of `topic` from `offsets` (no session, read_uncommitted). */
+export function fetchBody(
+  topic: string,
+  offsets: readonly number[],
+  o: { partitionMaxBytes: number; maxBytes: number; maxWaitMs?: number; minBytes?: number },
+): object {
+  return {
+    replicaId: -1,
+    maxWaitMs: o.maxWaitMs ?? 0,
+    minBytes: o.minBytes ?? 1,
+    maxBytes: o.maxBytes,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic,
+        partitions: offsets.map((offset, partition) => ({
+          partition,
+          fetchOffset: BigInt(offset),
+          partitionMaxBytes: o.partitionMaxBytes,
+          currentLeaderEpoch: -1,
+          lastFetchedEpoch: -1,
+          logStartOffset: -1n,
+        })),
+      },
+    ],
+    forgottenTopicsData: [],
+    rackId: '',
+  }
+}

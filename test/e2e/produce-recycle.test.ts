@@ -20,7 +20,7 @@ import {
 import { receiveBuffers } from '../../src/protocol/receive-buffers.ts'
 import { WireClient } from '../broker/wire-client.ts'
 import { startWithAdmin, type AdminHarness } from './helpers.ts'
-import { patternedBatch, verifyPatterned } from './patterned-records.ts'
+import { fetchBody, patternedBatch, verifyPatterned } from './patterned-records.ts'
 
 const TOPIC = 'recycled'
 const PARTITIONS = 3
@@ -41,30 +41,7 @@ function verify(partition: number, records: Buffer | null, next: number): number
 
 async function fetchFrom(c: WireClient, offsets: readonly number[]): Promise<FetchResponse> {
   const i = c.responseCount
-  c.send(ApiKey.Fetch, 12, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 64 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic: TOPIC,
-        partitions: offsets.map((offset, partition) => ({
-          partition,
-          fetchOffset: BigInt(offset),
-          partitionMaxBytes: 16 << 20,
-          currentLeaderEpoch: -1,
-          lastFetchedEpoch: -1,
-          logStartOffset: -1n,
-        })),
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-  })
+  c.send(ApiKey.Fetch, 12, fetchBody(TOPIC, offsets, { partitionMaxBytes: 16 << 20, maxBytes: 64 << 20 }))
   await c.waitFor(i + 1, 20_000)
   return c.response<FetchResponse>(i).body
 }
