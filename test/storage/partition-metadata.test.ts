@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { ErrorCode, KafkaError } from '../../src/protocol/errors.ts'
-import { randomUuid } from '../../src/protocol/primitives/uuid.ts'
+import { randomUuid } from '../../src/random.ts'
 import { MemoryFileSystem, writeFully } from '../../src/storage/fs.ts'
 import {
   decodePartitionMetadata,

@@ -3,7 +3,7 @@
 // protocol, static-member mapping and the bookkeeping of who has (re)joined or synced. Pure data
 // plus invariants; the protocol flows that drive it live in classic-coordinator.ts.
 
-import { randomUUID } from '../../protocol/primitives/random.ts'
+import { randomUUID } from '../../random.ts'
 import { ErrorCode } from '../../protocol/errors.ts'
 import { CLASSIC_VALID_PREVIOUS, ClassicGroupState } from './classic-state.ts'
 

@@ -18,7 +18,7 @@
 //   cg-sync/<group>/<member>  the rebalance timeout to sync after a JoinGroup → fenced
 
 import { ErrorCode } from '../../protocol/errors.ts'
-import { randomUuid } from '../../protocol/primitives/uuid.ts'
+import { randomUuid } from '../../random.ts'
 import type {
   JoinRequest,
   LeaveMember,

@@ -20,7 +20,7 @@
 // members of a consumer group are served by consumer-classic.ts over updateMember/fenceMember.
 
 import { ErrorCode } from '../../protocol/errors.ts'
-import { randomUuid } from '../../protocol/primitives/uuid.ts'
+import { randomUuid } from '../../random.ts'
 import type { Clock } from '../clock.ts'
 import { ASSIGNORS, type AssignorMember, type AssignorTopic } from './assignors.ts'
 import type { GroupCoordinatorConfig } from './config.ts'

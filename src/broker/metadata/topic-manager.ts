@@ -15,7 +15,7 @@
 // first created (by its owner, or by a client naming it in Metadata with auto-creation on).
 
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts'
-import { randomUuid } from '../../protocol/primitives/uuid.ts'
+import { randomUuid } from '../../random.ts'
 import type { LogConfig, LogStore, PartitionLog, TopicPartition } from '../../storage/log-store.ts'
 import type { MetadataStore, TopicRecord } from '../../storage/metadata-store.ts'
 import { forEachLimit, PARTITION_CONCURRENCY } from '../../storage/parallel.ts'

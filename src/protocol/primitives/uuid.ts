@@ -2,7 +2,6 @@
 // base64 without padding (22 characters), as org.apache.kafka.common.Uuid#toString prints them.
 // Strings make map keys and logs easy; the wire form is the raw 16 bytes.
 
-import { randomBytes } from './random.ts'
 import { EncodeError } from '../errors-protocol.ts'
 
 export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA'
@@ -20,16 +19,4 @@ const CANONICAL = /^[A-Za-z0-9_-]{21}[AQgw]$/
 export function uuidToBytes(uuid: string, out: Buffer, offset: number): void {
   if (!CANONICAL.test(uuid)) throw new EncodeError(`bad uuid '${uuid}'`)
   out.write(uuid, offset, 16, 'base64url')
-}
-
-/** A random version-4 UUID that is neither the zero UUID nor Kafka's reserved METADATA_TOPIC_ID. */
-export function randomUuid(): string {
-  for (;;) {
-    const b = randomBytes(16)
-    b[6] = (b[6]! & 0x0f) | 0x40
-    b[8] = (b[8]! & 0x3f) | 0x80
-    const s = b.toString('base64url')
-    // Kafka also refuses ids whose text starts with '-' (command-line ambiguity).
-    if (s !== ZERO_UUID && !s.startsWith('-')) return s
-  }
 }

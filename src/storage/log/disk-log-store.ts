@@ -18,7 +18,7 @@
 // opens them with their config. Segment files are opened through one bounded HandlePool and
 // closed when idle; appends in durable mode share fsyncs through one GroupCommitter.
 
-import { randomUUID } from '../../protocol/primitives/random.ts'
+import { randomUUID } from '../../random.ts'
 import { KafkaError } from '../../protocol/errors.ts'
 import { errorCode, NodeFileSystem, writeFileAtomic, type FileSystem } from '../fs.ts'
 import type { LogConfig, LogStore, OpenOptions, PartitionLog, TopicPartition } from '../log-store.ts'

@@ -2,7 +2,7 @@
 // first start it creates the cluster id (a random Kafka UUID, as `kafka-storage random-uuid`
 // would) and persists it before the store is returned.
 
-import { randomUuid } from '../../protocol/primitives/uuid.ts'
+import { randomUuid } from '../../random.ts'
 import type { MetadataStore } from '../metadata-store.ts'
 import { ImageStore } from './image-store.ts'
 import { Journal } from './journal.ts'

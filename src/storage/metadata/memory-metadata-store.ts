@@ -1,7 +1,7 @@
 // The in-memory MetadataStore, for tests and the in-memory broker mode: the same validation and
 // behaviour as the disk store (image-store.ts), with records applied instead of journaled.
 
-import { randomUuid } from '../../protocol/primitives/uuid.ts'
+import { randomUuid } from '../../random.ts'
 import type { MetadataStore } from '../metadata-store.ts'
 import { MetadataImage } from './image.ts'
 import { ImageStore } from './image-store.ts'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { randomBytes, randomUUID } from '../../../src/protocol/primitives/random.ts'
+import { randomBytes, randomUUID, randomUuid } from '../src/random.ts'
+import { ZERO_UUID, uuidToBytes } from '../src/protocol/primitives/uuid.ts'
 
 describe('random ids', () => {
   it('gives the requested number of bytes, different each time', () => {
@@ -17,5 +18,16 @@ describe('random ids', () => {
     for (const id of ids)
       expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     expect(new Set(ids).size).toBe(1000)
+  })
+
+  it('random Kafka Uuids are version 4, never zero, never start with -', () => {
+    for (let i = 0; i < 200; i++) {
+      const u = randomUuid()
+      const b = Buffer.alloc(16)
+      uuidToBytes(u, b, 0)
+      expect(b[6]! >> 4).toBe(4)
+      expect(u).not.toBe(ZERO_UUID)
+      expect(u.startsWith('-')).toBe(false)
+    }
   })
 })
