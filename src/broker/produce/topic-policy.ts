@@ -75,11 +75,3 @@ function resolvePolicy(topic: TopicRecord, broker: BrokerConfig): ProducePolicy 
     compressionLevel: levelConfig === undefined ? undefined : topicConfigNumber(levelConfig, o, broker),
   }
 }
-
-/**
- * Whether before.max.ms bounds anything. The default, Long.MAX_VALUE, is read as
- * Number.MAX_SAFE_INTEGER (values.ts): no bound, so the fast path need not look at records.
- */
-export function hasLowerTimestampBound(p: ProducePolicy): boolean {
-  return p.timestampBeforeMaxMs < Number.MAX_SAFE_INTEGER
-}

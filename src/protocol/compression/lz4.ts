@@ -48,10 +48,14 @@ function tooLarge(cap: number): CompressionError {
   return new CompressionError('too-large', `lz4: decompressed size exceeds ${cap} bytes`)
 }
 
-export function lz4Decompress(data: Buffer, maxOutputLength: number): Buffer {
+/**
+ * Decodes an lz4 frame. With `into`, decoding starts in that buffer (grown into a new one when it
+ * is too small), so the result may be a view of `into`: for callers that read it and let go.
+ */
+export function lz4Decompress(data: Buffer, maxOutputLength: number, into?: Buffer): Buffer {
   const cap = Math.max(0, maxOutputLength)
   // Start from a guess (lz4 rarely expands more than ~4x on record data) and grow to the cap.
-  let out = Buffer.allocUnsafe(Math.min(cap, Math.max(64 * 1024, data.length * 4)))
+  let out = into ?? Buffer.allocUnsafe(Math.min(cap, Math.max(64 * 1024, data.length * 4)))
   let op = 0
   let pos = 0
   const end = data.length

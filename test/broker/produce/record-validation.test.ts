@@ -19,6 +19,7 @@ import {
   OFF_MAX_TIMESTAMP,
   scanBatches,
 } from '../../../src/protocol/records/batch-header.ts'
+import { readRecords } from '../../../src/protocol/records/records.ts'
 import { ATTR0, bytes, rawBatch as rawBatchAt, rawRecord, record } from '../../protocol/records/raw-batch.ts'
 
 const NOW = 1_700_000_000_000
@@ -119,19 +120,59 @@ describe('record structure (DefaultRecord.readFrom, DefaultRecordBatch iterator)
     expect(validateProduceRecords(batch, options()).recordsCount).toBe(2)
   })
 
-  it('walks decompressed records as strictly when a compressed batch is decoded', () => {
+  it('walks the records of every compressed batch as strictly, as LogValidator iterates them', () => {
     const region = gzipSync(Buffer.concat(ok))
+    // Three records declared, two inside: refused on any topic, not only where the header cannot decide.
     const batch = rawBatch(region, 3, { attributes: Compression.Gzip })
-    // A compacted topic decodes every compressed batch.
+    expect(refusal(batch).code).toBe(ErrorCode.INVALID_RECORD)
     expect(refusal(batch, options({ compacted: true })).code).toBe(ErrorCode.INVALID_RECORD)
     const good = rawBatch(
       gzipSync(Buffer.concat([record({ key: 'a' }), record({ key: 'b', offset: 1 })])),
       2,
-      {
-        attributes: Compression.Gzip,
-      },
+      { attributes: Compression.Gzip },
     )
     expect(validateProduceRecords(good, options({ compacted: true })).recordsCount).toBe(2)
+    expect(validateProduceRecords(good, options()).recordsCount).toBe(2)
+  })
+
+  it('refuses a compressed batch whose payload does not decode, with CORRUPT_MESSAGE', () => {
+    // A valid CRC around bytes that are not a gzip stream (an encoder that mislabels its codec).
+    const err = refusal(rawBatch(Buffer.concat(ok), 2, { attributes: Compression.Gzip }))
+    expect(err.code).toBe(ErrorCode.CORRUPT_MESSAGE)
+    expect(err.message).toMatch(/cannot be read/)
+  })
+
+  it('rebuilds a compressed batch whose inner offsets are not sequential, in its own codec', () => {
+    // Offset deltas 0, 5: Kafka gives up in-place assignment and rebuilds with 0, 1.
+    const inner = Buffer.concat([
+      record({ key: 'a', value: 'x' }),
+      record({ key: 'b', value: 'y', offset: 5 }),
+    ])
+    const v = validateProduceRecords(
+      rawBatch(gzipSync(inner), 2, { attributes: Compression.Gzip }),
+      options(),
+    )
+    expect(v.recordsCount).toBe(2)
+    expect(v.records.readInt16BE(OFF_ATTRIBUTES) & 7).toBe(Compression.Gzip)
+    expect(scanBatches(v.records, 0, v.records.length, true).problem).toBeUndefined()
+    const rebuilt = readRecords(v.records)
+    expect(rebuilt.map((r) => [r.offsetDelta, r.key?.toString(), r.value?.toString()])).toEqual([
+      [0, 'a', 'x'],
+      [1, 'b', 'y'],
+    ])
+    // Sequential offsets keep the batch as sent.
+    const seq = rawBatch(gzipSync(Buffer.concat(ok)), 2, { attributes: Compression.Gzip })
+    const copy = Buffer.from(seq)
+    expect(validateProduceRecords(seq, options()).records).toBe(seq)
+    expect(seq).toEqual(copy)
+  })
+
+  it('rewrites a compressed batch’s maxTimestamp to its records’ true maximum', () => {
+    const inner = Buffer.concat([record({ ts: 7 }), record({ ts: 3, offset: 1 })])
+    const batch = rawBatch(gzipSync(inner), 2, { attributes: Compression.Gzip, maxTs: BASE_TS })
+    validateProduceRecords(batch, options())
+    expect(batch.readBigInt64BE(OFF_MAX_TIMESTAMP)).toBe(BigInt(BASE_TS + 7))
+    expect(scanBatches(batch, 0, batch.length, true).problem).toBeUndefined()
   })
 })
 
