@@ -33,7 +33,6 @@
 
 import { CODEC_NAMES, decompress } from '../../protocol/compression/codecs.ts'
 import { CompressionError } from '../../protocol/compression/compression-error.ts'
-import { lz4Decompress } from '../../protocol/compression/lz4.ts'
 import { ErrorCode, KafkaError } from '../../protocol/errors.ts'
 import {
   ATTR_LOG_APPEND_TIME,
@@ -263,19 +262,18 @@ const walk = newRecordWalk()
 
 // Decompressed records are read only while their batch is validated (and re-encoded), all
 // synchronously, so lz4 (decoded by our own code) decodes into one reused buffer: a fresh
-// multi-MiB buffer per batch cost as much in page faults on first touch as the decoding itself
+// multi-MiB buffer per batch cost as much in first-touch page faults as the decoding itself
 // (300k × 1 KiB lz4 in memory: 19 of 38 broker ticks were sys).
-let lz4Scratch: Buffer | undefined
-const LZ4_SCRATCH_MIN = 1 << 20
-const LZ4_SCRATCH_MAX = 16 << 20
+let scratch: Buffer | undefined
+const SCRATCH_MIN = 1 << 20
+const SCRATCH_MAX = 16 << 20
 
 function decompressToWalk(codec: number, region: Buffer, maxOutputLength: number): Buffer {
-  if (codec !== Compression.Lz4) return decompress(codec, region, maxOutputLength)
-  lz4Scratch ??= Buffer.allocUnsafeSlow(LZ4_SCRATCH_MIN)
-  const out = lz4Decompress(region, maxOutputLength, lz4Scratch)
+  scratch ??= Buffer.allocUnsafeSlow(SCRATCH_MIN)
+  const out = decompress(codec, region, maxOutputLength, scratch)
   // Outgrown: the next batch starts in a buffer this size (up to a bound kept for good).
-  if (out.buffer !== lz4Scratch.buffer && out.length <= LZ4_SCRATCH_MAX)
-    lz4Scratch = Buffer.allocUnsafeSlow(Math.max(LZ4_SCRATCH_MIN, 2 ** Math.ceil(Math.log2(out.length))))
+  if (out.buffer !== scratch.buffer && out.length > scratch.length && out.length <= SCRATCH_MAX)
+    scratch = Buffer.allocUnsafeSlow(2 ** Math.ceil(Math.log2(out.length)))
   return out
 }
 

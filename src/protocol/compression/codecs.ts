@@ -45,7 +45,12 @@ export function compress(codec: number, data: Buffer, level?: number): Buffer {
   }
 }
 
-export function decompress(codec: number, data: Buffer, maxOutputLength: number): Buffer {
+/**
+ * Decompresses `data` for `codec`, failing past `maxOutputLength`. `into`: a buffer the lz4
+ * decoder (ours) may write the output to, so the result may be a view of it; the native gzip,
+ * snappy and zstd decoders always allocate.
+ */
+export function decompress(codec: number, data: Buffer, maxOutputLength: number, into?: Buffer): Buffer {
   switch (codec) {
     case CODEC_NONE:
       if (data.length > maxOutputLength)
@@ -56,7 +61,7 @@ export function decompress(codec: number, data: Buffer, maxOutputLength: number)
     case CODEC_SNAPPY:
       return snappyDecompress(data, maxOutputLength)
     case CODEC_LZ4:
-      return lz4Decompress(data, maxOutputLength)
+      return lz4Decompress(data, maxOutputLength, into)
     case CODEC_ZSTD:
       return zstdDecompress(data, maxOutputLength)
     default:
