@@ -1,5 +1,5 @@
 // Broker benchmarks (issue 7, performance.md §8): the same C load generator (native/loadgen.c,
-// librdkafka) drives four brokers one after another on 127.0.0.1:
+// librdkafka) drives four brokers on 127.0.0.1:
 //   mock           librdkafka's mock cluster in its own process (native/mock-broker.c), the peer
 //   samsa-memory   `node bin/samsa.js start --memory` (what `npm start` runs: dist/, rebuilt if stale)
 //                  with retention bounded like the mock's log: the mock keeps ≤ 5 MiB per partition
@@ -26,6 +26,16 @@
 //       group join
 //   W7  samsa-durable only: 1, 4 and 16 producers at once (64 KiB batches), aggregate MB/s, read
 //       against P3 and across producer counts (group commit)
+// Order (why: this 2-core VM is shared, and load drifts over minutes — the mock's own W4 p99 was
+// 0.8 ms in one run and 3.4 ms in another when each target ran its whole session in turn, so the
+// drift landed on one target and not on another): every target's broker starts once and keeps
+// running, idle while the others measure. Repetition r of W1, W2, W3 (consume) and W4 runs on
+// every broker before repetition r + 1 runs on any, in an order rotated by r (rep 1: mock, memory,
+// disk; rep 2: memory, disk, mock; …), so each target meets the same conditions and takes every
+// position in turn; each broker still sees W1 and W2 alternating, then W3, then W4, as before.
+// The one-off workloads (W5 new consumer, W6 scale, W7) then run per broker, and W5's fresh-process
+// starts interleave the same way (start i of every target before start i + 1 of any).
+// Repetitions: 5 in --full, 3 by default, 1 in --quick; each figure is their median with min/max.
 // Broker cost comes from /proc of the broker process only: CPU (user+sys) per GB and per million
 // messages, peak RSS (VmHWM, reset before each workload). Every topic a repetition writes gets its
 // own name and is deleted afterwards on Samsa, so the in-memory broker's RSS stays bounded.
@@ -35,7 +45,7 @@
 // targets, settings: broker overrides per Samsa target, rows: Row[], runs: raw loadgen JSON per
 // workload and target, errors: string[] }.
 // Run alone: `node bench/broker.ts [--quick|--full] [--targets mock,samsa-memory,...]
-// [--workloads W4,...]` (the others skipped: W4 alone then runs on a fresh broker, whose first
+// [--workloads W4,...]` (the others skipped: W4 alone then runs on fresh brokers, whose first
 // repetition includes JIT warm-up that W1–W3 otherwise absorb).
 
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -529,106 +539,179 @@ async function consumeWorkload(
   recordThroughput(c, workload, b.target, m, 'received')
 }
 
-async function session(
+/** The per-repetition workloads' table names (they carry the sizes). */
+function workloadNames(
+  sizes: Sizes,
+): Record<'W1_1' | 'W1_F' | 'W1_16' | 'W2' | 'W3_LOAD' | 'W3' | 'W4', string> {
+  const n = (x: number): string => x.toLocaleString('en-US')
+  return {
+    W1_1: `W1 produce ${n(sizes.w1Count)} × 1 KiB, 1 partition`,
+    W1_F: `W1 fetch ${n(sizes.w1Count)} × 1 KiB, 1 partition`,
+    W1_16: `W1 produce ${n(sizes.w1Count)} × 1 KiB, 16 partitions`,
+    W2: `W2 produce ${n(sizes.w2Count)} × 100 B, 1 partition`,
+    W3_LOAD: `W3 pre-load ${n(64 * sizes.w3PerPartition)} × 100 B, 64 partitions`,
+    W3: `W3 consume ${n(64 * sizes.w3PerPartition)} × 100 B, 64 partitions`,
+    W4: `W4 ack latency, 100 B at 10 k msg/s, ${n(sizes.w4Count)} msgs`,
+  }
+}
+
+/** The brokers in the order of repetition r: rotated by r, so each takes every position in turn. */
+function rotation<T>(list: readonly T[], r: number): T[] {
+  const k = list.length === 0 ? 0 : r % list.length
+  return [...list.slice(k), ...list.slice(0, k)]
+}
+
+/** Runs one step against one broker; an exception is that target's error, not the whole run's. */
+async function step(c: Collector, b: Broker, workload: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn()
+  } catch (err) {
+    c.error(workload, b.target, (err as Error).message)
+  }
+}
+
+/** W1, one repetition: 1 partition (read back on the disk targets), then 16 partitions. */
+async function w1Rep(c: Collector, b: Broker, sizes: Sizes, r: number): Promise<void> {
+  const names = workloadNames(sizes)
+  const t1 = { name: `w1-1p-${r}`, partitions: 1 }
+  // The mock and samsa-memory keep only ~5 MB per partition, so reading W1 back is measured
+  // on the disk targets alone (its bar is a fraction of P1, §8.3).
+  const keepsAll = b.target !== 'mock' && b.target !== 'samsa-memory'
+  if ((await produceWorkload(c, b, names.W1_1, t1, sizes.w1Count, 1024)) && keepsAll)
+    await consumeWorkload(c, b, names.W1_F, t1, sizes.w1Count)
+  await b.deleteTopics([t1.name])
+  const t16 = { name: `w1-16p-${r}`, partitions: 16 }
+  await produceWorkload(c, b, names.W1_16, t16, sizes.w1Count, 1024)
+  await b.deleteTopics([t16.name])
+}
+
+async function w2Rep(c: Collector, b: Broker, sizes: Sizes, r: number): Promise<void> {
+  const t2 = { name: `w2-${r}`, partitions: 1 }
+  await produceWorkload(c, b, workloadNames(sizes).W2, t2, sizes.w2Count, 100)
+  await b.deleteTopics([t2.name])
+}
+
+const W3_TOPIC = { name: 'w3', partitions: 64 }
+
+/** W4, one repetition; a warm-up's figures go to `runs` under their own key, not into the table. */
+async function w4Rep(c: Collector, b: Broker, sizes: Sizes, warmup: boolean): Promise<void> {
+  const W4 = workloadNames(sizes).W4
+  const m = await measure(
+    b,
+    [
+      'produce',
+      '--topic',
+      'w4',
+      '--count',
+      String(sizes.w4Count),
+      '--size',
+      '100',
+      '--partitions',
+      '1',
+      '--rate',
+      '10000',
+      '--warmup',
+      '1000',
+      '--acks',
+      'all',
+      '--linger-ms',
+      '0',
+    ],
+    120,
+  )
+  if ('error' in m) return void c.error(W4, b.target, m.error)
+  if (warmup) return void c.raw(`${W4} (unmeasured warm-up)`, b.target, m.json)
+  c.raw(W4, b.target, m.json)
+  const lat = m.json.latencyMs as Record<string, number>
+  c.add(W4, b.target, 'ack latency p50', 'ms', 'lower', lat.p50 ?? NaN)
+  c.add(W4, b.target, 'ack latency p99', 'ms', 'lower', lat.p99 ?? NaN)
+  c.add(W4, b.target, 'ack latency p99.9', 'ms', 'lower', lat.p999 ?? NaN)
+  c.add(W4, b.target, 'ack latency max', 'ms', 'lower', lat.max ?? NaN)
+  c.add(W4, b.target, 'broker CPU', 'CPU-s/M msgs', 'lower', m.cpu / (num(m.json, 'acked') / 1e6))
+}
+
+/**
+ * The per-repetition workloads on brokers that all run at once, interleaved: repetition r of a
+ * workload runs on every broker, in rotation(brokers, r), before repetition r + 1 starts on any,
+ * so load that drifts on the shared VM lands on every target alike. Each broker still sees the
+ * history it saw when targets ran one after another: W1 and W2 alternating per repetition, then
+ * W3, then W4 (so W4 runs on brokers warmed by W1–W3 when those are selected).
+ */
+async function interleaved(
   c: Collector,
-  tools: NativeTools,
-  target: TargetName,
+  brokers: readonly Broker[],
   sizes: Sizes,
   want: (w: WorkloadName) => boolean,
   log: (s: string) => void,
 ): Promise<void> {
-  const { mockTopics } = plan(sizes)
-  const b = await startBroker(tools, target, mockTopics)
-  const kib = (n: number): string => `${n.toLocaleString('en-US')}`
-  const W1_1 = `W1 produce ${kib(sizes.w1Count)} × 1 KiB, 1 partition`
-  const W1_F = `W1 fetch ${kib(sizes.w1Count)} × 1 KiB, 1 partition`
-  const W1_16 = `W1 produce ${kib(sizes.w1Count)} × 1 KiB, 16 partitions`
-  const W2 = `W2 produce ${kib(sizes.w2Count)} × 100 B, 1 partition`
-  const W3_LOAD = `W3 pre-load ${kib(64 * sizes.w3PerPartition)} × 100 B, 64 partitions`
-  const W3 = `W3 consume ${kib(64 * sizes.w3PerPartition)} × 100 B, 64 partitions`
-  const durable = target === 'samsa-durable'
-  const W4 = `W4 ack latency, 100 B at 10 k msg/s, ${kib(sizes.w4Count)} msgs`
-  try {
-    if (target !== 'mock' && !durable && want('W6')) await idleConnections(c, b, sizes, log)
-    for (let r = 0; r < sizes.reps && (want('W1') || want('W2')); r++) {
-      if (want('W1')) {
-        log(`  ${target}: W1 rep ${r + 1}/${sizes.reps}`)
-        const t1 = { name: `w1-1p-${r}`, partitions: 1 }
-        // The mock and samsa-memory keep only ~5 MB per partition, so reading W1 back is measured
-        // on the disk targets alone (its bar is a fraction of P1, §8.3).
-        const keepsAll = target !== 'mock' && target !== 'samsa-memory'
-        if ((await produceWorkload(c, b, W1_1, t1, sizes.w1Count, 1024)) && keepsAll)
-          await consumeWorkload(c, b, W1_F, t1, sizes.w1Count)
-        await b.deleteTopics([t1.name])
-        const t16 = { name: `w1-16p-${r}`, partitions: 16 }
-        await produceWorkload(c, b, W1_16, t16, sizes.w1Count, 1024)
-        await b.deleteTopics([t16.name])
-      }
-      if (durable || !want('W2')) continue
-      log(`  ${target}: W2 rep ${r + 1}/${sizes.reps}`)
-      const t2 = { name: `w2-${r}`, partitions: 1 }
-      await produceWorkload(c, b, W2, t2, sizes.w2Count, 100)
-      await b.deleteTopics([t2.name])
+  const names = workloadNames(sizes)
+  // Durable mode changes only the write path: W2/W3 would repeat samsa-disk's figures.
+  const notDurable = brokers.filter((b) => b.target !== 'samsa-durable')
+  const order = (list: readonly Broker[], r: number): string =>
+    rotation(list, r)
+      .map((b) => b.target)
+      .join(', ')
+  for (let r = 0; r < sizes.reps && (want('W1') || want('W2')); r++) {
+    if (want('W1')) {
+      log(`  W1 rep ${r + 1}/${sizes.reps}: ${order(brokers, r)}`)
+      for (const b of rotation(brokers, r)) await step(c, b, names.W1_1, () => w1Rep(c, b, sizes, r))
     }
-
-    if (!durable && want('W3')) {
-      log(`  ${target}: W3`)
-      const w3 = { name: 'w3', partitions: 64 }
-      if (await produceWorkload(c, b, W3_LOAD, w3, 64 * sizes.w3PerPartition, 100))
-        for (let r = 0; r < sizes.reps; r++) await consumeWorkload(c, b, W3, w3, 64 * sizes.w3PerPartition)
+    if (want('W2')) {
+      log(`  W2 rep ${r + 1}/${sizes.reps}: ${order(notDurable, r)}`)
+      for (const b of rotation(notDurable, r)) await step(c, b, names.W2, () => w2Rep(c, b, sizes, r))
     }
-
-    if (want('W4')) {
-      log(`  ${target}: W4`)
-      await b.createTopics([{ name: 'w4', partitions: 1 }])
-    }
-    for (let r = 0; r < sizes.reps && want('W4'); r++) {
-      const m = await measure(
-        b,
-        [
-          'produce',
-          '--topic',
-          'w4',
-          '--count',
-          String(sizes.w4Count),
-          '--size',
-          '100',
-          '--partitions',
-          '1',
-          '--rate',
-          '10000',
-          '--warmup',
-          '1000',
-          '--acks',
-          'all',
-          '--linger-ms',
-          '0',
-        ],
-        120,
-      )
-      if ('error' in m) {
-        c.error(W4, target, m.error)
-        continue
-      }
-      c.raw(W4, target, m.json)
-      const lat = m.json.latencyMs as Record<string, number>
-      c.add(W4, target, 'ack latency p50', 'ms', 'lower', lat.p50 ?? NaN)
-      c.add(W4, target, 'ack latency p99', 'ms', 'lower', lat.p99 ?? NaN)
-      c.add(W4, target, 'ack latency p99.9', 'ms', 'lower', lat.p999 ?? NaN)
-      c.add(W4, target, 'ack latency max', 'ms', 'lower', lat.max ?? NaN)
-      c.add(W4, target, 'broker CPU', 'CPU-s/M msgs', 'lower', m.cpu / (num(m.json, 'acked') / 1e6))
-    }
-
-    // Durable mode changes only the write path: W2/W3/W5/W6 would repeat samsa-disk's figures.
-    if (durable) {
-      if (want('W7')) await durableProducers(c, b, sizes, log)
-      return
-    }
-    if (want('W5')) await newConsumer(c, b, sizes, log)
-    if (want('W6')) await scale(c, b, sizes, log)
-  } finally {
-    await b.stop()
   }
+  if (want('W3')) {
+    log(`  W3 pre-load: ${order(notDurable, 0)}`)
+    const loaded: Broker[] = []
+    for (const b of notDurable)
+      await step(c, b, names.W3_LOAD, async () => {
+        if (await produceWorkload(c, b, names.W3_LOAD, W3_TOPIC, 64 * sizes.w3PerPartition, 100))
+          loaded.push(b)
+      })
+    for (let r = 0; r < sizes.reps; r++) {
+      log(`  W3 rep ${r + 1}/${sizes.reps}: ${order(loaded, r)}`)
+      for (const b of rotation(loaded, r))
+        await step(c, b, names.W3, () => consumeWorkload(c, b, names.W3, W3_TOPIC, 64 * sizes.w3PerPartition))
+    }
+  }
+  if (want('W4')) {
+    const ready: Broker[] = []
+    for (const b of brokers)
+      await step(c, b, names.W4, async () => {
+        await b.createTopics([{ name: 'w4', partitions: 1 }])
+        ready.push(b)
+      })
+    // Brokers that ran none of W1–W3 are cold: Samsa's first ~30k messages run while V8 still
+    // compiles, and the first repetition's p99 was 1.5–2.5× the later ones' (the mock's, too, in
+    // some runs). One unmeasured repetition on every broker, the mock included, puts W4 alone in
+    // the state the whole suite measures it in (after W1–W3); its figures stay in `runs`.
+    if (!want('W1') && !want('W2') && !want('W3')) {
+      log(`  W4 unmeasured warm-up repetition: ${order(ready, 0)}`)
+      for (const b of ready) await step(c, b, names.W4, () => w4Rep(c, b, sizes, true))
+    }
+    for (let r = 0; r < sizes.reps; r++) {
+      log(`  W4 rep ${r + 1}/${sizes.reps}: ${order(ready, r)}`)
+      for (const b of rotation(ready, r)) await step(c, b, names.W4, () => w4Rep(c, b, sizes, false))
+    }
+  }
+}
+
+/** The one-off workloads on a running broker (the other brokers idle meanwhile). */
+async function oneOffs(
+  c: Collector,
+  b: Broker,
+  sizes: Sizes,
+  want: (w: WorkloadName) => boolean,
+  log: (s: string) => void,
+): Promise<void> {
+  if (b.target === 'samsa-durable') {
+    // Durable mode changes only the write path: W5/W6 would repeat samsa-disk's figures.
+    if (want('W7')) await step(c, b, 'W7', () => durableProducers(c, b, sizes, log))
+    return
+  }
+  if (want('W5')) await step(c, b, 'W5', () => newConsumer(c, b, sizes, log))
+  if (want('W6')) await step(c, b, 'W6', () => scale(c, b, sizes, log))
 }
 
 /** W5 (on a running broker): a new classic-group consumer → its first message. */
@@ -881,57 +964,39 @@ async function scale(c: Collector, b: Broker, sizes: Sizes, log: (s: string) => 
   }
 }
 
-/** W5: fresh processes; exec → TCP, → ApiVersions+Metadata, → topic created + first produce acked. */
-async function startups(
-  c: Collector,
-  tools: NativeTools,
-  target: TargetName,
-  sizes: Sizes,
-  log: (s: string) => void,
-): Promise<void> {
+/**
+ * W5, start i (0 = the unmeasured first): a fresh process; exec → TCP, → ApiVersions+Metadata,
+ * → topic created + first produce acked; after the first measured start, the idle RSS 5 s after exec.
+ */
+async function startup(c: Collector, tools: NativeTools, target: TargetName, i: number): Promise<void> {
   const W5 = 'W5 startup (fresh process)'
-  log(`  ${target}: W5 startups`)
-  // One unmeasured start first: Node's compile cache (and the page cache) are warm for a user's
-  // second `samsa start`, which is the case that matters for tests run over and over.
-  for (let i = 0; i <= sizes.w5Starts; i++) {
-    let b: Broker | null = null
-    try {
-      b = await startBroker(tools, target, [{ name: 'w5-probe', partitions: 1 }])
-      const r = await loadgen(
-        [
-          'probe',
-          '--bootstrap',
-          b.bootstrap,
-          '--topic',
-          'w5-probe',
-          '--create',
-          target === 'mock' ? '0' : '1',
-        ],
-        30,
-      )
-      if (i === 0) continue
-      if (!r.ok || r.json === null) {
-        c.error(W5, target, `probe failed: ${JSON.stringify(r.json)} ${r.stderr.slice(-300)}`)
-        continue
-      }
-      const ms = (k: string): number => {
-        const v = r.json![k]
-        return typeof v === 'number' && v > 0 ? (v - Number(b!.spawnNs)) / 1e6 : NaN
-      }
-      c.raw(W5, target, { ...r.json, spawnNs: Number(b.spawnNs), readyNs: Number(b.readyNs) })
-      c.add(W5, target, 'exec → accepts TCP', 'ms', 'lower', ms('tcpNs'))
-      c.add(W5, target, 'exec → ApiVersions+Metadata', 'ms', 'lower', ms('metadataNs'))
-      c.add(W5, target, 'exec → first produce acked', 'ms', 'lower', ms('ackNs'))
-      if (i === 1) {
-        const wait = 5000 - Number(process.hrtime.bigint() - b.spawnNs) / 1e6
-        if (wait > 0) await sleep(wait)
-        c.add(W5, target, 'idle RSS 5 s after exec', 'MB', 'lower', rssMB(b.pid))
-      }
-    } catch (err) {
-      c.error(W5, target, (err as Error).message)
-    } finally {
-      await b?.stop()
+  let b: Broker | null = null
+  try {
+    b = await startBroker(tools, target, [{ name: 'w5-probe', partitions: 1 }])
+    const r = await loadgen(
+      ['probe', '--bootstrap', b.bootstrap, '--topic', 'w5-probe', '--create', target === 'mock' ? '0' : '1'],
+      30,
+    )
+    if (i === 0) return
+    if (!r.ok || r.json === null)
+      return void c.error(W5, target, `probe failed: ${JSON.stringify(r.json)} ${r.stderr.slice(-300)}`)
+    const ms = (k: string): number => {
+      const v = r.json![k]
+      return typeof v === 'number' && v > 0 ? (v - Number(b!.spawnNs)) / 1e6 : NaN
     }
+    c.raw(W5, target, { ...r.json, spawnNs: Number(b.spawnNs), readyNs: Number(b.readyNs) })
+    c.add(W5, target, 'exec → accepts TCP', 'ms', 'lower', ms('tcpNs'))
+    c.add(W5, target, 'exec → ApiVersions+Metadata', 'ms', 'lower', ms('metadataNs'))
+    c.add(W5, target, 'exec → first produce acked', 'ms', 'lower', ms('ackNs'))
+    if (i === 1) {
+      const wait = 5000 - Number(process.hrtime.bigint() - b.spawnNs) / 1e6
+      if (wait > 0) await sleep(wait)
+      c.add(W5, target, 'idle RSS 5 s after exec', 'MB', 'lower', rssMB(b.pid))
+    }
+  } catch (err) {
+    c.error(W5, target, (err as Error).message)
+  } finally {
+    await b?.stop()
   }
 }
 
@@ -950,18 +1015,42 @@ export async function runBrokerBench(opts: {
   const targets = [...(opts.targets ?? TARGETS)]
   const c = new Collector()
   const want = (w: WorkloadName): boolean => opts.workloads === undefined || opts.workloads.includes(w)
-  for (const t of targets) {
-    const t0 = Date.now()
-    try {
-      await session(c, tools, t, sizes, want, log)
-      // Startup does not depend on the flush policy: samsa-disk covers the durable broker.
-      if (t !== 'samsa-durable' && want('W5')) await startups(c, tools, t, sizes, log)
-    } catch (err) {
-      c.error('session', t, (err as Error).message)
-    } finally {
-      killAll()
+  const t0 = Date.now()
+  const elapsed = (): string => `${((Date.now() - t0) / 1000).toFixed(0)} s`
+  const brokers: Broker[] = []
+  try {
+    // Every target's broker starts once and runs to the end of its workloads, idle while the
+    // others measure (durable mode runs W1, W4 and W7 only; W6 idle connections on Samsa are
+    // measured on the fresh broker, before any workload).
+    const onSession = (t: TargetName): WorkloadName[] =>
+      t === 'samsa-durable' ? ['W1', 'W4', 'W7'] : ['W1', 'W2', 'W3', 'W4', 'W5', 'W6']
+    const { mockTopics } = plan(sizes)
+    for (const t of targets.filter((t) => onSession(t).some(want))) {
+      try {
+        brokers.push(await startBroker(tools, t, mockTopics))
+      } catch (err) {
+        c.error('session', t, (err as Error).message)
+      }
     }
-    log(`  ${t}: ${((Date.now() - t0) / 1000).toFixed(0)} s`)
+    for (const b of brokers)
+      if (b.target !== 'mock' && b.target !== 'samsa-durable' && want('W6'))
+        await idleConnections(c, b, sizes, log)
+    await interleaved(c, brokers, sizes, want, log)
+    for (const b of brokers) await oneOffs(c, b, sizes, want, log)
+    for (const b of brokers) await b.stop()
+    log(`  sessions: ${elapsed()}`)
+    // Startup does not depend on the flush policy: samsa-disk covers the durable broker. Start i
+    // of every target runs before start i + 1 of any, in rotated order, as above.
+    const starters = targets.filter((t) => t !== 'samsa-durable')
+    if (want('W5') && starters.length > 0) {
+      log(`  W5 startups: ${starters.join(', ')}, rotated`)
+      for (let i = 0; i <= sizes.w5Starts; i++)
+        for (const t of rotation(starters, i)) await startup(c, tools, t, i)
+      log(`  startups: ${elapsed()}`)
+    }
+  } finally {
+    for (const b of brokers) await b.stop().catch(() => {})
+    killAll()
   }
   return {
     profile: opts.profile,
