@@ -7,7 +7,7 @@
  *
  *   loadgen produce  --bootstrap B --topic T --count N --size S [--partitions P] [--acks all]
  *                    [--linger-ms 5] [--batch-size 1048576] [--compression none] [--rate R]
- *                    [--warmup W] [--timeout-s 120]
+ *                    [--warmup W] [--producers N] [--timeout-s 120]
  *       Produces N messages of S bytes. With --partitions P, message i goes to partition i % P
  *       (the same spread on every broker); otherwise librdkafka's partitioner picks. --rate R paces
  *       the sends at R msg/s (W4); --warmup W first produces and flushes W messages that are not
@@ -18,6 +18,11 @@
  *       Between paced sends the generator sleeps (it does not spin: the broker shares the machine).
  *       startNs/endNs: CLOCK_MONOTONIC at the first measured send and at the last acknowledgement,
  *       so that runs of several generators at once can be timed over their common window.
+ *       --producers N: N producers in this process (W7), each a separate client (its own
+ *       rd_kafka_t: own connections, own I/O threads) writing to its own topic T<k> (T is then a
+ *       prefix: --topic w7- gives w7-0 … w7-<N-1>); this one thread enqueues message i on
+ *       producer i % N, so the generator's own overhead does not grow with N as N processes'
+ *       would. The figures are the N producers' aggregate.
  *   loadgen consume  --bootstrap B --topic T --partitions P --count N [--timeout-s 60]
  *       Reads every partition from the earliest offset (legacy per-partition consumer, no group)
  *       until N messages have arrived. Throughput is timed from the first message to the last.
@@ -226,44 +231,47 @@ static int produce_one(rd_kafka_topic_t *rkt, int32_t part, char *payload, size_
   }
 }
 
+/* The producers of this run (--producers N): separate clients, each its own rd_kafka_t with its
+ * own connections and threads, fed by this one thread; message i goes to producer i % N. */
+#define MAX_PRODUCERS 64
+static int p_n = 1;
+static rd_kafka_t *p_rk[MAX_PRODUCERS];
+static rd_kafka_topic_t *p_rkt[MAX_PRODUCERS];
+
+static void poll_all(void) {
+  for (int k = 0; k < p_n; k++) rd_kafka_poll(p_rk[k], 0);
+}
+
 /* Sleeps until `target` (CLOCK_MONOTONIC ns), then serves the delivery reports that arrived. */
-static void wait_until(rd_kafka_t *rk, uint64_t target) {
+static void wait_until(uint64_t target) {
   struct timespec ts = {(time_t)(target / 1000000000ull), (long)(target % 1000000000ull)};
   while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
   }
-  rd_kafka_poll(rk, 0);
+  poll_all();
 }
 
 /* Produces messages [0, n): paced at one per `interval` ns from now when interval > 0, and timed
  * (p_enq, delivery report idx = i) when `measured`; warm-up messages carry idx -1. Returns how
  * many were enqueued (fewer on an error or past the deadline). */
-static long long produce_run(rd_kafka_t *rk, rd_kafka_topic_t *rkt, long long n,
-                             long long partitions, char *payload, size_t size, uint64_t interval,
-                             int measured, uint64_t deadline) {
+static long long produce_run(long long n, long long partitions, char *payload, size_t size,
+                             uint64_t interval, int measured, uint64_t deadline) {
   uint64_t start = now_ns();
   long long i = 0;
   for (; i < n; i++) {
-    if (interval) wait_until(rk, start + (uint64_t)i * interval);
+    if (interval) wait_until(start + (uint64_t)i * interval);
     if ((interval || (i & 1023) == 0) && now_ns() > deadline) break;
-    int32_t part = partitions > 0 ? (int32_t)(i % partitions) : RD_KAFKA_PARTITION_UA;
+    int k = (int)(i % p_n);
+    long long nth = i / p_n; /* this producer's nth message */
+    int32_t part = partitions > 0 ? (int32_t)(nth % partitions) : RD_KAFKA_PARTITION_UA;
     if (measured) p_enq[i] = now_ns();
-    if (produce_one(rkt, part, payload, size, measured ? (intptr_t)i : -1, rk) != 0) break;
-    if (interval || (i & 1023) == 0) rd_kafka_poll(rk, 0);
+    if (produce_one(p_rkt[k], part, payload, size, measured ? (intptr_t)i : -1, p_rk[k]) != 0) break;
+    if (interval || (i & 1023) == 0) poll_all();
   }
   return i;
 }
 
-static int mode_produce(void) {
-  const char *bootstrap = required("--bootstrap");
-  const char *topic = required("--topic");
-  long long count = opt_ll("--count", 0), size = opt_ll("--size", 100);
-  long long partitions = opt_ll("--partitions", 0), rate = opt_ll("--rate", 0);
-  long long warmup = opt_ll("--warmup", 0), timeout_s = opt_ll("--timeout-s", 120);
-  if (count <= 0) {
-    fprintf(stderr, "loadgen: --count must be positive\n");
-    return 2;
-  }
-
+/* One producer client with the run's settings. */
+static rd_kafka_t *make_producer(const char *bootstrap) {
   rd_kafka_conf_t *conf = base_conf(bootstrap);
   set(conf, "acks", opt("--acks", "all"));
   set(conf, "linger.ms", opt("--linger-ms", "5"));
@@ -276,8 +284,33 @@ static int mode_produce(void) {
   set(conf, "enable.idempotence", "false");
   rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
   rd_kafka_conf_interceptor_add_on_new(conf, "loadgen-ack-time", on_new, NULL);
-  rd_kafka_t *rk = make(RD_KAFKA_PRODUCER, conf);
-  rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+  return make(RD_KAFKA_PRODUCER, conf);
+}
+
+static int mode_produce(void) {
+  const char *bootstrap = required("--bootstrap");
+  const char *topic = required("--topic");
+  long long count = opt_ll("--count", 0), size = opt_ll("--size", 100);
+  long long partitions = opt_ll("--partitions", 0), rate = opt_ll("--rate", 0);
+  long long warmup = opt_ll("--warmup", 0), timeout_s = opt_ll("--timeout-s", 120);
+  long long producers = opt_ll("--producers", 0);
+  if (count <= 0) {
+    fprintf(stderr, "loadgen: --count must be positive\n");
+    return 2;
+  }
+  if (producers > MAX_PRODUCERS || (producers > 0 && count < producers)) {
+    fprintf(stderr, "loadgen: --producers must be 1..%d and at most --count\n", MAX_PRODUCERS);
+    return 2;
+  }
+
+  p_n = producers > 0 ? (int)producers : 1;
+  for (int k = 0; k < p_n; k++) {
+    char name[512];
+    if (producers > 0) snprintf(name, sizeof name, "%s%d", topic, k);
+    else snprintf(name, sizeof name, "%s", topic);
+    p_rk[k] = make_producer(bootstrap);
+    p_rkt[k] = rd_kafka_topic_new(p_rk[k], name, NULL);
+  }
 
   char *payload = malloc((size_t)size + 1);
   /* Pseudo-random bytes: compression (when enabled) works on realistic, not trivial, input. */
@@ -297,17 +330,18 @@ static int mode_produce(void) {
 
   uint64_t deadline = now_ns() + (uint64_t)timeout_s * 1000000000ull;
   if (warmup > 0) {
-    produce_run(rk, rkt, warmup, partitions, payload, (size_t)size, 0, 0, deadline);
-    rd_kafka_flush(rk, (int)(timeout_s * 1000));
+    produce_run(warmup, partitions, payload, (size_t)size, 0, 0, deadline);
+    for (int k = 0; k < p_n; k++) rd_kafka_flush(p_rk[k], (int)(timeout_s * 1000));
   }
 
   uint64_t start = now_ns();
   deadline = start + (uint64_t)timeout_s * 1000000000ull;
   uint64_t interval = rate > 0 ? 1000000000ull / (uint64_t)rate : 0;
-  long long sent =
-      produce_run(rk, rkt, count, partitions, payload, (size_t)size, interval, 1, deadline);
-  uint64_t left = now_ns() < deadline ? deadline - now_ns() : 0;
-  rd_kafka_flush(rk, (int)(left / 1000000));
+  long long sent = produce_run(count, partitions, payload, (size_t)size, interval, 1, deadline);
+  for (int k = 0; k < p_n; k++) {
+    uint64_t left = now_ns() < deadline ? deadline - now_ns() : 0;
+    rd_kafka_flush(p_rk[k], (int)(left / 1000000));
+  }
   if (p_last_ack == 0) p_last_ack = now_ns();
 
   qsort(p_lat, p_nlat, sizeof *p_lat, cmp_float);
@@ -319,7 +353,7 @@ static int mode_produce(void) {
          p_acked, p_errors);
   if (p_errors) json_str(p_first_error);
   else printf("null");
-  printf(",\"startNs\":%llu,\"endNs\":%llu", (unsigned long long)start,
+  printf(",\"producers\":%d,\"startNs\":%llu,\"endNs\":%llu", p_n, (unsigned long long)start,
          (unsigned long long)p_last_ack);
   printf(",\"size\":%lld,\"bytes\":%.0f,\"seconds\":%.6f,\"msgsPerSec\":%.1f,\"mbPerSec\":%.2f,"
          "\"warmupAcked\":%lld,\"clientCpuSeconds\":%.3f,"
@@ -327,8 +361,10 @@ static int mode_produce(void) {
          size, bytes, secs, secs > 0 ? (double)p_acked / secs : 0, secs > 0 ? bytes / secs / 1e6 : 0,
          p_warm_acked, self_cpu(), pct(p_lat, p_nlat, 50), pct(p_lat, p_nlat, 99), pct(p_lat, p_nlat, 99.9),
          p_nlat ? p_lat[p_nlat - 1] : 0.0);
-  rd_kafka_topic_destroy(rkt);
-  rd_kafka_destroy(rk);
+  for (int k = 0; k < p_n; k++) {
+    rd_kafka_topic_destroy(p_rkt[k]);
+    rd_kafka_destroy(p_rk[k]);
+  }
   return p_acked == count ? 0 : 1;
 }
 
