@@ -3,11 +3,20 @@
 // ~512 page faults (first touch) and V8 external-memory pressure until it is collected; at 1 GB/s
 // that was most of the broker's sys time. A released buffer is already mapped.
 //
-// Ownership: FrameReceiver emits a frame held in a pooled buffer with a FrameLease. Whoever
-// holds the lease and knows that no view of the frame survives (today only Produce, see
-// src/broker/produce/produce.ts) calls release(); the buffer then goes to the free list, unless
-// the list is full (it is dropped to the GC). A lease never released costs nothing: the buffer is
-// collected as before. release() is idempotent, so a buffer enters the list at most once per use.
+// Ownership: FrameReceiver emits a frame held in a pooled buffer with a FrameLease, a reference
+// count on the buffer that starts at one: the request's own reference, which dispatch hands to
+// Produce (src/broker/produce/produce.ts), the only handler that releases it, once every append
+// settled. Anything else that keeps a view of the frame past that takes a reference of its own
+// (retain) and releases it when it drops its last view: the memory log adopting a batch
+// (src/storage/memory/block-pool.ts). Whoever lets a view go where nothing will ever release it
+// (a fetch response holding the log's batches, a log that keeps views untracked, a failed append)
+// pins the lease. When the last reference is released the buffer goes to the free list, unless it
+// is pinned or the list is full (it is dropped to the GC). A lease never released costs nothing:
+// the buffer is collected as before. Each holder releases its reference exactly once; releasing
+// a lease whose buffer is gone does nothing.
+//
+// Lease states: held (refs ≥ 1) → released (refs 0: buffer given back, or dropped when pinned).
+// pin() may happen in any state and is never undone.
 //
 // Debug: with poisoning on (`SAMSA_POISON_RELEASED=1`, or `receiveBuffers.poison = true` in
 // tests), every released buffer is filled with POISON_BYTE, so a view used after its release reads
@@ -90,25 +99,59 @@ export const receiveBuffers = new ReceiveBufferPool(
   process.env['SAMSA_POISON_RELEASED'] === '1',
 )
 
-/** The right to give a frame's receive buffer back, once nothing views the frame any more. */
+/** A reference count on a frame's receive buffer: the buffer is reused once no view of it survives. */
 export class FrameLease {
   #buf: Buffer | undefined
   readonly #pool: ReceiveBufferPool
+  #refs = 1
+  #pinned = false
 
   constructor(buf: Buffer, pool: ReceiveBufferPool) {
     this.#buf = buf
     this.#pool = pool
   }
 
+  /** Every reference was released: the buffer is gone (given back, or left to the GC). */
   get released(): boolean {
     return this.#buf === undefined
   }
 
-  /** The frame and every view of it are dead: its buffer may carry another frame. */
+  /** References still held. */
+  get refs(): number {
+    return this.#buf === undefined ? 0 : this.#refs
+  }
+
+  /** A view escaped untracked: the buffer never goes back to the pool. */
+  get pinned(): boolean {
+    return this.#pinned
+  }
+
+  /** Bytes of the whole buffer (what a view of the frame keeps alive). */
+  get capacity(): number {
+    return this.#buf?.length ?? 0
+  }
+
+  /** Whether `view` lies in this lease's buffer, while it is still held. */
+  holds(view: Buffer): boolean {
+    return this.#buf !== undefined && view.buffer === this.#buf.buffer
+  }
+
+  /** One more holder of views of the buffer; it calls release() once when it drops them. */
+  retain(): void {
+    if (this.#buf === undefined) throw new Error('FrameLease.retain after the buffer was released')
+    this.#refs++
+  }
+
+  /** A view of the buffer went where nothing releases it: never reuse the buffer. */
+  pin(): void {
+    this.#pinned = true
+  }
+
+  /** The caller's views of the buffer are dead; the last release lets it carry another frame. */
   release(): void {
     const buf = this.#buf
-    if (buf === undefined) return
+    if (buf === undefined || --this.#refs > 0) return
     this.#buf = undefined
-    this.#pool.give(buf)
+    if (!this.#pinned) this.#pool.give(buf)
   }
 }

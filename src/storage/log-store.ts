@@ -5,6 +5,7 @@
 // Offsets are bigint throughout the interface (Kafka offsets are int64). Record data is always
 // whole RecordBatch v2 batches as Buffers; the log never decodes individual records on the hot path.
 
+import type { FrameLease } from '../protocol/receive-buffers.ts'
 import type { ReadLease } from './read-buffer-pool.ts'
 
 export interface TopicPartition {
@@ -71,6 +72,13 @@ export interface AppendOptions {
   leaderEpoch: number
   /** When set, batches get timestamp type LogAppendTime with this max timestamp (CRC rewritten). */
   logAppendTime?: bigint
+  /**
+   * The pooled receive buffer `records` is a view of, when it is one. The caller holds a reference
+   * until the append completed and releases it then. A log that keeps views of `records` longer
+   * either takes a reference of its own (frame.retain(), released once it dropped every such view;
+   * frame.pin() when a view leaves it for someone who never releases) or declares retainsAppended.
+   */
+  frame?: FrameLease
 }
 
 export interface AppendResult {
@@ -188,7 +196,8 @@ export interface PartitionLog {
 
   /**
    * false: no view of a Buffer passed to append/appendNow survives the append's completion (its
-   * promise settled, or appendNow returned or threw), so the caller may reuse that memory then.
+   * promise settled, or appendNow returned or threw) other than through a reference it took on
+   * options.frame, so the caller may reuse that memory once it released its own reference.
    * Absent or true: the log may keep views of it for as long as the data is in the log.
    */
   readonly retainsAppended?: boolean

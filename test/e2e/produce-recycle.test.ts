@@ -1,16 +1,17 @@
 // Produce gives its request frames' receive buffers back for the next frames
-// (src/protocol/receive-buffers.ts), and the memory log reuses the blocks retention dropped
-// (src/storage/memory/block-pool.ts). With poisoning on, a buffer or block given back while
-// anything still reads it turns those bytes into 0xdb: this test runs a real broker — in memory
-// with a small retention.bytes, and on disk — produces pipelined requests larger than a slab
-// (some acks=0, some with a failing partition, small ones in between) while a consumer fetches
-// behind, and checks every fetched byte (batch CRC and each record's value) against what was
-// produced.
+// (src/protocol/receive-buffers.ts), and the memory log reuses the blocks retention dropped and
+// adopts large batches in their receive buffers, which go back to the pool only once retention
+// dropped them (src/storage/memory/block-pool.ts). With poisoning on, a buffer or block given
+// back while anything still reads it turns those bytes into 0xdb: this test runs a real broker —
+// in memory with a small retention.bytes, and on disk — produces pipelined requests larger than a
+// slab (some acks=0, some with a failing partition, some one partition's batch filling most of
+// the frame, small ones in between) while a consumer fetches behind, and checks every fetched
+// byte (batch CRC and each record's value) against what was produced.
 
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   ApiKey,
   type FetchResponse,
@@ -18,6 +19,7 @@ import {
   type ProduceResponse,
 } from '../../src/protocol/generated/index.ts'
 import { receiveBuffers } from '../../src/protocol/receive-buffers.ts'
+import { BlockPool } from '../../src/storage/memory/block-pool.ts'
 import { WireClient } from '../broker/wire-client.ts'
 import { startWithAdmin, type AdminHarness } from './helpers.ts'
 import { fetchBody, patternedBatch, verifyPatterned } from './patterned-records.ts'
@@ -27,6 +29,8 @@ const PARTITIONS = 3
 const VALUE_BYTES = 1500
 /** Records per batch of a large request (3 partitions × ~30 KiB: a frame beyond a 64 KiB slab). */
 const BIG = 20
+/** Records of a one-partition request (~75 KB of a 128 KiB receive buffer: adopted in memory). */
+const WHOLE = 50
 const REQUESTS = 90
 /** Requests sent before waiting for their answers. */
 const WINDOW = 6
@@ -123,6 +127,7 @@ describe.each([
     const producer = await WireClient.open(h.broker.port)
     const consumer = await WireClient.open(h.broker.port)
     const reused0 = receiveBuffers.reused
+    const adopt = vi.spyOn(BlockPool.prototype, 'adopt')
     const produced = new Array<number>(PARTITIONS).fill(0)
     const next = new Array<number>(PARTITIONS).fill(0)
     let logStart = new Array<number>(PARTITIONS).fill(0)
@@ -145,10 +150,11 @@ describe.each([
         const base = producer.responseCount
         for (let k = r; k < r + WINDOW; k++) {
           const small = k % 5 === 4
+          const whole = k % 5 === 2
           // The window's last request is answered, so every append before it is done.
           const acks = k % 7 === 3 && k % WINDOW !== WINDOW - 1 ? 0 : -1
-          const count = small ? 1 : BIG
-          const partitions = small ? [k % PARTITIONS] : [0, 1, 2]
+          const count = small ? 1 : whole ? WHOLE : BIG
+          const partitions = small || whole ? [k % PARTITIONS] : [0, 1, 2]
           const expected = partitions.map((p) => produced[p]!)
           const partitionData = partitions.map((p) => ({
             index: p,
@@ -188,7 +194,11 @@ describe.each([
       else expect(Math.min(...logStart)).toBeGreaterThan(0)
       // Frames really were carried in given-back buffers.
       expect(receiveBuffers.reused - reused0).toBeGreaterThan(REQUESTS / 2)
+      // The memory log adopted the one-partition requests' batches.
+      if (mode === 'memory')
+        expect(adopt.mock.results.filter((r) => r.value !== undefined).length).toBe(REQUESTS / 5)
     } finally {
+      adopt.mockRestore()
       producer.close()
       consumer.close()
     }

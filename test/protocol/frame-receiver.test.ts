@@ -212,6 +212,35 @@ describe('FrameReceiver leases', () => {
     expect(pool.take(1024 * 1024)).not.toBe(pool.take(1024 * 1024))
   })
 
+  it('gives a buffer back when its last reference goes, and never once pinned', () => {
+    const pool = new ReceiveBufferPool(1 << 20, 8 << 20, true)
+    const lease = new FrameLease(pool.take(), pool)
+    lease.retain()
+    expect(lease.refs).toBe(2)
+    lease.release()
+    expect(lease.released).toBe(false)
+    expect(pool.freeBytes).toBe(0)
+    lease.release()
+    expect(lease.released).toBe(true)
+    expect(pool.freeBytes).toBe(1 << 20)
+    // Once released it cannot be retained: a holder taking a reference too late is a bug.
+    expect(() => lease.retain()).toThrow()
+
+    const buf = pool.take().fill(1)
+    const pinned = new FrameLease(buf, pool)
+    expect(pinned.holds(buf.subarray(10, 20))).toBe(true)
+    expect(pinned.holds(Buffer.alloc(10))).toBe(false)
+    expect(pinned.capacity).toBe(1 << 20)
+    pinned.retain()
+    pinned.pin()
+    pinned.release()
+    pinned.release()
+    expect(pinned.released).toBe(true)
+    expect(pool.freeBytes).toBe(0)
+    expect(buf.every((b) => b === 1)).toBe(true)
+    expect(pinned.holds(buf)).toBe(false)
+  })
+
   it('poisons released buffers when asked', () => {
     const pool = new ReceiveBufferPool()
     pool.poison = true

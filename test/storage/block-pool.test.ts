@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { POISON_BYTE } from '../../src/protocol/receive-buffers.ts'
+import { FrameLease, POISON_BYTE, ReceiveBufferPool } from '../../src/protocol/receive-buffers.ts'
 import { BlockPool, PACK_BLOCK_BYTES } from '../../src/storage/memory/block-pool.ts'
 import { MemoryPartitionLog } from '../../src/storage/memory/index.ts'
 import { simpleBatch } from './batches.ts'
@@ -115,5 +115,90 @@ describe('memory log: appends copied into reusable blocks', () => {
       for (const batch of records) expect(batch.equals(want.get(batch.readBigInt64BE(0))!)).toBe(true)
     expect(log.logStartOffset()).toBeGreaterThan(0n)
     expect(reused).toBeGreaterThan(100)
+  })
+})
+
+describe('memory log: appends adopted from receive buffers', () => {
+  /** `batch` as a request's only records in a pooled receive buffer of at least `bufferBytes`. */
+  function received(pool: ReceiveBufferPool, batch: Buffer, bufferBytes = batch.length) {
+    const buf = pool.take(Math.max(bufferBytes, batch.length))
+    batch.copy(buf, 40) // a request header before the records
+    return { records: buf.subarray(40, 40 + batch.length), lease: new FrameLease(buf, pool) }
+  }
+
+  function setup() {
+    const frames = new ReceiveBufferPool(1 << 20, 16 << 20, true)
+    const blocks = new BlockPool(32 << 20, true)
+    const log = new MemoryPartitionLog(
+      TP,
+      config({ segmentBytes: 600_000, retentionBytes: 600_000, retentionMs: -1 }),
+      { now: () => 0, blocks },
+    )
+    /** Appends as Produce does: the request's reference is released once the append returned. */
+    const produce = (batch: Buffer, bufferBytes?: number) => {
+      const { records, lease } = received(frames, batch, bufferBytes)
+      const r = log.appendNow(records, { leaderEpoch: 0, frame: lease })
+      const want = Buffer.from(records)
+      lease.release()
+      return { lease, records, offset: r.baseOffset, want }
+    }
+    /** Enough appends (copied: 10 KB each) to roll and drop every segment before them. */
+    const flush = () => {
+      for (let i = 0; i < 150; i++) log.appendNow(simpleBatch(1, 10_000), { leaderEpoch: 0 })
+    }
+    return { frames, blocks, log, produce, flush }
+  }
+
+  it('adopts a batch filling half its buffer; the buffer is reused once retention drops it', async () => {
+    const { blocks, log, produce, flush } = setup()
+    const a = produce(simpleBatch(2, 150_000)) // ~300 KB in 512 KiB
+    expect(blocks.adoptedBytes).toBe(a.records.length)
+    expect(a.lease.released).toBe(false)
+    expect(a.lease.refs).toBe(1)
+    expect(log.sizeInBytes()).toBe(a.records.length)
+    flush()
+    expect(log.logStartOffset()).toBeGreaterThan(a.offset)
+    expect(a.lease.released).toBe(true)
+    // Given back to the (poisoning) pool: nothing in the log may read it any more.
+    expect(a.records.every((b) => b === POISON_BYTE)).toBe(true)
+    const all = await log.read(log.logStartOffset(), 1 << 30)
+    for (const batch of all.records) expect(batch.includes(POISON_BYTE)).toBe(false)
+  })
+
+  it('never reuses an adopted buffer a read lent out', async () => {
+    const { log, produce, flush } = setup()
+    const a = produce(simpleBatch(2, 150_000))
+    const read = await log.read(a.offset, 1 << 30)
+    expect(read.records[0]!.buffer).toBe(a.records.buffer)
+    expect(a.lease.pinned).toBe(true)
+    flush()
+    expect(a.lease.released).toBe(true)
+    expect(read.records[0]!.equals(a.want)).toBe(true)
+  })
+
+  it('copies a batch that fills less than half its buffer, or one small enough to pack', async () => {
+    const { blocks, log, produce } = setup()
+    const small = produce(simpleBatch(2, 100_000), 600_000) // ~200 KB in 1 MiB
+    const tiny = produce(simpleBatch(1, 10_000), 100_000) // ~10 KB in 128 KiB
+    expect(blocks.adoptedBytes).toBe(0)
+    for (const c of [small, tiny]) {
+      expect(c.lease.released).toBe(true)
+      expect(c.records.every((b) => b === POISON_BYTE)).toBe(true)
+      expect((await log.read(c.offset, 1)).records[0]!.equals(c.want)).toBe(true)
+    }
+  })
+
+  it('gives adopted buffers back when the log closes (deleted topic), not when truncated', async () => {
+    const { log, produce } = setup()
+    const cut = produce(simpleBatch(2, 150_000))
+    await log.truncateTo(cut.offset)
+    const kept = produce(simpleBatch(2, 150_000))
+    expect(cut.lease.released).toBe(false)
+    expect(kept.lease.released).toBe(false)
+    await log.close()
+    expect(kept.lease.released).toBe(true)
+    expect(kept.records.every((b) => b === POISON_BYTE)).toBe(true)
+    // Truncation left the cut batch to the GC: its buffer is never given back.
+    expect(cut.lease.released).toBe(false)
   })
 })

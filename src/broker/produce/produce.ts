@@ -13,10 +13,14 @@
 // learns of the failure by the disconnect and refreshes its metadata). Kafka 4 does not
 // auto-create topics on Produce (only Metadata does), so neither do we.
 //
-// The request frame's receive buffer (ctx.frameLease) is released once the outcome is settled,
-// unless a view of the frame may survive: a log that keeps appended buffers (retainsAppended)
-// was given one uncopied, or an append failed (a failed write's state is not worth reasoning
-// about). Validation failures, duplicates, acks=0 and transactional waits keep nothing.
+// The request frame's receive buffer (ctx.frameLease) is part of the append contract: each append
+// of a view of it carries the lease (AppendOptions.frame), and a log that keeps the view takes a
+// reference of its own (the memory log adopting a large batch). Produce releases the request's
+// reference once the outcome is settled; the buffer is reused when the last reference goes. A
+// view that may survive untracked pins the lease (never reused): a log that keeps appended
+// buffers (retainsAppended) was given one uncopied, or an append failed (a failed write's state is
+// not worth reasoning about). Validation failures, duplicates, acks=0 and transactional waits keep
+// nothing.
 
 import { ATTR_TRANSACTIONAL, OFF_ATTRIBUTES } from '../../protocol/records/batch-header.ts'
 import { DEFAULT_MAX_DECOMPRESSED } from '../../protocol/records/records.ts'
@@ -28,7 +32,7 @@ import type {
   ProduceResponseTopicProduceResponse,
 } from '../../protocol/generated/index.ts'
 import { ZERO_UUID } from '../../protocol/primitives/uuid.ts'
-import type { AppendResult, PartitionLog } from '../../storage/log-store.ts'
+import type { AppendOptions, AppendResult, PartitionLog } from '../../storage/log-store.ts'
 import type { TopicRecord } from '../../storage/metadata-store.ts'
 import { CloseConnection, NO_RESPONSE, type NoResponse } from '../registry.ts'
 import type { RequestContext } from '../request-context.ts'
@@ -45,11 +49,6 @@ const NO_RECORD_ERRORS: RecordErrorEntry[] = []
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 }
 
 type Slot = ProduceResponsePartitionProduceResponse | Promise<ProduceResponsePartitionProduceResponse>
-
-/** Set when a view of the request frame may outlive the request (see the top of the file). */
-interface FrameUse {
-  kept: boolean
-}
 
 function failed(index: number, err: unknown, logStartOffset = -1n): ProduceResponsePartitionProduceResponse {
   return {
@@ -161,7 +160,6 @@ function produceRequest(ctx: RequestContext, req: ProduceRequest): ProduceOutcom
   const topics: Array<{ name: string; topicId: string; slots: Slot[] }> = []
   let pending = false
   const copy = shouldCopyRecords(req)
-  const use: FrameUse = { kept: false }
   for (const t of req.topicData) {
     const record: TopicRecord | undefined = byId ? s.topics.getById(t.topicId) : s.topics.get(t.name)
     const slots: Slot[] = []
@@ -193,19 +191,7 @@ function produceRequest(ctx: RequestContext, req: ProduceRequest): ProduceOutcom
         continue
       }
       policy ??= producePolicy(record, s.config, ctx.receivedAt)
-      const slot = appendPartition(
-        ctx,
-        req,
-        log,
-        record.name,
-        p.index,
-        p.records,
-        policy,
-        now,
-        guard,
-        copy,
-        use,
-      )
+      const slot = appendPartition(ctx, req, log, record.name, p.index, p.records, policy, now, guard, copy)
       if (slot instanceof Promise) pending = true
       slots.push(slot)
     }
@@ -213,8 +199,8 @@ function produceRequest(ctx: RequestContext, req: ProduceRequest): ProduceOutcom
 
   type Settled = Array<{ name: string; topicId: string; slots: ProduceResponsePartitionProduceResponse[] }>
   const finish = (settled: Settled): ProduceOutcome => {
-    // Every append has settled: nothing reads the frame any more unless a log kept it.
-    if (!use.kept) ctx.frameLease?.release()
+    // Every append has settled: what a log kept of the frame it holds its own reference on.
+    ctx.frameLease?.release()
     return acks === 0 ? acksZeroOutcome(settled, ctx) : respond(settled)
   }
   if (!pending) return finish(topics as Settled)
@@ -249,7 +235,6 @@ function appendPartition(
   now: number,
   guard: ProducerStateGuard | undefined,
   copy: boolean,
-  use: FrameUse,
 ): Slot {
   let batch
   try {
@@ -295,12 +280,12 @@ function appendPartition(
     if (ready !== undefined) {
       const p = producer
       return ready.then(
-        () => checkAndAppend(ctx, log, topic, index, stored, policy, now, guard, p, owned, use),
+        () => checkAndAppend(ctx, log, topic, index, stored, policy, now, guard, p, owned),
         (err: unknown) => failed(index, err, log.logStartOffset()),
       )
     }
   }
-  return checkAndAppend(ctx, log, topic, index, stored, policy, now, guard, producer, owned, use)
+  return checkAndAppend(ctx, log, topic, index, stored, policy, now, guard, producer, owned)
 }
 
 /** The producer-state check (when the batch has a producer id), then the append. */
@@ -315,7 +300,6 @@ function checkAndAppend(
   guard: ProducerStateGuard | undefined,
   producer: ProducerBatch | undefined,
   owned: boolean,
-  use: FrameUse,
 ): Slot {
   if (guard !== undefined && producer !== undefined) {
     try {
@@ -327,25 +311,27 @@ function checkAndAppend(
     }
   }
 
-  const options = policy.logAppendTime
-    ? { leaderEpoch: LEADER_EPOCH, logAppendTime: BigInt(now) }
-    : { leaderEpoch: LEADER_EPOCH }
+  // A log that keeps no view of what it appends needs no copy; one that does keeps the frame
+  // unless the records are copied (or re-encoded, which may still be a view: kept, to be safe).
+  const lease = ctx.frameLease
+  const retains = log.retainsAppended !== false
+  const toStore = owned || !retains ? records : ownedCopy(records)
+  if (retains && toStore === records) lease?.pin()
+  const frame = lease?.holds(toStore) === true ? lease : undefined
+  const options: AppendOptions = policy.logAppendTime
+    ? { leaderEpoch: LEADER_EPOCH, logAppendTime: BigInt(now), frame }
+    : { leaderEpoch: LEADER_EPOCH, frame }
   const done = (r: AppendResult): ProduceResponsePartitionProduceResponse => {
     if (producer !== undefined) guard!.appended(log, producer, r)
     signalAppend(log)
     return succeeded(index, r)
   }
   const fail = (err: unknown): ProduceResponsePartitionProduceResponse => {
-    use.kept = true
+    lease?.pin()
     if (producer !== undefined) guard!.appendFailed(log, producer, err)
     if (!(err instanceof KafkaError)) ctx.logger.error({ err, topic, partition: index }, 'append failed')
     return failed(index, err, log.logStartOffset())
   }
-  // A log that keeps no view of what it appends needs no copy; one that does keeps the frame
-  // unless the records are copied (or re-encoded, which may still be a view: kept, to be safe).
-  const retains = log.retainsAppended !== false
-  const toStore = owned || !retains ? records : ownedCopy(records)
-  if (retains && toStore === records) use.kept = true
   if (log.appendNow === undefined) return log.append(toStore, options).then(done, fail)
   // A log that appends synchronously (memory) answers at once: no promise for this partition.
   let result: AppendResult

@@ -5,8 +5,8 @@
 // five times slower and every mark-compact has five times fewer objects to trace, which is what
 // set the memory log's ack-latency tail (W4: major GCs of 5-10 ms every few hundred ms).
 //
-// Each batch also names the log-owned block its Buffer is a view of (block-pool.ts), undefined for
-// batches the cleaner wrote.
+// Each batch also names the block its Buffer is a view of (block-pool.ts: log-owned, or an adopted
+// receive buffer), undefined for batches the cleaner wrote.
 //
 // The column array is allocated on the first push and grows by doubling, so an empty segment (one
 // per idle partition) costs no typed array.
@@ -55,8 +55,7 @@ export class BatchTable {
 
   /** The batch's bytes for use outside the log: its block is never reused from then on. */
   lend(i: number): Buffer {
-    const block = this.#blocks[i]
-    if (block !== undefined) block.lent = true
+    this.#blocks[i]?.lend()
     return this.#bufs[i]!
   }
 

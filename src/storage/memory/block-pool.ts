@@ -1,30 +1,45 @@
-// Memory the in-memory log copies appended batches into, handed back for reuse when retention
-// drops them. The log copies every append (it keeps no view of the caller's buffer, so Produce can
-// give its receive buffer back, src/protocol/receive-buffers.ts), and a copy into a reused block
-// touches no fresh page: at 1 GB/s, fresh memory per request was ~80,000 page faults per GB and
-// hundreds of MB of external memory for V8 to collect, while the log itself kept a few MB.
+// Memory the in-memory log keeps appended batches in, handed back for reuse when retention drops
+// them: log-owned blocks the log copies appends into, and request receive buffers it adopts. A
+// copy into a reused block touches no fresh page: at 1 GB/s, fresh memory per request was ~80,000
+// page faults per GB and hundreds of MB of external memory for V8 to collect, while the log itself
+// kept a few MB.
 //
 // Blocks: an append of up to PACK_MAX_BYTES is packed with its neighbours into the log's current
 // pack block (PACK_BLOCK_BYTES); a larger one gets a block of its own, the next power of two from
 // PACK_BLOCK_BYTES to MAX_BLOCK_BYTES (above that, a buffer of its exact size that is never
 // reused). A block is written only past `used`, so views of the batches already in it never change.
 //
-// Safety: a block may be written again only when nothing can still read it. It goes back to the
-// pool only when it is closed (no more appends go into it), retention dropped every batch in it
-// (`live` reaches 0) and none of them was ever handed out (`lent`: a read, a timestamp lookup or
-// the cleaner saw it; a fetch response holds views until the socket wrote them). Any other way a
-// batch leaves the log (truncation, compaction, a deleted topic or closed log) never gives its
-// block back: it is left to the GC. At most `maxFreeBytes` of free blocks are kept.
+// Adoption: an append that arrived in a pooled receive buffer (a frame larger than a 64 KiB slab,
+// src/protocol/receive-buffers.ts) is not copied when it is larger than PACK_MAX_BYTES and fills at
+// least half of that buffer (ADOPT_MIN_SHARE): the log keeps the received bytes as a block of one
+// append that holds a reference on the buffer's FrameLease, and releasing that reference is how
+// the block is "freed" — the buffer goes back to the receive pool once the request and every
+// adopting block let go of it. The half rule bounds memory: what an adopted batch keeps alive is
+// at most twice its bytes (as for the pools' power-of-two sizes), so a small batch never pins a
+// 2 MiB buffer in a long-retention topic; a frame shared by several partitions (none of them half
+// of it) and anything smaller is copied as before.
 //
-// Block lifecycle: open (taken; appends go in) → closed (full, or a block of one append) →
-// free (closed, live 0, not lent: in the pool) → open again. A lent block never becomes free.
+// Safety: a block may be written again (or its receive buffer carry another frame) only when
+// nothing can still read it. It is freed only when it is closed (no more appends go into it),
+// retention or the log's close dropped every batch in it (`live` reaches 0) and none of them was
+// ever handed out (`lent`: a read, a timestamp lookup or the cleaner saw it; a fetch response holds
+// views until the socket wrote them; an adopted block pins its lease then). Any other way a batch
+// leaves the log (truncation, compaction, the log emptied by a truncation) never frees its block:
+// it is left to the GC (an adopted one never releases its reference: the buffer is collected).
+// At most `maxFreeBytes` of free blocks are kept.
+//
+// Block lifecycle: open (taken; appends go in) → closed (full, or a block of one append; an
+// adopted block starts closed) → free (closed, live 0, not lent: in the pool, or its lease
+// released) → open again (pooled blocks only). A lent block never becomes free.
 
-import { POISON_BYTE } from '../../protocol/receive-buffers.ts'
+import { POISON_BYTE, type FrameLease } from '../../protocol/receive-buffers.ts'
 
 export const PACK_BLOCK_BYTES = 64 * 1024
 export const PACK_MAX_BYTES = 16 * 1024
 const MAX_BLOCK_BYTES = 16 * 1024 * 1024
 export const MAX_FREE_BLOCK_BYTES = 32 * 1024 * 1024
+/** An append is adopted only when it fills at least this share of its receive buffer. */
+export const ADOPT_MIN_SHARE = 0.5
 
 /** One block of log memory; the log's batches in it are views of `buf`. */
 export class Block {
@@ -37,9 +52,21 @@ export class Block {
   lent = false
   /** Appends may still go in (the log's current pack block). */
   open = true
+  /** The receive buffer's lease an adopted block holds a reference on (undefined: pooled block). */
+  readonly lease: FrameLease | undefined
+  /** An adopted block's reference on its lease is not released yet. */
+  holding: boolean
 
-  constructor(buf: Buffer) {
+  constructor(buf: Buffer, lease?: FrameLease) {
     this.buf = buf
+    this.lease = lease
+    this.holding = lease !== undefined
+  }
+
+  /** A view of one of its batches leaves the log. */
+  lend(): void {
+    this.lent = true
+    this.lease?.pin()
   }
 }
 
@@ -67,6 +94,31 @@ export class BlockPool {
     return this.#freeBytes
   }
 
+  /** Bytes of appends adopted rather than copied (tests, diagnostics). */
+  adoptedBytes = 0
+
+  /**
+   * A closed block of the append `records` (offsets patched), adopted from the receive buffer
+   * `frame` holds when the rule at the top of the file allows it; undefined: copy it instead.
+   */
+  adopt(records: Buffer, batches: number, frame: FrameLease | undefined): Block | undefined {
+    const n = records.length
+    if (
+      frame === undefined ||
+      n <= PACK_MAX_BYTES ||
+      n < frame.capacity * ADOPT_MIN_SHARE ||
+      !frame.holds(records)
+    )
+      return undefined
+    frame.retain()
+    const block = new Block(records, frame)
+    block.open = false
+    block.used = n
+    block.live = batches
+    this.adoptedBytes += n
+    return block
+  }
+
   /** An open, empty block of at least `n` bytes (reused when one of its size is free). */
   take(n: number): Block {
     const cls = sizeClass(n)
@@ -90,7 +142,15 @@ export class BlockPool {
   }
 
   #maybeFree(block: Block): void {
-    if (block.open || block.live !== 0 || block.lent) return
+    if (block.open || block.live !== 0) return
+    const lease = block.lease
+    if (lease !== undefined) {
+      // A lent block pinned its lease: releasing then only drops the buffer to the GC.
+      if (block.holding) lease.release()
+      block.holding = false
+      return
+    }
+    if (block.lent) return
     // Whatever happens next, the block is dead to its log: never free it twice.
     block.lent = true
     const size = block.buf.length

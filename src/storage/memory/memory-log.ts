@@ -1,7 +1,8 @@
 // The in-memory PartitionLog: the disk log's behaviour without files. Appended batches are
 // patched in place, then copied into log-owned blocks (block-pool.ts) that retention hands back
-// for reuse, so the log keeps no view of the caller's buffer (retainsAppended = false). They are
-// grouped into segments that roll, index and expire
+// for reuse, or, when large and in a request's receive buffer, adopted with a reference on that
+// buffer (block-pool.ts says when), so the log keeps no untracked view of the caller's buffer
+// (retainsAppended = false). They are grouped into segments that roll, index and expire
 // by the same rules (segment-policy.ts), so retention and reads match the disk log exactly, with
 // one difference: retention.bytes is also applied each time a segment rolls (memory is the
 // resource it protects; the periodic check alone would let a fast producer fill it in between).
@@ -38,6 +39,7 @@ import {
 } from '../cleaner/cleaner.ts'
 import type { CompactableLog } from '../cleaner/round.ts'
 import { BatchTable } from './batch-table.ts'
+import type { FrameLease } from '../../protocol/receive-buffers.ts'
 import { BlockPool, PACK_BLOCK_BYTES, PACK_MAX_BYTES, type Block } from './block-pool.ts'
 
 interface MemSegment {
@@ -177,7 +179,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       assigned.offsetOfMaxTimestamp,
       this.#config.indexIntervalBytes,
     )
-    const [block, stored] = this.#store(records, assigned.batches.length)
+    const [block, stored] = this.#store(records, assigned.batches.length, options.frame)
     for (const b of assigned.batches) {
       const buf =
         b.position === 0 && b.size === records.length
@@ -199,11 +201,12 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
     }
   }
 
-  /** Copies an append (offsets already patched) into a log-owned block; returns the copy. */
-  #store(records: Buffer, batches: number): [Block, Buffer] {
+  /** Adopts an append (offsets already patched) or copies it into a log-owned block. */
+  #store(records: Buffer, batches: number, frame: FrameLease | undefined): [Block, Buffer] {
     const n = records.length
     const pool = this.#blocks
-    let block: Block
+    let block = pool.adopt(records, batches, frame)
+    if (block !== undefined) return [block, records]
     if (n <= PACK_MAX_BYTES) {
       let pack = this.#pack
       if (pack === undefined || pack.buf.length - pack.used < n) {
@@ -272,21 +275,27 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
 
   async offsetForTimestamp(timestamp: bigint): Promise<TimestampLookup | undefined> {
     this.#checkOpen()
-    for (const seg of this.#segments) {
-      if (seg.cadence.maxTimestampSoFar < timestamp) continue
-      const batches = seg.batches
-      for (let i = 0; i < batches.length; i++) {
-        if (batches.lastOffset(i) < this.#logStartOffset || batches.maxTimestamp(i) < timestamp) continue
-        const hit = await findInBatchByTimestamp(
-          batches.lend(i),
-          timestamp,
-          this.#logStartOffset,
-          this.#options.decompress,
-        )
-        if (hit !== undefined) return { ...hit, leaderEpoch: batches.leaderEpoch(i) }
+    search: for (;;) {
+      for (const seg of this.#segments) {
+        if (seg.cadence.maxTimestampSoFar < timestamp) continue
+        const batches = seg.batches
+        for (let i = 0; i < batches.length; i++) {
+          if (batches.lastOffset(i) < this.#logStartOffset || batches.maxTimestamp(i) < timestamp) continue
+          const hit = await findInBatchByTimestamp(
+            batches.lend(i),
+            timestamp,
+            this.#logStartOffset,
+            this.#options.decompress,
+          )
+          if (hit !== undefined) return { ...hit, leaderEpoch: batches.leaderEpoch(i) }
+          // Retention or close may have dropped the segment meanwhile, and its memory may carry
+          // other data now: search again in what the log holds.
+          this.#checkOpen()
+          if (!this.#segments.includes(seg)) continue search
+        }
       }
+      return undefined
     }
-    return undefined
   }
 
   async maxTimestamp(): Promise<TimestampLookup | undefined> {
@@ -512,7 +521,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       cleanUpperBound: () => this.lastStableOffset(),
       abortedTransactions: (from, to) => this.abortedTransactions(from, to),
       forEachBatch: async (s, visit) => {
-        const seg = find(s)
+        const seg = this.#closed ? undefined : find(s)
         if (seg === undefined) return
         // A snapshot: the visitor awaits, and the segment may be truncated meanwhile.
         const bufs: Buffer[] = []
@@ -587,8 +596,14 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
     return Promise.resolve()
   }
 
+  /** Closes the log (a deleted topic, a stopped store): its memory goes back for reuse. */
   close(): Promise<void> {
+    if (this.#closed) return Promise.resolve()
     this.#closed = true
+    if (this.#pack !== undefined) this.#blocks.close(this.#pack)
+    this.#pack = undefined
+    for (const seg of this.#segments) this.#dropBlocks(seg.batches)
+    this.#segments = [newSegment(this.#logEndOffset, this.#options.now())]
     return Promise.resolve()
   }
 }

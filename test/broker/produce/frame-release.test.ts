@@ -203,10 +203,34 @@ describe('Produce releases its frame', () => {
     // A single 2 MiB receive buffer holding the whole request: no copy (shouldCopyRecords).
     await withLog(h, 'keeps', (inner) => slowLog(inner, 1, undefined))
     const big = batch([{ value: 'v'.repeat(600_000) }])
-    const { lease, outcome } = call(h, request(-1, [{ topic: 'keeps', index: 0, records: big }]))
+    const { lease, outcome, frame } = call(h, request(-1, [{ topic: 'keeps', index: 0, records: big }]))
     await outcome
     await settle()
-    expect(lease.released).toBe(false)
+    expect(lease.pinned).toBe(true)
+    expect(frame.includes(POISON_BYTE)).toBe(false)
+  })
+
+  it('into the memory log that adopted its batch only once retention dropped that batch', async () => {
+    const h = await harness()
+    await h.createTopic('adopt', 1, { 'segment.bytes': '700000', 'retention.bytes': '1' })
+    const big = (c: string): Buffer => batch([{ value: c.repeat(600_000) }])
+    const first = call(h, request(-1, [{ topic: 'adopt', index: 0, records: big('a') }]))
+    await first.outcome
+    // The log holds its own reference: the request's is gone, the buffer is not.
+    expect(first.lease.refs).toBe(1)
+    expect(first.frame.includes(POISON_BYTE)).toBe(false)
+    const second = call(h, request(-1, [{ topic: 'adopt', index: 0, records: big('b') }]))
+    await second.outcome
+    const third = call(h, request(-1, [{ topic: 'adopt', index: 0, records: big('c') }]))
+    await third.outcome
+    // The third append rolled a segment and retention.bytes dropped the first one.
+    expect(h.services.topics.partition('adopt', 0)!.logStartOffset()).toBe(1n)
+    expect(first.lease.released).toBe(true)
+    expect(first.lease.pinned).toBe(false)
+    expect(first.frame.every((b) => b === POISON_BYTE)).toBe(true)
+    expect(second.lease.released).toBe(false)
+    expect(await values(h, 'adopt')).toEqual(['b'.repeat(600_000), 'c'.repeat(600_000)])
+    expect(second.lease.pinned).toBe(true)
   })
 
   it('never after a failed append, nor when the request fails as a whole', async () => {
@@ -219,11 +243,13 @@ describe('Produce releases its frame', () => {
     const failed = call(h, request(-1, [{ topic: 'broken', index: 0, records: batch(['a']) }]))
     const res = (await failed.outcome) as ProduceResponse
     expect(res.responses[0]!.partitionResponses[0]!.errorCode).not.toBe(0)
-    expect(failed.lease.released).toBe(false)
+    expect(failed.lease.pinned).toBe(true)
+    expect(failed.frame.includes(POISON_BYTE)).toBe(false)
 
     // acks=0 with a failure closes the connection: still nothing was kept, but an append failed.
     const closing = call(h, request(0, [{ topic: 'broken', index: 0, records: batch(['a']) }]))
     expect(await closing.outcome).toBeInstanceOf(CloseConnection)
-    expect(closing.lease.released).toBe(false)
+    expect(closing.lease.pinned).toBe(true)
+    expect(closing.frame.includes(POISON_BYTE)).toBe(false)
   })
 })
