@@ -496,7 +496,8 @@ function ${name}(r: Reader, v: number, keep: boolean, nullable: boolean, field: 
     }
     if (flex !== undefined) {
       const body: string[] = []
-      body.push(`    const tagged: Array<[number, Buffer]> = []`)
+      // The list of known tagged fields is made only when one is written: most values have none.
+      if (taggedFields.length > 0) body.push(`    let tagged: Array<[number, Buffer]> | undefined`)
       for (const f of taggedFields) {
         const tc = cond(f.taggedVersions, valid)
         const nullableC = this.nullableCond(f)
@@ -510,10 +511,12 @@ function ${name}(r: Reader, v: number, keep: boolean, nullable: boolean, field: 
             .replace(/\(w, /g, '(tw, ')
             .trimEnd(),
         )
-        body.push(`      tagged.push([${f.tag}, tw.toBuffer()])`)
+        body.push(`      ;(tagged ??= []).push([${f.tag}, tw.toBuffer()])`)
         body.push(`    }`)
       }
-      body.push(`    writeTaggedFields(w, tagged, m._unknownTags)`)
+      body.push(
+        `    writeTaggedFields(w, ${taggedFields.length > 0 ? 'tagged' : 'undefined'}, m._unknownTags)`,
+      )
       if (flexCond === 'true') lines.push(`  {`)
       else lines.push(`  if (${flexCond}) {`)
       lines.push(...body)

@@ -230,19 +230,31 @@ export class Connection {
       this.destroy(outcome.reason)
       return
     }
-    this.ready.set(seq, outcome)
     if (outcome.kind === 'response') this.readyBytes += outcome.bytes
-    this.flush()
+    // The usual case, the outcome whose turn it is: written without a trip through `ready`.
+    if (seq === this.nextWrite) this.flush(outcome)
+    else {
+      this.ready.set(seq, outcome)
+      this.flush()
+    }
   }
 
-  /** Writes every outcome whose turn has come, in sequence order. */
-  private flush(): void {
+  /**
+   * Writes every outcome whose turn has come, in sequence order: `next` (the one numbered
+   * nextWrite, not in `ready`) first when given, then those waiting in `ready`.
+   */
+  private flush(next?: DispatchOutcome): void {
     if (this.state === 'closed' || this.writesEnded) return
     let corked = false
     for (;;) {
-      const outcome = this.ready.get(this.nextWrite)
-      if (outcome === undefined) break
-      this.ready.delete(this.nextWrite)
+      let outcome = next
+      if (outcome !== undefined) next = undefined
+      else {
+        if (this.ready.size === 0) break
+        outcome = this.ready.get(this.nextWrite)
+        if (outcome === undefined) break
+        this.ready.delete(this.nextWrite)
+      }
       this.nextWrite++
       if (outcome.kind === 'close-after') {
         if (corked) this.socket.uncork()

@@ -17,9 +17,11 @@ import { unsupportedApiVersionsBody } from '../protocol/api-versions-table.ts'
 import {
   API_VERSIONS_KEY,
   decodeRequestFrame,
-  encodeResponseFrame,
+  writeResponseFrame,
+  type DecodeRequestOptions,
   type SupportedVersions,
 } from '../protocol/request-frame.ts'
+import { Writer } from '../protocol/primitives/writer.ts'
 import type { RequestHeader } from '../protocol/generated/headers.ts'
 import { ApiKey } from '../protocol/generated/index.ts'
 import type { FrameLease } from '../protocol/receive-buffers.ts'
@@ -47,6 +49,9 @@ export type DispatchOutcome =
   | { readonly kind: 'close-after'; readonly reason: string }
 
 const NONE: DispatchOutcome = { kind: 'none' }
+
+/** The response scratch Writer's size; responses up to this size are copied out of it. */
+const SCRATCH_BYTES = 1024
 
 // errorResponseFor walks the schema declarations of every API, which are built and validated when
 // their modules load (~10 ms and ~2 MB RSS at start). Only a whole-request failure needs them, so
@@ -149,11 +154,13 @@ export class Dispatcher {
   private readonly services: BrokerServices
 
   private readonly supported: SupportedVersions
+  private readonly decodeOptions: DecodeRequestOptions
 
   constructor(registry: Registry, services: BrokerServices) {
     this.registry = registry
     this.services = services
     this.supported = (key) => registry.span(key)
+    this.decodeOptions = { supported: this.supported }
   }
 
   /** Whether the decoded request/response trace is on (the broker's root log level). */
@@ -182,7 +189,7 @@ export class Dispatcher {
     receivedAt: number,
     lease?: FrameLease,
   ): DispatchOutcome | Promise<DispatchOutcome> {
-    const decoded = decodeRequestFrame(frame, { supported: this.supported })
+    const decoded = decodeRequestFrame(frame, this.decodeOptions)
     switch (decoded.kind) {
       case 'malformed': {
         const p = decoded.prefix
@@ -360,9 +367,18 @@ export class Dispatcher {
     correlationId: number,
     body: object,
   ): DispatchOutcome {
-    const chunks = encodeResponseFrame(apiKey, apiVersion, correlationId, body)
-    let bytes = 0
-    for (const c of chunks) bytes += c.length
-    return { kind: 'response', chunks, bytes }
+    // Encoded into one reused scratch Writer; a small response (most of them: produce acks,
+    // heartbeats, commits) is copied out at its exact size and the scratch kept, instead of a
+    // fresh 1 KiB Writer per response. A larger one, or one that keeps payloads by reference
+    // (fetch), takes the scratch's memory with it and the next response starts a new scratch.
+    const w = (this.scratch ??= new Writer(SCRATCH_BYTES))
+    w.reset()
+    writeResponseFrame(w, apiKey, apiVersion, correlationId, body)
+    const bytes = w.length
+    const copy = bytes <= SCRATCH_BYTES ? w.copyOut() : undefined
+    if (copy !== undefined) return { kind: 'response', chunks: [copy], bytes }
+    this.scratch = undefined
+    return { kind: 'response', chunks: w.toChunks(), bytes }
   }
+  private scratch: Writer | undefined
 }

@@ -6,15 +6,23 @@ import type { Writer } from './primitives/writer.ts'
 /** The implicit default of non-nullable bytes fields; zero-length, so sharing it is safe. */
 export const EMPTY_BYTES: Buffer = Buffer.alloc(0)
 
-/** Writes a tagged-field section: known fields and retained unknown ones, in ascending tag order. */
+/**
+ * Writes a tagged-field section: known fields (undefined: none) and retained unknown ones, in
+ * ascending tag order.
+ */
 export function writeTaggedFields(
   w: Writer,
-  known: Array<[number, Buffer]>,
+  known: Array<[number, Buffer]> | undefined,
   unknown: UnknownTag[] | undefined,
 ): void {
   if (unknown !== undefined && unknown.length > 0) {
+    known ??= []
     for (const u of unknown) known.push([u.tag, u.data])
     known.sort((a, b) => a[0] - b[0])
+  }
+  if (known === undefined) {
+    w.uvarint(0)
+    return
   }
   w.uvarint(known.length)
   for (const [tag, data] of known) {
@@ -33,7 +41,9 @@ export function writeTaggedFields(
 export function isDefaultStruct(value: object, def: object): boolean {
   const v = value as Record<string, unknown>
   const d = def as Record<string, unknown>
-  for (const key of Object.keys(v)) {
+  // for-in rather than Object.keys: no array per call (this runs per encoded struct field).
+  for (const key in v) {
+    if (!Object.hasOwn(v, key)) continue
     const x = v[key]
     if (x === undefined) continue
     if (key === '_unknownTags') {

@@ -154,13 +154,24 @@ export function encodeResponseFrame(
   body: object,
   writer: Writer = new Writer(1024),
 ): Buffer[] {
+  writeResponseFrame(writer, apiKey, apiVersion, correlationId, body)
+  return writer.toChunks()
+}
+
+/** Writes a response frame (int32 size, response header, body) into `writer`. */
+export function writeResponseFrame(
+  writer: Writer,
+  apiKey: number,
+  apiVersion: number,
+  correlationId: number,
+  body: object,
+): void {
   const codec = codecFor(apiKey)
   const start = writer.length
   writer.int32(0)
   encodeResponseHeader(writer, responseHeaderVersion(codec, apiVersion), { correlationId })
   codec.encodeResponse(writer, apiVersion, body)
   writer.patchInt32(start, writer.length - start - 4)
-  return writer.toChunks()
 }
 
 export interface RequestFrameHeader {

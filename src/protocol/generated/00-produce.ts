@@ -58,8 +58,7 @@ export function encodeProduceRequestPartitionProduceData(
   if (v >= 9) w.compactNullableRecords(records_)
   else w.nullableRecords(records_)
   if (v >= 9) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -146,8 +145,7 @@ export function encodeProduceRequestTopicProduceData(
     }
   }
   if (v >= 9) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -226,8 +224,7 @@ export function encodeProduceRequest(w: Writer, v: number, m: ProduceRequestInit
     }
   }
   if (v >= 9) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -351,8 +348,7 @@ export function encodeProduceResponseNodeEndpoint(
   if (!(v >= 10) && m.rack !== undefined && m.rack !== null)
     throw new EncodeError(`ProduceResponse.rack is not supported at version ${v}`)
   if (v >= 9) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -416,8 +412,7 @@ export function encodeProduceResponseLeaderIdAndEpoch(
   if (!(v >= 10) && m.leaderEpoch !== undefined && m.leaderEpoch !== -1)
     throw new EncodeError(`ProduceResponse.leaderEpoch is not supported at version ${v}`)
   if (v >= 9) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -482,8 +477,7 @@ export function encodeProduceResponseBatchIndexAndErrorMessage(
   if (!(v >= 8) && m.batchIndexErrorMessage !== undefined && m.batchIndexErrorMessage !== null)
     throw new EncodeError(`ProduceResponse.batchIndexErrorMessage is not supported at version ${v}`)
   if (v >= 9) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -628,7 +622,7 @@ export function encodeProduceResponsePartitionProduceResponse(
   )
     throw new EncodeError(`ProduceResponse.currentLeader is not supported at version ${v}`)
   if (v >= 9) {
-    const tagged: Array<[number, Buffer]> = []
+    let tagged: Array<[number, Buffer]> | undefined
     if (
       v >= 10 &&
       m.currentLeader !== undefined &&
@@ -637,7 +631,7 @@ export function encodeProduceResponsePartitionProduceResponse(
       const tw = new Writer(64)
       const tv = m.currentLeader
       encodeProduceResponseLeaderIdAndEpoch(tw, v, tv)
-      tagged.push([0, tw.toBuffer()])
+      ;(tagged ??= []).push([0, tw.toBuffer()])
     }
     writeTaggedFields(w, tagged, m._unknownTags)
   }
@@ -726,8 +720,7 @@ export function encodeProduceResponseTopicProduceResponse(
     }
   }
   if (v >= 9) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -824,7 +817,7 @@ export function encodeProduceResponse(w: Writer, v: number, m: ProduceResponseIn
   if (!(v >= 10) && m.nodeEndpoints !== undefined && (m.nodeEndpoints === null || m.nodeEndpoints.length > 0))
     throw new EncodeError(`ProduceResponse.nodeEndpoints is not supported at version ${v}`)
   if (v >= 9) {
-    const tagged: Array<[number, Buffer]> = []
+    let tagged: Array<[number, Buffer]> | undefined
     if (
       v >= 10 &&
       m.nodeEndpoints !== undefined &&
@@ -842,7 +835,7 @@ export function encodeProduceResponse(w: Writer, v: number, m: ProduceResponseIn
           encodeProduceResponseNodeEndpoint(tw, v, item)
         }
       }
-      tagged.push([0, tw.toBuffer()])
+      ;(tagged ??= []).push([0, tw.toBuffer()])
     }
     writeTaggedFields(w, tagged, m._unknownTags)
   }

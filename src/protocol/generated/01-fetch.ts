@@ -85,8 +85,7 @@ export function encodeFetchRequestForgottenTopic(
   if (!(v >= 7) && m.partitions !== undefined && (m.partitions === null || m.partitions.length > 0))
     throw new EncodeError(`FetchRequest.partitions is not supported at version ${v}`)
   if (v >= 12) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -225,18 +224,18 @@ export function encodeFetchRequestFetchPartition(
     w.int64(highWatermark_)
   }
   if (v >= 12) {
-    const tagged: Array<[number, Buffer]> = []
+    let tagged: Array<[number, Buffer]> | undefined
     if (v >= 17 && m.replicaDirectoryId !== undefined && m.replicaDirectoryId !== ZERO_UUID) {
       const tw = new Writer(64)
       const tv = m.replicaDirectoryId
       tw.uuid(tv)
-      tagged.push([0, tw.toBuffer()])
+      ;(tagged ??= []).push([0, tw.toBuffer()])
     }
     if (v >= 18 && m.highWatermark !== undefined && m.highWatermark !== 9223372036854775807n) {
       const tw = new Writer(64)
       const tv = m.highWatermark
       tw.int64(tv)
-      tagged.push([1, tw.toBuffer()])
+      ;(tagged ??= []).push([1, tw.toBuffer()])
     }
     writeTaggedFields(w, tagged, m._unknownTags)
   }
@@ -307,8 +306,7 @@ export function encodeFetchRequestFetchTopic(w: Writer, v: number, m: FetchReque
     }
   }
   if (v >= 12) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -364,8 +362,7 @@ export function encodeFetchRequestReplicaState(w: Writer, v: number, m: FetchReq
   if (!(v >= 15) && m.replicaEpoch !== undefined && m.replicaEpoch !== -1n)
     throw new EncodeError(`FetchRequest.replicaEpoch is not supported at version ${v}`)
   if (v >= 12) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -571,12 +568,12 @@ export function encodeFetchRequest(w: Writer, v: number, m: FetchRequestInit): v
     else w.string(rackId_)
   }
   if (v >= 12) {
-    const tagged: Array<[number, Buffer]> = []
+    let tagged: Array<[number, Buffer]> | undefined
     if (v >= 12 && m.clusterId !== undefined && m.clusterId !== null) {
       const tw = new Writer(64)
       const tv = m.clusterId
       tw.compactNullableString(tv)
-      tagged.push([0, tw.toBuffer()])
+      ;(tagged ??= []).push([0, tw.toBuffer()])
     }
     if (
       v >= 15 &&
@@ -586,7 +583,7 @@ export function encodeFetchRequest(w: Writer, v: number, m: FetchRequestInit): v
       const tw = new Writer(64)
       const tv = m.replicaState
       encodeFetchRequestReplicaState(tw, v, tv)
-      tagged.push([1, tw.toBuffer()])
+      ;(tagged ??= []).push([1, tw.toBuffer()])
     }
     writeTaggedFields(w, tagged, m._unknownTags)
   }
@@ -750,8 +747,7 @@ export function encodeFetchResponseNodeEndpoint(
   if (!(v >= 16) && m.rack !== undefined && m.rack !== null)
     throw new EncodeError(`FetchResponse.rack is not supported at version ${v}`)
   if (v >= 12) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -815,8 +811,7 @@ export function encodeFetchResponseAbortedTransaction(
   if (!(v >= 4) && m.firstOffset !== undefined && m.firstOffset !== 0n)
     throw new EncodeError(`FetchResponse.firstOffset is not supported at version ${v}`)
   if (v >= 12) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -862,8 +857,7 @@ export function encodeFetchResponseSnapshotId(w: Writer, v: number, m: FetchResp
   const epoch_ = m.epoch ?? -1
   w.int32(epoch_)
   if (v >= 12) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -927,8 +921,7 @@ export function encodeFetchResponseLeaderIdAndEpoch(
   if (!(v >= 12) && m.leaderEpoch !== undefined && m.leaderEpoch !== -1)
     throw new EncodeError(`FetchResponse.leaderEpoch is not supported at version ${v}`)
   if (v >= 12) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -992,8 +985,7 @@ export function encodeFetchResponseEpochEndOffset(
   if (!(v >= 12) && m.endOffset !== undefined && m.endOffset !== -1n)
     throw new EncodeError(`FetchResponse.endOffset is not supported at version ${v}`)
   if (v >= 12) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -1197,7 +1189,7 @@ export function encodeFetchResponsePartitionData(
   if (v >= 12) w.compactNullableRecords(records_)
   else w.nullableRecords(records_)
   if (v >= 12) {
-    const tagged: Array<[number, Buffer]> = []
+    let tagged: Array<[number, Buffer]> | undefined
     if (
       v >= 12 &&
       m.divergingEpoch !== undefined &&
@@ -1206,7 +1198,7 @@ export function encodeFetchResponsePartitionData(
       const tw = new Writer(64)
       const tv = m.divergingEpoch
       encodeFetchResponseEpochEndOffset(tw, v, tv)
-      tagged.push([0, tw.toBuffer()])
+      ;(tagged ??= []).push([0, tw.toBuffer()])
     }
     if (
       v >= 12 &&
@@ -1216,7 +1208,7 @@ export function encodeFetchResponsePartitionData(
       const tw = new Writer(64)
       const tv = m.currentLeader
       encodeFetchResponseLeaderIdAndEpoch(tw, v, tv)
-      tagged.push([1, tw.toBuffer()])
+      ;(tagged ??= []).push([1, tw.toBuffer()])
     }
     if (
       v >= 12 &&
@@ -1226,7 +1218,7 @@ export function encodeFetchResponsePartitionData(
       const tw = new Writer(64)
       const tv = m.snapshotId
       encodeFetchResponseSnapshotId(tw, v, tv)
-      tagged.push([2, tw.toBuffer()])
+      ;(tagged ??= []).push([2, tw.toBuffer()])
     }
     writeTaggedFields(w, tagged, m._unknownTags)
   }
@@ -1305,8 +1297,7 @@ export function encodeFetchResponseFetchableTopicResponse(
     }
   }
   if (v >= 12) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -1421,7 +1412,7 @@ export function encodeFetchResponse(w: Writer, v: number, m: FetchResponseInit):
   if (!(v >= 16) && m.nodeEndpoints !== undefined && (m.nodeEndpoints === null || m.nodeEndpoints.length > 0))
     throw new EncodeError(`FetchResponse.nodeEndpoints is not supported at version ${v}`)
   if (v >= 12) {
-    const tagged: Array<[number, Buffer]> = []
+    let tagged: Array<[number, Buffer]> | undefined
     if (
       v >= 16 &&
       m.nodeEndpoints !== undefined &&
@@ -1439,7 +1430,7 @@ export function encodeFetchResponse(w: Writer, v: number, m: FetchResponseInit):
           encodeFetchResponseNodeEndpoint(tw, v, item)
         }
       }
-      tagged.push([0, tw.toBuffer()])
+      ;(tagged ??= []).push([0, tw.toBuffer()])
     }
     writeTaggedFields(w, tagged, m._unknownTags)
   }

@@ -79,8 +79,7 @@ export function encodeListOffsetsRequestListOffsetsPartition(
   if (!(v <= 0) && m.maxNumOffsets !== undefined && m.maxNumOffsets !== 1)
     throw new EncodeError(`ListOffsetsRequest.maxNumOffsets is not supported at version ${v}`)
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -152,8 +151,7 @@ export function encodeListOffsetsRequestListOffsetsTopic(
     }
   }
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -234,8 +232,7 @@ export function encodeListOffsetsRequest(w: Writer, v: number, m: ListOffsetsReq
     w.int32(timeoutMs_)
   }
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -396,8 +393,7 @@ export function encodeListOffsetsResponseListOffsetsPartitionResponse(
   if (!(v >= 4) && m.leaderEpoch !== undefined && m.leaderEpoch !== -1)
     throw new EncodeError(`ListOffsetsResponse.leaderEpoch is not supported at version ${v}`)
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -469,8 +465,7 @@ export function encodeListOffsetsResponseListOffsetsTopicResponse(
     }
   }
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -536,8 +531,7 @@ export function encodeListOffsetsResponse(w: Writer, v: number, m: ListOffsetsRe
     }
   }
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

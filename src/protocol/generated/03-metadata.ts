@@ -70,8 +70,7 @@ export function encodeMetadataRequestMetadataRequestTopic(
   if (v >= 9) w.compactNullableString(name_)
   else w.nullableString(name_)
   if (v >= 9) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -179,8 +178,7 @@ export function encodeMetadataRequest(w: Writer, v: number, m: MetadataRequestIn
   )
     throw new EncodeError(`MetadataRequest.includeTopicAuthorizedOperations is not supported at version ${v}`)
   if (v >= 9) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -333,8 +331,7 @@ export function encodeMetadataResponseMetadataResponsePartition(
     }
   }
   if (v >= 9) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -460,8 +457,7 @@ export function encodeMetadataResponseMetadataResponseTopic(
   if (!(v >= 8) && m.topicAuthorizedOperations !== undefined && m.topicAuthorizedOperations !== -2147483648)
     throw new EncodeError(`MetadataResponse.topicAuthorizedOperations is not supported at version ${v}`)
   if (v >= 9) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -530,8 +526,7 @@ export function encodeMetadataResponseMetadataResponseBroker(
     else w.nullableString(rack_)
   }
   if (v >= 9) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -674,8 +669,7 @@ export function encodeMetadataResponse(w: Writer, v: number, m: MetadataResponse
     w.int16(errorCode_)
   }
   if (v >= 9) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -93,8 +93,7 @@ export function encodeOffsetCommitRequestOffsetCommitRequestPartition(
   if (v >= 8) w.compactNullableString(committedMetadata_)
   else w.nullableString(committedMetadata_)
   if (v >= 8) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -181,8 +180,7 @@ export function encodeOffsetCommitRequestOffsetCommitRequestTopic(
     }
   }
   if (v >= 8) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -296,8 +294,7 @@ export function encodeOffsetCommitRequest(w: Writer, v: number, m: OffsetCommitR
     }
   }
   if (v >= 8) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -389,8 +386,7 @@ export function encodeOffsetCommitResponseOffsetCommitResponsePartition(
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
   if (v >= 8) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -477,8 +473,7 @@ export function encodeOffsetCommitResponseOffsetCommitResponseTopic(
     }
   }
   if (v >= 8) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -544,8 +539,7 @@ export function encodeOffsetCommitResponse(w: Writer, v: number, m: OffsetCommit
     }
   }
   if (v >= 8) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -93,8 +93,7 @@ export function encodeOffsetFetchRequestOffsetFetchRequestTopics(
   )
     throw new EncodeError(`OffsetFetchRequest.partitionIndexes is not supported at version ${v}`)
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -185,8 +184,7 @@ export function encodeOffsetFetchRequestOffsetFetchRequestGroup(
   if (!(v >= 8) && m.topics !== undefined && (m.topics === null || m.topics.length > 0))
     throw new EncodeError(`OffsetFetchRequest.topics is not supported at version ${v}`)
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -266,8 +264,7 @@ export function encodeOffsetFetchRequestOffsetFetchRequestTopic(
   )
     throw new EncodeError(`OffsetFetchRequest.partitionIndexes is not supported at version ${v}`)
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -366,8 +363,7 @@ export function encodeOffsetFetchRequest(w: Writer, v: number, m: OffsetFetchReq
   if (!(v >= 7) && m.requireStable !== undefined && m.requireStable !== false)
     throw new EncodeError(`OffsetFetchRequest.requireStable is not supported at version ${v}`)
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -542,8 +538,7 @@ export function encodeOffsetFetchResponseOffsetFetchResponsePartitions(
   if (!(v >= 8) && m.errorCode !== undefined && m.errorCode !== 0)
     throw new EncodeError(`OffsetFetchResponse.errorCode is not supported at version ${v}`)
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -629,8 +624,7 @@ export function encodeOffsetFetchResponseOffsetFetchResponseTopics(
   if (!(v >= 8) && m.partitions !== undefined && (m.partitions === null || m.partitions.length > 0))
     throw new EncodeError(`OffsetFetchResponse.partitions is not supported at version ${v}`)
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -716,8 +710,7 @@ export function encodeOffsetFetchResponseOffsetFetchResponseGroup(
   if (!(v >= 8) && m.errorCode !== undefined && m.errorCode !== 0)
     throw new EncodeError(`OffsetFetchResponse.errorCode is not supported at version ${v}`)
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -816,8 +809,7 @@ export function encodeOffsetFetchResponseOffsetFetchResponsePartition(
   if (!(v <= 7) && m.errorCode !== undefined && m.errorCode !== 0)
     throw new EncodeError(`OffsetFetchResponse.errorCode is not supported at version ${v}`)
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -893,8 +885,7 @@ export function encodeOffsetFetchResponseOffsetFetchResponseTopic(
   if (!(v <= 7) && m.partitions !== undefined && (m.partitions === null || m.partitions.length > 0))
     throw new EncodeError(`OffsetFetchResponse.partitions is not supported at version ${v}`)
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -988,8 +979,7 @@ export function encodeOffsetFetchResponse(w: Writer, v: number, m: OffsetFetchRe
   if (!(v >= 8) && m.groups !== undefined && (m.groups === null || m.groups.length > 0))
     throw new EncodeError(`OffsetFetchResponse.groups is not supported at version ${v}`)
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

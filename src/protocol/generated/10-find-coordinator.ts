@@ -85,8 +85,7 @@ export function encodeFindCoordinatorRequest(w: Writer, v: number, m: FindCoordi
   )
     throw new EncodeError(`FindCoordinatorRequest.coordinatorKeys is not supported at version ${v}`)
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -210,8 +209,7 @@ export function encodeFindCoordinatorResponseCoordinator(
     else w.nullableString(errorMessage_)
   }
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -334,8 +332,7 @@ export function encodeFindCoordinatorResponse(w: Writer, v: number, m: FindCoord
   if (!(v >= 4) && m.coordinators !== undefined && (m.coordinators === null || m.coordinators.length > 0))
     throw new EncodeError(`FindCoordinatorResponse.coordinators is not supported at version ${v}`)
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -58,8 +58,7 @@ export function encodeJoinGroupRequestJoinGroupRequestProtocol(
   if (v >= 6) w.compactBytes(metadata_)
   else w.bytes(metadata_)
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -186,8 +185,7 @@ export function encodeJoinGroupRequest(w: Writer, v: number, m: JoinGroupRequest
     else w.nullableString(reason_)
   }
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -271,8 +269,7 @@ export function encodeJoinGroupResponseJoinGroupResponseMember(
   if (v >= 6) w.compactBytes(metadata_)
   else w.bytes(metadata_)
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -414,8 +411,7 @@ export function encodeJoinGroupResponse(w: Writer, v: number, m: JoinGroupRespon
     }
   }
   if (v >= 6) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

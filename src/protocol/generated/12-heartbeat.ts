@@ -66,8 +66,7 @@ export function encodeHeartbeatRequest(w: Writer, v: number, m: HeartbeatRequest
   if (!(v >= 3) && m.groupInstanceId !== undefined && m.groupInstanceId !== null)
     throw new EncodeError(`HeartbeatRequest.groupInstanceId is not supported at version ${v}`)
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -116,7 +115,6 @@ export function encodeHeartbeatResponse(w: Writer, v: number, m: HeartbeatRespon
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }

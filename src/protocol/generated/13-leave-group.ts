@@ -77,8 +77,7 @@ export function encodeLeaveGroupRequestMemberIdentity(
     else w.nullableString(reason_)
   }
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -152,8 +151,7 @@ export function encodeLeaveGroupRequest(w: Writer, v: number, m: LeaveGroupReque
   if (!(v >= 3) && m.members !== undefined && (m.members === null || m.members.length > 0))
     throw new EncodeError(`LeaveGroupRequest.members is not supported at version ${v}`)
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -248,8 +246,7 @@ export function encodeLeaveGroupResponseMemberResponse(
   if (!(v >= 3) && m.errorCode !== undefined && m.errorCode !== 0)
     throw new EncodeError(`LeaveGroupResponse.errorCode is not supported at version ${v}`)
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -319,8 +316,7 @@ export function encodeLeaveGroupResponse(w: Writer, v: number, m: LeaveGroupResp
   if (!(v >= 3) && m.members !== undefined && (m.members === null || m.members.length > 0))
     throw new EncodeError(`LeaveGroupResponse.members is not supported at version ${v}`)
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

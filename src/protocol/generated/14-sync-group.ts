@@ -58,8 +58,7 @@ export function encodeSyncGroupRequestSyncGroupRequestAssignment(
   if (v >= 4) w.compactBytes(assignment_)
   else w.bytes(assignment_)
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -179,8 +178,7 @@ export function encodeSyncGroupRequest(w: Writer, v: number, m: SyncGroupRequest
     }
   }
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -272,7 +270,6 @@ export function encodeSyncGroupResponse(w: Writer, v: number, m: SyncGroupRespon
   if (v >= 4) w.compactBytes(assignment_)
   else w.bytes(assignment_)
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }

@@ -67,8 +67,7 @@ export function encodeDescribeGroupsRequest(w: Writer, v: number, m: DescribeGro
       `DescribeGroupsRequest.includeAuthorizedOperations is not supported at version ${v}`,
     )
   if (v >= 5) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -184,8 +183,7 @@ export function encodeDescribeGroupsResponseDescribedGroupMember(
   if (v >= 5) w.compactBytes(memberAssignment_)
   else w.bytes(memberAssignment_)
   if (v >= 5) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -317,8 +315,7 @@ export function encodeDescribeGroupsResponseDescribedGroup(
   if (!(v >= 3) && m.authorizedOperations !== undefined && m.authorizedOperations !== -2147483648)
     throw new EncodeError(`DescribeGroupsResponse.authorizedOperations is not supported at version ${v}`)
   if (v >= 5) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -384,8 +381,7 @@ export function encodeDescribeGroupsResponse(w: Writer, v: number, m: DescribeGr
     }
   }
   if (v >= 5) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -82,8 +82,7 @@ export function encodeListGroupsRequest(w: Writer, v: number, m: ListGroupsReque
   if (!(v >= 5) && m.typesFilter !== undefined && (m.typesFilter === null || m.typesFilter.length > 0))
     throw new EncodeError(`ListGroupsRequest.typesFilter is not supported at version ${v}`)
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -176,8 +175,7 @@ export function encodeListGroupsResponseListedGroup(
     else w.string(groupType_)
   }
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -242,8 +240,7 @@ export function encodeListGroupsResponse(w: Writer, v: number, m: ListGroupsResp
     }
   }
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -56,8 +56,7 @@ export function encodeApiVersionsRequest(w: Writer, v: number, m: ApiVersionsReq
     else w.string(clientSoftwareVersion_)
   }
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -132,8 +131,7 @@ export function encodeApiVersionsResponseFinalizedFeatureKey(
   if (!(v >= 3) && m.minVersionLevel !== undefined && m.minVersionLevel !== 0)
     throw new EncodeError(`ApiVersionsResponse.minVersionLevel is not supported at version ${v}`)
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -208,8 +206,7 @@ export function encodeApiVersionsResponseSupportedFeatureKey(
   if (!(v >= 3) && m.maxVersion !== undefined && m.maxVersion !== 0)
     throw new EncodeError(`ApiVersionsResponse.maxVersion is not supported at version ${v}`)
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -268,8 +265,7 @@ export function encodeApiVersionsResponseApiVersion(
   const maxVersion_ = m.maxVersion ?? 0
   w.int16(maxVersion_)
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -452,7 +448,7 @@ export function encodeApiVersionsResponse(w: Writer, v: number, m: ApiVersionsRe
     w.bool(zkMigrationReady_)
   }
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
+    let tagged: Array<[number, Buffer]> | undefined
     if (
       v >= 3 &&
       m.supportedFeatures !== undefined &&
@@ -472,13 +468,13 @@ export function encodeApiVersionsResponse(w: Writer, v: number, m: ApiVersionsRe
           encodeApiVersionsResponseSupportedFeatureKey(tw, v, item)
         }
       }
-      tagged.push([0, tw.toBuffer()])
+      ;(tagged ??= []).push([0, tw.toBuffer()])
     }
     if (v >= 3 && m.finalizedFeaturesEpoch !== undefined && m.finalizedFeaturesEpoch !== -1n) {
       const tw = new Writer(64)
       const tv = m.finalizedFeaturesEpoch
       tw.int64(tv)
-      tagged.push([1, tw.toBuffer()])
+      ;(tagged ??= []).push([1, tw.toBuffer()])
     }
     if (
       v >= 3 &&
@@ -499,13 +495,13 @@ export function encodeApiVersionsResponse(w: Writer, v: number, m: ApiVersionsRe
           encodeApiVersionsResponseFinalizedFeatureKey(tw, v, item)
         }
       }
-      tagged.push([2, tw.toBuffer()])
+      ;(tagged ??= []).push([2, tw.toBuffer()])
     }
     if (v >= 3 && m.zkMigrationReady !== undefined && m.zkMigrationReady !== false) {
       const tw = new Writer(64)
       const tv = m.zkMigrationReady
       tw.bool(tv)
-      tagged.push([3, tw.toBuffer()])
+      ;(tagged ??= []).push([3, tw.toBuffer()])
     }
     writeTaggedFields(w, tagged, m._unknownTags)
   }

@@ -59,8 +59,7 @@ export function encodeCreateTopicsRequestCreatableTopicConfig(
   if (v >= 5) w.compactNullableString(value_)
   else w.nullableString(value_)
   if (v >= 5) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -125,8 +124,7 @@ export function encodeCreateTopicsRequestCreatableReplicaAssignment(
     }
   }
   if (v >= 5) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -236,8 +234,7 @@ export function encodeCreateTopicsRequestCreatableTopic(
     }
   }
   if (v >= 5) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -310,8 +307,7 @@ export function encodeCreateTopicsRequest(w: Writer, v: number, m: CreateTopicsR
   if (!(v >= 1) && m.validateOnly !== undefined && m.validateOnly !== false)
     throw new EncodeError(`CreateTopicsRequest.validateOnly is not supported at version ${v}`)
   if (v >= 5) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -481,8 +477,7 @@ export function encodeCreateTopicsResponseCreatableTopicConfigs(
   if (!(v >= 5) && m.isSensitive !== undefined && m.isSensitive !== false)
     throw new EncodeError(`CreateTopicsResponse.isSensitive is not supported at version ${v}`)
   if (v >= 5) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -623,12 +618,12 @@ export function encodeCreateTopicsResponseCreatableTopicResult(
     }
   }
   if (v >= 5) {
-    const tagged: Array<[number, Buffer]> = []
+    let tagged: Array<[number, Buffer]> | undefined
     if (v >= 5 && m.topicConfigErrorCode !== undefined && m.topicConfigErrorCode !== 0) {
       const tw = new Writer(64)
       const tv = m.topicConfigErrorCode
       tw.int16(tv)
-      tagged.push([0, tw.toBuffer()])
+      ;(tagged ??= []).push([0, tw.toBuffer()])
     }
     writeTaggedFields(w, tagged, m._unknownTags)
   }
@@ -696,8 +691,7 @@ export function encodeCreateTopicsResponse(w: Writer, v: number, m: CreateTopics
     }
   }
   if (v >= 5) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -68,8 +68,7 @@ export function encodeDeleteTopicsRequestDeleteTopicState(
   if (!(v >= 6) && m.topicId !== undefined && m.topicId !== ZERO_UUID)
     throw new EncodeError(`DeleteTopicsRequest.topicId is not supported at version ${v}`)
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -151,8 +150,7 @@ export function encodeDeleteTopicsRequest(w: Writer, v: number, m: DeleteTopicsR
   const timeoutMs_ = m.timeoutMs ?? 0
   w.int32(timeoutMs_)
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -271,8 +269,7 @@ export function encodeDeleteTopicsResponseDeletableTopicResult(
     else w.nullableString(errorMessage_)
   }
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -338,8 +335,7 @@ export function encodeDeleteTopicsResponse(w: Writer, v: number, m: DeleteTopics
     }
   }
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

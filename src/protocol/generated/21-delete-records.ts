@@ -56,8 +56,7 @@ export function encodeDeleteRecordsRequestDeleteRecordsPartition(
   const offset_ = m.offset ?? 0n
   w.int64(offset_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -129,8 +128,7 @@ export function encodeDeleteRecordsRequestDeleteRecordsTopic(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -193,8 +191,7 @@ export function encodeDeleteRecordsRequest(w: Writer, v: number, m: DeleteRecord
   const timeoutMs_ = m.timeoutMs ?? 0
   w.int32(timeoutMs_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -291,8 +288,7 @@ export function encodeDeleteRecordsResponseDeleteRecordsPartitionResult(
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -364,8 +360,7 @@ export function encodeDeleteRecordsResponseDeleteRecordsTopicResult(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -428,8 +423,7 @@ export function encodeDeleteRecordsResponse(w: Writer, v: number, m: DeleteRecor
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

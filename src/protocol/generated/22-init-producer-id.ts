@@ -69,8 +69,7 @@ export function encodeInitProducerIdRequest(w: Writer, v: number, m: InitProduce
   if (!(v >= 3) && m.producerEpoch !== undefined && m.producerEpoch !== -1)
     throw new EncodeError(`InitProducerIdRequest.producerEpoch is not supported at version ${v}`)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -126,7 +125,6 @@ export function encodeInitProducerIdResponse(w: Writer, v: number, m: InitProduc
   const producerEpoch_ = m.producerEpoch ?? 0
   w.int16(producerEpoch_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }

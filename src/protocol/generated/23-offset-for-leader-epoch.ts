@@ -68,8 +68,7 @@ export function encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(
   const leaderEpoch_ = m.leaderEpoch ?? 0
   w.int32(leaderEpoch_)
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -136,8 +135,7 @@ export function encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(
     }
   }
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -211,8 +209,7 @@ export function encodeOffsetForLeaderEpochRequest(
     }
   }
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -317,8 +314,7 @@ export function encodeOffsetForLeaderEpochResponseEpochEndOffset(
   const endOffset_ = m.endOffset ?? -1n
   w.int64(endOffset_)
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -390,8 +386,7 @@ export function encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(
     }
   }
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -460,8 +455,7 @@ export function encodeOffsetForLeaderEpochResponse(
     }
   }
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -68,8 +68,7 @@ export function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(
     }
   }
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -181,8 +180,7 @@ export function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(
   if (!(v >= 4) && m.topics !== undefined && (m.topics === null || m.topics.length > 0))
     throw new EncodeError(`AddPartitionsToTxnRequest.topics is not supported at version ${v}`)
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -321,8 +319,7 @@ export function encodeAddPartitionsToTxnRequest(
   )
     throw new EncodeError(`AddPartitionsToTxnRequest.v3AndBelowTopics is not supported at version ${v}`)
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -437,8 +434,7 @@ export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResul
   const partitionErrorCode_ = m.partitionErrorCode ?? 0
   w.int16(partitionErrorCode_)
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -507,8 +503,7 @@ export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(
     }
   }
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -586,8 +581,7 @@ export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(
   if (!(v >= 4) && m.topicResults !== undefined && (m.topicResults === null || m.topicResults.length > 0))
     throw new EncodeError(`AddPartitionsToTxnResponse.topicResults is not supported at version ${v}`)
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -713,8 +707,7 @@ export function encodeAddPartitionsToTxnResponse(
       `AddPartitionsToTxnResponse.resultsByTopicV3AndBelow is not supported at version ${v}`,
     )
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -59,8 +59,7 @@ export function encodeAddOffsetsToTxnRequest(w: Writer, v: number, m: AddOffsets
   if (v >= 3) w.compactString(groupId_)
   else w.string(groupId_)
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -106,7 +105,6 @@ export function encodeAddOffsetsToTxnResponse(w: Writer, v: number, m: AddOffset
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }

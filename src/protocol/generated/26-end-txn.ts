@@ -58,8 +58,7 @@ export function encodeEndTxnRequest(w: Writer, v: number, m: EndTxnRequestInit):
   const committed_ = m.committed ?? false
   w.bool(committed_)
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -121,7 +120,6 @@ export function encodeEndTxnResponse(w: Writer, v: number, m: EndTxnResponseInit
     w.int16(producerEpoch_)
   }
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }

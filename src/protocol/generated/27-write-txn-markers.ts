@@ -68,8 +68,7 @@ export function encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(
     }
   }
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -179,8 +178,7 @@ export function encodeWriteTxnMarkersRequestWritableTxnMarker(
   if (!(v >= 2) && m.transactionVersion !== undefined && m.transactionVersion !== 0)
     throw new EncodeError(`WriteTxnMarkersRequest.transactionVersion is not supported at version ${v}`)
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -238,8 +236,7 @@ export function encodeWriteTxnMarkersRequest(w: Writer, v: number, m: WriteTxnMa
     }
   }
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -350,8 +347,7 @@ export function encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -418,8 +414,7 @@ export function encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(
     }
   }
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -490,8 +485,7 @@ export function encodeWriteTxnMarkersResponseWritableTxnMarkerResult(
     }
   }
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -549,8 +543,7 @@ export function encodeWriteTxnMarkersResponse(w: Writer, v: number, m: WriteTxnM
     }
   }
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -75,8 +75,7 @@ export function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(
   if (v >= 3) w.compactNullableString(committedMetadata_)
   else w.nullableString(committedMetadata_)
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -143,8 +142,7 @@ export function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(
     }
   }
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -274,8 +272,7 @@ export function encodeTxnOffsetCommitRequest(w: Writer, v: number, m: TxnOffsetC
     }
   }
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -368,8 +365,7 @@ export function encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -436,8 +432,7 @@ export function encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(
     }
   }
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -500,8 +495,7 @@ export function encodeTxnOffsetCommitResponse(w: Writer, v: number, m: TxnOffset
     }
   }
   if (v >= 3) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

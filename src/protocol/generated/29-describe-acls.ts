@@ -97,8 +97,7 @@ export function encodeDescribeAclsRequest(w: Writer, v: number, m: DescribeAclsR
   const permissionType_ = m.permissionType ?? 0
   w.int8(permissionType_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -164,8 +163,7 @@ export function encodeDescribeAclsResponseAclDescription(
   const permissionType_ = m.permissionType ?? 0
   w.int8(permissionType_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -252,8 +250,7 @@ export function encodeDescribeAclsResponseDescribeAclsResource(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -327,8 +324,7 @@ export function encodeDescribeAclsResponse(w: Writer, v: number, m: DescribeAcls
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -105,8 +105,7 @@ export function encodeCreateAclsRequestAclCreation(
   const permissionType_ = m.permissionType ?? 0
   w.int8(permissionType_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -164,8 +163,7 @@ export function encodeCreateAclsRequest(w: Writer, v: number, m: CreateAclsReque
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -239,8 +237,7 @@ export function encodeCreateAclsResponseAclCreationResult(
   if (v >= 2) w.compactNullableString(errorMessage_)
   else w.nullableString(errorMessage_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -303,8 +300,7 @@ export function encodeCreateAclsResponse(w: Writer, v: number, m: CreateAclsResp
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -105,8 +105,7 @@ export function encodeDeleteAclsRequestDeleteAclsFilter(
   const permissionType_ = m.permissionType ?? 0
   w.int8(permissionType_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -164,8 +163,7 @@ export function encodeDeleteAclsRequest(w: Writer, v: number, m: DeleteAclsReque
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -302,8 +300,7 @@ export function encodeDeleteAclsResponseDeleteAclsMatchingAcl(
   const permissionType_ = m.permissionType ?? 0
   w.int8(permissionType_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -380,8 +377,7 @@ export function encodeDeleteAclsResponseDeleteAclsFilterResult(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -444,8 +440,7 @@ export function encodeDeleteAclsResponse(w: Writer, v: number, m: DeleteAclsResp
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -78,8 +78,7 @@ export function encodeDescribeConfigsRequestDescribeConfigsResource(
     }
   }
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -157,8 +156,7 @@ export function encodeDescribeConfigsRequest(w: Writer, v: number, m: DescribeCo
   if (!(v >= 3) && m.includeDocumentation !== undefined && m.includeDocumentation !== false)
     throw new EncodeError(`DescribeConfigsRequest.includeDocumentation is not supported at version ${v}`)
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -272,8 +270,7 @@ export function encodeDescribeConfigsResponseDescribeConfigsSynonym(
   if (!(v >= 1) && m.source !== undefined && m.source !== 0)
     throw new EncodeError(`DescribeConfigsResponse.source is not supported at version ${v}`)
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -413,8 +410,7 @@ export function encodeDescribeConfigsResponseDescribeConfigsResourceResult(
     else w.nullableString(documentation_)
   }
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -508,8 +504,7 @@ export function encodeDescribeConfigsResponseDescribeConfigsResult(
     }
   }
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -572,8 +567,7 @@ export function encodeDescribeConfigsResponse(w: Writer, v: number, m: DescribeC
     }
   }
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

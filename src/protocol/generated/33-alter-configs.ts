@@ -58,8 +58,7 @@ export function encodeAlterConfigsRequestAlterableConfig(
   if (v >= 2) w.compactNullableString(value_)
   else w.nullableString(value_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -136,8 +135,7 @@ export function encodeAlterConfigsRequestAlterConfigsResource(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -200,8 +198,7 @@ export function encodeAlterConfigsRequest(w: Writer, v: number, m: AlterConfigsR
   const validateOnly_ = m.validateOnly ?? false
   w.bool(validateOnly_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -310,8 +307,7 @@ export function encodeAlterConfigsResponseAlterConfigsResourceResponse(
   if (v >= 2) w.compactString(resourceName_)
   else w.string(resourceName_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -374,8 +370,7 @@ export function encodeAlterConfigsResponse(w: Writer, v: number, m: AlterConfigs
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -68,8 +68,7 @@ export function encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -141,8 +140,7 @@ export function encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -208,8 +206,7 @@ export function encodeAlterReplicaLogDirsRequest(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -320,8 +317,7 @@ export function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResu
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -388,8 +384,7 @@ export function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -455,8 +450,7 @@ export function encodeAlterReplicaLogDirsResponse(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -68,8 +68,7 @@ export function encodeDescribeLogDirsRequestDescribableLogDirTopic(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -125,8 +124,7 @@ export function encodeDescribeLogDirsRequest(w: Writer, v: number, m: DescribeLo
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -233,8 +231,7 @@ export function encodeDescribeLogDirsResponseDescribeLogDirsPartition(
   const isFutureKey_ = m.isFutureKey ?? false
   w.bool(isFutureKey_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -306,8 +303,7 @@ export function encodeDescribeLogDirsResponseDescribeLogDirsTopic(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -406,8 +402,7 @@ export function encodeDescribeLogDirsResponseDescribeLogDirsResult(
     w.int64(usableBytes_)
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -478,8 +473,7 @@ export function encodeDescribeLogDirsResponse(w: Writer, v: number, m: DescribeL
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -43,8 +43,7 @@ export function encodeSaslAuthenticateRequest(w: Writer, v: number, m: SaslAuthe
   if (v >= 2) w.compactBytes(authBytes_)
   else w.bytes(authBytes_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -105,7 +104,6 @@ export function encodeSaslAuthenticateResponse(w: Writer, v: number, m: SaslAuth
     w.int64(sessionLifetimeMs_)
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }

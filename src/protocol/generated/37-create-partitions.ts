@@ -62,8 +62,7 @@ export function encodeCreatePartitionsRequestCreatePartitionsAssignment(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -133,8 +132,7 @@ export function encodeCreatePartitionsRequestCreatePartitionsTopic(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -202,8 +200,7 @@ export function encodeCreatePartitionsRequest(w: Writer, v: number, m: CreatePar
   const validateOnly_ = m.validateOnly ?? false
   w.bool(validateOnly_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -321,8 +318,7 @@ export function encodeCreatePartitionsResponseCreatePartitionsTopicResult(
   if (v >= 2) w.compactNullableString(errorMessage_)
   else w.nullableString(errorMessage_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -385,8 +381,7 @@ export function encodeCreatePartitionsResponse(w: Writer, v: number, m: CreatePa
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

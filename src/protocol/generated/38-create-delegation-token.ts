@@ -58,8 +58,7 @@ export function encodeCreateDelegationTokenRequestCreatableRenewers(
   if (v >= 2) w.compactString(principalName_)
   else w.string(principalName_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -157,8 +156,7 @@ export function encodeCreateDelegationTokenRequest(
   const maxLifetimeMs_ = m.maxLifetimeMs ?? 0n
   w.int64(maxLifetimeMs_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -320,7 +318,6 @@ export function encodeCreateDelegationTokenResponse(
   const throttleTimeMs_ = m.throttleTimeMs ?? 0
   w.int32(throttleTimeMs_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }

@@ -56,8 +56,7 @@ export function encodeRenewDelegationTokenRequest(
   const renewPeriodMs_ = m.renewPeriodMs ?? 0n
   w.int64(renewPeriodMs_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -116,7 +115,6 @@ export function encodeRenewDelegationTokenResponse(
   const throttleTimeMs_ = m.throttleTimeMs ?? 0
   w.int32(throttleTimeMs_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }

@@ -56,8 +56,7 @@ export function encodeExpireDelegationTokenRequest(
   const expiryTimePeriodMs_ = m.expiryTimePeriodMs ?? 0n
   w.int64(expiryTimePeriodMs_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -116,7 +115,6 @@ export function encodeExpireDelegationTokenResponse(
   const throttleTimeMs_ = m.throttleTimeMs ?? 0
   w.int32(throttleTimeMs_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }

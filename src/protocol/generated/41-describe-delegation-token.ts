@@ -58,8 +58,7 @@ export function encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner
   if (v >= 2) w.compactString(principalName_)
   else w.string(principalName_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -118,8 +117,7 @@ export function encodeDescribeDelegationTokenRequest(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -195,8 +193,7 @@ export function encodeDescribeDelegationTokenResponseDescribedDelegationTokenRen
   if (v >= 2) w.compactString(principalName_)
   else w.string(principalName_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -344,8 +341,7 @@ export function encodeDescribeDelegationTokenResponseDescribedDelegationToken(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -416,8 +412,7 @@ export function encodeDescribeDelegationTokenResponse(
   const throttleTimeMs_ = m.throttleTimeMs ?? 0
   w.int32(throttleTimeMs_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

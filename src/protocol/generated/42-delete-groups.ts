@@ -55,8 +55,7 @@ export function encodeDeleteGroupsRequest(w: Writer, v: number, m: DeleteGroupsR
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -130,8 +129,7 @@ export function encodeDeleteGroupsResponseDeletableGroupResult(
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -194,8 +192,7 @@ export function encodeDeleteGroupsResponse(w: Writer, v: number, m: DeleteGroups
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -68,8 +68,7 @@ export function encodeElectLeadersRequestTopicPartitions(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -140,8 +139,7 @@ export function encodeElectLeadersRequest(w: Writer, v: number, m: ElectLeadersR
   const timeoutMs_ = m.timeoutMs ?? 60000
   w.int32(timeoutMs_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -239,8 +237,7 @@ export function encodeElectLeadersResponsePartitionResult(
   if (v >= 2) w.compactNullableString(errorMessage_)
   else w.nullableString(errorMessage_)
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -312,8 +309,7 @@ export function encodeElectLeadersResponseReplicaElectionResult(
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -388,8 +384,7 @@ export function encodeElectLeadersResponse(w: Writer, v: number, m: ElectLeaders
     }
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -63,8 +63,7 @@ export function encodeIncrementalAlterConfigsRequestAlterableConfig(
   if (v >= 1) w.compactNullableString(value_)
   else w.nullableString(value_)
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -141,8 +140,7 @@ export function encodeIncrementalAlterConfigsRequestAlterConfigsResource(
     }
   }
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -208,8 +206,7 @@ export function encodeIncrementalAlterConfigsRequest(
   const validateOnly_ = m.validateOnly ?? false
   w.bool(validateOnly_)
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -318,8 +315,7 @@ export function encodeIncrementalAlterConfigsResponseAlterConfigsResourceRespons
   if (v >= 1) w.compactString(resourceName_)
   else w.string(resourceName_)
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -387,8 +383,7 @@ export function encodeIncrementalAlterConfigsResponse(
     }
   }
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

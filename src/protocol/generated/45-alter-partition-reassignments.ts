@@ -64,8 +64,7 @@ export function encodeAlterPartitionReassignmentsRequestReassignablePartition(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -131,8 +130,7 @@ export function encodeAlterPartitionReassignmentsRequestReassignableTopic(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -210,8 +208,7 @@ export function encodeAlterPartitionReassignmentsRequest(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -334,8 +331,7 @@ export function encodeAlterPartitionReassignmentsResponseReassignablePartitionRe
   const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -401,8 +397,7 @@ export function encodeAlterPartitionReassignmentsResponseReassignableTopicRespon
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -498,8 +493,7 @@ export function encodeAlterPartitionReassignmentsResponse(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -73,8 +73,7 @@ export function encodeListPartitionReassignmentsRequestListPartitionReassignment
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -136,8 +135,7 @@ export function encodeListPartitionReassignmentsRequest(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -290,8 +288,7 @@ export function encodeListPartitionReassignmentsResponseOngoingPartitionReassign
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -357,8 +354,7 @@ export function encodeListPartitionReassignmentsResponseOngoingTopicReassignment
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -434,8 +430,7 @@ export function encodeListPartitionReassignmentsResponse(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -63,8 +63,7 @@ export function encodeDescribeClientQuotasRequestComponentData(
   if (v >= 1) w.compactNullableString(match_)
   else w.nullableString(match_)
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -135,8 +134,7 @@ export function encodeDescribeClientQuotasRequest(
   const strict_ = m.strict ?? false
   w.bool(strict_)
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -210,8 +208,7 @@ export function encodeDescribeClientQuotasResponseValueData(
   const value_ = m.value ?? 0
   w.float64(value_)
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -267,8 +264,7 @@ export function encodeDescribeClientQuotasResponseEntityData(
   if (v >= 1) w.compactNullableString(entityName_)
   else w.nullableString(entityName_)
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -356,8 +352,7 @@ export function encodeDescribeClientQuotasResponseEntryData(
     }
   }
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -437,8 +432,7 @@ export function encodeDescribeClientQuotasResponse(
     }
   }
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

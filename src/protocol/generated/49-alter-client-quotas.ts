@@ -62,8 +62,7 @@ export function encodeAlterClientQuotasRequestOpData(
   const remove_ = m.remove ?? false
   w.bool(remove_)
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -119,8 +118,7 @@ export function encodeAlterClientQuotasRequestEntityData(
   if (v >= 1) w.compactNullableString(entityName_)
   else w.nullableString(entityName_)
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -202,8 +200,7 @@ export function encodeAlterClientQuotasRequestEntryData(
     }
   }
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -266,8 +263,7 @@ export function encodeAlterClientQuotasRequest(w: Writer, v: number, m: AlterCli
   const validateOnly_ = m.validateOnly ?? false
   w.bool(validateOnly_)
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -380,8 +376,7 @@ export function encodeAlterClientQuotasResponseEntityData(
   if (v >= 1) w.compactNullableString(entityName_)
   else w.nullableString(entityName_)
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -458,8 +453,7 @@ export function encodeAlterClientQuotasResponseEntryData(
     }
   }
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -530,8 +524,7 @@ export function encodeAlterClientQuotasResponse(
     }
   }
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -53,8 +53,7 @@ export function encodeDescribeUserScramCredentialsRequestUserName(
   const name_ = m.name ?? ''
   w.compactString(name_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -111,8 +110,7 @@ export function encodeDescribeUserScramCredentialsRequest(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -187,8 +185,7 @@ export function encodeDescribeUserScramCredentialsResponseCredentialInfo(
   const iterations_ = m.iterations ?? 0
   w.int32(iterations_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -269,8 +266,7 @@ export function encodeDescribeUserScramCredentialsResponseDescribeUserScramCrede
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -346,8 +342,7 @@ export function encodeDescribeUserScramCredentialsResponse(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

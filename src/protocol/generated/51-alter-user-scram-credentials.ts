@@ -79,8 +79,7 @@ export function encodeAlterUserScramCredentialsRequestScramCredentialUpsertion(
   const saltedPassword_ = m.saltedPassword ?? EMPTY_BYTES
   w.compactBytes(saltedPassword_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -136,8 +135,7 @@ export function encodeAlterUserScramCredentialsRequestScramCredentialDeletion(
   const mechanism_ = m.mechanism ?? 0
   w.int8(mechanism_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -215,8 +213,7 @@ export function encodeAlterUserScramCredentialsRequest(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -321,8 +318,7 @@ export function encodeAlterUserScramCredentialsResponseAlterUserScramCredentials
   const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -388,8 +384,7 @@ export function encodeAlterUserScramCredentialsResponse(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

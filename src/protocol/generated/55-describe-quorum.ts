@@ -54,8 +54,7 @@ export function encodeDescribeQuorumRequestPartitionData(
   const partitionIndex_ = m.partitionIndex ?? 0
   w.int32(partitionIndex_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -124,8 +123,7 @@ export function encodeDescribeQuorumRequestTopicData(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -181,8 +179,7 @@ export function encodeDescribeQuorumRequest(w: Writer, v: number, m: DescribeQuo
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -294,8 +291,7 @@ export function encodeDescribeQuorumResponseListener(
   if (!(v >= 2) && m.port !== undefined && m.port !== 0)
     throw new EncodeError(`DescribeQuorumResponse.port is not supported at version ${v}`)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -368,8 +364,7 @@ export function encodeDescribeQuorumResponseNode(
   if (!(v >= 2) && m.listeners !== undefined && (m.listeners === null || m.listeners.length > 0))
     throw new EncodeError(`DescribeQuorumResponse.listeners is not supported at version ${v}`)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -461,8 +456,7 @@ export function encodeDescribeQuorumResponseReplicaState(
     w.int64(lastCaughtUpTimestamp_)
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -597,8 +591,7 @@ export function encodeDescribeQuorumResponsePartitionData(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -667,8 +660,7 @@ export function encodeDescribeQuorumResponseTopicData(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -756,8 +748,7 @@ export function encodeDescribeQuorumResponse(w: Writer, v: number, m: DescribeQu
   if (!(v >= 2) && m.nodes !== undefined && (m.nodes === null || m.nodes.length > 0))
     throw new EncodeError(`DescribeQuorumResponse.nodes is not supported at version ${v}`)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

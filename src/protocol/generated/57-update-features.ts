@@ -76,8 +76,7 @@ export function encodeUpdateFeaturesRequestFeatureUpdateKey(
   if (!(v >= 1) && m.upgradeType !== undefined && m.upgradeType !== 1)
     throw new EncodeError(`UpdateFeaturesRequest.upgradeType is not supported at version ${v}`)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -148,8 +147,7 @@ export function encodeUpdateFeaturesRequest(w: Writer, v: number, m: UpdateFeatu
   if (!(v >= 1) && m.validateOnly !== undefined && m.validateOnly !== false)
     throw new EncodeError(`UpdateFeaturesRequest.validateOnly is not supported at version ${v}`)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -229,8 +227,7 @@ export function encodeUpdateFeaturesResponseUpdatableFeatureResult(
   const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -298,8 +295,7 @@ export function encodeUpdateFeaturesResponse(w: Writer, v: number, m: UpdateFeat
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

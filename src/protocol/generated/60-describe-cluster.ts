@@ -67,8 +67,7 @@ export function encodeDescribeClusterRequest(w: Writer, v: number, m: DescribeCl
   if (!(v >= 2) && m.includeFencedBrokers !== undefined && m.includeFencedBrokers !== false)
     throw new EncodeError(`DescribeClusterRequest.includeFencedBrokers is not supported at version ${v}`)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -142,8 +141,7 @@ export function encodeDescribeClusterResponseDescribeClusterBroker(
   if (!(v >= 2) && m.isFenced !== undefined && m.isFenced !== false)
     throw new EncodeError(`DescribeClusterResponse.isFenced is not supported at version ${v}`)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -257,8 +255,7 @@ export function encodeDescribeClusterResponse(w: Writer, v: number, m: DescribeC
   const clusterAuthorizedOperations_ = m.clusterAuthorizedOperations ?? -2147483648
   w.int32(clusterAuthorizedOperations_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

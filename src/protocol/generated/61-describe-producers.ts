@@ -73,8 +73,7 @@ export function encodeDescribeProducersRequestTopicRequest(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -130,8 +129,7 @@ export function encodeDescribeProducersRequest(w: Writer, v: number, m: Describe
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -259,8 +257,7 @@ export function encodeDescribeProducersResponseProducerState(
   const currentTxnStartOffset_ = m.currentTxnStartOffset ?? -1n
   w.int64(currentTxnStartOffset_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -346,8 +343,7 @@ export function encodeDescribeProducersResponsePartitionResponse(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -416,8 +412,7 @@ export function encodeDescribeProducersResponseTopicResponse(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -486,8 +481,7 @@ export function encodeDescribeProducersResponse(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -44,8 +44,7 @@ export function encodeUnregisterBrokerRequest(w: Writer, v: number, m: Unregiste
   const brokerId_ = m.brokerId ?? 0
   w.int32(brokerId_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -98,7 +97,6 @@ export function encodeUnregisterBrokerResponse(w: Writer, v: number, m: Unregist
   const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }

@@ -68,8 +68,7 @@ export function encodeDescribeTransactionsRequest(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -151,8 +150,7 @@ export function encodeDescribeTransactionsResponseTopicData(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -269,8 +267,7 @@ export function encodeDescribeTransactionsResponseTransactionState(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -336,8 +333,7 @@ export function encodeDescribeTransactionsResponse(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -99,8 +99,7 @@ export function encodeListTransactionsRequest(w: Writer, v: number, m: ListTrans
   if (!(v >= 2) && m.transactionalIdPattern !== undefined && m.transactionalIdPattern !== null)
     throw new EncodeError(`ListTransactionsRequest.transactionalIdPattern is not supported at version ${v}`)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -199,8 +198,7 @@ export function encodeListTransactionsResponseTransactionState(
   const transactionState_ = m.transactionState ?? ''
   w.compactString(transactionState_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -290,8 +288,7 @@ export function encodeListTransactionsResponse(w: Writer, v: number, m: ListTran
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

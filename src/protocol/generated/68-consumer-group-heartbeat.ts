@@ -66,8 +66,7 @@ export function encodeConsumerGroupHeartbeatRequestTopicPartitions(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -211,8 +210,7 @@ export function encodeConsumerGroupHeartbeatRequest(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -334,8 +332,7 @@ export function encodeConsumerGroupHeartbeatResponseTopicPartitions(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -396,8 +393,7 @@ export function encodeConsumerGroupHeartbeatResponseAssignment(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -505,8 +501,7 @@ export function encodeConsumerGroupHeartbeatResponse(
       assignment_ as ConsumerGroupHeartbeatResponseAssignmentInit,
     )
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -66,8 +66,7 @@ export function encodeConsumerGroupDescribeRequest(
   const includeAuthorizedOperations_ = m.includeAuthorizedOperations ?? false
   w.bool(includeAuthorizedOperations_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -154,8 +153,7 @@ export function encodeConsumerGroupDescribeResponseTopicPartitions(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -216,8 +214,7 @@ export function encodeConsumerGroupDescribeResponseAssignment(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -365,8 +362,7 @@ export function encodeConsumerGroupDescribeResponseMember(
     w.int8(memberType_)
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -490,8 +486,7 @@ export function encodeConsumerGroupDescribeResponseDescribedGroup(
   const authorizedOperations_ = m.authorizedOperations ?? -2147483648
   w.int32(authorizedOperations_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -560,8 +555,7 @@ export function encodeConsumerGroupDescribeResponse(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -54,8 +54,7 @@ export function encodeGetTelemetrySubscriptionsRequest(
   const clientInstanceId_ = m.clientInstanceId ?? ZERO_UUID
   w.uuid(clientInstanceId_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -198,8 +197,7 @@ export function encodeGetTelemetrySubscriptionsResponse(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -77,8 +77,7 @@ export function encodePushTelemetryRequest(w: Writer, v: number, m: PushTelemetr
   const metrics_ = m.metrics ?? EMPTY_BYTES
   w.compactBytes(metrics_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -126,7 +125,6 @@ export function encodePushTelemetryResponse(w: Writer, v: number, m: PushTelemet
   const errorCode_ = m.errorCode ?? 0
   w.int16(errorCode_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }

@@ -67,8 +67,7 @@ export function encodeListConfigResourcesRequest(
   if (!(v >= 1) && m.resourceTypes !== undefined && (m.resourceTypes === null || m.resourceTypes.length > 0))
     throw new EncodeError(`ListConfigResourcesRequest.resourceTypes is not supported at version ${v}`)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -146,8 +145,7 @@ export function encodeListConfigResourcesResponseConfigResource(
   if (!(v >= 1) && m.resourceType !== undefined && m.resourceType !== 16)
     throw new EncodeError(`ListConfigResourcesResponse.resourceType is not supported at version ${v}`)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -223,8 +221,7 @@ export function encodeListConfigResourcesResponse(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

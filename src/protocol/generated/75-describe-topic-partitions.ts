@@ -59,8 +59,7 @@ export function encodeDescribeTopicPartitionsRequestCursor(
   const partitionIndex_ = m.partitionIndex ?? 0
   w.int32(partitionIndex_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -111,8 +110,7 @@ export function encodeDescribeTopicPartitionsRequestTopicRequest(
   const name_ = m.name ?? ''
   w.compactString(name_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -194,8 +192,7 @@ export function encodeDescribeTopicPartitionsRequest(
     }
   } else encodeDescribeTopicPartitionsRequestCursor(w, v, cursor_ as DescribeTopicPartitionsRequestCursorInit)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -270,8 +267,7 @@ export function encodeDescribeTopicPartitionsResponseCursor(
   const partitionIndex_ = m.partitionIndex ?? 0
   w.int32(partitionIndex_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -443,8 +439,7 @@ export function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -544,8 +539,7 @@ export function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
   const topicAuthorizedOperations_ = m.topicAuthorizedOperations ?? -2147483648
   w.int32(topicAuthorizedOperations_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -627,8 +621,7 @@ export function encodeDescribeTopicPartitionsResponse(
       nextCursor_ as DescribeTopicPartitionsResponseCursorInit,
     )
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

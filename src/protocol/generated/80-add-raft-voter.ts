@@ -64,8 +64,7 @@ export function encodeAddRaftVoterRequestListener(
   const port_ = m.port ?? 0
   w.uint16(port_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -165,8 +164,7 @@ export function encodeAddRaftVoterRequest(w: Writer, v: number, m: AddRaftVoterR
   if (!(v >= 1) && m.ackWhenCommitted !== undefined && m.ackWhenCommitted !== true)
     throw new EncodeError(`AddRaftVoterRequest.ackWhenCommitted is not supported at version ${v}`)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -238,7 +236,6 @@ export function encodeAddRaftVoterResponse(w: Writer, v: number, m: AddRaftVoter
   const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }

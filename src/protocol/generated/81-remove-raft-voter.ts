@@ -55,8 +55,7 @@ export function encodeRemoveRaftVoterRequest(w: Writer, v: number, m: RemoveRaft
   const voterDirectoryId_ = m.voterDirectoryId ?? ZERO_UUID
   w.uuid(voterDirectoryId_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -109,7 +108,6 @@ export function encodeRemoveRaftVoterResponse(w: Writer, v: number, m: RemoveRaf
   const errorMessage_ = m.errorMessage === undefined ? '' : m.errorMessage
   w.compactNullableString(errorMessage_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }

@@ -59,8 +59,7 @@ export function encodeRequestHeader(w: Writer, v: number, m: RequestHeaderInit):
     w.nullableString(clientId_)
   }
   if (v >= 2) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -101,7 +100,6 @@ export function encodeResponseHeader(w: Writer, v: number, m: ResponseHeaderInit
   const correlationId_ = m.correlationId ?? 0
   w.int32(correlationId_)
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }

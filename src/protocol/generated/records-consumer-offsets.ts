@@ -131,12 +131,12 @@ export function encodeOffsetCommitValue(w: Writer, v: number, m: OffsetCommitVal
     w.uuid(topicId_)
   }
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
+    let tagged: Array<[number, Buffer]> | undefined
     if (v >= 4 && m.topicId !== undefined && m.topicId !== ZERO_UUID) {
       const tw = new Writer(64)
       const tv = m.topicId
       tw.uuid(tv)
-      tagged.push([0, tw.toBuffer()])
+      ;(tagged ??= []).push([0, tw.toBuffer()])
     }
     writeTaggedFields(w, tagged, m._unknownTags)
   }
@@ -277,8 +277,7 @@ export function encodeGroupMetadataValueMemberMetadata(
   if (v >= 4) w.compactBytes(assignment_)
   else w.bytes(assignment_)
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -381,8 +380,7 @@ export function encodeGroupMetadataValue(w: Writer, v: number, m: GroupMetadataV
     }
   }
   if (v >= 4) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -477,8 +475,7 @@ export function encodeConsumerGroupMetadataValue(
   const epoch_ = m.epoch ?? 0
   w.int32(epoch_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -576,8 +573,7 @@ export function encodeConsumerGroupPartitionMetadataValuePartitionMetadata(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -658,8 +654,7 @@ export function encodeConsumerGroupPartitionMetadataValueTopicMetadata(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -720,8 +715,7 @@ export function encodeConsumerGroupPartitionMetadataValue(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -872,8 +866,7 @@ export function encodeConsumerGroupMemberMetadataValueClassicProtocol(
   const metadata_ = m.metadata ?? EMPTY_BYTES
   w.compactBytes(metadata_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -939,8 +932,7 @@ export function encodeConsumerGroupMemberMetadataValueClassicMemberMetadata(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -1077,7 +1069,7 @@ export function encodeConsumerGroupMemberMetadataValue(
   const serverAssignor_ = m.serverAssignor === undefined ? '' : m.serverAssignor
   w.compactNullableString(serverAssignor_)
   {
-    const tagged: Array<[number, Buffer]> = []
+    let tagged: Array<[number, Buffer]> | undefined
     if (true && m.classicMemberMetadata !== undefined && m.classicMemberMetadata !== null) {
       const tw = new Writer(64)
       const tv = m.classicMemberMetadata
@@ -1094,7 +1086,7 @@ export function encodeConsumerGroupMemberMetadataValue(
           v,
           tv as ConsumerGroupMemberMetadataValueClassicMemberMetadataInit,
         )
-      tagged.push([0, tw.toBuffer()])
+      ;(tagged ??= []).push([0, tw.toBuffer()])
     }
     writeTaggedFields(w, tagged, m._unknownTags)
   }
@@ -1218,8 +1210,7 @@ export function encodeConsumerGroupTargetAssignmentMetadataValue(
   const assignmentEpoch_ = m.assignmentEpoch ?? 0
   w.int32(assignmentEpoch_)
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -1328,8 +1319,7 @@ export function encodeConsumerGroupTargetAssignmentMemberValueTopicPartitions(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -1390,8 +1380,7 @@ export function encodeConsumerGroupTargetAssignmentMemberValue(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -1539,8 +1528,7 @@ export function encodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -1645,8 +1633,7 @@ export function encodeConsumerGroupCurrentMemberAssignmentValue(
     }
   }
   {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 

@@ -93,8 +93,7 @@ export function encodeTransactionLogValuePartitionsSchema(
     }
   }
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
-    writeTaggedFields(w, tagged, m._unknownTags)
+    writeTaggedFields(w, undefined, m._unknownTags)
   }
 }
 
@@ -284,30 +283,30 @@ export function encodeTransactionLogValue(w: Writer, v: number, m: TransactionLo
   if (!(v >= 1) && m.nextProducerEpoch !== undefined && m.nextProducerEpoch !== -1)
     throw new EncodeError(`TransactionLogValue.nextProducerEpoch is not supported at version ${v}`)
   if (v >= 1) {
-    const tagged: Array<[number, Buffer]> = []
+    let tagged: Array<[number, Buffer]> | undefined
     if (v >= 1 && m.previousProducerId !== undefined && m.previousProducerId !== -1n) {
       const tw = new Writer(64)
       const tv = m.previousProducerId
       tw.int64(tv)
-      tagged.push([0, tw.toBuffer()])
+      ;(tagged ??= []).push([0, tw.toBuffer()])
     }
     if (v >= 1 && m.nextProducerId !== undefined && m.nextProducerId !== -1n) {
       const tw = new Writer(64)
       const tv = m.nextProducerId
       tw.int64(tv)
-      tagged.push([1, tw.toBuffer()])
+      ;(tagged ??= []).push([1, tw.toBuffer()])
     }
     if (v >= 1 && m.clientTransactionVersion !== undefined && m.clientTransactionVersion !== 0) {
       const tw = new Writer(64)
       const tv = m.clientTransactionVersion
       tw.int16(tv)
-      tagged.push([2, tw.toBuffer()])
+      ;(tagged ??= []).push([2, tw.toBuffer()])
     }
     if (v >= 1 && m.nextProducerEpoch !== undefined && m.nextProducerEpoch !== -1) {
       const tw = new Writer(64)
       const tv = m.nextProducerEpoch
       tw.int16(tv)
-      tagged.push([3, tw.toBuffer()])
+      ;(tagged ??= []).push([3, tw.toBuffer()])
     }
     writeTaggedFields(w, tagged, m._unknownTags)
   }

@@ -270,6 +270,27 @@ export class Writer {
     throw new EncodeError('patch position spans chunks')
   }
 
+  /** Forgets what was written, keeping the scratch buffer (a writer reused message after message). */
+  reset(): void {
+    this.pos = 0
+    this.chunks = undefined
+    this.chunkedLength = 0
+  }
+
+  /**
+   * The written bytes copied into a Buffer of their exact length, when they are all in the scratch
+   * buffer (no payload kept by reference); else undefined. The writer may then be reset and reused.
+   */
+  copyOut(): Buffer | undefined {
+    if (this.chunks !== undefined) return undefined
+    const n = this.pos
+    const out = Buffer.allocUnsafe(n)
+    // A small response is copied here, cheaper than the call into C++ that Buffer#copy makes.
+    if (n <= 128) for (let i = 0; i < n; i++) out[i] = this.buf[i]!
+    else this.buf.copy(out, 0, 0, n)
+    return out
+  }
+
   /** The written bytes as a list of chunks (no copy). */
   toChunks(): Buffer[] {
     const last = this.buf.subarray(0, this.pos)

@@ -93,4 +93,27 @@ describe('Writer', () => {
       }),
     )
   })
+
+  it('reset starts over on the same scratch; copyOut copies exactly what was written', () => {
+    const w = new Writer(16)
+    w.int32(7)
+    w.string('abc')
+    const first = w.copyOut()!
+    expect(first).toEqual(Buffer.from([0, 0, 0, 7, 0, 3, 97, 98, 99]))
+    w.reset()
+    expect(w.length).toBe(0)
+    w.int16(-1)
+    expect(w.copyOut()).toEqual(Buffer.from([0xff, 0xff]))
+    // The earlier copy is its own memory.
+    expect(first).toEqual(Buffer.from([0, 0, 0, 7, 0, 3, 97, 98, 99]))
+    // A payload kept by reference: no single copy; after reset the writer is plain again.
+    w.reset()
+    w.int8(1)
+    w.bytesRef(Buffer.alloc(5000, 2))
+    expect(w.copyOut()).toBeUndefined()
+    w.reset()
+    w.int8(3)
+    expect(w.copyOut()).toEqual(Buffer.from([3]))
+    expect(w.toChunks()).toEqual([Buffer.from([3])])
+  })
 })
