@@ -12,6 +12,7 @@ import {
   OFF_MAX_TIMESTAMP,
   OFF_RECORDS_COUNT,
   patchBaseOffsetAndEpoch,
+  readInt64,
   scanBatches,
   setLogAppendTime,
 } from '../protocol/records/batch-header.ts'
@@ -63,7 +64,7 @@ export function assignOffsets(buf: Buffer, nextOffset: bigint, options: AppendOp
     patchBaseOffsetAndEpoch(buf, position, next, options.leaderEpoch)
     if (options.logAppendTime !== undefined) setLogAppendTime(buf, position, options.logAppendTime)
     const lastOffset = next + BigInt(buf.readInt32BE(position + OFF_LAST_OFFSET_DELTA))
-    const batchMaxTs = buf.readBigInt64BE(position + OFF_MAX_TIMESTAMP)
+    const batchMaxTs = readInt64(buf, position + OFF_MAX_TIMESTAMP)
     if (batchMaxTs > maxTimestamp || offsetOfMaxTimestamp < 0n) {
       maxTimestamp = batchMaxTs > maxTimestamp ? batchMaxTs : maxTimestamp
       offsetOfMaxTimestamp = lastOffset

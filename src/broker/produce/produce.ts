@@ -28,6 +28,7 @@ import { ErrorCode, KafkaError, toErrorCode } from '../../protocol/errors.ts'
 import type {
   ProduceRequest,
   ProduceResponse,
+  ProduceResponseNodeEndpoint,
   ProduceResponsePartitionProduceResponse,
   ProduceResponseTopicProduceResponse,
 } from '../../protocol/generated/index.ts'
@@ -49,6 +50,13 @@ const NO_RECORD_ERRORS: RecordErrorEntry[] = []
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 }
 
 type Slot = ProduceResponsePartitionProduceResponse | Promise<ProduceResponsePartitionProduceResponse>
+/** A topic's answer while appends may still be pending, and once they all settled. */
+type Pending = Omit<ProduceResponseTopicProduceResponse, 'partitionResponses'> & {
+  partitionResponses: Slot[]
+}
+type Settled = ProduceResponseTopicProduceResponse
+/** Shared by every response: nodeEndpoints is only for NOT_LEADER answers, never given here. */
+const NO_NODE_ENDPOINTS: ProduceResponseNodeEndpoint[] = []
 
 function failed(index: number, err: unknown, logStartOffset = -1n): ProduceResponsePartitionProduceResponse {
   return {
@@ -122,13 +130,10 @@ export function handleProduce(
 }
 
 /** acks=0: nothing is answered, unless a partition failed, which closes the connection. */
-function acksZeroOutcome(
-  topics: ReadonlyArray<{ slots: readonly ProduceResponsePartitionProduceResponse[] }>,
-  ctx: RequestContext,
-): NoResponse | CloseConnection {
+function acksZeroOutcome(topics: readonly Settled[], ctx: RequestContext): NoResponse | CloseConnection {
   const failures: Array<{ partition: number; errorCode: number }> = []
   for (const t of topics)
-    for (const r of t.slots)
+    for (const r of t.partitionResponses)
       if (r.errorCode !== ErrorCode.NONE) failures.push({ partition: r.index, errorCode: r.errorCode })
   if (failures.length === 0) return NO_RESPONSE
   ctx.logger.info({ failures }, 'acks=0 produce failed; closing the connection')
@@ -157,13 +162,19 @@ function produceRequest(ctx: RequestContext, req: ProduceRequest): ProduceOutcom
         )
           throw new KafkaError('TRANSACTIONAL_ID_AUTHORIZATION_FAILED')
 
-  const topics: Array<{ name: string; topicId: string; slots: Slot[] }> = []
+  // Built in the response's own shape: when every append answered at once (the memory log, or
+  // every partition failed before its append), this is the response as it stands.
+  const topics: Pending[] = []
   let pending = false
   const copy = shouldCopyRecords(req)
   for (const t of req.topicData) {
     const record: TopicRecord | undefined = byId ? s.topics.getById(t.topicId) : s.topics.get(t.name)
     const slots: Slot[] = []
-    topics.push({ name: byId ? '' : t.name, topicId: byId ? t.topicId : ZERO_UUID, slots })
+    topics.push({
+      name: byId ? '' : t.name,
+      topicId: byId ? t.topicId : ZERO_UUID,
+      partitionResponses: slots,
+    })
     const unknown = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
     let policy: ProducePolicy | undefined
     for (const p of t.partitionData) {
@@ -197,31 +208,22 @@ function produceRequest(ctx: RequestContext, req: ProduceRequest): ProduceOutcom
     }
   }
 
-  type Settled = Array<{ name: string; topicId: string; slots: ProduceResponsePartitionProduceResponse[] }>
-  const finish = (settled: Settled): ProduceOutcome => {
-    // Every append has settled: what a log kept of the frame it holds its own reference on.
-    ctx.frameLease?.release()
-    return acks === 0 ? acksZeroOutcome(settled, ctx) : respond(settled)
-  }
-  if (!pending) return finish(topics as Settled)
+  if (!pending) return finish(ctx, acks, topics as Settled[])
   return Promise.all(
     topics.map(async (t) => ({
       name: t.name,
       topicId: t.topicId,
-      slots: await Promise.all(t.slots.map((slot) => Promise.resolve(slot))),
+      partitionResponses: await Promise.all(t.partitionResponses.map((slot) => Promise.resolve(slot))),
     })),
-  ).then(finish)
+  ).then((settled) => finish(ctx, acks, settled))
 }
 
-function respond(
-  topics: Array<{ name: string; topicId: string; slots: ProduceResponsePartitionProduceResponse[] }>,
-): ProduceResponse {
-  const responses: ProduceResponseTopicProduceResponse[] = topics.map((t) => ({
-    name: t.name,
-    topicId: t.topicId,
-    partitionResponses: t.slots,
-  }))
-  return { responses, throttleTimeMs: 0, nodeEndpoints: [] }
+/** Every append has settled: the outcome. */
+function finish(ctx: RequestContext, acks: number, topics: Settled[]): ProduceOutcome {
+  // What a log kept of the frame it holds its own reference on.
+  ctx.frameLease?.release()
+  if (acks === 0) return acksZeroOutcome(topics, ctx)
+  return { responses: topics, throttleTimeMs: 0, nodeEndpoints: NO_NODE_ENDPOINTS }
 }
 
 function appendPartition(
@@ -321,24 +323,44 @@ function checkAndAppend(
   const options: AppendOptions = policy.logAppendTime
     ? { leaderEpoch: LEADER_EPOCH, logAppendTime: BigInt(now), frame }
     : { leaderEpoch: LEADER_EPOCH, frame }
-  const done = (r: AppendResult): ProduceResponsePartitionProduceResponse => {
-    if (producer !== undefined) guard!.appended(log, producer, r)
-    signalAppend(log)
-    return succeeded(index, r)
-  }
-  const fail = (err: unknown): ProduceResponsePartitionProduceResponse => {
-    lease?.pin()
-    if (producer !== undefined) guard!.appendFailed(log, producer, err)
-    if (!(err instanceof KafkaError)) ctx.logger.error({ err, topic, partition: index }, 'append failed')
-    return failed(index, err, log.logStartOffset())
-  }
-  if (log.appendNow === undefined) return log.append(toStore, options).then(done, fail)
-  // A log that appends synchronously (memory) answers at once: no promise for this partition.
+  if (log.appendNow === undefined)
+    return log.append(toStore, options).then(
+      (r) => appended(log, index, guard, producer, r),
+      (err: unknown) => appendFailed(ctx, log, topic, index, guard, producer, err),
+    )
+  // A log that appends synchronously (memory) answers at once: no promise, no closures.
   let result: AppendResult
   try {
     result = log.appendNow(toStore, options)
   } catch (err) {
-    return fail(err)
+    return appendFailed(ctx, log, topic, index, guard, producer, err)
   }
-  return done(result)
+  return appended(log, index, guard, producer, result)
+}
+
+function appended(
+  log: PartitionLog,
+  index: number,
+  guard: ProducerStateGuard | undefined,
+  producer: ProducerBatch | undefined,
+  r: AppendResult,
+): ProduceResponsePartitionProduceResponse {
+  if (producer !== undefined) guard!.appended(log, producer, r)
+  signalAppend(log)
+  return succeeded(index, r)
+}
+
+function appendFailed(
+  ctx: RequestContext,
+  log: PartitionLog,
+  topic: string,
+  index: number,
+  guard: ProducerStateGuard | undefined,
+  producer: ProducerBatch | undefined,
+  err: unknown,
+): ProduceResponsePartitionProduceResponse {
+  ctx.frameLease?.pin()
+  if (producer !== undefined) guard!.appendFailed(log, producer, err)
+  if (!(err instanceof KafkaError)) ctx.logger.error({ err, topic, partition: index }, 'append failed')
+  return failed(index, err, log.logStartOffset())
 }

@@ -134,6 +134,16 @@ export function isControl(attributes: number): boolean {
   return (attributes & ATTR_CONTROL) !== 0
 }
 
+/**
+ * An int64 field as a bigint: made from one number when it fits in 53 bits (offsets, timestamps:
+ * all of them in practice), which allocates one BigInt where readBigInt64BE builds it from halves.
+ */
+export function readInt64(buf: Buffer, offset: number): bigint {
+  const hi = buf.readInt32BE(offset)
+  if (hi >= -0x200000 && hi < 0x200000) return BigInt(hi * 0x100000000 + buf.readUInt32BE(offset + 4))
+  return buf.readBigInt64BE(offset)
+}
+
 /** Patches the base offset and leader epoch in place (both outside the CRC). */
 export function patchBaseOffsetAndEpoch(
   buf: Buffer,

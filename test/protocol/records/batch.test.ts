@@ -9,6 +9,7 @@ import {
   Compression,
   patchBaseOffsetAndEpoch,
   readBatchHeader,
+  readInt64,
   scanBatches,
 } from '../../../src/protocol/records/batch-header.ts'
 import {
@@ -439,3 +440,29 @@ function drain(c: RecordCursor): number {
   while (c.next()) n++
   return n
 }
+
+describe('readInt64', () => {
+  it('reads every int64 as readBigInt64BE does, across the 53-bit fast path boundary', () => {
+    const edges = [
+      0n,
+      -1n,
+      1n,
+      2n ** 53n - 1n,
+      2n ** 53n,
+      -(2n ** 53n),
+      -(2n ** 53n) - 1n,
+      2n ** 63n - 1n,
+      -(2n ** 63n),
+      0xffffffffn,
+      -0x100000000n,
+      1_700_000_000_000n,
+    ]
+    const buf = Buffer.alloc(12)
+    const check = (v: bigint): void => {
+      buf.writeBigInt64BE(v, 3)
+      expect(readInt64(buf, 3)).toBe(v)
+    }
+    for (const v of edges) check(v)
+    fc.assert(fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (v) => check(v)))
+  })
+})
