@@ -101,16 +101,14 @@ export function decodeRequestFrame(frame: Buffer, options: DecodeRequestOptions 
       prefix: undefined,
       error: new ProtocolError(`request frame of ${frame.length} bytes is shorter than a header`),
     }
-  const prefix: RequestPrefix = {
-    apiKey: frame.readInt16BE(0),
-    apiVersion: frame.readInt16BE(2),
-    correlationId: frame.readInt32BE(4),
-  }
-  const codec = CODEC_BY_KEY[prefix.apiKey]
-  const span = codec === undefined ? undefined : (options.supported ?? codecVersions)(prefix.apiKey)
-  if (codec === undefined || span === undefined) return { kind: 'unknown-api', prefix }
+  // The prefix as locals: its object is made only for the results that carry it (errors).
+  const apiKey = frame.readInt16BE(0)
+  const apiVersion = frame.readInt16BE(2)
+  const codec = CODEC_BY_KEY[apiKey]
+  const span = codec === undefined ? undefined : (options.supported ?? codecVersions)(apiKey)
+  if (codec === undefined || span === undefined)
+    return { kind: 'unknown-api', prefix: { apiKey, apiVersion, correlationId: frame.readInt32BE(4) } }
 
-  const { apiKey, apiVersion } = prefix
   const keep = options.keepUnknownTags ?? false
   const r = new Reader(frame)
   try {
@@ -132,7 +130,12 @@ export function decodeRequestFrame(frame: Buffer, options: DecodeRequestOptions 
     const body = codec.decodeRequest(r, apiVersion, keep)
     return { kind: 'ok', header, apiKey, apiVersion, codec, body }
   } catch (err) {
-    if (err instanceof ProtocolError) return { kind: 'malformed', prefix, error: err }
+    if (err instanceof ProtocolError)
+      return {
+        kind: 'malformed',
+        prefix: { apiKey, apiVersion, correlationId: frame.readInt32BE(4) },
+        error: err,
+      }
     throw err
   }
 }
