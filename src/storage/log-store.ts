@@ -98,9 +98,11 @@ export interface ReadOptions {
   /** Return at least one whole batch even if it is larger than maxBytes (KIP-74). Default true. */
   minOneBatch?: boolean
   /**
-   * Read segment bytes into this lease's pooled buffers instead of fresh ones (disk log only; the
-   * memory log returns views of its stored batches). The records returned are views of them: the
-   * caller releases the lease only once no view is used any more.
+   * The reader's hold on what the records are views of, released (lease.release()) only once no
+   * view is used any more: the disk log reads segment bytes into the lease's pooled buffers
+   * instead of fresh ones; the memory log returns views of its stored batches and keeps their
+   * memory from reuse until the release (lease.onRelease). Without a lease the disk log reads into
+   * fresh buffers and the memory log never reuses memory a view was returned from.
    */
   lease?: ReadLease
 }

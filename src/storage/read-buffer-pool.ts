@@ -128,11 +128,14 @@ export class ReadBufferPool {
 
 /**
  * Buffers taken for one reader. take() hands out a view of exactly the bytes asked for; release()
- * gives every buffer taken so far back to the pool, after which the lease may take again.
+ * gives every buffer taken so far back to the pool, after which the lease may take again. A log
+ * that returns views of memory it keeps (the memory log's blocks) registers with onRelease() what
+ * lets that memory be reused, and release() runs it with the buffers' return.
  */
 export class ReadLease {
   readonly #pool: ReadBufferPool
   #held: Buffer[] = []
+  #onRelease: Array<() => void> | undefined
 
   constructor(pool: ReadBufferPool) {
     this.#pool = pool
@@ -151,8 +154,18 @@ export class ReadLease {
     return this.#held.length
   }
 
+  /** Runs `done` at the next release(): a reader's views of other memory are dead then too. */
+  onRelease(done: () => void): void {
+    ;(this.#onRelease ??= []).push(done)
+  }
+
   /** Gives every taken buffer back. Only once no view of them is used any more. */
   release(): void {
+    const done = this.#onRelease
+    if (done !== undefined) {
+      this.#onRelease = undefined
+      for (const d of done) d()
+    }
     const held = this.#held
     if (held.length === 0) return
     this.#held = []

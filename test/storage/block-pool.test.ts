@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { FrameLease, POISON_BYTE, ReceiveBufferPool } from '../../src/protocol/receive-buffers.ts'
 import { BlockPool, PACK_BLOCK_BYTES } from '../../src/storage/memory/block-pool.ts'
 import { MemoryPartitionLog } from '../../src/storage/memory/index.ts'
+import { ReadBufferPool, ReadLease } from '../../src/storage/read-buffer-pool.ts'
 import { simpleBatch } from './batches.ts'
 import { config } from './log-behaviour.ts'
 
@@ -41,6 +42,22 @@ describe('BlockPool', () => {
     pool.close(lent)
     pool.dropped(lent)
     expect(pool.freeBytes).toBe(0)
+  })
+
+  it('reuses a held block only once every read reference is released', () => {
+    const pool = new BlockPool()
+    const a = pool.take(10)
+    a.live = 1
+    pool.hold(a)
+    pool.hold(a)
+    pool.close(a)
+    pool.dropped(a)
+    expect(pool.freeBytes).toBe(0)
+    pool.unhold(a)
+    expect(pool.freeBytes).toBe(0)
+    pool.unhold(a)
+    expect(pool.freeBytes).toBe(a.buf.length)
+    expect(() => pool.unhold(a)).toThrow()
   })
 
   it('keeps at most maxFreeBytes, drops oversize blocks, and poisons when asked', () => {
@@ -110,6 +127,25 @@ describe('memory log: appends copied into reusable blocks', () => {
         expect(offset).toBe(log.logEndOffset())
       }
     }
+    // Reads under a lease hold their blocks until released: never overwritten before, reused after.
+    const leased: Array<{ lease: ReadLease; records: Buffer[] }> = []
+    const reusedBefore = reused
+    for (let i = 400; i < 800; i++) {
+      const input = simpleBatch(2, sizes[(i * 7) % sizes.length], BigInt(i))
+      const r = log.appendNow(input, { leaderEpoch: 0 })
+      want.set(r.baseOffset, Buffer.from(input))
+      if (i % 5 === 0) {
+        const lease = new ReadLease(new ReadBufferPool())
+        leased.push({ lease, records: (await log.read(log.logStartOffset(), 1 << 30, { lease })).records })
+      }
+      // Releases lag several reads behind, as responses on slow sockets do.
+      if (leased.length > 6) {
+        const done = leased.shift()!
+        for (const batch of done.records) expect(batch.equals(want.get(batch.readBigInt64BE(0))!)).toBe(true)
+        done.lease.release()
+      }
+    }
+    expect(reused - reusedBefore).toBeGreaterThan(50)
     // Views handed out long ago still hold their bytes though retention dropped them.
     for (const records of held)
       for (const batch of records) expect(batch.equals(want.get(batch.readBigInt64BE(0))!)).toBe(true)
@@ -174,6 +210,23 @@ describe('memory log: appends adopted from receive buffers', () => {
     flush()
     expect(a.lease.released).toBe(true)
     expect(read.records[0]!.equals(a.want)).toBe(true)
+  })
+
+  it('gives an adopted buffer back only once the reads holding it released their lease', async () => {
+    const { log, produce, flush } = setup()
+    const a = produce(simpleBatch(2, 150_000))
+    const lease = new ReadLease(new ReadBufferPool())
+    const read = await log.read(a.offset, 1 << 30, { lease })
+    expect(read.records[0]!.buffer).toBe(a.records.buffer)
+    flush()
+    expect(log.logStartOffset()).toBeGreaterThan(a.offset)
+    // Dropped by retention, but a response still refers to it.
+    expect(a.lease.released).toBe(false)
+    expect(read.records[0]!.equals(a.want)).toBe(true)
+    lease.release()
+    expect(a.lease.released).toBe(true)
+    expect(a.lease.pinned).toBe(false)
+    expect(a.records.every((b) => b === POISON_BYTE)).toBe(true)
   })
 
   it('copies a batch that fills less than half its buffer, or one small enough to pack', async () => {

@@ -204,8 +204,8 @@ export function handleFetch(
       nodeEndpoints: [],
     }
 
-  // Disk reads go into pooled buffers, returned once the response is written (or never will be).
-  // Every view of them is in the response: the session cache keeps offsets, aborted transactions
+  // Disk reads go into pooled buffers, and memory reads hold their log blocks from reuse, until
+  // the response is written (or never will be). Every view of them is in the response: the session cache keeps offsets, aborted transactions
   // come from the log's index, and a long poll's first read is dropped before the second.
   let lease: ReadLease | undefined
   if (ctx.afterResponseWritten !== undefined) {

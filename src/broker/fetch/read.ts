@@ -49,8 +49,9 @@ export interface ReadSettings {
   readonly maxBytes: number
   readonly logger: Logger
   /**
-   * Pooled buffers for the disk reads (the records are views of them until the lease is
-   * released); without one, reads get fresh buffers.
+   * The request's hold on what the records are views of, released once the response is written:
+   * pooled buffers for the disk reads, the memory log's blocks kept from reuse. Without one, disk
+   * reads get fresh buffers and memory blocks read from are never reused.
    */
   readonly lease?: ReadLease
 }

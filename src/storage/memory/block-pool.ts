@@ -21,16 +21,28 @@
 //
 // Safety: a block may be written again (or its receive buffer carry another frame) only when
 // nothing can still read it. It is freed only when it is closed (no more appends go into it),
-// retention or the log's close dropped every batch in it (`live` reaches 0) and none of them was
-// ever handed out (`lent`: a read, a timestamp lookup or the cleaner saw it; a fetch response holds
-// views until the socket wrote them; an adopted block pins its lease then). Any other way a batch
-// leaves the log (truncation, compaction, the log emptied by a truncation) never frees its block:
-// it is left to the GC (an adopted one never releases its reference: the buffer is collected).
-// At most `maxFreeBytes` of free blocks are kept.
+// retention or the log's close dropped every batch in it (`live` reaches 0), no read reference on
+// it is outstanding (`reads` is 0) and none of its batches left the log for good (`lent`).
+//   - A Fetch read holds a reference (hold/unhold): the read registers the release on the
+//     request's ReadLease (log-store.ts ReadOptions.lease), which Fetch releases once the
+//     response's last chunk was handed to the kernel, or the connection closed first
+//     (RequestContext.afterResponseWritten), or before a long poll reads again. So a block a
+//     response still refers to is never reused while that response is being written.
+//   - Any other reader (a read without a lease, a timestamp lookup, the cleaner) lends the batch
+//     for good: the block is never reused and an adopted block pins its lease (rare paths).
+// Any other way a batch leaves the log (truncation, compaction, the log emptied by a truncation)
+// never frees its block: it is left to the GC (an adopted one never releases its reference: the
+// buffer is collected). At most `maxFreeBytes` of free blocks are kept.
+//
+// Debug: with poisoning on (SAMSA_POISON_RELEASED=1 or SAMSA_DEBUG_POISON_READ_BUFFERS=1, or
+// `poison = true`), a freed block is filled with POISON_BYTE (an adopted one's buffer is poisoned
+// by the receive pool under SAMSA_POISON_RELEASED=1), so a response that still referred to it
+// carries garbage that CRC checks and byte-for-byte tests catch.
 //
 // Block lifecycle: open (taken; appends go in) → closed (full, or a block of one append; an
-// adopted block starts closed) → free (closed, live 0, not lent: in the pool, or its lease
-// released) → open again (pooled blocks only). A lent block never becomes free.
+// adopted block starts closed) → free (closed, live 0, reads 0, not lent: in the pool, or its
+// lease released) → open again (pooled blocks only). A lent block never becomes free. Reads may
+// be held and released in any state before free.
 
 import { POISON_BYTE, type FrameLease } from '../../protocol/receive-buffers.ts'
 
@@ -48,8 +60,10 @@ export class Block {
   used = 0
   /** Batches in this block still in the log. */
   live = 0
-  /** A view of one of its batches left the log: never reuse it. */
+  /** A view of one of its batches left the log for good: never reuse it. */
   lent = false
+  /** Read references outstanding (views in responses not yet written). */
+  reads = 0
   /** Appends may still go in (the log's current pack block). */
   open = true
   /** The receive buffer's lease an adopted block holds a reference on (undefined: pooled block). */
@@ -63,11 +77,17 @@ export class Block {
     this.holding = lease !== undefined
   }
 
-  /** A view of one of its batches leaves the log. */
+  /** A view of one of its batches leaves the log for good. */
   lend(): void {
     this.lent = true
     this.lease?.pin()
   }
+}
+
+/** Poisoning asked for in the environment (read when a pool is made: tests set it late). */
+function poisonFromEnv(): boolean {
+  const env = process.env
+  return env['SAMSA_POISON_RELEASED'] === '1' || env['SAMSA_DEBUG_POISON_READ_BUFFERS'] === '1'
 }
 
 /** log2 of the block size for `n` bytes, or -1 when no pooled size fits. */
@@ -84,7 +104,7 @@ export class BlockPool {
   readonly #free = new Map<number, Buffer[]>()
   #freeBytes = 0
 
-  constructor(maxFreeBytes = MAX_FREE_BLOCK_BYTES, poison = process.env['SAMSA_POISON_RELEASED'] === '1') {
+  constructor(maxFreeBytes = MAX_FREE_BLOCK_BYTES, poison = poisonFromEnv()) {
     this.maxFreeBytes = maxFreeBytes
     this.poison = poison
   }
@@ -141,8 +161,20 @@ export class BlockPool {
     this.#maybeFree(block)
   }
 
+  /** A reader takes a reference on `block` (one of its batches is in the log); unhold() it once. */
+  hold(block: Block): void {
+    block.reads++
+  }
+
+  /** A reader's views of `block` are dead. */
+  unhold(block: Block): void {
+    if (block.reads <= 0) throw new Error('BlockPool.unhold without a hold')
+    block.reads--
+    this.#maybeFree(block)
+  }
+
   #maybeFree(block: Block): void {
-    if (block.open || block.live !== 0) return
+    if (block.open || block.live !== 0 || block.reads !== 0) return
     const lease = block.lease
     if (lease !== undefined) {
       // A lent block pinned its lease: releasing then only drops the buffer to the GC.

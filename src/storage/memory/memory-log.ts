@@ -2,7 +2,8 @@
 // patched in place, then copied into log-owned blocks (block-pool.ts) that retention hands back
 // for reuse, or, when large and in a request's receive buffer, adopted with a reference on that
 // buffer (block-pool.ts says when), so the log keeps no untracked view of the caller's buffer
-// (retainsAppended = false). They are grouped into segments that roll, index and expire
+// (retainsAppended = false). A read given a ReadLease holds its blocks until the lease's release
+// (Fetch: once the response is written); other readers pin them for good (block-pool.ts). They are grouped into segments that roll, index and expire
 // by the same rules (segment-policy.ts), so retention and reads match the disk log exactly, with
 // one difference: retention.bytes is also applied each time a segment rolls (memory is the
 // resource it protects; the periodic check alone would let a fast producer fill it in between).
@@ -238,6 +239,11 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       )
     const maxOffset = options?.maxOffset ?? this.highWatermark()
     const minOneBatch = options?.minOneBatch ?? true
+    // With a lease the read holds its blocks until the lease's release; without one, views leave
+    // for good (block-pool.ts).
+    const lease = options?.lease
+    let held: Block[] | undefined
+    let last: Block | undefined
     const out: Buffer[] = []
     let bytes = 0
     let segIndex = this.#segmentIndexFor(offset)
@@ -248,9 +254,26 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
         if (batches.baseOffset(batchIndex) >= maxOffset) break scan
         const buf = batches.buf(batchIndex)
         if (bytes + buf.length > maxBytes && !(minOneBatch && out.length === 0)) break scan
-        out.push(batches.lend(batchIndex))
+        if (lease === undefined) batches.lend(batchIndex)
+        else {
+          // Consecutive batches mostly share a block: one reference per run.
+          const block = batches.block(batchIndex)
+          if (block !== undefined && block !== last) {
+            this.#blocks.hold(block)
+            ;(held ??= []).push(block)
+            last = block
+          }
+        }
+        out.push(buf)
         bytes += buf.length
       }
+    }
+    if (held !== undefined && lease !== undefined) {
+      const blocks = this.#blocks
+      const h = held
+      lease.onRelease(() => {
+        for (const b of h) blocks.unhold(b)
+      })
     }
     return {
       records: out,
