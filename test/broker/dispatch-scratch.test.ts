@@ -4,19 +4,9 @@ import { describe, expect, it } from 'vitest'
 import { Dispatcher, type DispatchOutcome } from '../../src/broker/dispatch.ts'
 import { HANDLERS } from '../../src/broker/handlers/index.ts'
 import { Registry } from '../../src/broker/registry.ts'
-import type { ConnectionInfo } from '../../src/broker/request-context.ts'
 import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/request-frame.ts'
 import type { MetadataResponse } from '../../src/protocol/generated/index.ts'
-import { harness } from './handlers/data-path-harness.ts'
-
-const conn: ConnectionInfo = {
-  id: 1,
-  remoteAddress: '127.0.0.1',
-  remotePort: 1,
-  listener: undefined as never,
-  principal: 'User:ANONYMOUS',
-  auth: { kind: 'none' },
-}
+import { harness, TEST_CONNECTION } from './handlers/data-path-harness.ts'
 
 function metadataFrame(correlationId: number, topics: string[]): Buffer {
   return Buffer.concat(
@@ -47,7 +37,7 @@ describe('Dispatcher response scratch', () => {
     for (const t of ['x', ...many]) await h.createTopic(t)
     const d = new Dispatcher(new Registry(HANDLERS), h.services)
     const dispatch = (f: Buffer): Promise<DispatchOutcome> =>
-      Promise.resolve(d.dispatch(f, conn, h.services.logger, 0))
+      Promise.resolve(d.dispatch(f, TEST_CONNECTION, h.services.logger, 0))
     const small1 = await dispatch(metadataFrame(1, ['x']))
     const small1Bytes = bytesOf(small1)
     const large = await dispatch(metadataFrame(2, many))

@@ -16,7 +16,7 @@ import {
   type RequestOf,
   type ResponseOf,
 } from '../../../src/broker/registry.ts'
-import type { RequestContext } from '../../../src/broker/request-context.ts'
+import type { ConnectionInfo, RequestContext } from '../../../src/broker/request-context.ts'
 import type { BrokerServices } from '../../../src/broker/services.ts'
 import { CODEC_BY_KEY } from '../../../src/protocol/generated/index.ts'
 import { Reader } from '../../../src/protocol/primitives/reader.ts'
@@ -24,6 +24,16 @@ import { Writer } from '../../../src/protocol/primitives/writer.ts'
 import { buildRecordBatch, type BatchInput } from '../../../src/protocol/records/batch-builder.ts'
 import { createMemoryMetadataStore } from '../../../src/storage/metadata/index.ts'
 import { createMemoryLogStore } from '../../../src/storage/memory/index.ts'
+
+/** The connection a request handled outside a server appears to come from. */
+export const TEST_CONNECTION: ConnectionInfo = {
+  id: 1,
+  remoteAddress: '127.0.0.1',
+  remotePort: 1,
+  listener: undefined as never,
+  principal: 'User:ANONYMOUS',
+  auth: { kind: 'none' },
+}
 
 export interface Harness {
   services: BrokerServices
@@ -84,14 +94,7 @@ export async function harness(brokerConfig: Record<string, string> = {}): Promis
     const decoded = codec.decodeRequest(new Reader(w.toBuffer()), version) as RequestOf<K>
     const ctx: RequestContext = {
       services,
-      connection: {
-        id: 1,
-        remoteAddress: '127.0.0.1',
-        remotePort: 1,
-        listener: undefined as never,
-        principal: 'User:ANONYMOUS',
-        auth: { kind: 'none' },
-      },
+      connection: TEST_CONNECTION,
       apiKey: handler.apiKey,
       apiVersion: version,
       correlationId: ++correlationId,

@@ -19,7 +19,7 @@ import { Writer } from '../../../src/protocol/primitives/writer.ts'
 import { readRecords } from '../../../src/protocol/records/records.ts'
 import { FrameLease, POISON_BYTE, ReceiveBufferPool } from '../../../src/protocol/receive-buffers.ts'
 import type { AppendOptions, AppendResult, PartitionLog } from '../../../src/storage/log-store.ts'
-import { batch, harness, settle, type Harness } from '../handlers/data-path-harness.ts'
+import { batch, harness, settle, TEST_CONNECTION, type Harness } from '../handlers/data-path-harness.ts'
 
 const VERSION = 9
 
@@ -52,14 +52,7 @@ function call(h: Harness, req: object): { lease: FrameLease; outcome: Promise<un
   const lease = new FrameLease(buf, pool)
   const ctx: RequestContext = {
     services: h.services,
-    connection: {
-      id: 1,
-      remoteAddress: '127.0.0.1',
-      remotePort: 1,
-      listener: undefined as never,
-      principal: 'User:ANONYMOUS',
-      auth: { kind: 'none' },
-    },
+    connection: TEST_CONNECTION,
     apiKey: ApiKey.Produce,
     apiVersion: VERSION,
     correlationId: 1,
