@@ -155,6 +155,8 @@ export class Dispatcher {
 
   private readonly supported: SupportedVersions
   private readonly decodeOptions: DecodeRequestOptions
+  /** Where responses are encoded (respond()); a large one takes it along and the next starts anew. */
+  private scratch: Writer | undefined
 
   constructor(registry: Registry, services: BrokerServices) {
     this.registry = registry
@@ -380,5 +382,4 @@ export class Dispatcher {
     this.scratch = undefined
     return { kind: 'response', chunks: w.toChunks(), bytes }
   }
-  private scratch: Writer | undefined
 }
