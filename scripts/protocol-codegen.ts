@@ -223,6 +223,8 @@ class MessageEmitter {
 
   private readonly arrayHelpers = new Map<string, string>()
   private readonly arrayHelperSources: string[] = []
+  /** Structs whose default a non-default check compares with (one shared instance each). */
+  private readonly defaultConstants = new Set<string>()
 
   private arrayReader(t: TypeSpec & { kind: 'array' }, flexCond: string): string {
     // Keyed by wire type, not TS type: []int8 and []int32 are both number[], []uuid and []string
@@ -260,6 +262,8 @@ class MessageEmitter {
     const itemExpr =
       this.readExpr(items, 'false', flexCond, 'item', dummy) + (items.kind === 'array' ? '!' : '')
     const itemType = this.tsType(items, false)
+    // One element (the usual request: one topic, one partition) as an exact-size literal, not an
+    // empty array grown by push (a 17-slot backing store and a runtime call per array).
     this.arrayHelperSources.push(`
 function ${name}(r: Reader, v: number, keep: boolean, nullable: boolean, field: string): ${itemType}[] | null {
   const n = ${lenExpr}
@@ -267,6 +271,7 @@ function ${name}(r: Reader, v: number, keep: boolean, nullable: boolean, field: 
     if (nullable) return null
     throw new ProtocolError(\`null array in non-nullable field \${field}\`)
   }
+  if (n === 1) return [${itemExpr}]
   const out: ${itemType}[] = []
   for (let i = 0; i < n; i++) out.push(${itemExpr})
   void v
@@ -549,7 +554,10 @@ function ${name}(r: Reader, v: number, keep: boolean, nullable: boolean, field: 
     if (t.kind === 'struct') {
       const name = this.names.of(t.struct)
       if (f.default === null) return `${value} !== null`
-      const notDefault = `!isDefaultStruct(${value}, default${name}())`
+      // Compared with one module-level default (isDefaultStruct only reads it), not a fresh one
+      // per encoded struct.
+      this.defaultConstants.add(name)
+      const notDefault = `!isDefaultStruct(${value}, DEFAULT_${name})`
       return isNullableSomewhere(f) ? `(${value} === null || ${notDefault})` : notDefault
     }
     if (t.primitive === 'bytes' || t.primitive === 'records') {
@@ -565,7 +573,8 @@ function ${name}(r: Reader, v: number, keep: boolean, nullable: boolean, field: 
       .slice()
       .reverse()
       .map((s) => this.structSource(s, true))
-    return [...parts, ...this.arrayHelperSources].join('\n\n')
+    const defaults = [...this.defaultConstants].map((n) => `const DEFAULT_${n} = default${n}()`)
+    return [...parts, ...this.arrayHelperSources, ...defaults].join('\n\n')
   }
 }
 

@@ -49,12 +49,16 @@ export function assignOffsets(buf: Buffer, nextOffset: bigint, options: AppendOp
   if (scan.problem !== undefined)
     throw new KafkaError('CORRUPT_MESSAGE', `record batch ${scan.problem} at byte ${scan.position}`)
   if (buf.length === 0) throw new KafkaError('INVALID_RECORD', 'append without record batches')
+  let count = 0
   for (let position = 0; position < buf.length; position += batchSize(buf, position)) {
     if (buf.readInt32BE(position + OFF_LAST_OFFSET_DELTA) < 0)
       throw new KafkaError('CORRUPT_MESSAGE', `negative lastOffsetDelta at byte ${position}`)
+    count++
   }
 
-  const batches: AssignedBatch[] = []
+  // Of its final length, filled in order: no push-grown backing store (one per append).
+  const batches = new Array<AssignedBatch>(count)
+  let i = 0
   let next = nextOffset
   let records = 0
   let maxTimestamp = -1n
@@ -70,7 +74,7 @@ export function assignOffsets(buf: Buffer, nextOffset: bigint, options: AppendOp
       offsetOfMaxTimestamp = lastOffset
     }
     records += buf.readInt32BE(position + OFF_RECORDS_COUNT)
-    batches.push({ position, size, baseOffset: next, lastOffset, maxTimestamp: batchMaxTs })
+    batches[i++] = { position, size, baseOffset: next, lastOffset, maxTimestamp: batchMaxTs }
     next = lastOffset + 1n
     position += size
   }

@@ -163,29 +163,35 @@ function produceRequest(ctx: RequestContext, req: ProduceRequest): ProduceOutcom
           throw new KafkaError('TRANSACTIONAL_ID_AUTHORIZATION_FAILED')
 
   // Built in the response's own shape: when every append answered at once (the memory log, or
-  // every partition failed before its append), this is the response as it stands.
-  const topics: Pending[] = []
+  // every partition failed before its append), this is the response as it stands. Its arrays are
+  // made at their final length and filled in order: no push-grown backing stores per request.
+  const topicData = req.topicData
+  const topics = new Array<Pending>(topicData.length)
   let pending = false
   const copy = shouldCopyRecords(req)
-  for (const t of req.topicData) {
+  for (let ti = 0; ti < topicData.length; ti++) {
+    const t = topicData[ti]!
     const record: TopicRecord | undefined = byId ? s.topics.getById(t.topicId) : s.topics.get(t.name)
-    const slots: Slot[] = []
-    topics.push({
+    const partitionData = t.partitionData
+    const slots = new Array<Slot>(partitionData.length)
+    topics[ti] = {
       name: byId ? '' : t.name,
       topicId: byId ? t.topicId : ZERO_UUID,
       partitionResponses: slots,
-    })
+    }
     const unknown = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
     let policy: ProducePolicy | undefined
-    for (const p of t.partitionData) {
+    for (let pi = 0; pi < partitionData.length; pi++) {
+      const p = partitionData[pi]!
       if (!validAcks) {
-        slots.push(errorCodeOnly(p.index, ErrorCode.INVALID_REQUIRED_ACKS))
+        slots[pi] = errorCodeOnly(p.index, ErrorCode.INVALID_REQUIRED_ACKS)
         continue
       }
       const log = record === undefined ? undefined : s.topics.partition(record.name, p.index)
       if (record === undefined || log === undefined) {
-        slots.push(
-          errorCodeOnly(p.index, record === undefined ? unknown : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION),
+        slots[pi] = errorCodeOnly(
+          p.index,
+          record === undefined ? unknown : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
         )
         continue
       }
@@ -193,18 +199,16 @@ function produceRequest(ctx: RequestContext, req: ProduceRequest): ProduceOutcom
         (KAFKA_INTERNAL_TOPICS.has(record.name) || s.topics.isInternal(record.name)) &&
         ctx.clientId !== ADMIN_CLIENT_ID
       ) {
-        slots.push(
-          failed(
-            p.index,
-            new KafkaError('INVALID_TOPIC_EXCEPTION', `Cannot append to internal topic ${record.name}`),
-          ),
+        slots[pi] = failed(
+          p.index,
+          new KafkaError('INVALID_TOPIC_EXCEPTION', `Cannot append to internal topic ${record.name}`),
         )
         continue
       }
       policy ??= producePolicy(record, s.config, ctx.receivedAt)
       const slot = appendPartition(ctx, req, log, record.name, p.index, p.records, policy, now, guard, copy)
       if (slot instanceof Promise) pending = true
-      slots.push(slot)
+      slots[pi] = slot
     }
   }
 

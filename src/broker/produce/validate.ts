@@ -58,7 +58,7 @@ import {
   OFF_RECORDS_COUNT,
   rewriteCrc,
 } from '../../protocol/records/batch-header.ts'
-import { crc32c } from '../../protocol/records/crc32c.ts'
+import { crc32cRange } from '../../protocol/records/crc32c.ts'
 import { encodeRecords, recompressBatch, type RecordInput } from '../../protocol/records/batch-builder.ts'
 import { RecordCursor } from '../../protocol/records/records.ts'
 import { newRecordWalk, walkRecords } from '../../protocol/records/record-walk.ts'
@@ -196,7 +196,7 @@ export function validateProduceRecords(records: Buffer | null, o: ValidateOption
       `The record batch size in the append to ${partitionName(o)} is ${size} bytes which exceeds the maximum configured value of ${o.policy.maxMessageBytes}.`,
     )
   const storedCrc = records.readUInt32BE(OFF_CRC)
-  if (crc32c(records.subarray(CRC_START, size)) !== storedCrc)
+  if (crc32cRange(records, CRC_START, size) !== storedCrc)
     throw new KafkaError(
       'CORRUPT_MESSAGE',
       `Record is corrupt (stored crc = ${storedCrc}) in topic partition ${partitionName(o)}.`,

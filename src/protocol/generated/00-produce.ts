@@ -240,6 +240,7 @@ function readProduceRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeProduceRequestPartitionProduceData(r, v, keep)]
   const out: ProduceRequestPartitionProduceData[] = []
   for (let i = 0; i < n; i++) out.push(decodeProduceRequestPartitionProduceData(r, v, keep))
   void v
@@ -259,6 +260,7 @@ function readProduceRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeProduceRequestTopicProduceData(r, v, keep)]
   const out: ProduceRequestTopicProduceData[] = []
   for (let i = 0; i < n; i++) out.push(decodeProduceRequestTopicProduceData(r, v, keep))
   void v
@@ -618,7 +620,7 @@ export function encodeProduceResponsePartitionProduceResponse(
   if (
     !(v >= 10) &&
     m.currentLeader !== undefined &&
-    !isDefaultStruct(m.currentLeader, defaultProduceResponseLeaderIdAndEpoch())
+    !isDefaultStruct(m.currentLeader, DEFAULT_ProduceResponseLeaderIdAndEpoch)
   )
     throw new EncodeError(`ProduceResponse.currentLeader is not supported at version ${v}`)
   if (v >= 9) {
@@ -626,7 +628,7 @@ export function encodeProduceResponsePartitionProduceResponse(
     if (
       v >= 10 &&
       m.currentLeader !== undefined &&
-      !isDefaultStruct(m.currentLeader, defaultProduceResponseLeaderIdAndEpoch())
+      !isDefaultStruct(m.currentLeader, DEFAULT_ProduceResponseLeaderIdAndEpoch)
     ) {
       const tw = new Writer(64)
       const tv = m.currentLeader
@@ -853,6 +855,7 @@ function readProduceResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeProduceResponseBatchIndexAndErrorMessage(r, v, keep)]
   const out: ProduceResponseBatchIndexAndErrorMessage[] = []
   for (let i = 0; i < n; i++) out.push(decodeProduceResponseBatchIndexAndErrorMessage(r, v, keep))
   void v
@@ -872,6 +875,7 @@ function readProduceResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeProduceResponsePartitionProduceResponse(r, v, keep)]
   const out: ProduceResponsePartitionProduceResponse[] = []
   for (let i = 0; i < n; i++) out.push(decodeProduceResponsePartitionProduceResponse(r, v, keep))
   void v
@@ -891,6 +895,7 @@ function readProduceResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeProduceResponseTopicProduceResponse(r, v, keep)]
   const out: ProduceResponseTopicProduceResponse[] = []
   for (let i = 0; i < n; i++) out.push(decodeProduceResponseTopicProduceResponse(r, v, keep))
   void v
@@ -910,6 +915,7 @@ function readProduceResponseArray3(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeProduceResponseNodeEndpoint(r, v, keep)]
   const out: ProduceResponseNodeEndpoint[] = []
   for (let i = 0; i < n; i++) out.push(decodeProduceResponseNodeEndpoint(r, v, keep))
   void v
@@ -929,9 +935,12 @@ function readProduceResponseArray4(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeProduceResponseNodeEndpoint(r, v, keep)]
   const out: ProduceResponseNodeEndpoint[] = []
   for (let i = 0; i < n; i++) out.push(decodeProduceResponseNodeEndpoint(r, v, keep))
   void v
   void keep
   return out
 }
+
+const DEFAULT_ProduceResponseLeaderIdAndEpoch = defaultProduceResponseLeaderIdAndEpoch()

@@ -506,7 +506,7 @@ export function encodeFetchRequest(w: Writer, v: number, m: FetchRequestInit): v
   if (
     !(v >= 15) &&
     m.replicaState !== undefined &&
-    !isDefaultStruct(m.replicaState, defaultFetchRequestReplicaState())
+    !isDefaultStruct(m.replicaState, DEFAULT_FetchRequestReplicaState)
   )
     throw new EncodeError(`FetchRequest.replicaState is not supported at version ${v}`)
   const maxWaitMs_ = m.maxWaitMs ?? 0
@@ -578,7 +578,7 @@ export function encodeFetchRequest(w: Writer, v: number, m: FetchRequestInit): v
     if (
       v >= 15 &&
       m.replicaState !== undefined &&
-      !isDefaultStruct(m.replicaState, defaultFetchRequestReplicaState())
+      !isDefaultStruct(m.replicaState, DEFAULT_FetchRequestReplicaState)
     ) {
       const tw = new Writer(64)
       const tv = m.replicaState
@@ -601,6 +601,7 @@ function readFetchRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -620,6 +621,7 @@ function readFetchRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeFetchRequestFetchPartition(r, v, keep)]
   const out: FetchRequestFetchPartition[] = []
   for (let i = 0; i < n; i++) out.push(decodeFetchRequestFetchPartition(r, v, keep))
   void v
@@ -639,6 +641,7 @@ function readFetchRequestArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeFetchRequestFetchTopic(r, v, keep)]
   const out: FetchRequestFetchTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeFetchRequestFetchTopic(r, v, keep))
   void v
@@ -658,12 +661,15 @@ function readFetchRequestArray3(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeFetchRequestForgottenTopic(r, v, keep)]
   const out: FetchRequestForgottenTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeFetchRequestForgottenTopic(r, v, keep))
   void v
   void keep
   return out
 }
+
+const DEFAULT_FetchRequestReplicaState = defaultFetchRequestReplicaState()
 
 export interface FetchResponseNodeEndpoint {
   nodeId: number
@@ -1143,7 +1149,7 @@ export function encodeFetchResponsePartitionData(
   if (
     !(v >= 12) &&
     m.divergingEpoch !== undefined &&
-    !isDefaultStruct(m.divergingEpoch, defaultFetchResponseEpochEndOffset())
+    !isDefaultStruct(m.divergingEpoch, DEFAULT_FetchResponseEpochEndOffset)
   )
     throw new EncodeError(`FetchResponse.divergingEpoch is not supported at version ${v}`)
   if (v >= 12 && !(v >= 12)) {
@@ -1153,7 +1159,7 @@ export function encodeFetchResponsePartitionData(
   if (
     !(v >= 12) &&
     m.currentLeader !== undefined &&
-    !isDefaultStruct(m.currentLeader, defaultFetchResponseLeaderIdAndEpoch())
+    !isDefaultStruct(m.currentLeader, DEFAULT_FetchResponseLeaderIdAndEpoch)
   )
     throw new EncodeError(`FetchResponse.currentLeader is not supported at version ${v}`)
   if (v >= 12 && !(v >= 12)) {
@@ -1163,7 +1169,7 @@ export function encodeFetchResponsePartitionData(
   if (
     !(v >= 12) &&
     m.snapshotId !== undefined &&
-    !isDefaultStruct(m.snapshotId, defaultFetchResponseSnapshotId())
+    !isDefaultStruct(m.snapshotId, DEFAULT_FetchResponseSnapshotId)
   )
     throw new EncodeError(`FetchResponse.snapshotId is not supported at version ${v}`)
   if (v >= 4) {
@@ -1193,7 +1199,7 @@ export function encodeFetchResponsePartitionData(
     if (
       v >= 12 &&
       m.divergingEpoch !== undefined &&
-      !isDefaultStruct(m.divergingEpoch, defaultFetchResponseEpochEndOffset())
+      !isDefaultStruct(m.divergingEpoch, DEFAULT_FetchResponseEpochEndOffset)
     ) {
       const tw = new Writer(64)
       const tv = m.divergingEpoch
@@ -1203,7 +1209,7 @@ export function encodeFetchResponsePartitionData(
     if (
       v >= 12 &&
       m.currentLeader !== undefined &&
-      !isDefaultStruct(m.currentLeader, defaultFetchResponseLeaderIdAndEpoch())
+      !isDefaultStruct(m.currentLeader, DEFAULT_FetchResponseLeaderIdAndEpoch)
     ) {
       const tw = new Writer(64)
       const tv = m.currentLeader
@@ -1213,7 +1219,7 @@ export function encodeFetchResponsePartitionData(
     if (
       v >= 12 &&
       m.snapshotId !== undefined &&
-      !isDefaultStruct(m.snapshotId, defaultFetchResponseSnapshotId())
+      !isDefaultStruct(m.snapshotId, DEFAULT_FetchResponseSnapshotId)
     ) {
       const tw = new Writer(64)
       const tv = m.snapshotId
@@ -1448,6 +1454,7 @@ function readFetchResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeFetchResponseAbortedTransaction(r, v, keep)]
   const out: FetchResponseAbortedTransaction[] = []
   for (let i = 0; i < n; i++) out.push(decodeFetchResponseAbortedTransaction(r, v, keep))
   void v
@@ -1467,6 +1474,7 @@ function readFetchResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeFetchResponsePartitionData(r, v, keep)]
   const out: FetchResponsePartitionData[] = []
   for (let i = 0; i < n; i++) out.push(decodeFetchResponsePartitionData(r, v, keep))
   void v
@@ -1486,6 +1494,7 @@ function readFetchResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeFetchResponseFetchableTopicResponse(r, v, keep)]
   const out: FetchResponseFetchableTopicResponse[] = []
   for (let i = 0; i < n; i++) out.push(decodeFetchResponseFetchableTopicResponse(r, v, keep))
   void v
@@ -1505,6 +1514,7 @@ function readFetchResponseArray3(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeFetchResponseNodeEndpoint(r, v, keep)]
   const out: FetchResponseNodeEndpoint[] = []
   for (let i = 0; i < n; i++) out.push(decodeFetchResponseNodeEndpoint(r, v, keep))
   void v
@@ -1524,9 +1534,16 @@ function readFetchResponseArray4(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeFetchResponseNodeEndpoint(r, v, keep)]
   const out: FetchResponseNodeEndpoint[] = []
   for (let i = 0; i < n; i++) out.push(decodeFetchResponseNodeEndpoint(r, v, keep))
   void v
   void keep
   return out
 }
+
+const DEFAULT_FetchResponseEpochEndOffset = defaultFetchResponseEpochEndOffset()
+
+const DEFAULT_FetchResponseLeaderIdAndEpoch = defaultFetchResponseLeaderIdAndEpoch()
+
+const DEFAULT_FetchResponseSnapshotId = defaultFetchResponseSnapshotId()

@@ -248,6 +248,7 @@ function readListOffsetsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeListOffsetsRequestListOffsetsPartition(r, v, keep)]
   const out: ListOffsetsRequestListOffsetsPartition[] = []
   for (let i = 0; i < n; i++) out.push(decodeListOffsetsRequestListOffsetsPartition(r, v, keep))
   void v
@@ -267,6 +268,7 @@ function readListOffsetsRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeListOffsetsRequestListOffsetsTopic(r, v, keep)]
   const out: ListOffsetsRequestListOffsetsTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeListOffsetsRequestListOffsetsTopic(r, v, keep))
   void v
@@ -547,6 +549,7 @@ function readListOffsetsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int64()]
   const out: bigint[] = []
   for (let i = 0; i < n; i++) out.push(r.int64())
   void v
@@ -566,6 +569,7 @@ function readListOffsetsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeListOffsetsResponseListOffsetsPartitionResponse(r, v, keep)]
   const out: ListOffsetsResponseListOffsetsPartitionResponse[] = []
   for (let i = 0; i < n; i++) out.push(decodeListOffsetsResponseListOffsetsPartitionResponse(r, v, keep))
   void v
@@ -585,6 +589,7 @@ function readListOffsetsResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeListOffsetsResponseListOffsetsTopicResponse(r, v, keep)]
   const out: ListOffsetsResponseListOffsetsTopicResponse[] = []
   for (let i = 0; i < n; i++) out.push(decodeListOffsetsResponseListOffsetsTopicResponse(r, v, keep))
   void v

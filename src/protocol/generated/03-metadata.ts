@@ -194,6 +194,7 @@ function readMetadataRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeMetadataRequestMetadataRequestTopic(r, v, keep)]
   const out: MetadataRequestMetadataRequestTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeMetadataRequestMetadataRequestTopic(r, v, keep))
   void v
@@ -685,6 +686,7 @@ function readMetadataResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -704,6 +706,7 @@ function readMetadataResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeMetadataResponseMetadataResponsePartition(r, v, keep)]
   const out: MetadataResponseMetadataResponsePartition[] = []
   for (let i = 0; i < n; i++) out.push(decodeMetadataResponseMetadataResponsePartition(r, v, keep))
   void v
@@ -723,6 +726,7 @@ function readMetadataResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeMetadataResponseMetadataResponseBroker(r, v, keep)]
   const out: MetadataResponseMetadataResponseBroker[] = []
   for (let i = 0; i < n; i++) out.push(decodeMetadataResponseMetadataResponseBroker(r, v, keep))
   void v
@@ -742,6 +746,7 @@ function readMetadataResponseArray3(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeMetadataResponseMetadataResponseTopic(r, v, keep)]
   const out: MetadataResponseMetadataResponseTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeMetadataResponseMetadataResponseTopic(r, v, keep))
   void v

@@ -310,6 +310,7 @@ function readOffsetCommitRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetCommitRequestOffsetCommitRequestPartition(r, v, keep)]
   const out: OffsetCommitRequestOffsetCommitRequestPartition[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetCommitRequestOffsetCommitRequestPartition(r, v, keep))
   void v
@@ -329,6 +330,7 @@ function readOffsetCommitRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetCommitRequestOffsetCommitRequestTopic(r, v, keep)]
   const out: OffsetCommitRequestOffsetCommitRequestTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetCommitRequestOffsetCommitRequestTopic(r, v, keep))
   void v
@@ -555,6 +557,7 @@ function readOffsetCommitResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetCommitResponseOffsetCommitResponsePartition(r, v, keep)]
   const out: OffsetCommitResponseOffsetCommitResponsePartition[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetCommitResponseOffsetCommitResponsePartition(r, v, keep))
   void v
@@ -574,6 +577,7 @@ function readOffsetCommitResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetCommitResponseOffsetCommitResponseTopic(r, v, keep)]
   const out: OffsetCommitResponseOffsetCommitResponseTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetCommitResponseOffsetCommitResponseTopic(r, v, keep))
   void v

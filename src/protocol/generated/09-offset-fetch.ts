@@ -379,6 +379,7 @@ function readOffsetFetchRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -398,6 +399,7 @@ function readOffsetFetchRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetFetchRequestOffsetFetchRequestTopics(r, v, keep)]
   const out: OffsetFetchRequestOffsetFetchRequestTopics[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetFetchRequestOffsetFetchRequestTopics(r, v, keep))
   void v
@@ -417,6 +419,7 @@ function readOffsetFetchRequestArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetFetchRequestOffsetFetchRequestTopic(r, v, keep)]
   const out: OffsetFetchRequestOffsetFetchRequestTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetFetchRequestOffsetFetchRequestTopic(r, v, keep))
   void v
@@ -436,6 +439,7 @@ function readOffsetFetchRequestArray3(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetFetchRequestOffsetFetchRequestGroup(r, v, keep)]
   const out: OffsetFetchRequestOffsetFetchRequestGroup[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetFetchRequestOffsetFetchRequestGroup(r, v, keep))
   void v
@@ -995,6 +999,7 @@ function readOffsetFetchResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetFetchResponseOffsetFetchResponsePartitions(r, v, keep)]
   const out: OffsetFetchResponseOffsetFetchResponsePartitions[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetFetchResponseOffsetFetchResponsePartitions(r, v, keep))
   void v
@@ -1014,6 +1019,7 @@ function readOffsetFetchResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetFetchResponseOffsetFetchResponseTopics(r, v, keep)]
   const out: OffsetFetchResponseOffsetFetchResponseTopics[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetFetchResponseOffsetFetchResponseTopics(r, v, keep))
   void v
@@ -1033,6 +1039,7 @@ function readOffsetFetchResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetFetchResponseOffsetFetchResponsePartition(r, v, keep)]
   const out: OffsetFetchResponseOffsetFetchResponsePartition[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetFetchResponseOffsetFetchResponsePartition(r, v, keep))
   void v
@@ -1052,6 +1059,7 @@ function readOffsetFetchResponseArray3(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetFetchResponseOffsetFetchResponseTopic(r, v, keep)]
   const out: OffsetFetchResponseOffsetFetchResponseTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetFetchResponseOffsetFetchResponseTopic(r, v, keep))
   void v
@@ -1071,6 +1079,7 @@ function readOffsetFetchResponseArray4(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetFetchResponseOffsetFetchResponseGroup(r, v, keep)]
   const out: OffsetFetchResponseOffsetFetchResponseGroup[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetFetchResponseOffsetFetchResponseGroup(r, v, keep))
   void v

@@ -101,6 +101,7 @@ function readFindCoordinatorRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [v >= 3 ? r.compactString() : r.string()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(v >= 3 ? r.compactString() : r.string())
   void v
@@ -348,6 +349,7 @@ function readFindCoordinatorResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeFindCoordinatorResponseCoordinator(r, v, keep)]
   const out: FindCoordinatorResponseCoordinator[] = []
   for (let i = 0; i < n; i++) out.push(decodeFindCoordinatorResponseCoordinator(r, v, keep))
   void v

@@ -201,6 +201,7 @@ function readJoinGroupRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeJoinGroupRequestJoinGroupRequestProtocol(r, v, keep)]
   const out: JoinGroupRequestJoinGroupRequestProtocol[] = []
   for (let i = 0; i < n; i++) out.push(decodeJoinGroupRequestJoinGroupRequestProtocol(r, v, keep))
   void v
@@ -427,6 +428,7 @@ function readJoinGroupResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeJoinGroupResponseJoinGroupResponseMember(r, v, keep)]
   const out: JoinGroupResponseJoinGroupResponseMember[] = []
   for (let i = 0; i < n; i++) out.push(decodeJoinGroupResponseJoinGroupResponseMember(r, v, keep))
   void v

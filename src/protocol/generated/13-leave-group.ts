@@ -167,6 +167,7 @@ function readLeaveGroupRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeLeaveGroupRequestMemberIdentity(r, v, keep)]
   const out: LeaveGroupRequestMemberIdentity[] = []
   for (let i = 0; i < n; i++) out.push(decodeLeaveGroupRequestMemberIdentity(r, v, keep))
   void v
@@ -332,6 +333,7 @@ function readLeaveGroupResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeLeaveGroupResponseMemberResponse(r, v, keep)]
   const out: LeaveGroupResponseMemberResponse[] = []
   for (let i = 0; i < n; i++) out.push(decodeLeaveGroupResponseMemberResponse(r, v, keep))
   void v

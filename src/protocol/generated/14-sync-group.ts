@@ -194,6 +194,7 @@ function readSyncGroupRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeSyncGroupRequestSyncGroupRequestAssignment(r, v, keep)]
   const out: SyncGroupRequestSyncGroupRequestAssignment[] = []
   for (let i = 0; i < n; i++) out.push(decodeSyncGroupRequestSyncGroupRequestAssignment(r, v, keep))
   void v

@@ -83,6 +83,7 @@ function readDescribeGroupsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [v >= 5 ? r.compactString() : r.string()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(v >= 5 ? r.compactString() : r.string())
   void v
@@ -397,6 +398,7 @@ function readDescribeGroupsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeGroupsResponseDescribedGroupMember(r, v, keep)]
   const out: DescribeGroupsResponseDescribedGroupMember[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeGroupsResponseDescribedGroupMember(r, v, keep))
   void v
@@ -416,6 +418,7 @@ function readDescribeGroupsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeGroupsResponseDescribedGroup(r, v, keep)]
   const out: DescribeGroupsResponseDescribedGroup[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeGroupsResponseDescribedGroup(r, v, keep))
   void v

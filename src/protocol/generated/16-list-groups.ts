@@ -98,6 +98,7 @@ function readListGroupsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [v >= 3 ? r.compactString() : r.string()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(v >= 3 ? r.compactString() : r.string())
   void v
@@ -256,6 +257,7 @@ function readListGroupsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeListGroupsResponseListedGroup(r, v, keep)]
   const out: ListGroupsResponseListedGroup[] = []
   for (let i = 0; i < n; i++) out.push(decodeListGroupsResponseListedGroup(r, v, keep))
   void v

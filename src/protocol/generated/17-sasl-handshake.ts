@@ -79,6 +79,7 @@ function readSaslHandshakeResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.string()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(r.string())
   void v

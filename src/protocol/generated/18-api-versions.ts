@@ -519,6 +519,7 @@ function readApiVersionsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeApiVersionsResponseApiVersion(r, v, keep)]
   const out: ApiVersionsResponseApiVersion[] = []
   for (let i = 0; i < n; i++) out.push(decodeApiVersionsResponseApiVersion(r, v, keep))
   void v
@@ -538,6 +539,7 @@ function readApiVersionsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeApiVersionsResponseSupportedFeatureKey(r, v, keep)]
   const out: ApiVersionsResponseSupportedFeatureKey[] = []
   for (let i = 0; i < n; i++) out.push(decodeApiVersionsResponseSupportedFeatureKey(r, v, keep))
   void v
@@ -557,6 +559,7 @@ function readApiVersionsResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeApiVersionsResponseFinalizedFeatureKey(r, v, keep)]
   const out: ApiVersionsResponseFinalizedFeatureKey[] = []
   for (let i = 0; i < n; i++) out.push(decodeApiVersionsResponseFinalizedFeatureKey(r, v, keep))
   void v
@@ -576,6 +579,7 @@ function readApiVersionsResponseArray3(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeApiVersionsResponseSupportedFeatureKey(r, v, keep)]
   const out: ApiVersionsResponseSupportedFeatureKey[] = []
   for (let i = 0; i < n; i++) out.push(decodeApiVersionsResponseSupportedFeatureKey(r, v, keep))
   void v
@@ -595,6 +599,7 @@ function readApiVersionsResponseArray4(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeApiVersionsResponseFinalizedFeatureKey(r, v, keep)]
   const out: ApiVersionsResponseFinalizedFeatureKey[] = []
   for (let i = 0; i < n; i++) out.push(decodeApiVersionsResponseFinalizedFeatureKey(r, v, keep))
   void v

@@ -323,6 +323,7 @@ function readCreateTopicsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -342,6 +343,7 @@ function readCreateTopicsRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeCreateTopicsRequestCreatableReplicaAssignment(r, v, keep)]
   const out: CreateTopicsRequestCreatableReplicaAssignment[] = []
   for (let i = 0; i < n; i++) out.push(decodeCreateTopicsRequestCreatableReplicaAssignment(r, v, keep))
   void v
@@ -361,6 +363,7 @@ function readCreateTopicsRequestArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeCreateTopicsRequestCreatableTopicConfig(r, v, keep)]
   const out: CreateTopicsRequestCreatableTopicConfig[] = []
   for (let i = 0; i < n; i++) out.push(decodeCreateTopicsRequestCreatableTopicConfig(r, v, keep))
   void v
@@ -380,6 +383,7 @@ function readCreateTopicsRequestArray3(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeCreateTopicsRequestCreatableTopic(r, v, keep)]
   const out: CreateTopicsRequestCreatableTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeCreateTopicsRequestCreatableTopic(r, v, keep))
   void v
@@ -707,6 +711,7 @@ function readCreateTopicsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeCreateTopicsResponseCreatableTopicConfigs(r, v, keep)]
   const out: CreateTopicsResponseCreatableTopicConfigs[] = []
   for (let i = 0; i < n; i++) out.push(decodeCreateTopicsResponseCreatableTopicConfigs(r, v, keep))
   void v
@@ -726,6 +731,7 @@ function readCreateTopicsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeCreateTopicsResponseCreatableTopicResult(r, v, keep)]
   const out: CreateTopicsResponseCreatableTopicResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeCreateTopicsResponseCreatableTopicResult(r, v, keep))
   void v

@@ -166,6 +166,7 @@ function readDeleteTopicsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDeleteTopicsRequestDeleteTopicState(r, v, keep)]
   const out: DeleteTopicsRequestDeleteTopicState[] = []
   for (let i = 0; i < n; i++) out.push(decodeDeleteTopicsRequestDeleteTopicState(r, v, keep))
   void v
@@ -185,6 +186,7 @@ function readDeleteTopicsRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [v >= 4 ? r.compactString() : r.string()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(v >= 4 ? r.compactString() : r.string())
   void v
@@ -351,6 +353,7 @@ function readDeleteTopicsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDeleteTopicsResponseDeletableTopicResult(r, v, keep)]
   const out: DeleteTopicsResponseDeletableTopicResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeDeleteTopicsResponseDeletableTopicResult(r, v, keep))
   void v

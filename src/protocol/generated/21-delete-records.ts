@@ -207,6 +207,7 @@ function readDeleteRecordsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDeleteRecordsRequestDeleteRecordsPartition(r, v, keep)]
   const out: DeleteRecordsRequestDeleteRecordsPartition[] = []
   for (let i = 0; i < n; i++) out.push(decodeDeleteRecordsRequestDeleteRecordsPartition(r, v, keep))
   void v
@@ -226,6 +227,7 @@ function readDeleteRecordsRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDeleteRecordsRequestDeleteRecordsTopic(r, v, keep)]
   const out: DeleteRecordsRequestDeleteRecordsTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeDeleteRecordsRequestDeleteRecordsTopic(r, v, keep))
   void v
@@ -439,6 +441,7 @@ function readDeleteRecordsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDeleteRecordsResponseDeleteRecordsPartitionResult(r, v, keep)]
   const out: DeleteRecordsResponseDeleteRecordsPartitionResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeDeleteRecordsResponseDeleteRecordsPartitionResult(r, v, keep))
   void v
@@ -458,6 +461,7 @@ function readDeleteRecordsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDeleteRecordsResponseDeleteRecordsTopicResult(r, v, keep)]
   const out: DeleteRecordsResponseDeleteRecordsTopicResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeDeleteRecordsResponseDeleteRecordsTopicResult(r, v, keep))
   void v

@@ -225,6 +225,7 @@ function readOffsetForLeaderEpochRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, v, keep)]
   const out: OffsetForLeaderEpochRequestOffsetForLeaderPartition[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, v, keep))
   void v
@@ -244,6 +245,7 @@ function readOffsetForLeaderEpochRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, v, keep)]
   const out: OffsetForLeaderEpochRequestOffsetForLeaderTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, v, keep))
   void v
@@ -471,6 +473,7 @@ function readOffsetForLeaderEpochResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetForLeaderEpochResponseEpochEndOffset(r, v, keep)]
   const out: OffsetForLeaderEpochResponseEpochEndOffset[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetForLeaderEpochResponseEpochEndOffset(r, v, keep))
   void v
@@ -490,6 +493,7 @@ function readOffsetForLeaderEpochResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, v, keep)]
   const out: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, v, keep))

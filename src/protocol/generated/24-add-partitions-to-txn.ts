@@ -335,6 +335,7 @@ function readAddPartitionsToTxnRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -354,6 +355,7 @@ function readAddPartitionsToTxnRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, v, keep)]
   const out: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, v, keep))
   void v
@@ -373,6 +375,7 @@ function readAddPartitionsToTxnRequestArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, v, keep)]
   const out: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, v, keep))
@@ -723,6 +726,7 @@ function readAddPartitionsToTxnResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, v, keep)]
   const out: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, v, keep))
@@ -743,6 +747,7 @@ function readAddPartitionsToTxnResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, v, keep)]
   const out: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, v, keep))
@@ -763,6 +768,7 @@ function readAddPartitionsToTxnResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, v, keep)]
   const out: AddPartitionsToTxnResponseAddPartitionsToTxnResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, v, keep))
   void v

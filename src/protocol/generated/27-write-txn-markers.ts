@@ -252,6 +252,7 @@ function readWriteTxnMarkersRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -271,6 +272,7 @@ function readWriteTxnMarkersRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r, v, keep)]
   const out: WriteTxnMarkersRequestWritableTxnMarkerTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r, v, keep))
   void v
@@ -290,6 +292,7 @@ function readWriteTxnMarkersRequestArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeWriteTxnMarkersRequestWritableTxnMarker(r, v, keep)]
   const out: WriteTxnMarkersRequestWritableTxnMarker[] = []
   for (let i = 0; i < n; i++) out.push(decodeWriteTxnMarkersRequestWritableTxnMarker(r, v, keep))
   void v
@@ -559,6 +562,7 @@ function readWriteTxnMarkersResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, v, keep)]
   const out: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, v, keep))
@@ -579,6 +583,7 @@ function readWriteTxnMarkersResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, v, keep)]
   const out: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, v, keep))
   void v
@@ -598,6 +603,7 @@ function readWriteTxnMarkersResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r, v, keep)]
   const out: WriteTxnMarkersResponseWritableTxnMarkerResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r, v, keep))
   void v

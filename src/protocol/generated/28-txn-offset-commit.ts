@@ -288,6 +288,7 @@ function readTxnOffsetCommitRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, v, keep)]
   const out: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, v, keep))
@@ -308,6 +309,7 @@ function readTxnOffsetCommitRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, v, keep)]
   const out: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, v, keep))
   void v
@@ -511,6 +513,7 @@ function readTxnOffsetCommitResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, v, keep)]
   const out: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, v, keep))
@@ -531,6 +534,7 @@ function readTxnOffsetCommitResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, v, keep)]
   const out: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, v, keep))
   void v

@@ -340,6 +340,7 @@ function readDescribeAclsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeAclsResponseAclDescription(r, v, keep)]
   const out: DescribeAclsResponseAclDescription[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeAclsResponseAclDescription(r, v, keep))
   void v
@@ -359,6 +360,7 @@ function readDescribeAclsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeAclsResponseDescribeAclsResource(r, v, keep)]
   const out: DescribeAclsResponseDescribeAclsResource[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeAclsResponseDescribeAclsResource(r, v, keep))
   void v

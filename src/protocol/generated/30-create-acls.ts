@@ -179,6 +179,7 @@ function readCreateAclsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeCreateAclsRequestAclCreation(r, v, keep)]
   const out: CreateAclsRequestAclCreation[] = []
   for (let i = 0; i < n; i++) out.push(decodeCreateAclsRequestAclCreation(r, v, keep))
   void v
@@ -316,6 +317,7 @@ function readCreateAclsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeCreateAclsResponseAclCreationResult(r, v, keep)]
   const out: CreateAclsResponseAclCreationResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeCreateAclsResponseAclCreationResult(r, v, keep))
   void v

@@ -179,6 +179,7 @@ function readDeleteAclsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDeleteAclsRequestDeleteAclsFilter(r, v, keep)]
   const out: DeleteAclsRequestDeleteAclsFilter[] = []
   for (let i = 0; i < n; i++) out.push(decodeDeleteAclsRequestDeleteAclsFilter(r, v, keep))
   void v
@@ -456,6 +457,7 @@ function readDeleteAclsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDeleteAclsResponseDeleteAclsMatchingAcl(r, v, keep)]
   const out: DeleteAclsResponseDeleteAclsMatchingAcl[] = []
   for (let i = 0; i < n; i++) out.push(decodeDeleteAclsResponseDeleteAclsMatchingAcl(r, v, keep))
   void v
@@ -475,6 +477,7 @@ function readDeleteAclsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDeleteAclsResponseDeleteAclsFilterResult(r, v, keep)]
   const out: DeleteAclsResponseDeleteAclsFilterResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeDeleteAclsResponseDeleteAclsFilterResult(r, v, keep))
   void v

@@ -172,6 +172,7 @@ function readDescribeConfigsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [v >= 4 ? r.compactString() : r.string()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(v >= 4 ? r.compactString() : r.string())
   void v
@@ -191,6 +192,7 @@ function readDescribeConfigsRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeConfigsRequestDescribeConfigsResource(r, v, keep)]
   const out: DescribeConfigsRequestDescribeConfigsResource[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeConfigsRequestDescribeConfigsResource(r, v, keep))
   void v
@@ -583,6 +585,7 @@ function readDescribeConfigsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeConfigsResponseDescribeConfigsSynonym(r, v, keep)]
   const out: DescribeConfigsResponseDescribeConfigsSynonym[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeConfigsResponseDescribeConfigsSynonym(r, v, keep))
   void v
@@ -602,6 +605,7 @@ function readDescribeConfigsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeConfigsResponseDescribeConfigsResourceResult(r, v, keep)]
   const out: DescribeConfigsResponseDescribeConfigsResourceResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeConfigsResponseDescribeConfigsResourceResult(r, v, keep))
   void v
@@ -621,6 +625,7 @@ function readDescribeConfigsResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeConfigsResponseDescribeConfigsResult(r, v, keep)]
   const out: DescribeConfigsResponseDescribeConfigsResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeConfigsResponseDescribeConfigsResult(r, v, keep))
   void v

@@ -214,6 +214,7 @@ function readAlterConfigsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterConfigsRequestAlterableConfig(r, v, keep)]
   const out: AlterConfigsRequestAlterableConfig[] = []
   for (let i = 0; i < n; i++) out.push(decodeAlterConfigsRequestAlterableConfig(r, v, keep))
   void v
@@ -233,6 +234,7 @@ function readAlterConfigsRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterConfigsRequestAlterConfigsResource(r, v, keep)]
   const out: AlterConfigsRequestAlterConfigsResource[] = []
   for (let i = 0; i < n; i++) out.push(decodeAlterConfigsRequestAlterConfigsResource(r, v, keep))
   void v
@@ -386,6 +388,7 @@ function readAlterConfigsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterConfigsResponseAlterConfigsResourceResponse(r, v, keep)]
   const out: AlterConfigsResponseAlterConfigsResourceResponse[] = []
   for (let i = 0; i < n; i++) out.push(decodeAlterConfigsResponseAlterConfigsResourceResponse(r, v, keep))
   void v

@@ -222,6 +222,7 @@ function readAlterReplicaLogDirsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -241,6 +242,7 @@ function readAlterReplicaLogDirsRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, v, keep)]
   const out: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, v, keep))
   void v
@@ -260,6 +262,7 @@ function readAlterReplicaLogDirsRequestArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r, v, keep)]
   const out: AlterReplicaLogDirsRequestAlterReplicaLogDir[] = []
   for (let i = 0; i < n; i++) out.push(decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r, v, keep))
   void v
@@ -466,6 +469,7 @@ function readAlterReplicaLogDirsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, v, keep)]
   const out: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, v, keep))
@@ -486,6 +490,7 @@ function readAlterReplicaLogDirsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, v, keep)]
   const out: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, v, keep))

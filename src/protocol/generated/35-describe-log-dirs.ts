@@ -140,6 +140,7 @@ function readDescribeLogDirsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -159,6 +160,7 @@ function readDescribeLogDirsRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeLogDirsRequestDescribableLogDirTopic(r, v, keep)]
   const out: DescribeLogDirsRequestDescribableLogDirTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeLogDirsRequestDescribableLogDirTopic(r, v, keep))
   void v
@@ -489,6 +491,7 @@ function readDescribeLogDirsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeLogDirsResponseDescribeLogDirsPartition(r, v, keep)]
   const out: DescribeLogDirsResponseDescribeLogDirsPartition[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeLogDirsResponseDescribeLogDirsPartition(r, v, keep))
   void v
@@ -508,6 +511,7 @@ function readDescribeLogDirsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeLogDirsResponseDescribeLogDirsTopic(r, v, keep)]
   const out: DescribeLogDirsResponseDescribeLogDirsTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeLogDirsResponseDescribeLogDirsTopic(r, v, keep))
   void v
@@ -527,6 +531,7 @@ function readDescribeLogDirsResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeLogDirsResponseDescribeLogDirsResult(r, v, keep)]
   const out: DescribeLogDirsResponseDescribeLogDirsResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeLogDirsResponseDescribeLogDirsResult(r, v, keep))
   void v

@@ -216,6 +216,7 @@ function readCreatePartitionsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -235,6 +236,7 @@ function readCreatePartitionsRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeCreatePartitionsRequestCreatePartitionsAssignment(r, v, keep)]
   const out: CreatePartitionsRequestCreatePartitionsAssignment[] = []
   for (let i = 0; i < n; i++) out.push(decodeCreatePartitionsRequestCreatePartitionsAssignment(r, v, keep))
   void v
@@ -254,6 +256,7 @@ function readCreatePartitionsRequestArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeCreatePartitionsRequestCreatePartitionsTopic(r, v, keep)]
   const out: CreatePartitionsRequestCreatePartitionsTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeCreatePartitionsRequestCreatePartitionsTopic(r, v, keep))
   void v
@@ -397,6 +400,7 @@ function readCreatePartitionsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeCreatePartitionsResponseCreatePartitionsTopicResult(r, v, keep)]
   const out: CreatePartitionsResponseCreatePartitionsTopicResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeCreatePartitionsResponseCreatePartitionsTopicResult(r, v, keep))
   void v

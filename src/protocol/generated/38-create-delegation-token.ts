@@ -172,6 +172,7 @@ function readCreateDelegationTokenRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeCreateDelegationTokenRequestCreatableRenewers(r, v, keep)]
   const out: CreateDelegationTokenRequestCreatableRenewers[] = []
   for (let i = 0; i < n; i++) out.push(decodeCreateDelegationTokenRequestCreatableRenewers(r, v, keep))
   void v

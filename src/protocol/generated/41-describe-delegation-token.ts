@@ -133,6 +133,7 @@ function readDescribeDelegationTokenRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, v, keep)]
   const out: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, v, keep))
@@ -428,6 +429,7 @@ function readDescribeDelegationTokenResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, v, keep)]
   const out: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, v, keep))
@@ -448,6 +450,7 @@ function readDescribeDelegationTokenResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeDelegationTokenResponseDescribedDelegationToken(r, v, keep)]
   const out: DescribeDelegationTokenResponseDescribedDelegationToken[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeDescribeDelegationTokenResponseDescribedDelegationToken(r, v, keep))

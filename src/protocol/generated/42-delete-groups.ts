@@ -71,6 +71,7 @@ function readDeleteGroupsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [v >= 2 ? r.compactString() : r.string()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(v >= 2 ? r.compactString() : r.string())
   void v
@@ -208,6 +209,7 @@ function readDeleteGroupsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDeleteGroupsResponseDeletableGroupResult(r, v, keep)]
   const out: DeleteGroupsResponseDeletableGroupResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeDeleteGroupsResponseDeletableGroupResult(r, v, keep))
   void v

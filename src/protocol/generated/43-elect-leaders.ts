@@ -155,6 +155,7 @@ function readElectLeadersRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -174,6 +175,7 @@ function readElectLeadersRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeElectLeadersRequestTopicPartitions(r, v, keep)]
   const out: ElectLeadersRequestTopicPartitions[] = []
   for (let i = 0; i < n; i++) out.push(decodeElectLeadersRequestTopicPartitions(r, v, keep))
   void v
@@ -400,6 +402,7 @@ function readElectLeadersResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeElectLeadersResponsePartitionResult(r, v, keep)]
   const out: ElectLeadersResponsePartitionResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeElectLeadersResponsePartitionResult(r, v, keep))
   void v
@@ -419,6 +422,7 @@ function readElectLeadersResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeElectLeadersResponseReplicaElectionResult(r, v, keep)]
   const out: ElectLeadersResponseReplicaElectionResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeElectLeadersResponseReplicaElectionResult(r, v, keep))
   void v

@@ -222,6 +222,7 @@ function readIncrementalAlterConfigsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeIncrementalAlterConfigsRequestAlterableConfig(r, v, keep)]
   const out: IncrementalAlterConfigsRequestAlterableConfig[] = []
   for (let i = 0; i < n; i++) out.push(decodeIncrementalAlterConfigsRequestAlterableConfig(r, v, keep))
   void v
@@ -241,6 +242,7 @@ function readIncrementalAlterConfigsRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeIncrementalAlterConfigsRequestAlterConfigsResource(r, v, keep)]
   const out: IncrementalAlterConfigsRequestAlterConfigsResource[] = []
   for (let i = 0; i < n; i++) out.push(decodeIncrementalAlterConfigsRequestAlterConfigsResource(r, v, keep))
   void v
@@ -399,6 +401,7 @@ function readIncrementalAlterConfigsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, v, keep)]
   const out: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, v, keep))

@@ -224,6 +224,7 @@ function readAlterPartitionReassignmentsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -243,6 +244,7 @@ function readAlterPartitionReassignmentsRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterPartitionReassignmentsRequestReassignablePartition(r, v, keep)]
   const out: AlterPartitionReassignmentsRequestReassignablePartition[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeAlterPartitionReassignmentsRequestReassignablePartition(r, v, keep))
@@ -263,6 +265,7 @@ function readAlterPartitionReassignmentsRequestArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterPartitionReassignmentsRequestReassignableTopic(r, v, keep)]
   const out: AlterPartitionReassignmentsRequestReassignableTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeAlterPartitionReassignmentsRequestReassignableTopic(r, v, keep))
   void v
@@ -509,6 +512,7 @@ function readAlterPartitionReassignmentsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(r, v, keep)]
   const out: AlterPartitionReassignmentsResponseReassignablePartitionResponse[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(r, v, keep))
@@ -529,6 +533,7 @@ function readAlterPartitionReassignmentsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterPartitionReassignmentsResponseReassignableTopicResponse(r, v, keep)]
   const out: AlterPartitionReassignmentsResponseReassignableTopicResponse[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeAlterPartitionReassignmentsResponseReassignableTopicResponse(r, v, keep))

@@ -151,6 +151,7 @@ function readListPartitionReassignmentsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -170,6 +171,7 @@ function readListPartitionReassignmentsRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r, v, keep)]
   const out: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r, v, keep))
@@ -446,6 +448,7 @@ function readListPartitionReassignmentsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -465,6 +468,7 @@ function readListPartitionReassignmentsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeListPartitionReassignmentsResponseOngoingPartitionReassignment(r, v, keep)]
   const out: ListPartitionReassignmentsResponseOngoingPartitionReassignment[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeListPartitionReassignmentsResponseOngoingPartitionReassignment(r, v, keep))
@@ -485,6 +489,7 @@ function readListPartitionReassignmentsResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeListPartitionReassignmentsResponseOngoingTopicReassignment(r, v, keep)]
   const out: ListPartitionReassignmentsResponseOngoingTopicReassignment[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeListPartitionReassignmentsResponseOngoingTopicReassignment(r, v, keep))

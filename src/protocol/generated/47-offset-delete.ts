@@ -144,6 +144,7 @@ function readOffsetDeleteRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetDeleteRequestOffsetDeleteRequestPartition(r, v, keep)]
   const out: OffsetDeleteRequestOffsetDeleteRequestPartition[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetDeleteRequestOffsetDeleteRequestPartition(r, v, keep))
   void v
@@ -163,6 +164,7 @@ function readOffsetDeleteRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetDeleteRequestOffsetDeleteRequestTopic(r, v, keep)]
   const out: OffsetDeleteRequestOffsetDeleteRequestTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetDeleteRequestOffsetDeleteRequestTopic(r, v, keep))
   void v
@@ -319,6 +321,7 @@ function readOffsetDeleteResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetDeleteResponseOffsetDeleteResponsePartition(r, v, keep)]
   const out: OffsetDeleteResponseOffsetDeleteResponsePartition[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetDeleteResponseOffsetDeleteResponsePartition(r, v, keep))
   void v
@@ -338,6 +341,7 @@ function readOffsetDeleteResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeOffsetDeleteResponseOffsetDeleteResponseTopic(r, v, keep)]
   const out: OffsetDeleteResponseOffsetDeleteResponseTopic[] = []
   for (let i = 0; i < n; i++) out.push(decodeOffsetDeleteResponseOffsetDeleteResponseTopic(r, v, keep))
   void v

@@ -150,6 +150,7 @@ function readDescribeClientQuotasRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeClientQuotasRequestComponentData(r, v, keep)]
   const out: DescribeClientQuotasRequestComponentData[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeClientQuotasRequestComponentData(r, v, keep))
   void v
@@ -448,6 +449,7 @@ function readDescribeClientQuotasResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeClientQuotasResponseEntityData(r, v, keep)]
   const out: DescribeClientQuotasResponseEntityData[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeClientQuotasResponseEntityData(r, v, keep))
   void v
@@ -467,6 +469,7 @@ function readDescribeClientQuotasResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeClientQuotasResponseValueData(r, v, keep)]
   const out: DescribeClientQuotasResponseValueData[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeClientQuotasResponseValueData(r, v, keep))
   void v
@@ -486,6 +489,7 @@ function readDescribeClientQuotasResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeClientQuotasResponseEntryData(r, v, keep)]
   const out: DescribeClientQuotasResponseEntryData[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeClientQuotasResponseEntryData(r, v, keep))
   void v

@@ -279,6 +279,7 @@ function readAlterClientQuotasRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterClientQuotasRequestEntityData(r, v, keep)]
   const out: AlterClientQuotasRequestEntityData[] = []
   for (let i = 0; i < n; i++) out.push(decodeAlterClientQuotasRequestEntityData(r, v, keep))
   void v
@@ -298,6 +299,7 @@ function readAlterClientQuotasRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterClientQuotasRequestOpData(r, v, keep)]
   const out: AlterClientQuotasRequestOpData[] = []
   for (let i = 0; i < n; i++) out.push(decodeAlterClientQuotasRequestOpData(r, v, keep))
   void v
@@ -317,6 +319,7 @@ function readAlterClientQuotasRequestArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterClientQuotasRequestEntryData(r, v, keep)]
   const out: AlterClientQuotasRequestEntryData[] = []
   for (let i = 0; i < n; i++) out.push(decodeAlterClientQuotasRequestEntryData(r, v, keep))
   void v
@@ -540,6 +543,7 @@ function readAlterClientQuotasResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterClientQuotasResponseEntityData(r, v, keep)]
   const out: AlterClientQuotasResponseEntityData[] = []
   for (let i = 0; i < n; i++) out.push(decodeAlterClientQuotasResponseEntityData(r, v, keep))
   void v
@@ -559,6 +563,7 @@ function readAlterClientQuotasResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterClientQuotasResponseEntryData(r, v, keep)]
   const out: AlterClientQuotasResponseEntryData[] = []
   for (let i = 0; i < n; i++) out.push(decodeAlterClientQuotasResponseEntryData(r, v, keep))
   void v

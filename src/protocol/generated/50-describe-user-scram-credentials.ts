@@ -126,6 +126,7 @@ function readDescribeUserScramCredentialsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeUserScramCredentialsRequestUserName(r, v, keep)]
   const out: DescribeUserScramCredentialsRequestUserName[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeUserScramCredentialsRequestUserName(r, v, keep))
   void v
@@ -358,6 +359,7 @@ function readDescribeUserScramCredentialsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeUserScramCredentialsResponseCredentialInfo(r, v, keep)]
   const out: DescribeUserScramCredentialsResponseCredentialInfo[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeUserScramCredentialsResponseCredentialInfo(r, v, keep))
   void v
@@ -377,6 +379,8 @@ function readDescribeUserScramCredentialsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1)
+    return [decodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r, v, keep)]
   const out: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r, v, keep))

@@ -229,6 +229,7 @@ function readAlterUserScramCredentialsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterUserScramCredentialsRequestScramCredentialDeletion(r, v, keep)]
   const out: AlterUserScramCredentialsRequestScramCredentialDeletion[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeAlterUserScramCredentialsRequestScramCredentialDeletion(r, v, keep))
@@ -249,6 +250,7 @@ function readAlterUserScramCredentialsRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterUserScramCredentialsRequestScramCredentialUpsertion(r, v, keep)]
   const out: AlterUserScramCredentialsRequestScramCredentialUpsertion[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeAlterUserScramCredentialsRequestScramCredentialUpsertion(r, v, keep))
@@ -400,6 +402,7 @@ function readAlterUserScramCredentialsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, v, keep)]
   const out: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, v, keep))

@@ -195,6 +195,7 @@ function readDescribeQuorumRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeQuorumRequestPartitionData(r, v, keep)]
   const out: DescribeQuorumRequestPartitionData[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeQuorumRequestPartitionData(r, v, keep))
   void v
@@ -214,6 +215,7 @@ function readDescribeQuorumRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeQuorumRequestTopicData(r, v, keep)]
   const out: DescribeQuorumRequestTopicData[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeQuorumRequestTopicData(r, v, keep))
   void v
@@ -764,6 +766,7 @@ function readDescribeQuorumResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeQuorumResponseListener(r, v, keep)]
   const out: DescribeQuorumResponseListener[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeQuorumResponseListener(r, v, keep))
   void v
@@ -783,6 +786,7 @@ function readDescribeQuorumResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeQuorumResponseReplicaState(r, v, keep)]
   const out: DescribeQuorumResponseReplicaState[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeQuorumResponseReplicaState(r, v, keep))
   void v
@@ -802,6 +806,7 @@ function readDescribeQuorumResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeQuorumResponsePartitionData(r, v, keep)]
   const out: DescribeQuorumResponsePartitionData[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeQuorumResponsePartitionData(r, v, keep))
   void v
@@ -821,6 +826,7 @@ function readDescribeQuorumResponseArray3(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeQuorumResponseTopicData(r, v, keep)]
   const out: DescribeQuorumResponseTopicData[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeQuorumResponseTopicData(r, v, keep))
   void v
@@ -840,6 +846,7 @@ function readDescribeQuorumResponseArray4(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeQuorumResponseNode(r, v, keep)]
   const out: DescribeQuorumResponseNode[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeQuorumResponseNode(r, v, keep))
   void v

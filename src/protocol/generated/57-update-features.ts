@@ -163,6 +163,7 @@ function readUpdateFeaturesRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeUpdateFeaturesRequestFeatureUpdateKey(r, v, keep)]
   const out: UpdateFeaturesRequestFeatureUpdateKey[] = []
   for (let i = 0; i < n; i++) out.push(decodeUpdateFeaturesRequestFeatureUpdateKey(r, v, keep))
   void v
@@ -311,6 +312,7 @@ function readUpdateFeaturesResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeUpdateFeaturesResponseUpdatableFeatureResult(r, v, keep)]
   const out: UpdateFeaturesResponseUpdatableFeatureResult[] = []
   for (let i = 0; i < n; i++) out.push(decodeUpdateFeaturesResponseUpdatableFeatureResult(r, v, keep))
   void v

@@ -271,6 +271,7 @@ function readDescribeClusterResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeClusterResponseDescribeClusterBroker(r, v, keep)]
   const out: DescribeClusterResponseDescribeClusterBroker[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeClusterResponseDescribeClusterBroker(r, v, keep))
   void v

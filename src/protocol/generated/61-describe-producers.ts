@@ -145,6 +145,7 @@ function readDescribeProducersRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -164,6 +165,7 @@ function readDescribeProducersRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeProducersRequestTopicRequest(r, v, keep)]
   const out: DescribeProducersRequestTopicRequest[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeProducersRequestTopicRequest(r, v, keep))
   void v
@@ -497,6 +499,7 @@ function readDescribeProducersResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeProducersResponseProducerState(r, v, keep)]
   const out: DescribeProducersResponseProducerState[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeProducersResponseProducerState(r, v, keep))
   void v
@@ -516,6 +519,7 @@ function readDescribeProducersResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeProducersResponsePartitionResponse(r, v, keep)]
   const out: DescribeProducersResponsePartitionResponse[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeProducersResponsePartitionResponse(r, v, keep))
   void v
@@ -535,6 +539,7 @@ function readDescribeProducersResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeProducersResponseTopicResponse(r, v, keep)]
   const out: DescribeProducersResponseTopicResponse[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeProducersResponseTopicResponse(r, v, keep))
   void v

@@ -84,6 +84,7 @@ function readDescribeTransactionsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.compactString()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(r.compactString())
   void v
@@ -349,6 +350,7 @@ function readDescribeTransactionsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -368,6 +370,7 @@ function readDescribeTransactionsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeTransactionsResponseTopicData(r, v, keep)]
   const out: DescribeTransactionsResponseTopicData[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeTransactionsResponseTopicData(r, v, keep))
   void v
@@ -387,6 +390,7 @@ function readDescribeTransactionsResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeTransactionsResponseTransactionState(r, v, keep)]
   const out: DescribeTransactionsResponseTransactionState[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeTransactionsResponseTransactionState(r, v, keep))
   void v

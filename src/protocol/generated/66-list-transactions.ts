@@ -115,6 +115,7 @@ function readListTransactionsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.compactString()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(r.compactString())
   void v
@@ -134,6 +135,7 @@ function readListTransactionsRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int64()]
   const out: bigint[] = []
   for (let i = 0; i < n; i++) out.push(r.int64())
   void v
@@ -304,6 +306,7 @@ function readListTransactionsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.compactString()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(r.compactString())
   void v
@@ -323,6 +326,7 @@ function readListTransactionsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeListTransactionsResponseTransactionState(r, v, keep)]
   const out: ListTransactionsResponseTransactionState[] = []
   for (let i = 0; i < n; i++) out.push(decodeListTransactionsResponseTransactionState(r, v, keep))
   void v

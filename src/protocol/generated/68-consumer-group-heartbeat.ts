@@ -226,6 +226,7 @@ function readConsumerGroupHeartbeatRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -245,6 +246,7 @@ function readConsumerGroupHeartbeatRequestArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.compactString()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(r.compactString())
   void v
@@ -264,6 +266,7 @@ function readConsumerGroupHeartbeatRequestArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeConsumerGroupHeartbeatRequestTopicPartitions(r, v, keep)]
   const out: ConsumerGroupHeartbeatRequestTopicPartitions[] = []
   for (let i = 0; i < n; i++) out.push(decodeConsumerGroupHeartbeatRequestTopicPartitions(r, v, keep))
   void v
@@ -517,6 +520,7 @@ function readConsumerGroupHeartbeatResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -536,6 +540,7 @@ function readConsumerGroupHeartbeatResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeConsumerGroupHeartbeatResponseTopicPartitions(r, v, keep)]
   const out: ConsumerGroupHeartbeatResponseTopicPartitions[] = []
   for (let i = 0; i < n; i++) out.push(decodeConsumerGroupHeartbeatResponseTopicPartitions(r, v, keep))
   void v

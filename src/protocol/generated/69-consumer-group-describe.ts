@@ -82,6 +82,7 @@ function readConsumerGroupDescribeRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.compactString()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(r.compactString())
   void v
@@ -571,6 +572,7 @@ function readConsumerGroupDescribeResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -590,6 +592,7 @@ function readConsumerGroupDescribeResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeConsumerGroupDescribeResponseTopicPartitions(r, v, keep)]
   const out: ConsumerGroupDescribeResponseTopicPartitions[] = []
   for (let i = 0; i < n; i++) out.push(decodeConsumerGroupDescribeResponseTopicPartitions(r, v, keep))
   void v
@@ -609,6 +612,7 @@ function readConsumerGroupDescribeResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.compactString()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(r.compactString())
   void v
@@ -628,6 +632,7 @@ function readConsumerGroupDescribeResponseArray3(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeConsumerGroupDescribeResponseMember(r, v, keep)]
   const out: ConsumerGroupDescribeResponseMember[] = []
   for (let i = 0; i < n; i++) out.push(decodeConsumerGroupDescribeResponseMember(r, v, keep))
   void v
@@ -647,6 +652,7 @@ function readConsumerGroupDescribeResponseArray4(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeConsumerGroupDescribeResponseDescribedGroup(r, v, keep)]
   const out: ConsumerGroupDescribeResponseDescribedGroup[] = []
   for (let i = 0; i < n; i++) out.push(decodeConsumerGroupDescribeResponseDescribedGroup(r, v, keep))
   void v

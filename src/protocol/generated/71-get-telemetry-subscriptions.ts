@@ -213,6 +213,7 @@ function readGetTelemetrySubscriptionsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int8()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int8())
   void v
@@ -232,6 +233,7 @@ function readGetTelemetrySubscriptionsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.compactString()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(r.compactString())
   void v

@@ -83,6 +83,7 @@ function readListConfigResourcesRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int8()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int8())
   void v
@@ -237,6 +238,7 @@ function readListConfigResourcesResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeListConfigResourcesResponseConfigResource(r, v, keep)]
   const out: ListConfigResourcesResponseConfigResource[] = []
   for (let i = 0; i < n; i++) out.push(decodeListConfigResourcesResponseConfigResource(r, v, keep))
   void v

@@ -208,6 +208,7 @@ function readDescribeTopicPartitionsRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeTopicPartitionsRequestTopicRequest(r, v, keep)]
   const out: DescribeTopicPartitionsRequestTopicRequest[] = []
   for (let i = 0; i < n; i++) out.push(decodeDescribeTopicPartitionsRequestTopicRequest(r, v, keep))
   void v
@@ -637,6 +638,7 @@ function readDescribeTopicPartitionsResponseArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -656,6 +658,8 @@ function readDescribeTopicPartitionsResponseArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1)
+    return [decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r, v, keep)]
   const out: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r, v, keep))
@@ -676,6 +680,7 @@ function readDescribeTopicPartitionsResponseArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r, v, keep)]
   const out: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r, v, keep))

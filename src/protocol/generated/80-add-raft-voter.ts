@@ -180,6 +180,7 @@ function readAddRaftVoterRequestArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeAddRaftVoterRequestListener(r, v, keep)]
   const out: AddRaftVoterRequestListener[] = []
   for (let i = 0; i < n; i++) out.push(decodeAddRaftVoterRequestListener(r, v, keep))
   void v

@@ -396,6 +396,7 @@ function readGroupMetadataValueArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeGroupMetadataValueMemberMetadata(r, v, keep)]
   const out: GroupMetadataValueMemberMetadata[] = []
   for (let i = 0; i < n; i++) out.push(decodeGroupMetadataValueMemberMetadata(r, v, keep))
   void v
@@ -731,6 +732,7 @@ function readConsumerGroupPartitionMetadataValueArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.compactString()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(r.compactString())
   void v
@@ -750,6 +752,7 @@ function readConsumerGroupPartitionMetadataValueArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeConsumerGroupPartitionMetadataValuePartitionMetadata(r, v, keep)]
   const out: ConsumerGroupPartitionMetadataValuePartitionMetadata[] = []
   for (let i = 0; i < n; i++) out.push(decodeConsumerGroupPartitionMetadataValuePartitionMetadata(r, v, keep))
   void v
@@ -769,6 +772,7 @@ function readConsumerGroupPartitionMetadataValueArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeConsumerGroupPartitionMetadataValueTopicMetadata(r, v, keep)]
   const out: ConsumerGroupPartitionMetadataValueTopicMetadata[] = []
   for (let i = 0; i < n; i++) out.push(decodeConsumerGroupPartitionMetadataValueTopicMetadata(r, v, keep))
   void v
@@ -1104,6 +1108,7 @@ function readConsumerGroupMemberMetadataValueArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeConsumerGroupMemberMetadataValueClassicProtocol(r, v, keep)]
   const out: ConsumerGroupMemberMetadataValueClassicProtocol[] = []
   for (let i = 0; i < n; i++) out.push(decodeConsumerGroupMemberMetadataValueClassicProtocol(r, v, keep))
   void v
@@ -1123,6 +1128,7 @@ function readConsumerGroupMemberMetadataValueArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.compactString()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(r.compactString())
   void v
@@ -1396,6 +1402,7 @@ function readConsumerGroupTargetAssignmentMemberValueArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -1415,6 +1422,7 @@ function readConsumerGroupTargetAssignmentMemberValueArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeConsumerGroupTargetAssignmentMemberValueTopicPartitions(r, v, keep)]
   const out: ConsumerGroupTargetAssignmentMemberValueTopicPartitions[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeConsumerGroupTargetAssignmentMemberValueTopicPartitions(r, v, keep))
@@ -1649,6 +1657,7 @@ function readConsumerGroupCurrentMemberAssignmentValueArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -1668,6 +1677,7 @@ function readConsumerGroupCurrentMemberAssignmentValueArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(r, v, keep)]
   const out: ConsumerGroupCurrentMemberAssignmentValueTopicPartitions[] = []
   for (let i = 0; i < n; i++)
     out.push(decodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(r, v, keep))

@@ -154,6 +154,7 @@ function readConsumerProtocolSubscriptionArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -173,6 +174,7 @@ function readConsumerProtocolSubscriptionArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.string()]
   const out: string[] = []
   for (let i = 0; i < n; i++) out.push(r.string())
   void v
@@ -192,6 +194,7 @@ function readConsumerProtocolSubscriptionArray2(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeConsumerProtocolSubscriptionTopicPartition(r, v, keep)]
   const out: ConsumerProtocolSubscriptionTopicPartition[] = []
   for (let i = 0; i < n; i++) out.push(decodeConsumerProtocolSubscriptionTopicPartition(r, v, keep))
   void v
@@ -309,6 +312,7 @@ function readConsumerProtocolAssignmentArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -328,6 +332,7 @@ function readConsumerProtocolAssignmentArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeConsumerProtocolAssignmentTopicPartition(r, v, keep)]
   const out: ConsumerProtocolAssignmentTopicPartition[] = []
   for (let i = 0; i < n; i++) out.push(decodeConsumerProtocolAssignmentTopicPartition(r, v, keep))
   void v

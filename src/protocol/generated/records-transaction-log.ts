@@ -324,6 +324,7 @@ function readTransactionLogValueArray0(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [r.int32()]
   const out: number[] = []
   for (let i = 0; i < n; i++) out.push(r.int32())
   void v
@@ -343,6 +344,7 @@ function readTransactionLogValueArray1(
     if (nullable) return null
     throw new ProtocolError(`null array in non-nullable field ${field}`)
   }
+  if (n === 1) return [decodeTransactionLogValuePartitionsSchema(r, v, keep)]
   const out: TransactionLogValuePartitionsSchema[] = []
   for (let i = 0; i < n; i++) out.push(decodeTransactionLogValuePartitionsSchema(r, v, keep))
   void v

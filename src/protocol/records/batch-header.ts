@@ -21,7 +21,7 @@
 // Base offset and leader epoch sit outside the CRC, so the leader patches them in place; changing
 // maxTimestamp (LogAppendTime) or attributes requires recomputing the CRC.
 
-import { crc32c } from './crc32c.ts'
+import { crc32cRange } from './crc32c.ts'
 
 export const BATCH_OVERHEAD = 61
 /** Bytes before batchLength's coverage begins (baseOffset + batchLength). */
@@ -114,7 +114,7 @@ export function scanBatches(
     if (end - pos < size) return { problem: 'truncated', position: pos }
     if (buf.readInt8(pos + OFF_MAGIC) !== MAGIC_V2) return { problem: 'bad-magic', position: pos }
     if (buf.readInt32BE(pos + OFF_RECORDS_COUNT) < 0) return { problem: 'bad-count', position: pos }
-    if (verifyCrc && crc32c(buf.subarray(pos + CRC_START, pos + size)) !== buf.readUInt32BE(pos + OFF_CRC))
+    if (verifyCrc && crc32cRange(buf, pos + CRC_START, pos + size) !== buf.readUInt32BE(pos + OFF_CRC))
       return { problem: 'bad-crc', position: pos }
     each?.(pos, size)
     pos += size
@@ -165,7 +165,7 @@ export function patchBaseOffsetAndEpoch(
 /** Recomputes and writes the CRC of the batch at `position` (after changing covered fields). */
 export function rewriteCrc(buf: Buffer, position: number): void {
   const size = LOG_OVERHEAD + buf.readInt32BE(position + OFF_BATCH_LENGTH)
-  buf.writeUInt32BE(crc32c(buf.subarray(position + CRC_START, position + size)), position + OFF_CRC)
+  buf.writeUInt32BE(crc32cRange(buf, position + CRC_START, position + size), position + OFF_CRC)
 }
 
 /** Sets LogAppendTime: timestamp type bit and max timestamp, then the CRC (Kafka's LogValidator). */

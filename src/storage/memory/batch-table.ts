@@ -15,6 +15,8 @@ import type { Block } from './block-pool.ts'
 
 const LANES = 4 // baseOffset, lastOffset, maxTimestamp, leaderEpoch
 const EMPTY = new BigInt64Array(0)
+let lastEpoch = 0
+let lastEpochBig = 0n
 
 export class BatchTable {
   #bufs: Buffer[] = []
@@ -43,7 +45,12 @@ export class BatchTable {
     this.#cols[at] = baseOffset
     this.#cols[at + 1] = lastOffset
     this.#cols[at + 2] = maxTimestamp
-    this.#cols[at + 3] = BigInt(leaderEpoch)
+    // The epoch is the same append after append: its BigInt is made once, not per batch.
+    if (leaderEpoch !== lastEpoch) {
+      lastEpoch = leaderEpoch
+      lastEpochBig = BigInt(leaderEpoch)
+    }
+    this.#cols[at + 3] = lastEpochBig
     this.#bufs.push(buf)
     this.#blocks.push(block)
   }

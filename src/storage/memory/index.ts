@@ -32,6 +32,11 @@ function key(tp: TopicPartition): string {
 
 class MemoryLogStore implements LogStore {
   readonly #logs = new Map<string, MemoryPartitionLog>()
+  /**
+   * The same logs by topic, then partition: get() (every produce and fetch) finds a log by one
+   * lookup of the topic string, without building the `partition:topic` key and hashing it.
+   */
+  readonly #byTopic = new Map<string, Array<MemoryPartitionLog | undefined>>()
   /** The cleaner's first dirty offset per partition (what the disk store checkpoints). */
   readonly #firstDirty = new Map<string, bigint>()
   readonly #uncleanable = new Set<string>()
@@ -65,17 +70,25 @@ class MemoryLogStore implements LogStore {
     }
     const log = new MemoryPartitionLog({ topic: tp.topic, partition: tp.partition }, config, this.#options)
     this.#logs.set(key(tp), log)
+    let partitions = this.#byTopic.get(tp.topic)
+    if (partitions === undefined) this.#byTopic.set(tp.topic, (partitions = []))
+    partitions[tp.partition] = log
     return Promise.resolve(log)
   }
 
   get(tp: TopicPartition): PartitionLog | undefined {
-    return this.#logs.get(key(tp))
+    return this.#byTopic.get(tp.topic)?.[tp.partition]
   }
 
   async delete(tp: TopicPartition): Promise<void> {
     const log = this.#logs.get(key(tp))
     if (log === undefined) return
     this.#logs.delete(key(tp))
+    const partitions = this.#byTopic.get(tp.topic)
+    if (partitions !== undefined) {
+      partitions[tp.partition] = undefined
+      if (partitions.every((l) => l === undefined)) this.#byTopic.delete(tp.topic)
+    }
     this.#topicIds.delete(key(tp))
     this.#firstDirty.delete(key(tp))
     this.#uncleanable.delete(key(tp))
@@ -98,6 +111,7 @@ class MemoryLogStore implements LogStore {
   async close(): Promise<void> {
     for (const log of this.#logs.values()) await log.close()
     this.#logs.clear()
+    this.#byTopic.clear()
     this.#topicIds.clear()
   }
 }
