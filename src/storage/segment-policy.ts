@@ -8,6 +8,15 @@ export const OFFSET_INDEX_ENTRY_SIZE = 8
 export const TIME_INDEX_ENTRY_SIZE = 12
 const MAX_RELATIVE_OFFSET = 0x7fffffffn
 
+/** The sparse index entries one append adds (usually none). */
+export interface IndexEntries {
+  readonly offsetEntry?: { offset: bigint; position: number }
+  readonly timeEntry?: { timestamp: bigint; offset: bigint }
+}
+
+/** Most appends add no index entry: one shared answer for them, not an object per append. */
+const NO_INDEX_ENTRIES: IndexEntries = Object.freeze({})
+
 /**
  * Per-segment bookkeeping of the sparse indexes: how many bytes since the last entry, how many
  * entries each index holds, and the segment's max timestamp (Kafka's maxTimestampAndOffsetSoFar).
@@ -43,23 +52,22 @@ export class IndexCadence {
     maxTimestamp: bigint,
     offsetOfMaxTimestamp: bigint,
     indexIntervalBytes: number,
-  ): {
-    offsetEntry?: { offset: bigint; position: number }
-    timeEntry?: { timestamp: bigint; offset: bigint }
-  } {
+  ): IndexEntries {
     if (position === 0) this.rollingBaseTimestamp = firstBatchMaxTimestamp
     if (maxTimestamp > this.maxTimestampSoFar) {
       this.maxTimestampSoFar = maxTimestamp
       this.offsetOfMaxTimestampSoFar = offsetOfMaxTimestamp
     }
-    const out: ReturnType<IndexCadence['onAppend']> = {}
-    if (this.bytesSinceLastIndexEntry > indexIntervalBytes) {
-      out.offsetEntry = { offset: lastOffset, position }
-      this.offsetEntries++
-      out.timeEntry = this.maybeTimeEntry()
-      this.bytesSinceLastIndexEntry = 0
+    if (this.bytesSinceLastIndexEntry <= indexIntervalBytes) {
+      this.bytesSinceLastIndexEntry += size
+      return NO_INDEX_ENTRIES
     }
-    this.bytesSinceLastIndexEntry += size
+    this.offsetEntries++
+    const out: IndexEntries = {
+      offsetEntry: { offset: lastOffset, position },
+      timeEntry: this.maybeTimeEntry(),
+    }
+    this.bytesSinceLastIndexEntry = size
     return out
   }
 

@@ -126,6 +126,14 @@ export class Reader {
 
   /** Unsigned LEB128, at most 5 bytes (32 bits). */
   uvarint(): number {
+    // One byte (tag counts, array and string lengths of small requests): no loop.
+    if (this.pos < this.end) {
+      const b0 = this.buf[this.pos]!
+      if (b0 < 0x80) {
+        this.pos++
+        return b0
+      }
+    }
     let result = 0
     let shift = 0
     for (let i = 0; i < 5; i++) {

@@ -107,6 +107,12 @@ export class Writer {
 
   uvarint(v: number): void {
     if (v < 0 || v > 0xffffffff || !Number.isInteger(v)) throw new EncodeError(`uvarint out of range: ${v}`)
+    if (v < 0x80) {
+      // One byte (tag counts, small array and string lengths): no loop.
+      this.ensure(1)
+      this.buf[this.pos++] = v
+      return
+    }
     this.ensure(5)
     while (v >= 0x80) {
       this.buf[this.pos++] = (v & 0x7f) | 0x80
