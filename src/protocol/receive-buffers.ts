@@ -7,8 +7,9 @@
 // count on the buffer that starts at one: the request's own reference, which dispatch hands to
 // Produce (src/broker/produce/produce.ts), the only handler that releases it, once every append
 // settled. Anything else that keeps a view of the frame past that takes a reference of its own
-// (retain) and releases it when it drops its last view: the memory log adopting a batch
-// (src/storage/memory/block-pool.ts). Whoever lets a view go where nothing will ever release it
+// (retain) and releases it when it drops its last view: each memory log adopting a batch of the
+// frame (src/storage/memory/block-pool.ts; a request with a batch for each of 16 partitions may
+// leave 16 references, the buffer reused once the last partition dropped its batch). Whoever lets a view go where nothing will ever release it
 // (a fetch response holding the log's batches, a log that keeps views untracked, a failed append)
 // pins the lease. When the last reference is released the buffer goes to the free list, unless it
 // is pinned or the list is full (it is dropped to the GC). A lease never released costs nothing:

@@ -229,11 +229,16 @@ describe('memory log: appends adopted from receive buffers', () => {
     expect(a.records.every((b) => b === POISON_BYTE)).toBe(true)
   })
 
-  it('copies a batch that fills less than half its buffer, or one small enough to pack', async () => {
+  it('moves out a lone batch filling less than half its buffer once the request is done, copies one small enough to pack', async () => {
     const { blocks, log, produce } = setup()
     const small = produce(simpleBatch(2, 100_000), 600_000) // ~200 KB in 1 MiB
     const tiny = produce(simpleBatch(1, 10_000), 100_000) // ~10 KB in 128 KiB
-    expect(blocks.adoptedBytes).toBe(0)
+    expect(blocks.adoptedBytes).toBe(small.records.length)
+    expect(tiny.lease.released).toBe(true)
+    // Kept until the request's appends are all done: together they might have filled half.
+    expect(small.lease.released).toBe(false)
+    await new Promise(setImmediate)
+    expect(blocks.relocatedBytes).toBe(small.records.length)
     for (const c of [small, tiny]) {
       expect(c.lease.released).toBe(true)
       expect(c.records.every((b) => b === POISON_BYTE)).toBe(true)
@@ -241,17 +246,149 @@ describe('memory log: appends adopted from receive buffers', () => {
     }
   })
 
-  it('gives adopted buffers back when the log closes (deleted topic), not when truncated', async () => {
+  it('gives adopted buffers back when truncation cuts them or the log closes (deleted topic)', async () => {
     const { log, produce } = setup()
     const cut = produce(simpleBatch(2, 150_000))
+    const lease = new ReadLease(new ReadBufferPool())
+    const read = await log.read(cut.offset, 1 << 30, { lease })
     await log.truncateTo(cut.offset)
-    const kept = produce(simpleBatch(2, 150_000))
+    expect(log.logEndOffset()).toBe(cut.offset)
+    // Cut, but a response still refers to it.
     expect(cut.lease.released).toBe(false)
+    lease.release()
+    expect(cut.lease.released).toBe(true)
+    expect(cut.records.every((b) => b === POISON_BYTE)).toBe(true)
+    expect(read.records.length).toBe(1)
+    const kept = produce(simpleBatch(2, 150_000))
     expect(kept.lease.released).toBe(false)
     await log.close()
     expect(kept.lease.released).toBe(true)
     expect(kept.records.every((b) => b === POISON_BYTE)).toBe(true)
-    // Truncation left the cut batch to the GC: its buffer is never given back.
-    expect(cut.lease.released).toBe(false)
+  })
+})
+
+describe('memory log: one receive buffer adopted by several partitions', () => {
+  const PARTS = 4
+
+  /** One request with a ~200 KB batch for each of PARTS partitions in a 1 MiB receive buffer. */
+  function setup(options: { maxStrandedBytes?: number; compact?: boolean } = {}) {
+    const frames = new ReceiveBufferPool(1 << 20, 16 << 20, true)
+    const blocks = new BlockPool(32 << 20, true, options.maxStrandedBytes)
+    const cfg = config({
+      segmentBytes: 600_000,
+      retentionBytes: 600_000,
+      retentionMs: -1,
+      cleanupPolicy: { delete: true, compact: options.compact === true },
+    })
+    const logs = Array.from(
+      { length: PARTS },
+      (_, partition) => new MemoryPartitionLog({ topic: 't', partition }, cfg, { now: () => 0, blocks }),
+    )
+    /** Appends as Produce does: all partitions at once, then the request lets its reference go. */
+    const produce = () => {
+      const batches = logs.map((_, p) => simpleBatch(2, 100_000 + p))
+      const buf = frames.take(1 << 20)
+      const lease = new FrameLease(buf, frames)
+      let at = 60 // a request header before the first batch
+      const appended = batches.map((batch, p) => {
+        batch.copy(buf, at)
+        const records = buf.subarray(at, at + batch.length)
+        at += batch.length + 20 // the next partition's header
+        const r = logs[p]!.appendNow(records, { leaderEpoch: 0, frame: lease })
+        return { records, offset: r.baseOffset, want: Buffer.from(records) }
+      })
+      lease.release()
+      return { lease, buf, appended }
+    }
+    /** Enough copied appends to `log` to roll and drop every segment before them. */
+    const flush = (log: MemoryPartitionLog) => {
+      const end = log.logEndOffset()
+      while (log.logStartOffset() <= end) log.appendNow(simpleBatch(1, 10_000), { leaderEpoch: 0 })
+    }
+    return { frames, blocks, logs, produce, flush }
+  }
+
+  it('adopts every partition batch of a request; the buffer is reused only once all are dropped and no fetch holds one', async () => {
+    const { blocks, logs, produce, flush } = setup()
+    const { lease, buf, appended } = produce()
+    await new Promise(setImmediate)
+    expect(blocks.adoptedBytes).toBe(appended.reduce((n, a) => n + a.records.length, 0))
+    expect(blocks.relocatedBytes).toBe(0)
+    expect(lease.refs).toBe(PARTS)
+    for (const [p, a] of appended.entries()) {
+      const lease = new ReadLease(new ReadBufferPool())
+      const read = await logs[p]!.read(a.offset, 1, { lease })
+      expect(read.records[0]!.equals(a.want)).toBe(true)
+      lease.release()
+    }
+    // A fetch holds the last partition's batch while the others are dropped.
+    const fetch = new ReadLease(new ReadBufferPool())
+    const held = await logs[PARTS - 1]!.read(appended[PARTS - 1]!.offset, 1 << 30, { lease: fetch })
+    expect(held.records[0]!.buffer).toBe(buf.buffer)
+    for (const log of logs) {
+      expect(lease.released).toBe(false)
+      flush(log)
+    }
+    await new Promise(setImmediate)
+    // Every batch is gone from the logs, but a response still refers to one.
+    expect(lease.released).toBe(false)
+    expect(buf.includes(POISON_BYTE)).toBe(false)
+    expect(held.records[0]!.equals(appended[PARTS - 1]!.want)).toBe(true)
+    fetch.release()
+    expect(lease.released).toBe(true)
+    expect(lease.pinned).toBe(false)
+    expect(buf.every((b) => b === POISON_BYTE)).toBe(true)
+  })
+
+  it('tolerates stranded buffers up to maxStrandedBytes', async () => {
+    const { blocks, logs, produce, flush } = setup()
+    const { lease, appended } = produce()
+    await new Promise(setImmediate)
+    // Three of four partitions drop theirs: the survivor keeps the whole buffer (< half live).
+    for (const log of logs.slice(1)) flush(log)
+    await new Promise(setImmediate)
+    expect(blocks.strandedBytes).toBe((1 << 20) - appended[0]!.records.length)
+    expect(blocks.relocatedBytes).toBe(0)
+    expect(lease.released).toBe(false)
+    flush(logs[0]!)
+    expect(blocks.strandedBytes).toBe(0)
+    expect(lease.released).toBe(true)
+  })
+
+  it('moves the survivors out of a stranded buffer past maxStrandedBytes, after the reads holding it', async () => {
+    const { blocks, logs, produce, flush } = setup({ maxStrandedBytes: 0 })
+    const { lease, buf, appended } = produce()
+    await new Promise(setImmediate)
+    // Together the batches fill more than half the buffer: nothing is stranded yet.
+    expect(blocks.relocatedBytes).toBe(0)
+    const survivor = appended[0]!
+    const fetch = new ReadLease(new ReadBufferPool())
+    const held = await logs[0]!.read(survivor.offset, 1 << 30, { lease: fetch })
+    for (const log of logs.slice(1)) flush(log)
+    await new Promise(setImmediate)
+    expect(blocks.relocatedBytes).toBe(survivor.records.length)
+    expect(blocks.strandedBytes).toBe(0)
+    // Moved out of the buffer, which waits for the response still referring to it.
+    const moved = await logs[0]!.read(survivor.offset, 1)
+    expect(moved.records[0]!.buffer).not.toBe(buf.buffer)
+    expect(moved.records[0]!.equals(survivor.want)).toBe(true)
+    expect(lease.released).toBe(false)
+    expect(held.records[0]!.equals(survivor.want)).toBe(true)
+    fetch.release()
+    expect(lease.released).toBe(true)
+    expect(buf.every((b) => b === POISON_BYTE)).toBe(true)
+    expect((await logs[0]!.read(survivor.offset, 1)).records[0]!.equals(survivor.want)).toBe(true)
+    // The copy is log-owned memory that retention frees like any other.
+    flush(logs[0]!)
+    expect(logs[0]!.logStartOffset()).toBeGreaterThan(survivor.offset)
+  })
+
+  it('shares no buffer with a compacted log', () => {
+    const { blocks, produce } = setup({ compact: true })
+    const { lease, buf, appended } = produce()
+    expect(blocks.adoptedBytes).toBe(0)
+    expect(lease.released).toBe(true)
+    expect(buf.every((b) => b === POISON_BYTE)).toBe(true)
+    expect(appended.length).toBe(PARTS)
   })
 })

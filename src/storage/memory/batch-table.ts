@@ -70,6 +70,12 @@ export class BatchTable {
     return this.#blocks[i]
   }
 
+  /** Points batch `i` at a copy of its bytes in `block` (an adopted batch relocated). */
+  move(i: number, buf: Buffer, block: Block): void {
+    this.#bufs[i] = buf
+    this.#blocks[i] = block
+  }
+
   baseOffset(i: number): bigint {
     return this.#cols[i * LANES]!
   }

@@ -1,9 +1,10 @@
 // The in-memory PartitionLog: the disk log's behaviour without files. Appended batches are
 // patched in place, then copied into log-owned blocks (block-pool.ts) that retention hands back
 // for reuse, or, when large and in a request's receive buffer, adopted with a reference on that
-// buffer (block-pool.ts says when), so the log keeps no untracked view of the caller's buffer
-// (retainsAppended = false). A read given a ReadLease holds its blocks until the lease's release
-// (Fetch: once the response is written); other readers pin them for good (block-pool.ts). They are grouped into segments that roll, index and expire
+// buffer (block-pool.ts says when; it may later ask the log to relocate them into log-owned
+// blocks), so the log keeps no untracked view of the caller's buffer (retainsAppended = false).
+// A read given a ReadLease holds its blocks until the lease's release (Fetch: once the response
+// is written); other readers pin them for good (block-pool.ts). They are grouped into segments that roll, index and expire
 // by the same rules (segment-policy.ts), so retention and reads match the disk log exactly, with
 // one difference: retention.bytes is also applied each time a segment rolls (memory is the
 // resource it protects; the periodic check alone would let a fast producer fill it in between).
@@ -41,7 +42,7 @@ import {
 import type { CompactableLog } from '../cleaner/round.ts'
 import { BatchTable } from './batch-table.ts'
 import type { FrameLease } from '../../protocol/receive-buffers.ts'
-import { BlockPool, PACK_BLOCK_BYTES, PACK_MAX_BYTES, type Block } from './block-pool.ts'
+import { BlockPool, PACK_BLOCK_BYTES, PACK_MAX_BYTES, type Block, type BlockOwner } from './block-pool.ts'
 
 interface MemSegment {
   baseOffset: bigint
@@ -87,6 +88,8 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
   readonly #blocks: BlockPool
   /** The open block small appends are packed into. */
   #pack: Block | undefined
+  /** How the pool asks this log to move batches out of an adopted receive buffer. */
+  readonly #owner: BlockOwner = { relocate: (block) => this.#relocate(block) }
   #config: LogConfig
   readonly #options: MemoryLogOptions
   #segments: MemSegment[]
@@ -180,7 +183,7 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       assigned.offsetOfMaxTimestamp,
       this.#config.indexIntervalBytes,
     )
-    const [block, stored] = this.#store(records, assigned.batches.length, options.frame)
+    const [block, stored] = this.#store(records, assigned.batches.length, options.frame, assigned.firstOffset)
     for (const b of assigned.batches) {
       const buf =
         b.position === 0 && b.size === records.length
@@ -203,10 +206,23 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
   }
 
   /** Adopts an append (offsets already patched) or copies it into a log-owned block. */
-  #store(records: Buffer, batches: number, frame: FrameLease | undefined): [Block, Buffer] {
+  #store(
+    records: Buffer,
+    batches: number,
+    frame: FrameLease | undefined,
+    firstOffset: bigint,
+  ): [Block, Buffer] {
     const n = records.length
     const pool = this.#blocks
-    let block = pool.adopt(records, batches, frame)
+    let block =
+      frame === undefined
+        ? undefined
+        : pool.adopt(records, batches, frame, {
+            owner: this.#owner,
+            firstOffset,
+            // The cleaner may keep views of a compacted log's batches past its bookkeeping.
+            shared: !this.#config.cleanupPolicy.compact,
+          })
     if (block !== undefined) return [block, records]
     if (n <= PACK_MAX_BYTES) {
       let pack = this.#pack
@@ -224,6 +240,25 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
     block.used = at + n
     block.live += batches
     return [block, block.buf.subarray(at, at + n)]
+  }
+
+  /** Copies the batches of an adopted block still in the log into log-owned blocks (block-pool.ts). */
+  #relocate(adopted: Block): void {
+    if (this.#closed) return
+    const seg = this.#segments[this.#segmentIndexFor(adopted.firstOffset)]!
+    const batches = seg.batches
+    const first = batches.indexFor(adopted.firstOffset)
+    let end = first
+    while (end < batches.length && batches.block(end) === adopted) end++
+    // Truncated or compacted away: nothing of it is in the log any more.
+    if (end === first) return
+    const [block, stored] = this.#store(adopted.buf, end - first, undefined, adopted.firstOffset)
+    const base = adopted.buf.byteOffset
+    for (let i = first; i < end; i++) {
+      const buf = batches.buf(i)
+      const at = buf.byteOffset - base
+      batches.move(i, stored.subarray(at, at + buf.length), block)
+    }
   }
 
   read(offset: bigint, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
@@ -403,11 +438,14 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
       const keep = seg.batches.indexFor(offset)
       const cutEnd = keep > 0 ? seg.batches.lastOffset(keep - 1) + 1n : seg.baseOffset
       if (offset < this.#logStartOffset || cutEnd < this.#logStartOffset) {
+        for (const s of this.#segments) this.#dropBlocks(s.batches)
         this.#truncateFullyAndStartAt(offset)
         this.#producerStateListener?.truncated(offset)
         return
       }
-      this.#segments.length = segIndex + 1
+      // The cut batches leave the log like dropped ones: their blocks may be reused (block-pool.ts).
+      for (const s of this.#segments.splice(segIndex + 1)) this.#dropBlocks(s.batches)
+      this.#dropBlocks(seg.batches, keep)
       seg.batches.truncate(keep)
       this.#logEndOffset = cutEnd
       this.#reindex(seg)
@@ -479,12 +517,12 @@ export class MemoryPartitionLog implements PartitionLog, CompactableLog {
     }
   }
 
-  /** Retention dropped these batches: their blocks may be reused (block-pool.ts). */
-  #dropBlocks(batches: BatchTable): void {
+  /** Retention dropped these batches (from `from` on): their blocks may be reused (block-pool.ts). */
+  #dropBlocks(batches: BatchTable, from = 0): void {
     // Consecutive batches mostly share a block: one call per run.
     let block: Block | undefined
     let run = 0
-    for (let i = 0; i < batches.length; i++) {
+    for (let i = from; i < batches.length; i++) {
       const b = batches.block(i)
       if (b === block) {
         run++
