@@ -28,6 +28,11 @@ export interface FileHandle {
    * bytes (returns the count). Optional: writevFully falls back to one write of their concatenation.
    */
   writev?(buffers: readonly Buffer[], position: number): Promise<number>
+  /**
+   * Writes buf at `position` on the calling thread and returns the count (may be short); throws
+   * on failure. Optional: for small appends made synchronously (the disk log's tryAppendNow).
+   */
+  writeSync?(buf: Buffer, position: number): number
   truncate(size: number): Promise<void>
   /** fdatasync: the file's data and size are durable when it resolves. */
   sync(): Promise<void>
@@ -155,7 +160,7 @@ export function errorCode(err: unknown): string | undefined {
  * the machine is busy (issue 7, W4). Larger writes stay in the pool so a big batch, or a writer
  * throttled by dirty-page writeback, never holds the event loop for long.
  */
-const SYNC_WRITE_MAX_BYTES = 16 * 1024
+export const SYNC_WRITE_MAX_BYTES = 16 * 1024
 
 class NodeFileHandle implements FileHandle {
   readonly #h: nodeFs.FileHandle
@@ -168,6 +173,9 @@ class NodeFileHandle implements FileHandle {
   async write(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
     if (length <= SYNC_WRITE_MAX_BYTES) return writeSync(this.#h.fd, buf, offset, length, position)
     return (await this.#h.write(buf, offset, length, position)).bytesWritten
+  }
+  writeSync(buf: Buffer, position: number): number {
+    return writeSync(this.#h.fd, buf, 0, buf.length, position)
   }
   async writev(buffers: readonly Buffer[], position: number): Promise<number> {
     let total = 0
@@ -326,26 +334,33 @@ class MemoryFileHandle implements FileHandle {
   }
 
   write(buf: Buffer, offset: number, length: number, position: number): Promise<number> {
-    return this.#fs.run('write', this.#path, true, () => {
-      const f = this.#file()
-      const faults = this.#fs.faults
-      let n = length
-      if (faults.shortWrite?.match(this.#path) === true) n = Math.min(n, faults.shortWrite.maxBytes)
-      const end = position + n
-      const growth = Math.max(0, end - f.length)
-      if (faults.capacityBytes !== undefined && this.#fs.usedBytes() + growth > faults.capacityBytes)
-        throw fsError('ENOSPC', `no space left writing ${this.#path}`)
-      if (end > f.data.length) {
-        const grown = Buffer.alloc(Math.max(end, f.data.length * 2))
-        f.data.copy(grown, 0, 0, f.length)
-        f.data = grown
-      }
-      if (position > f.length) f.data.fill(0, f.length, position)
-      buf.copy(f.data, position, offset, offset + n)
-      f.length = Math.max(f.length, end)
-      f.mtimeMs = this.#fs.now()
-      return n
-    })
+    return this.#fs.run('write', this.#path, true, () => this.#write(buf, offset, length, position))
+  }
+
+  /** The same operation as write() (counted, faults and crashes injected), completed at once. */
+  writeSync(buf: Buffer, position: number): number {
+    return this.#fs.runSync('write', this.#path, true, () => this.#write(buf, 0, buf.length, position))
+  }
+
+  #write(buf: Buffer, offset: number, length: number, position: number): number {
+    const f = this.#file()
+    const faults = this.#fs.faults
+    let n = length
+    if (faults.shortWrite?.match(this.#path) === true) n = Math.min(n, faults.shortWrite.maxBytes)
+    const end = position + n
+    const growth = Math.max(0, end - f.length)
+    if (faults.capacityBytes !== undefined && this.#fs.usedBytes() + growth > faults.capacityBytes)
+      throw fsError('ENOSPC', `no space left writing ${this.#path}`)
+    if (end > f.data.length) {
+      const grown = Buffer.alloc(Math.max(end, f.data.length * 2))
+      f.data.copy(grown, 0, 0, f.length)
+      f.data = grown
+    }
+    if (position > f.length) f.data.fill(0, f.length, position)
+    buf.copy(f.data, position, offset, offset + n)
+    f.length = Math.max(f.length, end)
+    f.mtimeMs = this.#fs.now()
+    return n
   }
 
   /** One operation for the crash tests, like a single pwritev. */
@@ -420,19 +435,24 @@ export class MemoryFileSystem implements FileSystem {
   /** Runs an operation, counting mutations and applying the crash fault. */
   run<T>(op: string, path: string, mutating: boolean, body: () => T): Promise<T> {
     try {
-      if (this.#crashed) throw new CrashError(`file system crashed before ${op} ${path}`)
-      if (mutating) {
-        if (this.faults.crashAfterOps !== undefined && this.ops >= this.faults.crashAfterOps) {
-          this.#crashed = true
-          throw new CrashError(`crash injected before ${op} ${path} (after ${this.ops} operations)`)
-        }
-        this.ops++
-        if (this.traceEnabled) this.trace.push(`${this.ops} ${op} ${path}`)
-      }
-      return Promise.resolve(body())
+      return Promise.resolve(this.runSync(op, path, mutating, body))
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)))
     }
+  }
+
+  /** run() for a synchronous operation: returns its result or throws. */
+  runSync<T>(op: string, path: string, mutating: boolean, body: () => T): T {
+    if (this.#crashed) throw new CrashError(`file system crashed before ${op} ${path}`)
+    if (mutating) {
+      if (this.faults.crashAfterOps !== undefined && this.ops >= this.faults.crashAfterOps) {
+        this.#crashed = true
+        throw new CrashError(`crash injected before ${op} ${path} (after ${this.ops} operations)`)
+      }
+      this.ops++
+      if (this.traceEnabled) this.trace.push(`${this.ops} ${op} ${path}`)
+    }
+    return body()
   }
 
   /** Stops the file system now: every later operation throws CrashError. */

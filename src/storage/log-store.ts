@@ -197,6 +197,14 @@ export interface PartitionLog {
   appendNow?(records: Buffer, options: AppendOptions): AppendResult
 
   /**
+   * Offered by logs whose appends can sometimes complete synchronously (the disk log: a small
+   * append to an idle partition that needs no fsync, roll or file open): the append done at once,
+   * its result returned or its KafkaError thrown; or undefined, having done nothing, when the
+   * append must go through append().
+   */
+  tryAppendNow?(records: Buffer, options: AppendOptions): AppendResult | undefined
+
+  /**
    * false: no view of a Buffer passed to append/appendNow survives the append's completion (its
    * promise settled, or appendNow returned or threw) other than through a reference it took on
    * options.frame, so the caller may reuse that memory once it released its own reference.

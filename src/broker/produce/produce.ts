@@ -327,18 +327,20 @@ function checkAndAppend(
   const options: AppendOptions = policy.logAppendTime
     ? { leaderEpoch: LEADER_EPOCH, logAppendTime: BigInt(now), frame }
     : { leaderEpoch: LEADER_EPOCH, frame }
-  if (log.appendNow === undefined)
+  // A log that appends synchronously (memory, or disk when it can: tryAppendNow) answers at once:
+  // no promise, no closures.
+  let result: AppendResult | undefined
+  try {
+    result =
+      log.appendNow !== undefined ? log.appendNow(toStore, options) : log.tryAppendNow?.(toStore, options)
+  } catch (err) {
+    return appendFailed(ctx, log, topic, index, guard, producer, err)
+  }
+  if (result === undefined)
     return log.append(toStore, options).then(
       (r) => appended(log, index, guard, producer, r),
       (err: unknown) => appendFailed(ctx, log, topic, index, guard, producer, err),
     )
-  // A log that appends synchronously (memory) answers at once: no promise, no closures.
-  let result: AppendResult
-  try {
-    result = log.appendNow(toStore, options)
-  } catch (err) {
-    return appendFailed(ctx, log, topic, index, guard, producer, err)
-  }
   return appended(log, index, guard, producer, result)
 }
 

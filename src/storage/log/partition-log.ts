@@ -28,7 +28,15 @@ import { dirname } from 'node:path'
 import { KafkaError } from '../../protocol/errors.ts'
 import { OFF_LAST_OFFSET_DELTA } from '../../protocol/records/batch-header.ts'
 import { assignOffsets, type AssignedAppend } from '../append.ts'
-import { writeFileAtomic, writeFully, writevFully, type FileHandle, type FileSystem } from '../fs.ts'
+import {
+  fsError,
+  SYNC_WRITE_MAX_BYTES,
+  writeFileAtomic,
+  writeFully,
+  writevFully,
+  type FileHandle,
+  type FileSystem,
+} from '../fs.ts'
 import { LeaderEpochCache } from '../leader-epoch-cache.ts'
 import type {
   AbortedTxn,
@@ -306,6 +314,63 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         for (const p of this.#pending.splice(0)) p.reject(err)
       })
     }).then(this.#finishAppend)
+  }
+
+  /**
+   * The append made synchronously, as Kafka's request thread appends to the page cache: when the
+   * partition is idle (no change queued or running, no append waiting), the append is small, the
+   * segment file is open and the append needs no roll and no fsync before its acknowledgement
+   * (not durable, flush.messages not reached), its bytes are written with one writeSync and
+   * adopted at once; otherwise undefined, nothing done (assignOffsets patches the header in place
+   * and is repeated by append()). Same bookkeeping as a drain of one append (#adopt), so the log
+   * end offset still moves only once the bytes are written.
+   */
+  tryAppendNow(records: Buffer, options: AppendOptions): AppendResult | undefined {
+    const config = this.#config
+    const size = records.length
+    if (
+      config.durable ||
+      size > SYNC_WRITE_MAX_BYTES ||
+      size > config.segmentBytes ||
+      this.#drainQueued ||
+      this.#closed ||
+      this.#failed !== undefined ||
+      !(this.#queued === 0 || (this.#queued === 1 && this.#drainSettled))
+    )
+      return undefined
+    const active = this.#active()
+    const cadence = active.cadence
+    const path = active.logPath
+    const h = cadence === undefined ? undefined : this.#ctx.pool.pin(path)
+    if (h === undefined) return undefined
+    try {
+      if (h.writeSync === undefined) return undefined
+      const assigned = assignOffsets(records, this.#nextOffset, options)
+      const now = this.#ctx.now()
+      const at = active.size
+      const check = { size: at, createdMs: active.createdMs, cadence: cadence! }
+      if (
+        this.#unflushedMessages + assigned.records >= config.flushMessages ||
+        shouldRoll(check, config, now, size, assigned.maxTimestamp, assigned.lastOffset)
+      )
+        return undefined
+      try {
+        for (let done = 0; done < size;) {
+          const n = h.writeSync(done === 0 ? records : records.subarray(done), at + done)
+          if (n <= 0) throw fsError('EIO', `write made no progress at byte ${at + done}`)
+          done += n
+        }
+      } catch (err) {
+        // As after a failed drain write: the undo runs on the queue, so later appends wait for it.
+        this.#exclusive(() => this.#undoWrite(active, at, err)).catch(() => undefined)
+        throw this.#storageError('write', err)
+      }
+      const planned: Planned = { options, assigned, entries: this.#planIndex(cadence!, at, size, assigned) }
+      this.#adopt(active, cadence!, [planned], at + size, assigned.lastOffset + 1n, now)
+      return this.#result(planned)
+    } finally {
+      this.#ctx.pool.unpin(path)
+    }
   }
 
   /** Waits for the fsync an append needs before it is acknowledged (durable, flush.messages). */
