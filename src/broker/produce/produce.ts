@@ -27,7 +27,7 @@ import { DEFAULT_MAX_DECOMPRESSED } from '../../protocol/records/records.ts'
 import { ErrorCode, KafkaError, toErrorCode } from '../../protocol/errors.ts'
 import type {
   ProduceRequest,
-  ProduceResponse,
+  ProduceResponseInit,
   ProduceResponseNodeEndpoint,
   ProduceResponsePartitionProduceResponse,
   ProduceResponseTopicProduceResponse,
@@ -47,18 +47,26 @@ import { RecordsRejected, validateProduceRecords, type RecordErrorEntry } from '
 const ADMIN_CLIENT_ID = '__admin_client'
 const KAFKA_INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state'])
 const NO_RECORD_ERRORS: RecordErrorEntry[] = []
-const NO_LEADER = { leaderId: -1, leaderEpoch: -1 }
 
-type Slot = ProduceResponsePartitionProduceResponse | Promise<ProduceResponsePartitionProduceResponse>
+/**
+ * One partition's answer. currentLeader (v10+, tagged) is left out: it is only for NOT_LEADER
+ * answers, never given here, and an absent field encodes as its default without the encoder
+ * comparing a struct with its default field by field (which it does at every version, once per
+ * partition).
+ */
+type PartitionAnswer = Omit<ProduceResponsePartitionProduceResponse, 'currentLeader'>
+type Slot = PartitionAnswer | Promise<PartitionAnswer>
 /** A topic's answer while appends may still be pending, and once they all settled. */
 type Pending = Omit<ProduceResponseTopicProduceResponse, 'partitionResponses'> & {
   partitionResponses: Slot[]
 }
-type Settled = ProduceResponseTopicProduceResponse
+type Settled = Omit<ProduceResponseTopicProduceResponse, 'partitionResponses'> & {
+  partitionResponses: PartitionAnswer[]
+}
 /** Shared by every response: nodeEndpoints is only for NOT_LEADER answers, never given here. */
 const NO_NODE_ENDPOINTS: ProduceResponseNodeEndpoint[] = []
 
-function failed(index: number, err: unknown, logStartOffset = -1n): ProduceResponsePartitionProduceResponse {
+function failed(index: number, err: unknown, logStartOffset = -1n): PartitionAnswer {
   return {
     index,
     errorCode: toErrorCode(err),
@@ -67,11 +75,10 @@ function failed(index: number, err: unknown, logStartOffset = -1n): ProduceRespo
     logStartOffset,
     recordErrors: err instanceof RecordsRejected ? err.recordErrors : NO_RECORD_ERRORS,
     errorMessage: err instanceof KafkaError ? err.errorMessage : null,
-    currentLeader: NO_LEADER,
   }
 }
 
-function errorCodeOnly(index: number, code: number): ProduceResponsePartitionProduceResponse {
+function errorCodeOnly(index: number, code: number): PartitionAnswer {
   return failed(index, new KafkaError(code))
 }
 
@@ -84,7 +91,6 @@ function succeeded(index: number, r: { baseOffset: bigint; logAppendTime: bigint
     logStartOffset: r.logStartOffset,
     recordErrors: NO_RECORD_ERRORS,
     errorMessage: null,
-    currentLeader: NO_LEADER,
   }
 }
 
@@ -113,7 +119,7 @@ function ownedCopy(records: Buffer): Buffer {
   return copy
 }
 
-type ProduceOutcome = ProduceResponse | NoResponse | CloseConnection
+type ProduceOutcome = ProduceResponseInit | NoResponse | CloseConnection
 
 export function handleProduce(
   ctx: RequestContext,
@@ -350,7 +356,7 @@ function appended(
   guard: ProducerStateGuard | undefined,
   producer: ProducerBatch | undefined,
   r: AppendResult,
-): ProduceResponsePartitionProduceResponse {
+): PartitionAnswer {
   if (producer !== undefined) guard!.appended(log, producer, r)
   signalAppend(log)
   return succeeded(index, r)
@@ -364,7 +370,7 @@ function appendFailed(
   guard: ProducerStateGuard | undefined,
   producer: ProducerBatch | undefined,
   err: unknown,
-): ProduceResponsePartitionProduceResponse {
+): PartitionAnswer {
   ctx.frameLease?.pin()
   if (producer !== undefined) guard!.appendFailed(log, producer, err)
   if (!(err instanceof KafkaError)) ctx.logger.error({ err, topic, partition: index }, 'append failed')
