@@ -37,6 +37,40 @@ describe('handle pool', () => {
     expect(pool.size).toBe(0)
   })
 
+  it('pin refreshes the least-recently-used order, also of a file reopened after a close', async () => {
+    const fs = new MemoryFileSystem()
+    await fs.mkdir('/d')
+    const pool = new HandlePool(fs, 2)
+    const open = (name: string): Promise<number> => pool.use(`/d/${name}`, (h) => h.size(), true)
+    const isOpen = (name: string): boolean => {
+      const h = pool.pin(`/d/${name}`)
+      if (h !== undefined) pool.unpin(`/d/${name}`)
+      return h !== undefined
+    }
+    await open('a')
+    await open('b')
+    // a pinned twice in a row (the second a no-op on the order): b is now the least recent.
+    for (let i = 0; i < 2; i++) {
+      expect(pool.pin('/d/a')).toBeDefined()
+      pool.unpin('/d/a')
+    }
+    await open('c')
+    expect(pool.size).toBe(2)
+    expect(isOpen('b')).toBe(false)
+    expect(isOpen('a')).toBe(true)
+    // The most recent file closed and reopened, then another used: a pin of the reopened file
+    // must move it to the recent end again.
+    await pool.close('/d/a')
+    await open('a')
+    await open('c')
+    expect(pool.pin('/d/a')).toBeDefined()
+    pool.unpin('/d/a')
+    await open('b')
+    expect(isOpen('c')).toBe(false)
+    expect(isOpen('a')).toBe(true)
+    await pool.closeAll()
+  })
+
   it('pin hands out an open handle at once and close waits for its unpin', async () => {
     const fs = new MemoryFileSystem()
     await fs.mkdir('/d')

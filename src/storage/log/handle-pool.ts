@@ -24,6 +24,12 @@ export class HandlePool {
   readonly #open = new Map<string, Entry>()
   /** Open paths by directory, so closeUnder() does not scan every open file. */
   readonly #byDir = new Map<string, Set<string>>()
+  /**
+   * The entry last put at the end of #open's order: refreshing it again is a no-op, so a
+   * partition appending over and over does not delete and re-insert its Map entry (a Map delete
+   * may shrink the table, the set grow it back) on every append.
+   */
+  #mru: Entry | undefined
 
   constructor(fs: FileSystem, maxOpen: number, now: () => number = Date.now) {
     this.#fs = fs
@@ -57,11 +63,7 @@ export class HandlePool {
           if (this.#open.get(path) === opened) this.#remove(path)
         },
       )
-    } else {
-      // Refresh LRU position.
-      this.#open.delete(path)
-      this.#open.set(path, entry)
-    }
+    } else this.#touch(path, entry)
     entry.pins++
     entry.lastUsed = this.#now()
     try {
@@ -78,30 +80,38 @@ export class HandlePool {
   /**
    * The path's handle, pinned, if it is open already and not being closed; otherwise undefined
    * (call use()). Synchronous, for the append hot path; every pin() that returns a handle must
-   * be paired with one unpin() once the caller is done with it.
+   * be paired with one unpin() once the caller is done with it. `now`: the pool's clock, when the
+   * caller has just read it.
    */
-  pin(path: string): FileHandle | undefined {
+  pin(path: string, now: number = this.#now()): FileHandle | undefined {
     const entry = this.#open.get(path)
     if (entry === undefined || entry.doomed || entry.ready === undefined) return undefined
-    // Refresh LRU position.
-    this.#open.delete(path)
-    this.#open.set(path, entry)
+    this.#touch(path, entry)
     entry.pins++
-    entry.lastUsed = this.#now()
+    entry.lastUsed = now
     return entry.ready
   }
 
   /** Releases a handle taken with pin() (a pinned entry stays in the pool until unpinned). */
-  unpin(path: string): void {
+  unpin(path: string, now: number = this.#now()): void {
     const entry = this.#open.get(path)
     if (entry === undefined) return
     entry.pins--
-    entry.lastUsed = this.#now()
+    entry.lastUsed = now
     if (entry.pins === 0) entry.onUnpinned?.()
+  }
+
+  /** Moves an entry to the most recently used end of the order. */
+  #touch(path: string, entry: Entry): void {
+    if (entry === this.#mru) return
+    this.#open.delete(path)
+    this.#open.set(path, entry)
+    this.#mru = entry
   }
 
   #add(path: string, entry: Entry): void {
     this.#open.set(path, entry)
+    this.#mru = entry
     const dir = dirOf(path)
     let set = this.#byDir.get(dir)
     if (set === undefined) this.#byDir.set(dir, (set = new Set()))
@@ -109,6 +119,7 @@ export class HandlePool {
   }
 
   #remove(path: string): void {
+    if (this.#mru !== undefined && this.#open.get(path) === this.#mru) this.#mru = undefined
     this.#open.delete(path)
     const dir = dirOf(path)
     const set = this.#byDir.get(dir)

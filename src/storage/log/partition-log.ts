@@ -341,12 +341,12 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
     const active = this.#active()
     const cadence = active.cadence
     const path = active.logPath
-    const h = cadence === undefined ? undefined : this.#ctx.pool.pin(path)
+    const now = this.#ctx.now()
+    const h = cadence === undefined ? undefined : this.#ctx.pool.pin(path, now)
     if (h === undefined) return undefined
     try {
       if (h.writeSync === undefined) return undefined
       const assigned = assignOffsets(records, this.#nextOffset, options)
-      const now = this.#ctx.now()
       const at = active.size
       const check = { size: at, createdMs: active.createdMs, cadence: cadence! }
       if (
@@ -369,7 +369,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
       this.#adopt(active, cadence!, [planned], at + size, assigned.lastOffset + 1n, now)
       return this.#result(planned)
     } finally {
-      this.#ctx.pool.unpin(path)
+      this.#ctx.pool.unpin(path, now)
     }
   }
 
