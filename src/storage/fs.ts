@@ -33,6 +33,8 @@ export interface FileHandle {
    * on failure. Optional: for small appends made synchronously (the disk log's tryAppendNow).
    */
   writeSync?(buf: Buffer, position: number): number
+  /** writeSync of the buffers back to back (pwritev); optional, like writeSync. */
+  writevSync?(buffers: readonly Buffer[], position: number): number
   truncate(size: number): Promise<void>
   /** fdatasync: the file's data and size are durable when it resolves. */
   sync(): Promise<void>
@@ -83,15 +85,36 @@ export async function writevFully(
   let bufs = buffers
   let at = position
   while (bufs.length > 0) {
-    let n = await h.writev(bufs, at)
-    if (n <= 0) throw fsError('EIO', `write made no progress at byte ${at}`)
+    const n = await h.writev(bufs, at)
     at += n
-    // Drop what was written; a short write continues inside a buffer.
-    let i = 0
-    while (i < bufs.length && n >= bufs[i]!.length) n -= bufs[i++]!.length
-    const rest = bufs.slice(i)
-    if (n > 0) rest[0] = rest[0]!.subarray(n)
-    bufs = rest
+    bufs = afterWrite(bufs, n, at)
+  }
+}
+
+/** The buffers left to write after a writev wrote `n` bytes of them (then ending at `at`). */
+function afterWrite(bufs: readonly Buffer[], n: number, at: number): readonly Buffer[] {
+  if (n <= 0) throw fsError('EIO', `write made no progress at byte ${at}`)
+  // Drop what was written; a short write continues inside a buffer.
+  let i = 0
+  while (i < bufs.length && n >= bufs[i]!.length) n -= bufs[i++]!.length
+  if (i === bufs.length) return []
+  const rest = bufs.slice(i)
+  if (n > 0) rest[0] = rest[0]!.subarray(n)
+  return rest
+}
+
+/**
+ * writevFully on the calling thread: all the buffers written back to back from `position`,
+ * looping over short writes; throws on failure (the handle must have writevSync).
+ */
+export function writevFullySync(h: FileHandle, buffers: readonly Buffer[], position: number): void {
+  if (h.writevSync === undefined) throw new TypeError('writevFullySync needs a handle with writevSync')
+  let bufs = buffers
+  let at = position
+  while (bufs.length > 0) {
+    const n = h.writevSync(bufs, at)
+    at += n
+    bufs = afterWrite(bufs, n, at)
   }
 }
 
@@ -176,6 +199,9 @@ class NodeFileHandle implements FileHandle {
   }
   writeSync(buf: Buffer, position: number): number {
     return writeSync(this.#h.fd, buf, 0, buf.length, position)
+  }
+  writevSync(buffers: readonly Buffer[], position: number): number {
+    return writevSync(this.#h.fd, buffers, position)
   }
   async writev(buffers: readonly Buffer[], position: number): Promise<number> {
     let total = 0
@@ -367,6 +393,11 @@ class MemoryFileHandle implements FileHandle {
   writev(buffers: readonly Buffer[], position: number): Promise<number> {
     const all = Buffer.concat(buffers)
     return this.write(all, 0, all.length, position)
+  }
+
+  writevSync(buffers: readonly Buffer[], position: number): number {
+    const all = Buffer.concat(buffers)
+    return this.#fs.runSync('write', this.#path, true, () => this.#write(all, 0, all.length, position))
   }
 
   truncate(size: number): Promise<void> {

@@ -9,7 +9,7 @@ import { simpleBatch } from './batches.ts'
 import { config } from './log-behaviour.ts'
 import { openLog, readAll } from './helpers.ts'
 
-/** Counts write and writev calls on .log files. */
+/** Counts write and writev calls (and their synchronous forms) on .log files. */
 class CountingFs extends MemoryFileSystem {
   writes = 0
   override async open(path: string, options?: { create?: boolean }): Promise<FileHandle> {
@@ -22,6 +22,18 @@ class CountingFs extends MemoryFileSystem {
       if (!inWritev) this.writes++
       return write(b, o, l, p)
     }
+    const writeSync = h.writeSync?.bind(h)
+    if (writeSync !== undefined)
+      h.writeSync = (b, p) => {
+        this.writes++
+        return writeSync(b, p)
+      }
+    const writevSync = h.writevSync?.bind(h)
+    if (writevSync !== undefined)
+      h.writevSync = (bufs, p) => {
+        this.writes++
+        return writevSync(bufs, p)
+      }
     if (writev !== undefined)
       h.writev = async (bufs, p) => {
         this.writes++
