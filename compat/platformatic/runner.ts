@@ -53,6 +53,31 @@ interface Member {
   consumer: Consumer
   seen: Seen[]
   fetches: () => number
+  /** Closes the consumer (force: its stream too); its 'error' events no longer count from here. */
+  close: () => Promise<void>
+}
+
+/**
+ * 'error' events of the scenario's consumers. A Consumer emits 'error' when a rejoin fails, and an
+ * EventEmitter 'error' without a listener is thrown (an uncaught exception in the test process), so
+ * every consumer gets a listener. An error before the consumer is closed fails the scenario; one
+ * after is the client's own teardown (a rejoin cut off by close: 'Connection closed') and is not
+ * counted.
+ */
+const consumerErrors = new WeakMap<ScenarioContext, string[]>()
+
+function watchConsumer(ctx: ScenarioContext, consumer: Consumer, label: string): () => Promise<void> {
+  let closing = false
+  consumer.on('error', (err: unknown) => {
+    if (!closing)
+      consumerErrors.get(ctx)?.push(`${label}: ${err instanceof Error ? err.message : String(err)}`)
+  })
+  const close = async (): Promise<void> => {
+    closing = true
+    await consumer.close(true)
+  }
+  ctx.defer(close)
+  return close
 }
 
 async function consume(
@@ -81,7 +106,7 @@ async function consume(
           heartbeatInterval: 500,
           maxWaitTime: 200,
         })
-  ctx.defer(() => consumer.close(true))
+  const close = watchConsumer(ctx, consumer, `consumer of ${groupId}`)
   const stream = await consumer.consume({
     topics: [topic],
     mode: options.mode ?? MessagesStreamModes.EARLIEST,
@@ -106,7 +131,7 @@ async function consume(
     })
   })
   stream.on('error', () => {})
-  return { consumer, seen, fetches: () => fetches }
+  return { consumer, seen, fetches: () => fetches, close }
 }
 
 async function createTopic(ctx: ScenarioContext, topic: string, partitions = 1): Promise<void> {
@@ -209,7 +234,7 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<void>> = {
     const lag = await m.consumer.getLag({ topics: [topic] })
     check(committed === 2n, `committed ${String(committed)}`)
     check(lag.get(topic)?.[0] === 2n, `lag ${String(lag.get(topic)?.[0])}`)
-    await m.consumer.close(true)
+    await m.close()
     await a.deleteGroups({ groups: [groupId] })
     check(!(await a.listGroups()).has(groupId), 'group still listed after delete')
   },
@@ -461,7 +486,7 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<void>> = {
       })),
     })
     const probe = new Consumer({ ...base(ctx), groupId: ctx.id('probe') })
-    ctx.defer(() => probe.close(true))
+    watchConsumer(ctx, probe, 'probe')
     const offsets = await probe.listOffsets({ topics: [topic], timestamp: t0 + 500n })
     const offset = offsets.get(topic)?.[0]
     check(offset === 1n, `offset for timestamp ${String(offset)}`)
@@ -506,7 +531,7 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<void>> = {
       async () => (await assignedCount(a, topic)) === 2,
       () => `after join, first has ${JSON.stringify(a.consumer.assignments)}`,
     )
-    await b.consumer.close(true)
+    await b.close()
     await eventually(
       ctx,
       async () => (await assignedCount(a, topic)) === 4,
@@ -534,7 +559,7 @@ const SCENARIOS: Record<string, (ctx: ScenarioContext) => Promise<void>> = {
     await first.consumer.commit({
       offsets: [{ topic, partition: 0, offset: first.seen[2]!.offset + 1n, leaderEpoch: 0 }],
     })
-    await first.consumer.close(true)
+    await first.close()
     await p.send({ messages: ['d', 'e'].map((v) => ({ topic, value: Buffer.from(v) })) })
     const second = await consume(ctx, topic, { groupId, mode: MessagesStreamModes.COMMITTED })
     await eventually(
@@ -630,6 +655,9 @@ export const runner: ClientRunner = {
   async run(scenario, ctx) {
     const fn = SCENARIOS[scenario]
     if (fn === undefined) throw new Error(`no @platformatic/kafka implementation of '${scenario}'`)
+    const errors: string[] = []
+    consumerErrors.set(ctx, errors)
     await fn(ctx)
+    check(errors.length === 0, `consumer 'error' events: ${errors.join('; ')}`)
   },
 }
