@@ -143,7 +143,10 @@ const WRITTEN = Promise.resolve()
 
 /** Bytes read per chunk when the cleaner walks a segment. */
 const CLEAN_READ_CHUNK = 1024 * 1024
-/** Readers retry this often when compaction swaps segments under them. */
+/**
+ * Readers retry this often when segments are replaced under them (each retry after the
+ * replacement in progress has finished, so only that many back-to-back replacements fail a read).
+ */
 const RETIRED_RETRIES = 16
 
 export interface DiskLogContext {
@@ -212,6 +215,12 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   #flushTimer: NodeJS.Timeout | undefined
   /** Set after a failed write or fsync left the file in an unknown state: appends are refused. */
   #failed: Error | undefined
+  /**
+   * Settles once the segment replacement in progress (compaction's swap, a full truncation) has
+   * retired the old segments and put the new ones in #segments; a reader that met a retired
+   * segment waits for it before it retries (see #replacing).
+   */
+  #replaced: Promise<void> = WRITTEN
   #closed = false
   /**
    * First-batch max timestamps of inactive segments (max.compaction.lag.ms). A segment's first
@@ -281,6 +290,41 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
 
   #active(): Segment {
     return this.#segments[this.#segments.length - 1]!
+  }
+
+  /**
+   * Runs `fn`, which retires segments and then (after awaits: renames, fsyncs, index rebuilds)
+   * installs their replacements, as the replacement readers wait for (#replaced). Runs under
+   * #exclusive, so replacements never overlap.
+   */
+  async #replacing<T>(fn: () => Promise<T>): Promise<T> {
+    let resolve = (): void => undefined
+    this.#replaced = new Promise<void>((r) => (resolve = r))
+    try {
+      return await fn()
+    } finally {
+      resolve()
+    }
+  }
+
+  /**
+   * Runs a read again when a segment it used was replaced under it (SegmentRetiredError), once the
+   * replacement has finished: retrying at once would only meet the same retired segments, which
+   * stay in #segments until the swap's file work is done, and fail the read (a Fetch then answered
+   * UNKNOWN_SERVER_ERROR, which KafkaJS treats as fatal).
+   */
+  async #retryRetired<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn()
+      } catch (err) {
+        if (!(err instanceof SegmentRetiredError)) throw err
+        // A replacement that failed half way leaves the log failed: say so, not "retired".
+        if (this.#failed !== undefined) throw this.#failed
+        if (attempt >= RETIRED_RETRIES) throw err
+        await this.#replaced
+      }
+    }
   }
 
   /** Runs `fn` after every earlier change of this partition has finished. */
@@ -892,7 +936,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   // ------------------------------------------------------------------------------ read
 
   read(offset: bigint, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
-    return retryRetired(() => this.#readOnce(offset, maxBytes, options))
+    return this.#retryRetired(() => this.#readOnce(offset, maxBytes, options))
   }
 
   async #readOnce(offset: bigint, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
@@ -958,7 +1002,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   // ------------------------------------------------------------------------------ timestamps
 
   offsetForTimestamp(timestamp: bigint): Promise<TimestampLookup | undefined> {
-    return retryRetired(() => this.#offsetForTimestamp(timestamp))
+    return this.#retryRetired(() => this.#offsetForTimestamp(timestamp))
   }
 
   async #offsetForTimestamp(timestamp: bigint): Promise<TimestampLookup | undefined> {
@@ -988,7 +1032,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
   }
 
   maxTimestamp(): Promise<TimestampLookup | undefined> {
-    return retryRetired(() => this.#maxTimestamp())
+    return this.#retryRetired(() => this.#maxTimestamp())
   }
 
   async #maxTimestamp(): Promise<TimestampLookup | undefined> {
@@ -1139,7 +1183,7 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
         const seg = this.#segments[i]!
         const position = offset < this.#logStartOffset ? -1 : await seg.positionOf(offset)
         if (position < 0 || !(await this.#cutKeepsLogStart(i, position))) {
-          await this.#truncateFullyAndStartAt(offset)
+          await this.#replacing(() => this.#truncateFullyAndStartAt(offset))
           // Kafka's truncateFullyAndStartAt drops every producer snapshot with the data.
           await this.#producerSnapshots.deleteAbove(-1n)
           this.#producerStateListener?.truncated(offset)
@@ -1455,28 +1499,38 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
             // carry on and later truncate this segment, a leftover .swap would bring it back.
             await fs.rename(cleaned, swap)
             await fs.syncDir(this.#ctx.dir)
-            for (const seg of old) seg.retired = true
-            for (const seg of old.slice(1).reverse()) await this.#deleteSegments([seg])
-            await s0.closeFiles()
-            if (mergeTxns) await fs.rename(txnSwap, s0.path(TXN_INDEX_SUFFIX))
-            for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
-              const path = s0.path(suffix)
-              if ((await fs.stat(path)) !== undefined) await fs.unlink(path)
-            }
-            await fs.rename(swap, s0.logPath)
-            await fs.syncDir(this.#ctx.dir)
-            const fresh = new Segment(
-              { fs, pool, dir: this.#ctx.dir, now: this.#ctx.now },
-              s0.baseOffset,
-              size,
-              s0.createdMs,
-              old[old.length - 1]!.lastModifiedMs,
-            )
-            await fresh.loadTxnIndex()
-            await fresh.rebuildIndexes(this.#config.indexIntervalBytes)
-            await fresh.syncFiles()
-            this.#segments.splice(i, old.length, fresh)
-            return true
+            // Readers that meet the retired segments wait until the fresh one is in #segments.
+            return await this.#replacing(async () => {
+              try {
+                for (const seg of old) seg.retired = true
+                for (const seg of old.slice(1).reverse()) await this.#deleteSegments([seg])
+                await s0.closeFiles()
+                if (mergeTxns) await fs.rename(txnSwap, s0.path(TXN_INDEX_SUFFIX))
+                for (const suffix of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+                  const path = s0.path(suffix)
+                  if ((await fs.stat(path)) !== undefined) await fs.unlink(path)
+                }
+                await fs.rename(swap, s0.logPath)
+                await fs.syncDir(this.#ctx.dir)
+                const fresh = new Segment(
+                  { fs, pool, dir: this.#ctx.dir, now: this.#ctx.now },
+                  s0.baseOffset,
+                  size,
+                  s0.createdMs,
+                  old[old.length - 1]!.lastModifiedMs,
+                )
+                await fresh.loadTxnIndex()
+                await fresh.rebuildIndexes(this.#config.indexIntervalBytes)
+                await fresh.syncFiles()
+                this.#segments.splice(i, old.length, fresh)
+                return true
+              } catch (err) {
+                // Half swapped: stop taking appends; the loader finishes the swap on restart. Set
+                // before the waiting readers resume, so they fail with it.
+                this.#failed = this.#storageError('compaction swap', err)
+                throw this.#failed
+              }
+            })
           } catch (err) {
             if (err instanceof KafkaError) throw err
             // Half swapped: stop taking appends; the loader finishes the swap on restart.
@@ -1520,17 +1574,6 @@ export class DiskPartitionLog implements PartitionLog, CompactableLog {
 
   get failed(): boolean {
     return this.#failed !== undefined
-  }
-}
-
-/** Runs a read again when compaction swapped a segment under it (see SegmentRetiredError). */
-async function retryRetired<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn()
-    } catch (err) {
-      if (!(err instanceof SegmentRetiredError) || attempt >= RETIRED_RETRIES) throw err
-    }
   }
 }
 

@@ -7,7 +7,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Kafka, logLevel } from 'kafkajs'
+import { Kafka, logLevel, type Consumer } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBroker, type RunningBroker } from '../../../src/index.ts'
 import { silentLogger } from '../../../src/broker/logger.ts'
@@ -27,6 +27,18 @@ async function cleanedOffset(dir: string, topic: string, end: bigint): Promise<b
     if (line !== undefined) cleanedTo = BigInt(line.split(' ')[2]!)
   }
   return cleanedTo
+}
+
+/**
+ * A consumer that crashes without restarting (a non-retriable error, e.g. UNKNOWN_SERVER_ERROR on
+ * Fetch) never consumes again: fail with its error rather than the timeout's "consumed 0 records".
+ */
+function failOnCrash(consumer: Consumer, timer: NodeJS.Timeout, reject: (err: Error) => void): void {
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart) return
+    clearTimeout(timer)
+    reject(new Error(`consumer crashed: ${payload.error.message}`, { cause: payload.error }))
+  })
 }
 
 describe('compaction end to end (disk broker, KafkaJS)', () => {
@@ -111,6 +123,7 @@ describe('compaction end to end (disk broker, KafkaJS)', () => {
         await consumer.subscribe({ topic: TOPIC, fromBeginning: true })
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`consumed ${seen.length} records only`)), 15_000)
+          failOnCrash(consumer, timer, reject)
           void consumer.run({
             eachMessage: ({ message }) => {
               seen.push({
@@ -211,6 +224,7 @@ describe('compaction end to end (disk broker, KafkaJS)', () => {
               () => reject(new Error(`consumed ${values.length} records only`)),
               15_000,
             )
+            failOnCrash(consumer, timer, reject)
             void consumer.run({
               eachMessage: ({ message }) => {
                 const value = message.value!.toString()
