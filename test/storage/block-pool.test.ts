@@ -287,7 +287,8 @@ describe('memory log: one receive buffer adopted by several partitions', () => {
     /** Appends as Produce does: all partitions at once, then the request lets its reference go. */
     const produce = () => {
       const batches = logs.map((_, p) => simpleBatch(2, 100_000 + p))
-      const buf = frames.take(1 << 20)
+      // take() may hand out uninitialised memory, which can hold POISON_BYTE from an earlier test.
+      const buf = frames.take(1 << 20).fill(0)
       const lease = new FrameLease(buf, frames)
       let at = 60 // a request header before the first batch
       const appended = batches.map((batch, p) => {
