@@ -648,15 +648,23 @@ export class Segment {
 
   /** Renames the segment's files to `.deleted` (Kafka's async delete); returns the new paths. */
   async markDeleted(): Promise<string[]> {
-    const renamed: string[] = []
-    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
-      const path = this.path(suffix)
-      await this.#ctx.pool.close(path)
-      if ((await this.#ctx.fs.stat(path)) === undefined) continue
-      await this.#ctx.fs.rename(path, path + DELETED_SUFFIX)
-      renamed.push(path + DELETED_SUFFIX)
-    }
-    return renamed
+    // The four files at once: a crash between their renames leaves a .log without some index
+    // (rebuilt at load) or indexes without a .log (deleted at load), whichever finished first.
+    // Retention holds the partition's lock meanwhile, so these are round trips appends wait for.
+    const renamed = await Promise.all(
+      [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX].map(async (suffix) => {
+        const path = this.path(suffix)
+        await this.#ctx.pool.close(path)
+        try {
+          await this.#ctx.fs.rename(path, path + DELETED_SUFFIX)
+        } catch (err) {
+          if (isNotFound(err)) return undefined
+          throw err
+        }
+        return path + DELETED_SUFFIX
+      }),
+    )
+    return renamed.filter((p) => p !== undefined)
   }
 
   async closeFiles(): Promise<void> {
