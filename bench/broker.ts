@@ -16,7 +16,12 @@
 //   W2  produce COUNT × 100 B, 1 partition, same settings
 //   W3  consume 64 partitions from earliest, pre-loaded with 100 B messages (≤ 3 MB each, the mock's
 //       retention window)
-//   W4  100 B at a fixed 10 k msg/s, linger.ms=0, after a 1,000-message warm-up flush: ack latency
+//   W4  100 B at a fixed 10 k msg/s, linger.ms=0, after a 1,000-message warm-up flush: ack latency.
+//       Then "W4 warm": the same, after WARM more paced, unmeasured messages on every broker. A
+//       Node broker's small-request path is still being compiled through the first ~40k paced
+//       messages (W1–W3's large batches do not warm it; V8 optimises and deoptimises its functions
+//       until then, and its compiler threads take cores from the main thread), so W4 is the cold
+//       figure a short test run sees and W4 warm the steady state a JVM benchmark would report.
 //   W5  exec → TCP accept, → first ApiVersions+Metadata answer, → topic created and first produce
 //       acknowledged (fresh process each time); idle RSS 5 s after exec; a new classic-group
 //       consumer → first message
@@ -27,6 +32,12 @@
 //   W7  samsa-durable only: 1, 4 and 16 producers at once (separate clients in one generator
 //       process, 64 KiB batches, fresh topics each run), aggregate MB/s, broker and generator CPU
 //       per GB, read against P3 and across producer counts (group commit)
+//   W8  samsa-disk only, on a broker of its own started after the others stopped: sustained ingest
+//       of 1 KiB messages at a fixed 20 k msg/s (linger.ms=1, acks=all) into one partition whose
+//       retention.bytes is a fraction of what is written, retention checked every second, so
+//       segments are deleted through most of the run; the ack latency of each tenth of the run
+//       (performance.md §8.3: no latency drift once retention starts deleting) and the log size
+//       left at the end
 // Order (why: this 2-core VM is shared, and load drifts over minutes — the mock's own W4 p99 was
 // 0.8 ms in one run and 3.4 ms in another when each target ran its whole session in turn, so the
 // drift landed on one target and not on another): every target's broker starts once and keeps
@@ -50,7 +61,7 @@
 // repetition includes JIT warm-up that W1–W3 otherwise absorb).
 
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createConnection, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -66,7 +77,7 @@ export type TargetName = (typeof TARGETS)[number]
 
 export type Profile = 'quick' | 'default' | 'full'
 
-export const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7'] as const
+export const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8'] as const
 export type WorkloadName = (typeof WORKLOADS)[number]
 
 interface Sizes {
@@ -75,7 +86,13 @@ interface Sizes {
   w2Count: number
   w3PerPartition: number
   w4Count: number
+  /** Paced, unmeasured messages between the W4 and the W4 warm repetitions. */
+  w4WarmCount: number
   w5Starts: number
+  /** W8: messages written, and the partition's segment.bytes and retention.bytes. */
+  w8Count: number
+  w8SegmentBytes: number
+  w8RetentionBytes: number
   w6TopicPartitions: number
   w6Connections: number
   w6Members: number
@@ -89,7 +106,11 @@ const SIZES: Record<Profile, Sizes> = {
     w2Count: 200_000,
     w3PerPartition: 2_000,
     w4Count: 5_000,
+    w4WarmCount: 10_000,
     w5Starts: 2,
+    w8Count: 40_000,
+    w8SegmentBytes: 1 << 20,
+    w8RetentionBytes: 4 << 20,
     w6TopicPartitions: 100,
     w6Connections: 200,
     w6Members: 10,
@@ -100,7 +121,11 @@ const SIZES: Record<Profile, Sizes> = {
     w2Count: 1_000_000,
     w3PerPartition: 20_000,
     w4Count: 10_000,
+    w4WarmCount: 40_000,
     w5Starts: 3,
+    w8Count: 400_000,
+    w8SegmentBytes: 16 << 20,
+    w8RetentionBytes: 64 << 20,
     w6TopicPartitions: 1_000,
     w6Connections: 2_000,
     w6Members: 100,
@@ -111,7 +136,11 @@ const SIZES: Record<Profile, Sizes> = {
     w2Count: 5_000_000,
     w3PerPartition: 25_000,
     w4Count: 50_000,
+    w4WarmCount: 40_000,
     w5Starts: 5,
+    w8Count: 2_000_000,
+    w8SegmentBytes: 64 << 20,
+    w8RetentionBytes: 256 << 20,
     w6TopicPartitions: 1_000,
     w6Connections: 2_000,
     w6Members: 100,
@@ -203,6 +232,8 @@ interface Broker {
   readyNs: bigint
   alive(): boolean
   stderrTail(): string
+  /** Samsa on disk: its data directory (removed by stop). */
+  dataDir: string | null
   /** Samsa: CreateTopics. The mock has its topics created at start. */
   createTopics(specs: TopicSpec[]): Promise<void>
   deleteTopics(names: string[]): Promise<void>
@@ -272,6 +303,7 @@ async function startMockOnce(tools: NativeTools, topics: TopicSpec[]): Promise<B
       readyNs,
       alive: () => cp.exitCode === null && cp.signalCode === null,
       stderrTail: tail,
+      dataDir: null,
       createTopics: () => Promise.resolve(),
       deleteTopics: () => Promise.resolve(),
       stop: () => stopProcess(cp),
@@ -292,7 +324,10 @@ const TARGET_OVERRIDES: Record<Exclude<TargetName, 'mock'>, readonly string[]> =
   'samsa-durable': ['log.flush.interval.messages=1'],
 }
 
-async function startSamsa(target: Exclude<TargetName, 'mock'>): Promise<Broker> {
+async function startSamsa(
+  target: Exclude<TargetName, 'mock'>,
+  extraOverrides: readonly string[] = [],
+): Promise<Broker> {
   const port = await freePort()
   const dataDir = target === 'samsa-memory' ? null : mkdtempSync(join(tmpdir(), 'samsa-bench-'))
   const listener = `PLAINTEXT://127.0.0.1:${port}`
@@ -306,7 +341,7 @@ async function startSamsa(target: Exclude<TargetName, 'mock'>): Promise<Broker> 
   ]
   if (dataDir === null) args.push('--memory')
   else args.push('--data-dir', dataDir)
-  for (const o of TARGET_OVERRIDES[target]) args.push('--override', o)
+  for (const o of [...TARGET_OVERRIDES[target], ...extraOverrides]) args.push('--override', o)
   const spawnNs = process.hrtime.bigint()
   const cp = track(spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] }))
   const tail = watchStderr(cp)
@@ -347,6 +382,7 @@ async function startSamsa(target: Exclude<TargetName, 'mock'>): Promise<Broker> 
     readyNs,
     alive: () => cp.exitCode === null && cp.signalCode === null,
     stderrTail: tail,
+    dataDir,
     createTopics: (specs) =>
       specs.length === 0
         ? Promise.resolve()
@@ -543,7 +579,7 @@ async function consumeWorkload(
 /** The per-repetition workloads' table names (they carry the sizes). */
 function workloadNames(
   sizes: Sizes,
-): Record<'W1_1' | 'W1_F' | 'W1_16' | 'W2' | 'W3_LOAD' | 'W3' | 'W4', string> {
+): Record<'W1_1' | 'W1_F' | 'W1_16' | 'W2' | 'W3_LOAD' | 'W3' | 'W4' | 'W4_WARM', string> {
   const n = (x: number): string => x.toLocaleString('en-US')
   return {
     W1_1: `W1 produce ${n(sizes.w1Count)} × 1 KiB, 1 partition`,
@@ -553,6 +589,7 @@ function workloadNames(
     W3_LOAD: `W3 pre-load ${n(64 * sizes.w3PerPartition)} × 100 B, 64 partitions`,
     W3: `W3 consume ${n(64 * sizes.w3PerPartition)} × 100 B, 64 partitions`,
     W4: `W4 ack latency, 100 B at 10 k msg/s, ${n(sizes.w4Count)} msgs`,
+    W4_WARM: `W4 warm: the same after ${n(sizes.w4WarmCount)} more paced msgs`,
   }
 }
 
@@ -594,9 +631,12 @@ async function w2Rep(c: Collector, b: Broker, sizes: Sizes, r: number): Promise<
 
 const W3_TOPIC = { name: 'w3', partitions: 64 }
 
-/** W4, one repetition; a warm-up's figures go to `runs` under their own key, not into the table. */
-async function w4Rep(c: Collector, b: Broker, sizes: Sizes, warmup: boolean): Promise<void> {
-  const W4 = workloadNames(sizes).W4
+/**
+ * W4, one repetition of `count` paced messages, its figures under `name`; a warm-up's go to `runs`
+ * under their own key, not into the table.
+ */
+async function w4Rep(c: Collector, b: Broker, name: string, count: number, warmup: boolean): Promise<void> {
+  const W4 = name
   const m = await measure(
     b,
     [
@@ -604,7 +644,7 @@ async function w4Rep(c: Collector, b: Broker, sizes: Sizes, warmup: boolean): Pr
       '--topic',
       'w4',
       '--count',
-      String(sizes.w4Count),
+      String(count),
       '--size',
       '100',
       '--partitions',
@@ -689,11 +729,20 @@ async function interleaved(
     // the state the whole suite measures it in (after W1–W3); its figures stay in `runs`.
     if (!want('W1') && !want('W2') && !want('W3')) {
       log(`  W4 unmeasured warm-up repetition: ${order(ready, 0)}`)
-      for (const b of ready) await step(c, b, names.W4, () => w4Rep(c, b, sizes, true))
+      for (const b of ready) await step(c, b, names.W4, () => w4Rep(c, b, names.W4, sizes.w4Count, true))
     }
     for (let r = 0; r < sizes.reps; r++) {
       log(`  W4 rep ${r + 1}/${sizes.reps}: ${order(ready, r)}`)
-      for (const b of rotation(ready, r)) await step(c, b, names.W4, () => w4Rep(c, b, sizes, false))
+      for (const b of rotation(ready, r))
+        await step(c, b, names.W4, () => w4Rep(c, b, names.W4, sizes.w4Count, false))
+    }
+    log(`  W4 warm: ${sizes.w4WarmCount.toLocaleString('en-US')} paced msgs on ${order(ready, 0)}`)
+    for (const b of ready)
+      await step(c, b, names.W4_WARM, () => w4Rep(c, b, names.W4_WARM, sizes.w4WarmCount, true))
+    for (let r = 0; r < sizes.reps; r++) {
+      log(`  W4 warm rep ${r + 1}/${sizes.reps}: ${order(ready, r)}`)
+      for (const b of rotation(ready, r))
+        await step(c, b, names.W4_WARM, () => w4Rep(c, b, names.W4_WARM, sizes.w4Count, false))
     }
   }
 }
@@ -814,6 +863,81 @@ async function durableProducers(
       c.add(W7, t, `${n} producers, generator CPU`, 'CPU-s/GB', 'lower', num(m.json, 'clientCpuSeconds') / gb)
     }
   }
+}
+
+const W8_RATE = 20_000
+const W8_WINDOWS = 10
+
+/**
+ * W8 (samsa-disk, on a broker of its own): sustained ingest at a fixed rate while retention
+ * deletes segments; the ack latency of each tenth of the run, and the log left at the end.
+ */
+async function sustainedIngest(c: Collector, sizes: Sizes, log: (s: string) => void): Promise<void> {
+  const t: TargetName = 'samsa-disk'
+  const mib = (x: number): string => `${x / 1048576} MiB`
+  const W8 =
+    `W8 sustained ingest, ${sizes.w8Count.toLocaleString('en-US')} × 1 KiB at 20 k msg/s, ` +
+    `retention ${mib(sizes.w8RetentionBytes)} in ${mib(sizes.w8SegmentBytes)} segments`
+  log(`  ${t}: W8 sustained ingest (${(sizes.w8Count / W8_RATE).toFixed(0)} s)`)
+  let b: Broker | undefined
+  try {
+    b = await startSamsa(t, [
+      `log.segment.bytes=${sizes.w8SegmentBytes}`,
+      `log.retention.bytes=${sizes.w8RetentionBytes}`,
+      'log.retention.check.interval.ms=1000',
+    ])
+    await b.createTopics([{ name: 'w8', partitions: 1 }])
+    const m = await measure(
+      b,
+      [
+        'produce',
+        '--topic',
+        'w8',
+        '--count',
+        String(sizes.w8Count),
+        '--size',
+        '1024',
+        '--partitions',
+        '1',
+        '--rate',
+        String(W8_RATE),
+        '--warmup',
+        '10000',
+        '--acks',
+        'all',
+        '--linger-ms',
+        '1',
+        '--windows',
+        String(W8_WINDOWS),
+      ],
+      60 + (2 * sizes.w8Count) / W8_RATE,
+    )
+    if ('error' in m) return void c.error(W8, t, m.error)
+    const keptBytes = logBytes(join(b.dataDir!, 'w8-0'))
+    c.raw(W8, t, { ...m.json, brokerCpuSeconds: m.cpu, brokerPeakRssMB: m.peakMB, keptBytes })
+    const lat = m.json.latencyMs as Record<string, number>
+    const windows = (m.json.windows as Record<string, number>[]).map((w) => w.p99 ?? NaN)
+    c.add(W8, t, 'throughput', 'msg/s', 'higher', num(m.json, 'msgsPerSec'))
+    c.add(W8, t, 'ack latency p50', 'ms', 'lower', lat.p50 ?? NaN)
+    c.add(W8, t, 'ack latency p99', 'ms', 'lower', lat.p99 ?? NaN)
+    c.add(W8, t, 'ack latency p99, first tenth', 'ms', 'lower', windows[0] ?? NaN)
+    c.add(W8, t, 'ack latency p99, last tenth', 'ms', 'lower', windows.at(-1) ?? NaN)
+    c.add(W8, t, 'ack latency p99, worst tenth', 'ms', 'lower', Math.max(...windows))
+    c.add(W8, t, 'log kept at the end', 'MB', 'lower', keptBytes / 1e6)
+    c.add(W8, t, 'broker CPU', 'CPU-s/GB', 'lower', m.cpu / (num(m.json, 'bytes') / 1e9))
+    c.add(W8, t, 'peak RSS', 'MB', 'lower', m.peakMB)
+  } catch (err) {
+    c.error(W8, t, (err as Error).message)
+  } finally {
+    await b?.stop()
+  }
+}
+
+/** Bytes in a partition directory's live segment files (`.log`; `.deleted` ones are on their way out). */
+function logBytes(dir: string): number {
+  let total = 0
+  for (const f of readdirSync(dir)) if (f.endsWith('.log')) total += statSync(join(dir, f)).size
+  return total
 }
 
 function apiVersionsFrame(correlationId: number): Buffer {
@@ -1038,6 +1162,7 @@ export async function runBrokerBench(opts: {
     for (const b of brokers) await oneOffs(c, b, sizes, want, log)
     for (const b of brokers) await b.stop()
     log(`  sessions: ${elapsed()}`)
+    if (want('W8') && targets.includes('samsa-disk')) await sustainedIngest(c, sizes, log)
     // Startup does not depend on the flush policy: samsa-disk covers the durable broker. Start i
     // of every target runs before start i + 1 of any, in rotated order, as above.
     const starters = targets.filter((t) => t !== 'samsa-durable')

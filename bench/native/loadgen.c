@@ -7,7 +7,7 @@
  *
  *   loadgen produce  --bootstrap B --topic T --count N --size S [--partitions P] [--acks all]
  *                    [--linger-ms 5] [--batch-size 1048576] [--compression none] [--rate R]
- *                    [--warmup W] [--producers N] [--timeout-s 120]
+ *                    [--warmup W] [--producers N] [--windows K] [--timeout-s 120]
  *       Produces N messages of S bytes. With --partitions P, message i goes to partition i % P
  *       (the same spread on every broker); otherwise librdkafka's partitioner picks. --rate R paces
  *       the sends at R msg/s (W4); --warmup W first produces and flushes W messages that are not
@@ -23,6 +23,8 @@
  *       prefix: --topic w7- gives w7-0 … w7-<N-1>); this one thread enqueues message i on
  *       producer i % N, so the generator's own overhead does not grow with N as N processes'
  *       would. The figures are the N producers' aggregate.
+ *       --windows K: also the ack latency of K equal slices of the measured run by send time
+ *       ("windows": [{n, p50, p99, max}...]), to see latency drift over a long run (W8).
  *   loadgen consume  --bootstrap B --topic T --partitions P --count N [--timeout-s 60]
  *       Reads every partition from the earliest offset (legacy per-partition consumer, no group)
  *       until N messages have arrived. Throughput is timed from the first message to the last.
@@ -195,6 +197,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   }
   /* p_ack[idx] was written before librdkafka queued this report (its queue lock orders them). */
   if (p_ack[idx]) t = p_ack[idx];
+  else p_ack[idx] = t; /* the per-window figures (--windows) read it */
   p_acked++;
   if (t > p_last_ack) p_last_ack = t;
   p_lat[p_nlat++] = (float)((double)(t - p_enq[idx]) / 1e6);
@@ -287,15 +290,39 @@ static rd_kafka_t *make_producer(const char *bootstrap) {
   return make(RD_KAFKA_PRODUCER, conf);
 }
 
+/* ,"windows":[...]: messages [0, sent) split into k equal spans of send time, the ack latency
+ * percentiles of each span's acknowledged messages. */
+static void print_windows(long long sent, int k) {
+  uint64_t t0 = sent > 0 ? p_enq[0] : 0, t1 = sent > 0 ? p_enq[sent - 1] + 1 : 1;
+  float *lat = malloc((size_t)(sent > 0 ? sent : 1) * sizeof *lat);
+  printf(",\"windows\":[");
+  long long i = 0;
+  for (int w = 0; w < k; w++) {
+    uint64_t end = t0 + (uint64_t)((double)(t1 - t0) * (w + 1) / k);
+    size_t n = 0;
+    for (; i < sent && (p_enq[i] < end || w == k - 1); i++)
+      if (p_ack[i]) lat[n++] = (float)((double)(p_ack[i] - p_enq[i]) / 1e6);
+    qsort(lat, n, sizeof *lat, cmp_float);
+    printf("%s{\"n\":%zu,\"p50\":%.4f,\"p99\":%.4f,\"max\":%.4f}", w ? "," : "", n, pct(lat, n, 50),
+           pct(lat, n, 99), n ? lat[n - 1] : 0.0);
+  }
+  printf("]");
+  free(lat);
+}
+
 static int mode_produce(void) {
   const char *bootstrap = required("--bootstrap");
   const char *topic = required("--topic");
   long long count = opt_ll("--count", 0), size = opt_ll("--size", 100);
   long long partitions = opt_ll("--partitions", 0), rate = opt_ll("--rate", 0);
   long long warmup = opt_ll("--warmup", 0), timeout_s = opt_ll("--timeout-s", 120);
-  long long producers = opt_ll("--producers", 0);
+  long long producers = opt_ll("--producers", 0), windows = opt_ll("--windows", 0);
   if (count <= 0) {
     fprintf(stderr, "loadgen: --count must be positive\n");
+    return 2;
+  }
+  if (windows < 0 || windows > 1000) {
+    fprintf(stderr, "loadgen: --windows must be 0..1000\n");
     return 2;
   }
   if (producers > MAX_PRODUCERS || (producers > 0 && count < producers)) {
@@ -357,10 +384,12 @@ static int mode_produce(void) {
          (unsigned long long)p_last_ack);
   printf(",\"size\":%lld,\"bytes\":%.0f,\"seconds\":%.6f,\"msgsPerSec\":%.1f,\"mbPerSec\":%.2f,"
          "\"warmupAcked\":%lld,\"clientCpuSeconds\":%.3f,"
-         "\"latencyMs\":{\"p50\":%.4f,\"p99\":%.4f,\"p999\":%.4f,\"max\":%.4f}}\n",
+         "\"latencyMs\":{\"p50\":%.4f,\"p99\":%.4f,\"p999\":%.4f,\"max\":%.4f}",
          size, bytes, secs, secs > 0 ? (double)p_acked / secs : 0, secs > 0 ? bytes / secs / 1e6 : 0,
          p_warm_acked, self_cpu(), pct(p_lat, p_nlat, 50), pct(p_lat, p_nlat, 99), pct(p_lat, p_nlat, 99.9),
          p_nlat ? p_lat[p_nlat - 1] : 0.0);
+  if (windows > 0) print_windows(sent, (int)windows);
+  printf("}\n");
   for (int k = 0; k < p_n; k++) {
     rd_kafka_topic_destroy(p_rkt[k]);
     rd_kafka_destroy(p_rk[k]);
