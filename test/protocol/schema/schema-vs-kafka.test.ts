@@ -22,7 +22,8 @@ const SPEC_DIR =
   process.env.KAFKA_MESSAGE_DIR ??
   join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'kafka-protocol', 'message')
 const present = existsSync(SPEC_DIR)
-if (!present) console.warn(`schema-vs-kafka: ${SPEC_DIR} not found; skipping (CI always has it)`)
+if (!present)
+  console.warn(`schema-vs-kafka: ${SPEC_DIR} not found; skipping (.ci/run looks for it beside the checkout)`)
 
 interface JsonField {
   name: string
