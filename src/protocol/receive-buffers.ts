@@ -1,5 +1,5 @@
-// Receive buffers for request frames that do not fit a slab (frame-receiver.ts), and the free list
-// that lets one carry frame after frame. A fresh 2 MiB buffer per produce request costs the kernel
+// Receive buffers for request frames that do not fit a slab, and for the slabs themselves
+// (frame-receiver.ts), and the free list that lets one carry frame after frame. A fresh 2 MiB buffer per produce request costs the kernel
 // ~512 page faults (first touch) and V8 external-memory pressure until it is collected; at 1 GB/s
 // that was most of the broker's sys time. A released buffer is already mapped.
 //
@@ -16,6 +16,12 @@
 // the buffer is collected as before. Each holder releases its reference exactly once; releasing
 // a lease whose buffer is gone does nothing.
 //
+// A slab (64 KiB, several small frames) has one lease for all of them: the receiver holds one
+// reference while it reads into the slab and each frame emitted from it one more, so the slab is
+// reused once the receiver moved on and every frame's holder released; frames of requests other
+// than Produce are never released, and their slab goes to the GC as before. A slab lease says so
+// (`slab`): the memory log does not adopt batches from it (they are copied, as before).
+//
 // Lease states: held (refs ≥ 1) → released (refs 0: buffer given back, or dropped when pinned).
 // pin() may happen in any state and is never undone.
 //
@@ -25,8 +31,8 @@
 
 /** Largest pooled receive buffer: every default client request (~1 MB) fits one. */
 export const RECEIVE_BUFFER_BYTES = 2 * 1024 * 1024
-/** Smallest pooled receive buffer (a frame that fits a 64 KiB slab gets none). */
-export const MIN_RECEIVE_BUFFER_BYTES = 128 * 1024
+/** Smallest pooled receive buffer: a slab. A frame larger than a slab gets one of 128 KiB or more. */
+export const MIN_RECEIVE_BUFFER_BYTES = 64 * 1024
 /** Bytes of free buffers kept across all connections. */
 export const MAX_FREE_RECEIVE_BYTES = 32 * 1024 * 1024
 export const POISON_BYTE = 0xdb
@@ -106,10 +112,13 @@ export class FrameLease {
   readonly #pool: ReceiveBufferPool
   #refs = 1
   #pinned = false
+  /** The buffer is a slab: views of several frames share it. */
+  readonly slab: boolean
 
-  constructor(buf: Buffer, pool: ReceiveBufferPool) {
+  constructor(buf: Buffer, pool: ReceiveBufferPool, slab = false) {
     this.#buf = buf
     this.#pool = pool
+    this.slab = slab
   }
 
   /** Every reference was released: the buffer is gone (given back, or left to the GC). */

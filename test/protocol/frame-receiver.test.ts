@@ -77,9 +77,9 @@ describe('FrameReceiver', () => {
     try {
       ;({ frames, offered, leases } = receive(s, [100_000], r))
       // The first read fills the slab; the rest of the big frame is read into a standard receive
-      // buffer, with no growth; the small frame after it goes to a new slab.
-      expect(slow.mock.calls.map((c) => c[0])).toEqual([RECEIVE_BUFFER_BYTES])
-      expect(allocs.mock.calls.map((c) => c[0])).toEqual([64 * 1024])
+      // buffer, with no growth; the small frame after it goes to a new slab, a pooled one.
+      expect(slow.mock.calls.map((c) => c[0])).toEqual([RECEIVE_BUFFER_BYTES, 64 * 1024])
+      expect(allocs.mock.calls.map((c) => c[0])).toEqual([])
     } finally {
       allocs.mockRestore()
       slow.mockRestore()
@@ -87,8 +87,11 @@ describe('FrameReceiver', () => {
     expect(frames).toHaveLength(3)
     expect(frames[1]!.equals(big)).toBe(true)
     expect(frames[1]!.buffer.byteLength).toBe(RECEIVE_BUFFER_BYTES)
-    // Only the frame in a standard buffer can be given back.
-    expect(leases.map((l) => l !== undefined)).toEqual([false, true, false])
+    // The frame in a standard buffer can be given back, and the one in a pooled slab; the first
+    // slab (2 KiB, Node's shared pool) cannot.
+    expect(leases.map((l) => l !== undefined)).toEqual([false, true, true])
+    expect(leases[2]!.slab).toBe(true)
+    expect(leases[1]!.slab).toBe(false)
     expect(frames[2]!.equals(body(7, 2))).toBe(true)
     // The read that completed the big frame was offered exactly its missing bytes.
     // A connection's first slab is 2 KiB.
@@ -200,6 +203,73 @@ describe('FrameReceiver leases', () => {
     expect(c.frames[0]!.equals(big(3))).toBe(true)
   })
 
+  /**
+   * Feeds `bodies` as frames in reads of `readSize`, checking each frame's bytes as it is emitted;
+   * `keep(i)` says whether frame i's lease is kept (else released at once, as Produce does).
+   */
+  function feedReleasing(
+    r: FrameReceiver,
+    bodies: Buffer[],
+    readSize: number,
+    keep: (i: number) => boolean,
+  ): { frames: Buffer[]; kept: Array<FrameLease | undefined> } {
+    const s = stream(...bodies)
+    const frames: Buffer[] = []
+    const kept: Array<FrameLease | undefined> = []
+    for (let pos = 0; pos < s.length;) {
+      const into = r.readBuffer()
+      const n = Math.min(readSize, into.length, s.length - pos)
+      s.copy(into, 0, pos, pos + n)
+      pos += n
+      r.received(n, (f, lease) => {
+        const i = frames.length
+        expect(f.equals(bodies[i]!)).toBe(true)
+        frames.push(f)
+        if (keep(i)) kept.push(lease)
+        else lease?.release()
+      })
+    }
+    return { frames, kept }
+  }
+
+  it('reuses a 64 KiB slab once the receiver moved on and every frame of it was released', () => {
+    const pool = new ReceiveBufferPool()
+    pool.poison = true
+    const r = new FrameReceiver({ buffers: pool })
+    const bodies = Array.from({ length: 40 }, (_, i) => body(20_000, i))
+    const allocs = vi.spyOn(Buffer, 'allocUnsafe')
+    const slow = vi.spyOn(Buffer, 'allocUnsafeSlow')
+    try {
+      const { frames } = feedReleasing(r, bodies, 64 * 1024, () => false)
+      expect(frames).toHaveLength(40)
+      // 800 KB in 20 KB frames through two 64 KiB slabs taking turns: frames that straddle a
+      // slab's end move to the next slab, none gets a buffer of its own.
+      expect(slow.mock.calls.map((c) => c[0])).toEqual([64 * 1024, 64 * 1024])
+      expect(allocs.mock.calls).toEqual([])
+      expect(pool.reused).toBeGreaterThan(10)
+    } finally {
+      allocs.mockRestore()
+      slow.mockRestore()
+    }
+  })
+
+  it('never reuses a slab while a frame of it is held', () => {
+    const pool = new ReceiveBufferPool()
+    pool.poison = true
+    const r = new FrameReceiver({ buffers: pool })
+    const bodies = Array.from({ length: 60 }, (_, i) => body(15_000 + i, i))
+    // Frames 5 and 30 are kept (a request other than Produce, or a Produce still appending).
+    const { frames, kept } = feedReleasing(r, bodies, 50_000, (i) => i === 5 || i === 30)
+    expect(kept.map((l) => l?.slab)).toEqual([true, true])
+    expect(frames[5]!.equals(bodies[5]!)).toBe(true)
+    expect(frames[30]!.equals(bodies[30]!)).toBe(true)
+    const slabOf5 = frames[5]!.buffer
+    kept[0]!.release()
+    // Released, and the receiver long moved on: poisoned and back in the pool.
+    expect(Buffer.from(slabOf5).every((b) => b === POISON_BYTE)).toBe(true)
+    expect(frames[30]!.equals(bodies[30]!)).toBe(true)
+  })
+
   it('releases a buffer once however often release is called', () => {
     const pool = new ReceiveBufferPool()
     const { leases } = receive(stream(big(1)), [1 << 20], new FrameReceiver({ buffers: pool }))
@@ -269,7 +339,8 @@ describe('ReceiveBufferPool', () => {
     const next = receive(Buffer.concat([frame(body(200_000, 3)), frame(body(400_000, 4))]), [1 << 20], r)
     expect(next.frames[0]!.buffer).not.toBe(frames[0]!.buffer)
     expect(next.frames[1]!.buffer).toBe(frames[1]!.buffer)
-    expect(pool.freeBytes).toBe(128 << 10)
+    // The 64 KiB slab the receiver moved on from is free too: no frame of it was held.
+    expect(pool.freeBytes).toBe((128 << 10) + (64 << 10))
   })
 
   it('keeps at most maxFreeBytes of free buffers and reuses them last in, first out', () => {

@@ -267,6 +267,29 @@ describe('memory log: appends adopted from receive buffers', () => {
   })
 })
 
+describe('memory log: slabs', () => {
+  it('copies a batch out of a slab (a lease its frames share), and adopts the same from a frame buffer', () => {
+    const frames = new ReceiveBufferPool()
+    const blocks = new BlockPool(32 << 20, false)
+    const log = new MemoryPartitionLog(TP, config({ retentionMs: -1 }), { now: () => 0, blocks })
+    const batch = simpleBatch(2, 20_000)
+    const slabBuf = frames.take(64 * 1024)
+    const frameBuf = frames.take(64 * 1024)
+    const slab = new FrameLease(slabBuf, frames, true)
+    const frame = new FrameLease(frameBuf, frames)
+    for (const [buf, lease] of [
+      [slabBuf, slab],
+      [frameBuf, frame],
+    ] as const) {
+      batch.copy(buf)
+      log.appendNow(buf.subarray(0, batch.length), { leaderEpoch: 0, frame: lease })
+    }
+    expect(slab.refs).toBe(1)
+    expect(frame.refs).toBe(2)
+    expect(blocks.adoptedBytes).toBe(batch.length)
+  })
+})
+
 describe('memory log: one receive buffer adopted by several partitions', () => {
   const PARTS = 4
 

@@ -217,7 +217,8 @@ export class BlockPool {
     options: AdoptOptions,
   ): Block | undefined {
     const n = records.length
-    if (lease === undefined || n <= PACK_MAX_BYTES || !lease.holds(records)) return undefined
+    // A slab's frames are small, and its lease is shared by requests that hold it for a moment.
+    if (lease === undefined || lease.slab || n <= PACK_MAX_BYTES || !lease.holds(records)) return undefined
     // A batch filling half the buffer by itself keeps it worth its memory whatever the others do:
     // no bookkeeping (the common case: one partition's batch filling a frame).
     let frame: AdoptedFrame | undefined
