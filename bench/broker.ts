@@ -635,8 +635,7 @@ const W3_TOPIC = { name: 'w3', partitions: 64 }
  * W4, one repetition of `count` paced messages, its figures under `name`; a warm-up's go to `runs`
  * under their own key, not into the table.
  */
-async function w4Rep(c: Collector, b: Broker, name: string, count: number, warmup: boolean): Promise<void> {
-  const W4 = name
+async function w4Rep(c: Collector, b: Broker, W4: string, count: number, warmup: boolean): Promise<void> {
   const m = await measure(
     b,
     [
@@ -876,7 +875,7 @@ async function sustainedIngest(c: Collector, sizes: Sizes, log: (s: string) => v
   const t: TargetName = 'samsa-disk'
   const mib = (x: number): string => `${x / 1048576} MiB`
   const W8 =
-    `W8 sustained ingest, ${sizes.w8Count.toLocaleString('en-US')} × 1 KiB at 20 k msg/s, ` +
+    `W8 sustained ingest, ${sizes.w8Count.toLocaleString('en-US')} × 1 KiB at ${W8_RATE / 1000} k msg/s, ` +
     `retention ${mib(sizes.w8RetentionBytes)} in ${mib(sizes.w8SegmentBytes)} segments`
   log(`  ${t}: W8 sustained ingest (${(sizes.w8Count / W8_RATE).toFixed(0)} s)`)
   let b: Broker | undefined

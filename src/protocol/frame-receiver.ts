@@ -4,28 +4,27 @@
 // streams that arrive as chunks ('data' events); the wire format and limits are the same.
 //
 // Memory: reads land in a slab: 64 KiB, except a connection's first, which is 2 KiB (from Node's
-// shared pool, so an idle connection that sent one small request holds no page of its own) until
-// a read fills it. A frame wholly inside the slab is emitted as a view of it. A 64 KiB slab comes
+// shared pool, so an idle connection that sent one small request holds no page of its own) until a
+// read fills it. A frame wholly inside the slab is emitted as a view of it. A 64 KiB slab comes
 // from the receive-buffer pool with one FrameLease for all its frames (receive-buffers.ts): the
 // receiver's reference until it replaces the slab, and one per frame emitted, so a slab whose
-// frames were all released (Produce does) carries more frames instead of becoming garbage — at
-// 20 MB/s of ~20 KB produce requests, fresh slabs and straddling frames' buffers were ~23 MB/s of external memory that made V8
-// run a full GC several times a second. A frame that fits a slab but not the rest of this one
-// moves, with the bytes already read, to a new slab (a 2 KiB first slab instead gives it a buffer
-// of exactly its size, no lease). A frame larger than a slab gets a buffer of its own, into which
-// the bytes already read are copied once (less than a slab) and every later read lands directly,
-// never past the frame's end: a pooled receive buffer (receive-buffers.ts: the power of two from
-// 128 KiB to 2 MiB that holds it), so that every default client request (librdkafka
-// and Java cap a request near 1 MB) is then one buffer and no copy, and the buffer comes from a
-// shared free list when a handler gave one back. Such a frame is emitted with a FrameLease:
-// releasing it (only when no view of the frame survives) returns the buffer to that list; never
-// releasing it leaves it to the GC. Above 2 MiB, the buffer grows ×4 as bytes
-// actually arrive (capped at the frame's size; the pooled buffer it outgrew goes back to the
-// list), so a peer that announces a large frame and sends little cannot make us allocate the
-// announced size. A slab is never written again
-// where a frame was emitted from it (handlers may keep frames across awaits; the slab is reused only
-// once its lease is released): a nearly full slab is replaced by a new one, the partial frame at
-// its end moved over.
+// frames were all released (Produce does) carries more frames instead of becoming garbage — at 20
+// MB/s of ~20 KB produce requests, fresh slabs and straddling frames' buffers were ~23 MB/s of
+// external memory that made V8 run a full GC several times a second. A frame that fits a slab but
+// not the rest of this one moves, with the bytes already read, to a new slab (a 2 KiB first slab
+// instead gives it a buffer of exactly its size, no lease). A frame larger than a slab gets a
+// buffer of its own, into which the bytes already read are copied once (less than a slab) and every
+// later read lands directly, never past the frame's end: a pooled receive buffer
+// (receive-buffers.ts: the power of two from 128 KiB to 2 MiB that holds it), so that every default
+// client request (librdkafka and Java cap a request near 1 MB) is then one buffer and no copy, and
+// the buffer comes from a shared free list when a handler gave one back. Such a frame is emitted
+// with a FrameLease: releasing it (only when no view of the frame survives) returns the buffer to
+// that list; never releasing it leaves it to the GC. Above 2 MiB, the buffer grows ×4 as bytes
+// actually arrive (capped at the frame's size; the pooled buffer it outgrew goes back to the list),
+// so a peer that announces a large frame and sends little cannot make us allocate the announced
+// size. A slab is never written again where a frame was emitted from it (handlers may keep frames
+// across awaits; the slab is reused only once its lease is released): a nearly full slab is
+// replaced by a new one, the partial frame at its end moved over.
 //
 // Limits: a size above `maxFrameBytes` or below zero is refused before anything is allocated, with
 // FrameSizeError; the receiver is then dead and the connection must close (as FrameDecoder).
@@ -103,9 +102,14 @@ export class FrameReceiver {
     return this.slab.subarray(this.end)
   }
 
+  /** Whether the next slab comes from the pool: a 64 KiB one, from a pool with that class. */
+  private get nextSlabPooled(): boolean {
+    return this.pooledSlabs && this.slabBytes === SLAB_BYTES
+  }
+
   /** A new slab of `slabBytes` with the partial frame slab[start, end) moved to its start. */
   private replaceSlab(): void {
-    const pooled = this.pooledSlabs && this.slabBytes === SLAB_BYTES
+    const pooled = this.nextSlabPooled
     const next = pooled ? this.buffers.take(SLAB_BYTES) : Buffer.allocUnsafe(this.slabBytes)
     this.slab.copy(next, 0, this.start, this.end)
     this.end -= this.start
@@ -156,7 +160,7 @@ export class FrameReceiver {
       // The frame continues in later reads: into the slab if it fits there, else into a new slab
       // when it fits one, else into a buffer of its own.
       if (from + size > slab.length) {
-        if (this.slabBytes === SLAB_BYTES && this.pooledSlabs && size + 4 <= SLAB_BYTES) this.replaceSlab()
+        if (this.nextSlabPooled && size + 4 <= SLAB_BYTES) this.replaceSlab()
         else this.startBody(size, from)
       }
       return

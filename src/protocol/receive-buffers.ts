@@ -1,7 +1,8 @@
 // Receive buffers for request frames that do not fit a slab, and for the slabs themselves
-// (frame-receiver.ts), and the free list that lets one carry frame after frame. A fresh 2 MiB buffer per produce request costs the kernel
-// ~512 page faults (first touch) and V8 external-memory pressure until it is collected; at 1 GB/s
-// that was most of the broker's sys time. A released buffer is already mapped.
+// (frame-receiver.ts), and the free list that lets one carry frame after frame. A fresh 2 MiB
+// buffer per produce request costs the kernel ~512 page faults (first touch) and V8 external-memory
+// pressure until it is collected; at 1 GB/s that was most of the broker's sys time. A released
+// buffer is already mapped.
 //
 // Ownership: FrameReceiver emits a frame held in a pooled buffer with a FrameLease, a reference
 // count on the buffer that starts at one: the request's own reference, which dispatch hands to
